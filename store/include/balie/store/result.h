@@ -1,0 +1,67 @@
+// Result and error types of the record store (store/ layer, headless). Expected runtime failures
+// (wrong key, disk full, read-only, ...) come back as values; the store never throws across its API.
+// The kiosk maps StoreErrc to a staff-facing error screen; balie-admin maps it to a non-zero exit.
+#pragma once
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace balie::store {
+
+enum class StoreErrc {
+  WrongKey,          // the file is a database but the key does not decrypt it
+  NotADatabase,      // not an (encrypted) SQLite file at all, or a plaintext SQLite file
+  Corrupt,           // decrypts, but integrity is broken (malformed pages, failed HMAC)
+  NewerSchema,       // written by a newer Balie: refuse rather than guess
+  DiskFull,          // SQLITE_FULL / ENOSPC: nothing was written
+  ReadOnly,          // read-only file system or file
+  MissingDirectory,  // the directory that should hold the database does not exist
+  Busy,              // another process held the lock longer than busy_timeout
+  NotFound,          // no such resident / staff / record
+  Conflict,          // the request contradicts stored state (duplicate record id, pending outbox on purge)
+  InvalidArgument,   // caller error (bad key length, empty id, malformed UUID)
+  Io,                // any other I/O or SQLite failure
+};
+
+const char* to_string(StoreErrc code);
+
+struct StoreError {
+  StoreErrc code;
+  std::string message;  // human, staff-facing; never contains key material or personal data
+};
+
+// Either a T or a StoreError. Check ok() before value().
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  Result(StoreError error) : v_(std::in_place_index<1>, std::move(error)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  const StoreError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, StoreError> v_;
+};
+
+// Result without a value.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(StoreError error) : error_(std::move(error)), failed_(true) {}
+  static Status success() { return {}; }
+  bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  const StoreError& error() const { return error_; }
+
+ private:
+  StoreError error_{StoreErrc::Io, {}};
+  bool failed_ = false;
+};
+
+}  // namespace balie::store

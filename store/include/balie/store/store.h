@@ -1,0 +1,171 @@
+// Store: the encrypted record store on SQLCipher 3.4.1 (store/ layer, headless).
+// One Store = one connection; use it from one thread at a time. The kiosk and the sync daemon each
+// open their own Store on the same file (WAL, busy_timeout, short transactions), so cross-process
+// access is safe. Every mutating call is one transaction; commit_record returns only after the
+// commit is durable (WAL + synchronous=FULL). No call throws; failures come back as StoreError.
+//
+// Map:  open / status / integrity_check            (this file, [SECTION] Lifecycle)
+//       residents, search, dossier, feed batches   ([SECTION] Residents)
+//       staff + PIN lockout                        ([SECTION] Staff)
+//       commit_record + outbox for the sync engine ([SECTION] Records and outbox)
+//       routing, sync state, device config, texts  ([SECTION] Configuration)
+//       audit chain, purge                         ([SECTION] Audit and retention)
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "balie/store/result.h"
+#include "balie/store/types.h"
+
+namespace balie::platform {
+class Clock;
+}
+
+namespace balie::store {
+
+struct OpenOptions {
+  const balie::platform::Clock* clock = nullptr;  // nullptr -> system clock; must outlive the Store
+  int busy_timeout_ms = 5000;
+  bool create_if_missing = true;  // false: a missing file is NotFound (balie-admin)
+  bool read_only = false;         // open for inspection only (no migrations are run)
+  // Tests only: stop migrating at this schema version (0 = latest). Used to build old-version files.
+  int migrate_to_version = 0;
+};
+
+// PIN lockout policy: after `max_failures` wrong PINs the account is locked for `first_lock`,
+// each further lockout doubles the time, up to `max_lock`.
+struct LockoutPolicy {
+  int max_failures = 5;
+  std::chrono::seconds first_lock{15 * 60};
+  std::chrono::seconds max_lock{24 * 60 * 60};
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 3;  // see store/src/schema.cpp for the migration list
+
+  // [SECTION] Lifecycle
+  // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
+  // (PRAGMA key = "x'..'": no KDF). Verifies the key by reading the schema, then sets WAL,
+  // synchronous=FULL, foreign_keys, secure_delete, temp_store=MEMORY, busy_timeout and runs the
+  // forward migrations (each in its own transaction). Errors: WrongKey, NotADatabase, Corrupt,
+  // NewerSchema, DiskFull, ReadOnly, MissingDirectory, Busy, InvalidArgument, Io.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
+                                             std::span<const std::uint8_t> key,
+                                             const OpenOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& path() const;
+  int schema_version() const;
+  Result<StoreStatus> status();
+  // PRAGMA integrity_check; ok -> empty vector, else the reported problems (at most 100).
+  Result<std::vector<std::string>> integrity_check();
+  // Moves the WAL into the main file and truncates it (e.g. after purges, or at idle time).
+  Status checkpoint();
+
+  // [SECTION] Residents
+  // Residents at this device's location (all residents when location_id is empty), by Latin name.
+  Result<std::vector<Resident>> list_residents(std::string_view location_id = {});
+  // Finds residents whose name (own script or Latin; case-insensitive for Latin/Cyrillic/Greek,
+  // diacritics-insensitive for Latin), V-nummer or room contains `query`. At most `limit` rows.
+  Result<std::vector<Resident>> search_residents(std::string_view query, std::size_t limit = 50);
+  Result<std::optional<Resident>> resident(std::string_view resident_id);
+  // The whole dossier plus this device's records for the resident. NotFound if unknown.
+  Result<ResidentView> load_dossier(std::string_view resident_id);
+  // Inserts or replaces one resident with its complete dossier (one transaction).
+  Status upsert_resident(const ResidentDossier& rd);
+  // Applies a feed batch atomically: upserts, purges (rows, caches, unsent records too) and the
+  // new cursor for `location_id`, all in one transaction. Does not VACUUM (call purge_resident or
+  // vacuum() for that); secure_delete zeroes the freed content.
+  Status apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
+                             std::string_view new_cursor);
+  Result<std::string> dossier_cursor(std::string_view location_id);  // "" if none yet
+
+  // [SECTION] Staff
+  // Creates or replaces a staff account; `pin` (4-12 digits) is hashed with Argon2id
+  // (crypto_pwhash_str). An empty pin keeps the stored hash (NotFound if there is none).
+  Status upsert_staff(const StaffAccount& account, std::string_view pin);
+  Result<std::optional<StaffAccount>> staff(std::string_view staff_id);
+  Result<std::vector<StaffAccount>> list_staff();
+  // Checks a PIN with persistent lockout (see LockoutPolicy). The failure counter is committed
+  // before the verdict is returned, so killing the process does not reset it.
+  Result<PinVerdict> verify_pin(std::string_view staff_id, std::string_view pin);
+  void set_lockout_policy(const LockoutPolicy& policy);
+
+  // [SECTION] Records and outbox
+  // Stores the record, its outbox entry (addressee = the resident's gekoppelde gemeente now) and an
+  // audit entry in ONE transaction and returns after the commit is durable. An empty gemeentecode
+  // gives a held entry ("gekoppelde gemeente unknown"). Same record_id twice -> Conflict.
+  Result<CommittedRecord> commit_record(const RecordDraft& draft);
+  Result<std::vector<RecordSummary>> records_for(std::string_view resident_id);
+  // Pending entries for one municipality, oldest first, at most max_count entries and max_bytes of
+  // payload (always at least one entry if any is pending, even when it alone exceeds max_bytes).
+  Result<std::vector<OutboxEntry>> list_pending(std::string_view gemeentecode, std::size_t max_count,
+                                                std::size_t max_bytes);
+  Result<std::optional<OutboxEntry>> outbox_entry(std::string_view record_id);
+  // Entries in one state (held/failed lists for the staff screen), oldest first, bounded.
+  Result<std::vector<OutboxEntry>> list_outbox(OutboxState state, std::size_t max_count);
+  Status mark_attempt(std::string_view record_id, std::string_view error = {});  // attempts+1
+  Status mark_held(std::string_view record_id, std::string_view reason);
+  Status mark_failed(std::string_view record_id, std::string_view problem);
+  Status release(std::string_view record_id);  // held/failed -> pending (staff action)
+  // Stores the acknowledgement: deletes the payload, sets state acknowledged and writes the tombstone
+  // (record id, payload hash, ack time) in one transaction. Idempotent for the same record.
+  Status store_acknowledgement(std::string_view record_id, std::span<const std::uint8_t> ack,
+                               UtcTime ack_time);
+  Result<std::optional<Tombstone>> tombstone(std::string_view record_id);
+  Result<std::vector<OutboxCounts>> outbox_counts();
+
+  // [SECTION] Configuration
+  Status put_route(const Route& route);
+  Status remove_route(std::string_view gemeentecode);
+  Result<std::optional<Route>> route(std::string_view gemeentecode);
+  Result<std::vector<Route>> routes();
+  Status record_sync_success(std::string_view gemeentecode, UtcTime when);
+  Status record_sync_error(std::string_view gemeentecode, UtcTime when, std::string_view error);
+  Result<std::vector<SyncState>> sync_states();
+  Status set_device_config(const DeviceConfig& config);
+  Result<std::optional<DeviceConfig>> device_config();
+  // Stores a text version; sha256 is computed from body (a given, different sha256 -> InvalidArgument).
+  // Versions are immutable: the same id with another body -> Conflict.
+  Status put_text_version(const TextVersion& text);
+  Result<std::optional<TextVersion>> text_version(std::string_view version_id);
+  Result<std::vector<TextVersion>> text_versions(std::string_view kind = {});
+
+  // [SECTION] Audit and retention
+  Status append_audit(std::string_view actor, std::string_view action, std::string_view detail);
+  Result<std::vector<AuditEntry>> audit_tail(std::size_t max_count);
+  Result<AuditVerdict> verify_audit();
+  // Deletes everything about one resident (rows, dossier, records, outbox entries, search cache),
+  // then VACUUMs and truncates the WAL so freed pages are gone. Refuses (Conflict) while records of
+  // the resident are still unsent, unless `even_if_unsent`. Tombstones stay (they hold no personal data).
+  Status purge_resident(std::string_view resident_id, bool even_if_unsent = false);
+  Status vacuum();
+
+  // The AVG access export for one resident (resident, dossier, records; no payload bytes), as JSON.
+  Result<std::string> export_resident_json(std::string_view resident_id);
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Fills an empty store with the embedded demo data set (assets/demo/): residents, staff (PINs in
+// assets/demo/README.md), routes, device configuration and texts. Does nothing when residents exist.
+// Returns true when it seeded.
+Result<bool> seed_demo_data(Store& store);
+// The embedded demo data set as JSON text (for tests and tools).
+std::string_view demo_data_json();
+
+}  // namespace balie::store
