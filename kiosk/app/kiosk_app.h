@@ -1,0 +1,94 @@
+// The kiosk application (kiosk app layer, main thread): owns the SDL window and renderer, the
+// Dear ImGui context, input mapping, the scene navigator and AppState; runs the event-driven frame
+// loop and applies the intents scenes record. See main.cpp for the loop in brief.
+#pragma once
+#include <SDL.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "balie/platform/audio_output.h"
+#include "balie/platform/clock.h"
+#include "balie/platform/watchdog.h"
+#include "core/app_state.h"
+#include "core/args.h"
+#include "core/input_mapper.h"
+#include "core/item_registry.h"
+#include "core/scene.h"
+#include "ui/text_renderer.h"
+#include "ui/texts.h"
+#include "ui/ui.h"
+
+struct ImFont;
+
+namespace balie::platform {
+class FakeClock;
+}
+
+namespace balie::kiosk {
+
+class ScriptRunner;
+
+// Custom SDL user-event codes.
+enum : Sint32 { kUserEventTerminate = 1 };
+
+class KioskApp {
+ public:
+  explicit KioskApp(Options opts);
+  ~KioskApp();
+  // Creates window, renderer and UI. Returns an error message on failure.
+  std::string init();
+  // Runs until SIGTERM (exit 0) or the script ends (0 = passed, 1 = a step failed).
+  int run();
+
+  // --- used by the script runner ---
+  const ItemRegistry& items() const { return items_; }
+  SceneId scene() const { return nav_->current(); }
+  bool input_pending() const { return mapper_.pending() || frames_to_render_ > 0; }
+  void request_screenshot(std::string path) { screenshot_path_ = std::move(path); }
+  std::string take_screenshot_error() { return std::exchange(screenshot_error_, {}); }
+  bool screenshot_pending() const { return !screenshot_path_.empty(); }
+  void advance_fake_time(double seconds);
+  SDL_Window* window() const { return window_; }
+  void window_size(int* w, int* h) const { SDL_GetWindowSize(window_, w, h); }
+  // Test hook: the number of SDL_QUIT / close requests ignored so far.
+  int ignored_close_requests() const { return ignored_close_; }
+
+ private:
+  void handle_event(const SDL_Event& e);
+  void render_frame();
+  void apply_intents();
+  int ms_until_next_timer() const;
+  void on_timers();
+
+  Options opts_;
+  SDL_Window* window_ = nullptr;
+  SDL_Renderer* renderer_ = nullptr;
+  std::unique_ptr<platform::Clock> clock_;
+  platform::FakeClock* fake_clock_ = nullptr;  // set when the clock is fake (scripts)
+  std::unique_ptr<platform::Watchdog> watchdog_;
+  std::unique_ptr<platform::AudioOutput> audio_;
+  std::chrono::steady_clock::time_point next_watchdog_ping_{};
+  InputMapper mapper_;
+  ItemRegistry items_;
+  std::unique_ptr<TextRenderer> text_;
+  std::unique_ptr<Texts> texts_;
+  std::unique_ptr<Ui> ui_;
+  std::unique_ptr<Navigator> nav_;
+  AppState state_;
+  Intents intents_;
+  std::unique_ptr<ScriptRunner> script_;
+  int frames_to_render_ = 2;
+  bool quit_ = false;
+  int exit_code_ = 0;
+  int ignored_close_ = 0;
+  std::string screenshot_path_;
+  std::string screenshot_error_;
+  uint64_t frame_count_ = 0;
+  uint64_t last_frame_ticks_ = 0;
+};
+
+}  // namespace balie::kiosk

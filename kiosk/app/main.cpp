@@ -1,0 +1,72 @@
+// balie-kiosk: the UI process of the Balie terminal (no network; the sync daemon is separate).
+//
+// The frame loop in brief (app/kiosk_app.cpp):
+//   init: parse flags -> SDL window (fullscreen, borderless) -> SDL_Renderer -> Dear ImGui
+//         (SDL_Renderer backend) -> scene table -> Welcome scene
+//   loop:
+//     busy = frames still to draw || queued input || a script runs
+//     wait: busy ? SDL_PollEvent : SDL_WaitEventTimeout(until the next timer is due)
+//     events: finger/mouse -> InputMapper queue; keys -> shortcut filter (Alt+F4, Ctrl+Q, Escape
+//             ... are swallowed); SDL_QUIT / window close -> ignored; SIGTERM -> clean exit
+//     timers: watchdog ping (sd_notify) when due
+//     frame: InputMapper yields one pointer state -> ImGui::NewFrame -> scene.draw(state, ui,
+//            intents) -> render (+ screenshot) -> present -> apply intents (navigation, I/O)
+//     script: after each frame the scripted driver runs its next step
+//   After input stops and nothing animates, no frames are drawn and the process sleeps.
+// SIGTERM is taken by a dedicated thread (sigwait) and turned into an SDL user event.
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/kiosk_app.h"
+
+namespace {
+
+void signal_thread(sigset_t set) {
+  int sig = 0;
+  while (sigwait(&set, &sig) == 0) {
+    SDL_Event e{};
+    e.type = SDL_USEREVENT;
+    e.user.code = balie::kiosk::kUserEventTerminate;
+    SDL_PushEvent(&e);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace balie::kiosk;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ArgsResult a = parse_args(args);
+  if (!a.error.empty()) {
+    std::fprintf(stderr, "balie-kiosk: %s\n%s", a.error.c_str(), usage().c_str());
+    return 2;
+  }
+  if (a.options.help) {
+    std::printf("%s", usage().c_str());
+    return 0;
+  }
+  if (a.options.version) {
+    std::printf("balie-kiosk %s (%s)\n", BALIE_VERSION, BALIE_BUILD_HASH);
+    return 0;
+  }
+
+  // Block SIGTERM/SIGINT in every thread (SDL's too); one thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread(signal_thread, set).detach();
+
+  KioskApp app(a.options);
+  std::string err = app.init();
+  if (!err.empty()) {
+    std::fprintf(stderr, "balie-kiosk: %s\n", err.c_str());
+    return err.rfind("script:", 0) == 0 ? 2 : 3;
+  }
+  return app.run();
+}

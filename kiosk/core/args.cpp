@@ -1,0 +1,88 @@
+// Command-line parsing for balie-kiosk (see args.h).
+#include "core/args.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace balie::kiosk {
+
+std::string usage() {
+  return "usage: balie-kiosk [--windowed WxH] [--script FILE] [--shots DIR] [--clock-start YYYY-MM-DDTHH:MM:SSZ]\n"
+         "  --windowed WxH   a window of W x H pixels instead of fullscreen (development)\n"
+         "  --script FILE    run the scripted UI driver's steps from FILE, then exit (0 = all steps passed)\n"
+         "  --shots DIR      where 'screenshot NAME' steps write NAME.png (default: current directory)\n"
+         "  --clock-start T  run on a fake clock starting at T (UTC); scripts move it with advance-time\n"
+         "  --version        print the version and exit\n";
+}
+
+std::optional<long long> parse_utc(const std::string& s) {
+  int y, mo, d, h, mi, se;
+  char z = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z' ||
+      s.size() != 20)
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970 || y > 9999) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  return static_cast<long long>(timegm(&tm));
+}
+
+ArgsResult parse_args(const std::vector<std::string>& args) {
+  ArgsResult r;
+  auto& o = r.options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* name) -> const std::string* {
+      if (i + 1 >= args.size()) {
+        r.error = std::string(name) + " needs a value";
+        return nullptr;
+      }
+      return &args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--version") {
+      o.version = true;
+    } else if (a == "--windowed") {
+      const std::string* v = value("--windowed");
+      if (!v) return r;
+      int w = 0, h = 0;
+      char x = 0, extra = 0;
+      if (std::sscanf(v->c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X') || w < 320 ||
+          h < 240 || w > 16384 || h > 16384) {
+        r.error = "--windowed needs WxH with W >= 320 and H >= 240, e.g. 1280x800 (got '" + *v + "')";
+        return r;
+      }
+      o.windowed = true;
+      o.width = w;
+      o.height = h;
+    } else if (a == "--script") {
+      const std::string* v = value("--script");
+      if (!v) return r;
+      o.script = *v;
+    } else if (a == "--shots") {
+      const std::string* v = value("--shots");
+      if (!v) return r;
+      o.shots_dir = *v;
+    } else if (a == "--clock-start") {
+      const std::string* v = value("--clock-start");
+      if (!v) return r;
+      if (!parse_utc(*v)) {
+        r.error = "--clock-start needs a UTC time like 2026-03-02T09:30:00Z (got '" + *v + "')";
+        return r;
+      }
+      o.clock_start = *v;
+    } else {
+      r.error = "unknown option '" + a + "'";
+      return r;
+    }
+  }
+  return r;
+}
+
+}  // namespace balie::kiosk

@@ -1,0 +1,31 @@
+// Command-line options of balie-kiosk (kiosk core; parsing only, testable without a window).
+// Unknown flags and bad values produce a clear message; the caller exits with code 2.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace balie::kiosk {
+
+struct Options {
+  bool windowed = false;
+  int width = 1920, height = 1080;  // window size with --windowed
+  std::string script;               // --script FILE
+  std::string shots_dir;            // --shots DIR (screenshots)
+  std::string clock_start;          // --clock-start ISO8601 UTC (fake clock; implies scripted time)
+  bool help = false;
+  bool version = false;
+};
+
+struct ArgsResult {
+  Options options;
+  std::string error;  // empty on success
+};
+
+ArgsResult parse_args(const std::vector<std::string>& args);
+std::string usage();
+
+// Parses "YYYY-MM-DDTHH:MM:SSZ" into seconds since the epoch.
+std::optional<long long> parse_utc(const std::string& s);
+
+}  // namespace balie::kiosk

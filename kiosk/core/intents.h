@@ -1,0 +1,37 @@
+// User intents recorded by scene draw code (kiosk core, main thread only). Drawing never performs
+// I/O: a scene pushes an intent, and the app applies it after the frame (see app/kiosk_app.cpp).
+#pragma once
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/scene_id.h"
+
+namespace balie::kiosk {
+
+struct GoTo { SceneId scene; };           // replace the current scene
+struct GoBack {};                         // back to the previous scene (or welcome)
+struct SetLanguage { std::string code; }; // session language (resets at session end)
+struct SubmitStaffPin { std::string staff_id; std::string pin; };
+struct PlayScreenAudio { std::string key; };  // "listen" control: read the screen's main text
+struct EndSession {};                     // resident taps "finish" or inactivity ran out
+struct StillHere {};                      // resident confirms presence on the inactivity warning
+
+using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, PlayScreenAudio, EndSession, StillHere>;
+
+// Bounded list of intents for one frame; more than kMax in a frame means a bug in a scene.
+class Intents {
+ public:
+  static constexpr size_t kMax = 32;
+  void push(Intent i) {
+    if (items_.size() < kMax) items_.push_back(std::move(i));
+  }
+  const std::vector<Intent>& items() const { return items_; }
+  void clear() { items_.clear(); }
+  bool empty() const { return items_.empty(); }
+
+ private:
+  std::vector<Intent> items_;
+};
+
+}  // namespace balie::kiosk

@@ -1,0 +1,47 @@
+// Per-frame registry of items and texts: see item_registry.h.
+#include "core/item_registry.h"
+
+#include <algorithm>
+
+#include "core/secure_wipe.h"
+
+namespace balie::kiosk {
+
+void ItemRegistry::begin_frame() {
+  for (auto& t : last_texts_) secure_wipe(t);
+  last_items_.swap(items_);
+  last_texts_.swap(texts_);
+  items_.clear();
+  texts_.clear();
+}
+
+void ItemRegistry::add_item(std::string_view id, Rect r, bool interactive) {
+  if (items_.size() >= kMaxItems) return;
+  items_.push_back(ItemInfo{std::string(id), r, interactive});
+}
+
+void ItemRegistry::add_text(std::string_view text) {
+  if (!record_texts_ || texts_.size() >= kMaxTexts) return;
+  texts_.emplace_back(text);
+}
+
+const ItemInfo* ItemRegistry::find(std::string_view id) const {
+  auto it = std::find_if(last_items_.begin(), last_items_.end(), [&](const ItemInfo& i) { return i.id == id; });
+  return it == last_items_.end() ? nullptr : &*it;
+}
+
+bool ItemRegistry::has_text(std::string_view needle) const {
+  return std::any_of(last_texts_.begin(), last_texts_.end(),
+                     [&](const std::string& t) { return t.find(needle) != std::string::npos; });
+}
+
+void ItemRegistry::wipe() {
+  for (auto& t : texts_) secure_wipe(t);
+  for (auto& t : last_texts_) secure_wipe(t);
+  texts_.clear();
+  last_texts_.clear();
+  items_.clear();
+  last_items_.clear();
+}
+
+}  // namespace balie::kiosk

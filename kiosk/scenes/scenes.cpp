@@ -1,0 +1,27 @@
+// THE table of scenes: every screen of the kiosk, in SceneId order. Adding a screen means adding a
+// SceneId, a factory in scenes.h, one file in scenes/, and one line here.
+#include "scenes/scenes.h"
+
+#include <array>
+
+namespace balie::kiosk {
+
+namespace {
+constexpr std::array<SceneEntry, static_cast<size_t>(SceneId::kCount)> kTable{{
+    {SceneId::Welcome, "welcome", true, &make_welcome_scene},
+    {SceneId::StaffUnlock, "staff_unlock", false, &make_staff_unlock_scene},
+    {SceneId::Language, "language", true, &make_language_scene},
+}};
+
+// The table must list every SceneId once, in order.
+constexpr bool table_in_order() {
+  for (size_t i = 0; i < kTable.size(); ++i)
+    if (static_cast<size_t>(kTable[i].id) != i || kTable[i].make == nullptr) return false;
+  return true;
+}
+static_assert(table_in_order(), "kTable must list every SceneId in enum order");
+}  // namespace
+
+std::span<const SceneEntry> scene_table() { return kTable; }
+
+}  // namespace balie::kiosk

@@ -1,0 +1,25 @@
+// Fallback TextRenderer on ImGui's font: wraps with ImFont, aligns single lines (see header).
+#include "ui/imgui_font_renderer.h"
+
+#include <imgui.h>
+
+namespace balie::kiosk {
+
+Vec2 ImGuiFontRenderer::measure(std::string_view utf8, float size_px, float wrap_width, bool) {
+  ImVec2 s = font_->CalcTextSizeA(size_px, 1e9f, wrap_width > 0 ? wrap_width : 0.0f, utf8.data(),
+                                  utf8.data() + utf8.size());
+  return Vec2{s.x, s.y};
+}
+
+void ImGuiFontRenderer::draw(ImDrawList* dl, Vec2 pos, float width, std::string_view utf8, float size_px,
+                             uint32_t color, Align align, bool rtl) {
+  Vec2 m = measure(utf8, size_px, width, rtl);
+  float x = pos.x;
+  const bool end = (align == Align::End) != rtl && align != Align::Center;
+  if (align == Align::Center) x += (width - m.x) / 2;
+  else if (end) x += width - m.x;
+  dl->AddText(font_, size_px, ImVec2(x, pos.y), color, utf8.data(), utf8.data() + utf8.size(),
+              width > 0 ? width : 0.0f);
+}
+
+}  // namespace balie::kiosk

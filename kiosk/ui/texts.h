@@ -1,0 +1,25 @@
+// Where the UI gets its words (kiosk UI layer, main thread): catalog lookup by namespaced key in
+// the session language. The production source is the gettext catalogs in assets/i18n via the text
+// engine; tests may supply a map.
+#pragma once
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace balie::kiosk {
+
+class Texts {
+ public:
+  virtual ~Texts() = default;
+  // Catalog text for `key` in the current language with {placeholders} filled. Values are untrusted
+  // and get bidi-isolated by the implementation.
+  virtual std::string tr(std::string_view key,
+                         const std::vector<std::pair<std::string_view, std::string>>& args = {}) const = 0;
+  virtual bool rtl() const = 0;
+  virtual std::string_view language() const = 0;
+  // Switches the catalog; unknown codes fall back to Dutch and return false.
+  virtual bool set_language(std::string_view code) = 0;
+};
+
+}  // namespace balie::kiosk

@@ -1,0 +1,140 @@
+// Widget toolkit implementation (see ui.h). Uses Dear ImGui 1.86 only for hit-testing
+// (InvisibleButton), clipping and the draw list; all text goes through TextRenderer.
+#include "ui/ui.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace balie::kiosk {
+
+namespace {
+ImVec2 iv(Vec2 v) { return ImVec2(v.x, v.y); }
+ImVec2 tl(Rect r) { return ImVec2(r.x, r.y); }
+ImVec2 br(Rect r) { return ImVec2(r.x + r.w, r.y + r.h); }
+}  // namespace
+
+void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
+  screen_ = screen;
+  input_ = input;
+  rtl_ = rtl_layout;
+  captures_.clear();
+  scrolls_.clear();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(iv(screen));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0.0f);
+  ImGui::Begin("##balie", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground |
+                   ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoNav);
+}
+
+void Ui::end_frame() {
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+}
+
+ImDrawList* Ui::draw_list() const { return ImGui::GetWindowDrawList(); }
+
+Rect Ui::mirror(Rect r) const {
+  if (!rtl_) return r;
+  return Rect{screen_.x - r.x - r.w, r.y, r.w, r.h};
+}
+
+void Ui::fill(Rect r, uint32_t color, float rounding) { draw_list()->AddRectFilled(tl(r), br(r), color, rounding); }
+
+void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFilled(iv(c), radius, color, 24); }
+
+float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align) {
+  items_.add_text(utf8);
+  Vec2 m = text_.measure(utf8, size, box.w, rtl_);
+  text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, rtl_);
+  return m.y;
+}
+
+bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle style, float text_size) {
+  items_.add_item(id, r, true);
+  items_.add_text(label);
+  ImGui::SetCursorScreenPos(tl(r));
+  ImGui::PushID(id.data(), id.data() + id.size());
+  bool pressed = ImGui::InvisibleButton("##b", ImVec2(std::max(r.w, 1.0f), std::max(r.h, 1.0f)));
+  bool held = ImGui::IsItemActive();
+  ImGui::PopID();
+  uint32_t bg = theme::kPrimary, fg = theme::kTextOnDark;
+  switch (style) {
+    case ButtonStyle::Primary: bg = held ? theme::kPrimaryHeld : theme::kPrimary; break;
+    case ButtonStyle::Secondary:
+      bg = held ? theme::kSecondaryHeld : theme::kSecondary;
+      fg = theme::kText;
+      break;
+    case ButtonStyle::Danger: bg = held ? theme::kPrimaryHeld : theme::kDanger; break;
+    case ButtonStyle::OnDark:
+      bg = held ? theme::rgba(255, 255, 255, 90) : theme::rgba(255, 255, 255, 40);
+      break;
+  }
+  fill(r, bg, theme::kRounding);
+  if (!label.empty()) {
+    Vec2 m = text_.measure(label, text_size, r.w - 24, rtl_);
+    float y = r.y + std::max(0.0f, (r.h - m.y) / 2);
+    text_.draw(draw_list(), Vec2{r.x + 12, y}, r.w - 24, label, text_size, fg, Align::Center, rtl_);
+  }
+  return pressed;
+}
+
+bool Ui::listen_button(std::string_view id, Rect r) {
+  bool pressed = button(id, r, "", ButtonStyle::Secondary);
+  // Speaker pictogram: a box, a cone and two sound waves, mirrored in RTL.
+  ImDrawList* dl = draw_list();
+  const float s = std::min(r.w, r.h);
+  const float cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+  const float dir = rtl_ ? -1.0f : 1.0f;
+  const ImU32 c = theme::kText;
+  const float bx = cx - dir * s * 0.22f;
+  dl->AddRectFilled(ImVec2(std::min(bx, bx + dir * s * 0.12f), cy - s * 0.09f),
+                    ImVec2(std::max(bx, bx + dir * s * 0.12f), cy + s * 0.09f), c);
+  const float cone = bx + dir * s * 0.12f;
+  dl->AddTriangleFilled(ImVec2(cone, cy - s * 0.09f), ImVec2(cone + dir * s * 0.16f, cy - s * 0.24f),
+                        ImVec2(cone + dir * s * 0.16f, cy + s * 0.24f), c);
+  dl->AddTriangleFilled(ImVec2(cone, cy - s * 0.09f), ImVec2(cone + dir * s * 0.16f, cy + s * 0.24f),
+                        ImVec2(cone, cy + s * 0.09f), c);
+  const float a0 = rtl_ ? 3.14159f - 0.8f : -0.8f, a1 = rtl_ ? 3.14159f + 0.8f : 0.8f;
+  for (int i = 1; i <= 2; ++i) {
+    dl->PathArcTo(ImVec2(cone + dir * s * 0.16f, cy), s * (0.08f + 0.09f * i), a0, a1, 16);
+    dl->PathStroke(c, 0, s * 0.045f);
+  }
+  return pressed;
+}
+
+Vec2 Ui::begin_scroll(std::string_view id, Rect r, float* scroll_y) {
+  items_.add_item(id, r, false);
+  // Drag-scroll: a drag that started inside this region moves the content with the finger.
+  if (input_.dragging && r.contains(input_.drag_origin)) *scroll_y -= input_.drag_dy;
+  // Mouse wheel for development.
+  if (r.contains(Vec2{ImGui::GetIO().MousePos.x, ImGui::GetIO().MousePos.y}))
+    *scroll_y -= ImGui::GetIO().MouseWheel * 60.0f;
+  scrolls_.push_back(ScrollFrame{r, scroll_y, *scroll_y});
+  draw_list()->PushClipRect(tl(r), br(r), true);
+  return Vec2{r.x, r.y - std::max(0.0f, *scroll_y)};
+}
+
+void Ui::end_scroll(float content_height) {
+  if (scrolls_.empty()) return;
+  ScrollFrame f = scrolls_.back();
+  scrolls_.pop_back();
+  draw_list()->PopClipRect();
+  const float max_scroll = std::max(0.0f, content_height - f.r.h);
+  *f.scroll_y = std::clamp(*f.scroll_y, 0.0f, max_scroll);
+  // Scroll indicator on the trailing edge (mirrored in RTL).
+  if (max_scroll > 0) {
+    const float track_h = f.r.h - 8;
+    const float thumb_h = std::max(40.0f, track_h * f.r.h / content_height);
+    const float t = *f.scroll_y / max_scroll;
+    const float x = rtl_ ? f.r.x + 4 : f.r.x + f.r.w - 10;
+    const float y = f.r.y + 4 + t * (track_h - thumb_h);
+    draw_list()->AddRectFilled(ImVec2(x, y), ImVec2(x + 6, y + thumb_h), theme::rgba(0, 0, 0, 90), 3);
+  }
+}
+
+}  // namespace balie::kiosk
