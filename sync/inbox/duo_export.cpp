@@ -1,0 +1,113 @@
+// DUO export of the reference inbox: per signed participatieverklaring (kind "pvt.ondertekend"),
+// the body DUO's MAP/PVT API expects for PUT /personen/{bsn}/pvt, after checking DUO's rules
+// (../shared/specs/duo-m2m-inburgering README, section PVT). Records that break a rule are listed
+// as blocked with the reason, never exported.
+#include <nlohmann/json.hpp>
+
+#include "balie/sync/codec.h"
+#include "inbox_db.h"
+
+namespace balie::inbox {
+namespace {
+using json = nlohmann::json;
+
+bool bsn_valid(const std::string& b) {
+  if (b.size() != 9) return false;
+  int sum = 0;
+  for (int i = 0; i < 9; ++i) {
+    if (b[i] < '0' || b[i] > '9') return false;
+    int w = i < 8 ? 9 - i : -1;
+    sum += w * (b[i] - '0');
+  }
+  return sum % 11 == 0 && b != "000000000";
+}
+
+// YYYY-MM-DD plus n months (day clamped to the month's length).
+std::string add_months(const std::string& d, int n) {
+  int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+  m += n;
+  while (m > 12) { m -= 12; ++y; }
+  static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int maxd = dim[m - 1] + ((m == 2 && leap) ? 1 : 0);
+  if (day > maxd) day = maxd;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, day);
+  return buf;
+}
+
+std::string str(const json& j, const char* k) {
+  auto it = j.find(k);
+  return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+}  // namespace
+
+// Pure rule check, exposed for unit tests through export_pvt.
+static std::string check_pvt(const std::string& gemeente, const std::string& today, const std::string& datum,
+                             const json& dossier, std::string* verwijtbaar) {
+  if (!sync::is_date(datum)) return "datumOndertekeningPvt is not a valid date";
+  if (datum > today) return "datumOndertekeningPvt lies in the future";
+  const json term = dossier.value("inburgeringstermijn", json::object());
+  std::string start = term.is_object() ? str(term, "startdatum") : "", eind = term.is_object() ? str(term, "einddatum") : "";
+  if (!sync::is_date(start) || !sync::is_date(eind)) return "dossier lacks inburgeringstermijn start/einddatum";
+  if (datum < start) return "datumOndertekeningPvt lies before the start of the inburgeringstermijn";
+  const json pip = dossier.value("pip", json::object());
+  if (!pip.is_object() || str(pip, "gemeentecode") != gemeente || !pip.value("actueel", false))
+    return "no current PIP from this municipality";
+  std::string z = str(dossier, "datumAfrondingZroute");
+  if (!z.empty()) {
+    if (datum > z) return "datumOndertekeningPvt lies after datum afronding Z-route";
+  }
+  std::string v = str(dossier, "verwijtbaarPvt");  // the municipality's own decision, if any
+  if (datum <= eind) {
+    verwijtbaar->clear();  // DUO: not allowed when signed before the end of the term
+    return "";
+  }
+  // Overschrijding of the term: DUO requires the municipality's verwijtbaar decision.
+  if (v == "Ja") {
+    *verwijtbaar = v;
+    return "";
+  }
+  if (v == "Nee") {
+    if (datum > add_months(eind, 2)) return "verwijtbaar=Nee only allowed within two months of the end of the term";
+    *verwijtbaar = v;
+    return "";
+  }
+  return "term exceeded: the municipality must decide verwijtbaar (Ja/Nee) before export";
+}
+
+Result<std::string> InboxDb::export_pvt(const std::string& today) {
+  if (!sync::is_date(today)) return sync::make_error(sync::Errc::invalid_input, "today must be YYYY-MM-DD");
+  std::lock_guard l(mu_);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "SELECT r.record_id, r.sensitive_json, d.dossier_json FROM records r LEFT JOIN residents d "
+                     "ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
+                     "WHERE r.kind='pvt.ondertekend' ORDER BY r.received_at, r.record_id",
+                     -1, &s, nullptr);
+  if (!s) return sync::make_error(sync::Errc::store, sqlite3_errmsg(db_));
+  json exports = json::array(), blocked = json::array();
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    std::string id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    json sens = json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr, false);
+    const unsigned char* dt = sqlite3_column_text(s, 2);
+    json dossier = dt ? json::parse(reinterpret_cast<const char*>(dt), nullptr, false) : json();
+    std::string bsn = sens.is_object() ? str(sens, "bsn") : "";
+    std::string datum = sens.is_object() ? str(sens, "datumOndertekeningPvt") : "";
+    std::string reason, verwijtbaar;
+    if (!bsn_valid(bsn)) reason = "BSN missing or fails the elfproef";
+    else if (!dossier.is_object()) reason = "no dossier for this resident at the municipality";
+    else reason = check_pvt(gemeentecode_, today, datum, dossier, &verwijtbaar);
+    if (!reason.empty()) {
+      blocked.push_back({{"record_id", id}, {"reason", reason}});
+      continue;
+    }
+    json body = {{"datumOndertekeningPvt", datum}};
+    if (!verwijtbaar.empty()) body["verwijtbaar"] = verwijtbaar;
+    exports.push_back({{"record_id", id}, {"method", "PUT"}, {"path", "/personen/" + bsn + "/pvt"}, {"body", body}});
+  }
+  sqlite3_finalize(s);
+  return json{{"exports", exports}, {"blocked", blocked}}.dump(1);
+}
+
+}  // namespace balie::inbox

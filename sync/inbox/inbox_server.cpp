@@ -1,0 +1,235 @@
+// balie-inbox HTTPS endpoints (/v1): health, identity proof, record push with per-record
+// acknowledgements, dossier feed. Mutual TLS: kiosks must present a certificate from the
+// configured client CA whose CN is an enrolled device id. Errors are problem+json.
+#include "inbox_server.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "balie/sync/codec.h"
+#include "balie/sync/protocol.h"
+#include "inbox_db.h"
+
+namespace balie::inbox {
+namespace {
+
+void send_problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+  sync::Problem p{"https://balie.invalid/problems/" + title, title, status, detail};
+  res.status = status;
+  res.set_content(sync::problem_json(p), "application/problem+json");
+}
+
+std::string peer_cn(const httplib::Request& req) {
+  if (!req.ssl) return "";
+  X509* cert = SSL_get1_peer_certificate(req.ssl);
+  if (!cert) return "";
+  char buf[256] = {0};
+  int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
+  X509_free(cert);
+  return n > 0 ? std::string(buf, n) : std::string();
+}
+
+bool content_type_json(const httplib::Request& req) {
+  std::string ct = req.get_header_value("Content-Type");
+  return ct == "application/json" || ct.rfind("application/json;", 0) == 0;
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& cfg) {
+  auto dbr = InboxDb::open(cfg.db_path, cfg.gemeentecode);
+  if (!dbr) {
+    std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
+    return 2;
+  }
+  std::unique_ptr<InboxDb> db = std::move(*dbr);
+  const sync::SigningKey signer = sync::SigningKey::from_seed(cfg.signing_seed);
+  const sync::BoxKey box = sync::BoxKey::from_seed(cfg.box_seed);
+
+  httplib::SSLServer svr(cfg.cert_file.c_str(), cfg.key_file.c_str(), cfg.client_ca_file.c_str());
+  if (!svr.is_valid()) {
+    std::fprintf(stderr, "balie-inbox: cannot load certificate, key or client CA\n");
+    return 2;
+  }
+  SSL_CTX_set_min_proto_version(svr.ssl_context(), TLS1_2_VERSION);
+  svr.set_payload_max_length(cfg.max_body_bytes);
+  svr.set_read_timeout(cfg.read_timeout_seconds, 0);
+  svr.set_write_timeout(cfg.read_timeout_seconds, 0);
+  svr.set_keep_alive_timeout(10);
+  svr.set_keep_alive_max_count(1000);
+  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("API-Version", sync::kApiVersion);
+  });
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) send_problem(res, res.status, res.status == 404 ? "not-found" : "error", "");
+    res.set_header("API-Version", sync::kApiVersion);
+  });
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_problem(res, 500, "internal-error", "unexpected server error");
+  });
+
+  const std::string g = cfg.gemeentecode;
+
+  svr.Get("/v1/health", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"status\":\"UP\",\"gemeentecode\":\"" + g + "\"}", "application/json");
+  });
+
+  svr.Get("/v1/identiteit", [&](const httplib::Request& req, httplib::Response& res) {
+    std::string nonce = req.get_param_value("nonce");
+    auto nb = sync::from_hex(nonce);
+    if (!nb || nb->size() != 32) return send_problem(res, 400, "bad-nonce", "nonce must be 64 hex characters");
+    std::string sig = sync::sign_detached_b64(sync::identity_canonical(g, nonce), signer);
+    res.set_content("{\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"signature\":\"" + sig + "\"}",
+                    "application/json");
+  });
+
+  svr.Post("/v1/records", [&](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& reader) {
+    const std::string cn = peer_cn(req);
+    if (cn.empty()) return send_problem(res, 401, "no-client-certificate", "a device certificate is required");
+    if (!content_type_json(req))
+      return send_problem(res, 415, "unsupported-media-type", "Content-Type must be application/json");
+    std::string body;
+    bool too_big = false;
+    reader([&](const char* data, size_t n) {
+      if (body.size() + n > cfg.max_body_bytes) {
+        too_big = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (too_big) return send_problem(res, 413, "body-too-large", "request body exceeds the inbox limit");
+    auto envs = sync::parse_push_request(body);
+    if (!envs) {
+      return send_problem(res, envs.error().code == sync::Errc::limit ? 413 : 400, "malformed-batch",
+                          envs.error().message);
+    }
+    auto dk = db->device_key(cn);
+    if (!dk) return send_problem(res, 503, "store-unavailable", dk.error().message);
+    if (!dk->has_value()) return send_problem(res, 403, "unknown-device", "device '" + cn + "' is not enrolled");
+
+    std::vector<IncomingRecord> ok;
+    std::vector<sync::PushResult> results(envs->size());
+    std::vector<int> slot;  // results index for each accepted record
+    std::map<std::string, std::uint64_t> last_seq;
+    const std::time_t now = std::time(nullptr);
+    for (std::size_t i = 0; i < envs->size(); ++i) {
+      auto e = sync::parse_envelope((*envs)[i]);
+      if (!e) return send_problem(res, 400, "malformed-envelope", "record " + std::to_string(i) + ": " + e.error().message);
+      auto& ls = last_seq[e->device_id];
+      if (e->seq <= ls)
+        return send_problem(res, 409, "reordered-batch", "records of a device must be in increasing seq order");
+      ls = e->seq;
+      results[i].record_id = e->record_id;
+      auto reject = [&](int st, const char* title, const std::string& d) {
+        results[i].result = "rejected";
+        results[i].problem = sync::Problem{std::string("https://balie.invalid/problems/") + title, title, st, d};
+      };
+      if (e->gemeentecode != g) {
+        reject(421, "misdirected-record", "record is addressed to " + e->gemeentecode + ", this is " + g);
+        continue;
+      }
+      if (e->device_id != cn) {
+        reject(403, "device-mismatch", "record signed for another device than the client certificate");
+        continue;
+      }
+      if (auto v = sync::verify_envelope(*e, **dk); !v) {
+        reject(422, "bad-signature", v.error().message);
+        continue;
+      }
+      auto created = sync::parse_utc(e->created_at);
+      if (*created > now + cfg.clock_skew_seconds) {
+        reject(422, "clock-skew", "created_at lies in the future beyond the allowed clock skew");
+        continue;
+      }
+      auto plain = sync::open_sealed(*e, box);
+      if (!plain) {
+        reject(422, "cannot-open", plain.error().message);
+        continue;
+      }
+      auto pj = nlohmann::json::parse(*plain, nullptr, false);
+      if (pj.is_discarded() || !pj.is_object()) {
+        reject(422, "bad-payload", "sealed payload is not a JSON object");
+        continue;
+      }
+      ok.push_back({std::move(*e), std::move(*plain)});
+      slot.push_back(static_cast<int>(i));
+    }
+    auto stored = db->store_batch(ok, signer, now);
+    if (!stored) return send_problem(res, 503, "store-unavailable", stored.error().message);
+    for (std::size_t k = 0; k < slot.size(); ++k) {
+      auto& r = results[slot[k]];
+      auto& o = (*stored)[k];
+      r.result = o.result;
+      r.ack_json = o.ack_json;
+      if (o.result == "rejected") r.problem = o.problem;
+    }
+    res.set_content(sync::push_response_json(results), "application/json");
+  });
+
+  svr.Get(R"(/v1/locaties/([A-Za-z0-9._-]{1,64})/dossierupdates)", [&](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    const std::string cn = peer_cn(req);
+    auto dk = db->device_key(cn);
+    if (cn.empty() || !dk || !dk->has_value())
+      return send_problem(res, 403, "unknown-device", "an enrolled device certificate is required");
+    std::size_t limit = 500;
+    if (req.has_param("limit")) {
+      std::string l = req.get_param_value("limit");
+      if (l.empty() || l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoul(l) == 0 ||
+          std::stoul(l) > sync::kMaxFeedItems)
+        return send_problem(res, 400, "bad-limit", "limit must be 1..1000");
+      limit = std::stoul(l);
+    }
+    auto b = db->dossier_updates(req.matches[1], req.get_param_value("cursor"), limit);
+    if (!b) return send_problem(res, 400, "bad-cursor", b.error().message);
+    std::string body = sync::dossier_batch_json(*b);
+    res.set_header("Balie-Signature", sync::sign_detached_b64(body, signer));
+    res.set_content(body, "application/json");
+  });
+
+  // Stop cleanly on SIGTERM/SIGINT: the signals are blocked here and waited for in a thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    svr.stop();
+  });
+
+  int port = cfg.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(cfg.host);
+  } else if (!svr.bind_to_port(cfg.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    std::fprintf(stderr, "balie-inbox: cannot bind %s:%d\n", cfg.host.c_str(), cfg.port);
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    return 2;
+  }
+  if (!cfg.port_file.empty()) {
+    std::string tmp = cfg.port_file + ".tmp";
+    { std::ofstream(tmp) << port << "\n"; }
+    std::rename(tmp.c_str(), cfg.port_file.c_str());
+  }
+  std::fprintf(stderr, "balie-inbox: %s listening on https://%s:%d/v1\n", g.c_str(), cfg.host.c_str(), port);
+  svr.listen_after_bind();
+  waiter.join();
+  return 0;
+}
+
+}  // namespace balie::inbox

@@ -1,0 +1,73 @@
+// What the sync engine needs from the kiosk's encrypted store (sync/, called from the sync
+// thread only). The store issue owns the real implementation; sync/ adapts it behind this port
+// so the engine can be tested and so the contract is written down in one place.
+#pragma once
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "balie/sync/envelope.h"
+#include "balie/sync/protocol.h"
+#include "balie/sync/result.h"
+
+namespace balie::sync {
+
+struct OutboxEntry {
+  std::string record_id;     // UUID, idempotency key
+  std::string kind;
+  std::string gemeentecode;  // addressee fixed at creation
+  std::time_t created_at = 0;
+  std::string payload;       // envelope JSON bytes
+  std::string payload_sha256;
+  int attempts = 0;
+};
+
+struct Route {
+  std::string gemeentecode;
+  std::string base_url;       // e.g. https://127.0.0.1:8443 (the client appends /v1/...)
+  std::string ca_pem;         // CA that must have issued the server certificate
+  std::string pinned_key;     // "sha256//<base64>" of the server's public key
+  Key32 ed25519_pk{};         // verifies identity statements, acks and feed signatures
+  Key32 x25519_pk{};          // sealing target for new records
+};
+
+struct GemeenteCounts {
+  std::string gemeentecode;
+  int waiting = 0, held = 0, failed = 0, acknowledged = 0;
+  std::optional<std::time_t> oldest_waiting;
+  std::optional<std::time_t> last_success;
+  std::string last_error;
+  std::string held_reason;    // most recent reason a record of this gemeente was held
+};
+
+class SyncStore {
+ public:
+  virtual ~SyncStore() = default;
+  // Gemeentecodes that have pending or held records.
+  virtual Result<std::vector<std::string>> gemeentecodes_with_work() = 0;
+  // Gemeentecodes present in the routing table (dossier feeds are pulled from each).
+  virtual Result<std::vector<std::string>> routed_gemeentecodes() = 0;
+  // Pending records for one addressee, oldest first, at most max_count and max_bytes of payload
+  // (always at least one record if any is pending, so one large record cannot block the queue).
+  virtual Result<std::vector<OutboxEntry>> list_pending(const std::string& gemeentecode, std::size_t max_count,
+                                                        std::size_t max_bytes) = 0;
+  virtual Result<std::optional<Route>> route(const std::string& gemeentecode) = 0;
+  virtual Status mark_attempt(const std::string& record_id, std::time_t when, const std::string& error) = 0;
+  // Holds every pending record of this addressee (no endpoint or failed identity proof).
+  virtual Status hold_all(const std::string& gemeentecode, const std::string& reason) = 0;
+  // Returns held records of this addressee to pending (the endpoint proved itself again).
+  virtual Status release_held(const std::string& gemeentecode) = 0;
+  virtual Status mark_failed(const std::string& record_id, const std::string& error) = 0;
+  // Stores the verified ack and tombstones the record (payload dropped) in one transaction.
+  virtual Status store_acknowledgement(const std::string& record_id, const std::string& ack_json, std::time_t when) = 0;
+  virtual Status record_sync_result(const std::string& gemeentecode, std::time_t when, bool success,
+                                    const std::string& error) = 0;
+  virtual Result<std::string> dossier_cursor(const std::string& gemeentecode) = 0;
+  // Applies upserts/purges and stores batch.next_cursor in one transaction.
+  virtual Status apply_dossier_batch(const DossierBatch& batch) = 0;
+  virtual Result<std::vector<GemeenteCounts>> counts() = 0;
+};
+
+}  // namespace balie::sync

@@ -1,0 +1,289 @@
+// Sync engine: routing proof, batched push with verified acks, backoff with jitter, and the
+// dossier feed (sync/). Every loop here is bounded by count (config) and by libcurl timeouts.
+#include "balie/sync/engine.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "detail/https_client.h"
+
+namespace balie::sync {
+namespace {
+
+std::time_t wall(const platform::Clock& c) { return std::chrono::system_clock::to_time_t(c.wall_now()); }
+
+bool stopped(const std::atomic<bool>* s) { return s && s->load(); }
+
+void sleep_backoff(int attempt, long base_ms, long cap_ms, const std::atomic<bool>* stop) {
+  long exp = base_ms << std::min(attempt, 16);
+  long cap = std::min(exp, cap_ms);
+  long ms = static_cast<long>(randombytes_uniform(static_cast<uint32_t>(cap) + 1));  // full jitter
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until && !stopped(stop))
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long>(ms, 50)));
+}
+
+// The server certificate must name the gemeentecode as its CN.
+bool subject_names(const std::string& subject, const std::string& g) {
+  std::regex re("(^|[,/]\\s*)CN\\s*=\\s*" + g + "([,/\\s]|$)");
+  return std::regex_search(subject, re);
+}
+
+bool retryable(const Error& e) { return e.code == Errc::network || e.code == Errc::server; }
+
+}  // namespace
+
+int PassReport::exit_status() const {
+  if (local_error) return 3;
+  bool staff = false, transient = false;
+  for (const auto& g : gemeenten) {
+    staff = staff || g.held || g.rejected > 0;
+    transient = transient || g.transient_failure;
+  }
+  return staff ? 1 : transient ? 2 : 0;
+}
+
+std::string PassReport::summary() const {
+  std::string s;
+  if (local_error) s += "local error: " + local_error_message + "\n";
+  for (const auto& g : gemeenten) {
+    s += g.gemeentecode + ": sent " + std::to_string(g.sent) + ", acknowledged " + std::to_string(g.acknowledged) +
+         " (" + std::to_string(g.duplicates) + " duplicates), rejected " + std::to_string(g.rejected) +
+         ", dossiers +" + std::to_string(g.dossier_upserts) + " -" + std::to_string(g.dossier_purges);
+    if (g.held) s += ", HELD: " + g.held_reason;
+    if (!g.error.empty()) s += ", error: " + g.error;
+    s += "\n";
+  }
+  return s;
+}
+
+SyncEngine::SyncEngine(SyncStore& store, const platform::Clock& clock, EngineConfig cfg)
+    : store_(store), clock_(clock), cfg_(std::move(cfg)) {}
+
+PassReport SyncEngine::run_pass(const std::atomic<bool>* stop) {
+  PassReport rep;
+  auto work = store_.gemeentecodes_with_work();
+  auto routed = store_.routed_gemeentecodes();
+  if (!work || !routed) {
+    rep.local_error = true;
+    rep.local_error_message = !work ? work.error().message : routed.error().message;
+    return rep;
+  }
+  std::set<std::string> all(work->begin(), work->end());
+  all.insert(routed->begin(), routed->end());
+  for (const auto& g : all) {
+    if (stopped(stop)) break;
+    GemeenteResult r;
+    r.gemeentecode = g;
+    push_gemeente(g, r, stop);
+    rep.gemeenten.push_back(std::move(r));
+  }
+  return rep;
+}
+
+void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const std::atomic<bool>* stop) {
+  const std::time_t now = wall(clock_);
+  auto hold = [&](const std::string& reason) {
+    r.held = true;
+    r.held_reason = reason;
+    (void)store_.hold_all(g, reason);
+    (void)store_.record_sync_result(g, now, false, "held: " + reason);
+  };
+  auto route = store_.route(g);
+  if (!route) {
+    r.error = route.error().message;
+    return;
+  }
+  if (!route->has_value()) return hold("no endpoint configured for " + g);
+  const Route& rt = **route;
+
+  detail::HttpLimits lim;
+  lim.connect_timeout_s = cfg_.connect_timeout_s;
+  lim.low_speed_time_s = cfg_.low_speed_time_s;
+  lim.total_timeout_s = cfg_.total_timeout_s;
+  detail::HttpsSession http(rt, {cfg_.client_cert_pem, cfg_.client_key_pem}, lim);
+  int attempt = 0;
+  // Runs one request with bounded retries on transient errors.
+  auto request = [&](auto&& fn) -> Result<detail::HttpResponse> {
+    for (;;) {
+      Result<detail::HttpResponse> res = fn();
+      if (res && res->status >= 500) res = make_error(Errc::server, "HTTP " + std::to_string(res->status) + " from " + g);
+      if (res || !retryable(res.error()) || attempt >= cfg_.max_retries || stopped(stop)) return res;
+      sleep_backoff(attempt++, cfg_.backoff_base_ms, cfg_.backoff_cap_ms, stop);
+    }
+  };
+  auto finish = [&] {
+    r.bytes_up = http.bytes_sent();
+    r.bytes_down = http.bytes_received();
+  };
+
+  // 1. Routing proof: TLS (CA + pin), certificate CN, and a fresh signed identity statement.
+  Key32 nonce = random_key32();
+  std::string nonce_hex = to_hex(nonce.data(), nonce.size());
+  auto idr = request([&] { return http.get("/v1/identiteit?nonce=" + nonce_hex); });
+  if (!idr) {
+    finish();
+    if (idr.error().code == Errc::tls || idr.error().code == Errc::routing) return hold(idr.error().message);
+    r.transient_failure = true;
+    r.error = idr.error().message;
+    (void)store_.record_sync_result(g, now, false, r.error);
+    return;
+  }
+  if (idr->status != 200) {
+    finish();
+    return hold("identity request answered HTTP " + std::to_string(idr->status));
+  }
+  if (!subject_names(idr->server_subject, g)) {
+    finish();
+    return hold("server certificate does not name " + g + " (subject: " + idr->server_subject + ")");
+  }
+  auto st = parse_identity(idr->body);
+  if (!st || st->gemeentecode != g || st->nonce != nonce_hex ||
+      !verify_detached_b64(identity_canonical(g, nonce_hex), st->signature_b64, rt.ed25519_pk)) {
+    finish();
+    return hold("endpoint did not prove it is " + g + " (identity statement invalid)");
+  }
+  (void)store_.release_held(g);
+
+  // 2. Push pending records in bounded batches.
+  std::size_t max_records = cfg_.batch_max_records;
+  for (std::size_t b = 0; b < cfg_.max_batches_per_gemeente && !stopped(stop); ++b) {
+    auto pending = store_.list_pending(g, max_records, cfg_.batch_max_bytes);
+    if (!pending) {
+      r.error = pending.error().message;
+      break;
+    }
+    if (pending->empty()) break;
+    std::map<std::string, std::pair<const OutboxEntry*, std::string>> by_id;  // id -> entry, package hash
+    std::string body = "{\"records\":[";
+    for (const auto& e : *pending) {
+      if (e.gemeentecode != g) {  // defence in depth: never send another addressee's record
+        return hold("store returned a record for " + e.gemeentecode + " while sending to " + g);
+      }
+      auto env = parse_envelope(e.payload);
+      if (!env || env->gemeentecode != g || env->record_id != e.record_id) {
+        (void)store_.mark_failed(e.record_id, "local envelope invalid: " +
+                                                  (env ? std::string("addressee/id mismatch") : env.error().message));
+        ++r.rejected;
+        continue;
+      }
+      if (by_id.size()) body += ",";
+      body += e.payload;
+      by_id[e.record_id] = {&e, env->package_sha256};
+      (void)store_.mark_attempt(e.record_id, now, "");
+    }
+    body += "]}";
+    if (by_id.empty()) continue;
+    r.sent += static_cast<int>(by_id.size());
+    auto resp = request([&] { return http.post_json("/v1/records", body); });
+    if (!resp) {
+      for (auto& [id, v] : by_id) (void)store_.mark_attempt(id, now, resp.error().message);
+      if (resp.error().code == Errc::tls || resp.error().code == Errc::routing) {
+        finish();
+        return hold(resp.error().message);
+      }
+      r.transient_failure = true;
+      r.error = resp.error().message;
+      break;
+    }
+    if (resp->status != 200) {
+      auto p = parse_problem(resp->body);
+      std::string why = "HTTP " + std::to_string(resp->status) + (p ? " " + p->title + ": " + p->detail : "");
+      if ((resp->status == 400 || resp->status == 413) && by_id.size() > 1) {
+        max_records = 1;  // find the offending record by sending one at a time
+        continue;
+      }
+      if (resp->status == 401 || resp->status == 403 || resp->status == 415 || resp->status == 421) {
+        finish();
+        return hold(why);
+      }
+      for (auto& [id, v] : by_id) {
+        (void)store_.mark_failed(id, why);
+        ++r.rejected;
+      }
+      continue;
+    }
+    auto acks = parse_push_response(resp->body);
+    if (!acks) {
+      r.transient_failure = true;
+      r.error = "unusable push response: " + acks.error().message;
+      break;
+    }
+    for (const auto& a : *acks) {
+      auto it = by_id.find(a.record_id);
+      if (it == by_id.end()) continue;  // not ours in this batch: ignore
+      if (a.result == "rejected") {
+        (void)store_.mark_failed(a.record_id, "rejected by " + g + ": " + a.problem->title + ": " + a.problem->detail);
+        ++r.rejected;
+        by_id.erase(it);
+        continue;
+      }
+      auto v = verify_ack(a.ack_json, a.record_id, g, it->second.second, rt.ed25519_pk);
+      if (!v) {
+        finish();
+        return hold("acknowledgement failed verification: " + v.error().message);
+      }
+      if (auto s = store_.store_acknowledgement(a.record_id, a.ack_json, wall(clock_)); !s) {
+        r.error = s.error().message;
+        break;
+      }
+      ++r.acknowledged;
+      if (a.result == "duplicate") ++r.duplicates;
+      by_id.erase(it);
+    }
+    if (!by_id.empty()) {  // records the server did not answer for stay pending
+      r.transient_failure = true;
+      r.error = std::to_string(by_id.size()) + " records not acknowledged";
+      break;
+    }
+  }
+
+  // 3. Dossier feed for this location.
+  if (!cfg_.locatiecode.empty() && !r.transient_failure) {
+    for (std::size_t b = 0; b < cfg_.max_feed_batches && !stopped(stop); ++b) {
+      auto cur = store_.dossier_cursor(g);
+      if (!cur) {
+        r.error = cur.error().message;
+        break;
+      }
+      std::string q = "/v1/locaties/" + cfg_.locatiecode + "/dossierupdates?limit=" + std::to_string(cfg_.feed_limit);
+      if (!cur->empty()) q += "&cursor=" + *cur;
+      auto resp = request([&] { return http.get(q); });
+      if (!resp) {
+        r.transient_failure = true;
+        r.error = "dossier feed: " + resp.error().message;
+        break;
+      }
+      if (resp->status != 200) {
+        r.error = "dossier feed answered HTTP " + std::to_string(resp->status);
+        break;
+      }
+      if (!verify_detached_b64(resp->body, resp->signature, rt.ed25519_pk)) {
+        finish();
+        return hold("dossier feed signature does not verify under " + g + "'s key");
+      }
+      auto batch = parse_dossier_batch(resp->body);
+      if (!batch || batch->gemeentecode != g || batch->locatiecode != cfg_.locatiecode || batch->cursor != *cur) {
+        r.error = "dossier feed batch invalid: " + (batch ? std::string("does not match the request") : batch.error().message);
+        break;
+      }
+      if (auto s = store_.apply_dossier_batch(*batch); !s) {
+        r.error = s.error().message;
+        break;
+      }
+      for (const auto& it : batch->items) (it.action == "upsert" ? r.dossier_upserts : r.dossier_purges)++;
+      if (!batch->more) break;
+    }
+  }
+  finish();
+  (void)store_.record_sync_result(g, wall(clock_), r.error.empty() && !r.held, r.error);
+}
+
+}  // namespace balie::sync

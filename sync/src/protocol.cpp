@@ -1,0 +1,209 @@
+// Strict JSON parsers/serialisers for the /v1 wire types (sync/). nlohmann::json exceptions are
+// caught here and turned into Errc::invalid_input; unknown fields are rejected.
+#include "balie/sync/protocol.h"
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+#include "balie/sync/codec.h"
+
+namespace balie::sync {
+namespace {
+using json = nlohmann::json;
+
+Result<json> parse_json(std::string_view body, std::size_t max, const char* what) {
+  if (body.size() > max) return make_error(Errc::limit, std::string(what) + " exceeds " + std::to_string(max) + " bytes");
+  try {
+    return json::parse(body);
+  } catch (const std::exception&) {
+    return make_error(Errc::invalid_input, std::string(what) + " is not valid JSON");
+  }
+}
+
+std::optional<std::string> unknown_field(const json& j, std::initializer_list<const char*> allowed) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || it.key() == a;
+    if (!ok) return it.key().substr(0, 40);
+  }
+  return std::nullopt;
+}
+
+bool get_str(const json& j, const char* k, std::string* out, std::size_t max) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_string()) return false;
+  *out = it->get<std::string>();
+  return out->size() <= max;
+}
+}  // namespace
+
+bool is_token(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
+bool is_purge_reason(std::string_view s) {
+  for (const char* r : {"left_location", "link_changed", "SS106", "SS107", "SS108", "SS110", "SS111"})
+    if (s == r) return true;
+  return false;
+}
+
+std::string problem_json(const Problem& p) {
+  json j = {{"type", p.type}, {"title", p.title}, {"status", p.status}};
+  if (!p.detail.empty()) j["detail"] = p.detail;
+  return j.dump();
+}
+
+std::optional<Problem> parse_problem(std::string_view body) {
+  auto j = parse_json(body, 64 * 1024, "problem");
+  if (!j || !j->is_object()) return std::nullopt;
+  Problem p;
+  if (!get_str(*j, "title", &p.title, 1024)) return std::nullopt;
+  get_str(*j, "type", &p.type, 1024);
+  get_str(*j, "detail", &p.detail, 4096);
+  auto st = j->find("status");
+  if (st != j->end() && st->is_number_integer()) p.status = st->get<int>();
+  return p;
+}
+
+Result<std::vector<std::string>> parse_push_request(std::string_view body) {
+  auto j = parse_json(body, kMaxBatchBodyBytes, "request body");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "request body must be a JSON object");
+  if (auto u = unknown_field(*j, {"records"})) return make_error(Errc::invalid_input, "unknown field '" + *u + "'");
+  auto it = j->find("records");
+  if (it == j->end() || !it->is_array()) return make_error(Errc::invalid_input, "'records' must be an array");
+  if (it->empty()) return make_error(Errc::invalid_input, "'records' is empty");
+  if (it->size() > kMaxBatchRecords)
+    return make_error(Errc::limit, "batch has more than " + std::to_string(kMaxBatchRecords) + " records");
+  std::vector<std::string> out;
+  out.reserve(it->size());
+  for (const auto& e : *it) {
+    if (!e.is_object()) return make_error(Errc::invalid_input, "each record must be an envelope object");
+    out.push_back(e.dump());
+  }
+  return out;
+}
+
+std::string push_response_json(const std::vector<PushResult>& rs) {
+  json arr = json::array();
+  for (const auto& r : rs) {
+    json o = {{"record_id", r.record_id}, {"result", r.result}};
+    if (!r.ack_json.empty()) o["ack"] = json::parse(r.ack_json, nullptr, false);
+    if (r.problem) o["problem"] = json::parse(problem_json(*r.problem));
+    arr.push_back(std::move(o));
+  }
+  return json{{"acknowledgements", arr}}.dump();
+}
+
+Result<std::vector<PushResult>> parse_push_response(std::string_view body) {
+  auto j = parse_json(body, kMaxResponseBytes, "push response");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "push response must be an object");
+  if (auto u = unknown_field(*j, {"acknowledgements"})) return make_error(Errc::invalid_input, "unknown field '" + *u + "'");
+  auto it = j->find("acknowledgements");
+  if (it == j->end() || !it->is_array() || it->size() > kMaxBatchRecords)
+    return make_error(Errc::invalid_input, "'acknowledgements' missing, not an array or too long");
+  std::vector<PushResult> out;
+  for (const auto& o : *it) {
+    if (!o.is_object()) return make_error(Errc::invalid_input, "acknowledgement entry must be an object");
+    if (auto u = unknown_field(o, {"record_id", "result", "ack", "problem"}))
+      return make_error(Errc::invalid_input, "unknown field '" + *u + "' in acknowledgement entry");
+    PushResult r;
+    if (!get_str(o, "record_id", &r.record_id, 36) || !is_uuid(r.record_id))
+      return make_error(Errc::invalid_input, "acknowledgement entry without a valid record_id");
+    if (!get_str(o, "result", &r.result, 16) ||
+        (r.result != "stored" && r.result != "duplicate" && r.result != "rejected"))
+      return make_error(Errc::invalid_input, "acknowledgement entry result invalid");
+    if (r.result == "rejected") {
+      auto p = o.find("problem");
+      if (p == o.end() || !p->is_object()) return make_error(Errc::invalid_input, "rejected entry without problem");
+      auto pr = parse_problem(p->dump());
+      if (!pr) return make_error(Errc::invalid_input, "rejected entry problem invalid");
+      r.problem = *pr;
+    } else {
+      auto a = o.find("ack");
+      if (a == o.end() || !a->is_object()) return make_error(Errc::invalid_input, "acknowledged entry without ack");
+      r.ack_json = a->dump();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<IdentityStatement> parse_identity(std::string_view body) {
+  auto j = parse_json(body, 4096, "identity statement");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "identity statement must be an object");
+  if (auto u = unknown_field(*j, {"gemeentecode", "nonce", "signature"}))
+    return make_error(Errc::invalid_input, "unknown field '" + *u + "'");
+  IdentityStatement s;
+  if (!get_str(*j, "gemeentecode", &s.gemeentecode, 6) || !get_str(*j, "nonce", &s.nonce, 64) ||
+      !get_str(*j, "signature", &s.signature_b64, 100))
+    return make_error(Errc::invalid_input, "identity statement fields missing");
+  return s;
+}
+
+std::string dossier_batch_json(const DossierBatch& b) {
+  json items = json::array();
+  for (const auto& i : b.items) {
+    json o = {{"resident_id", i.resident_id}, {"action", i.action}};
+    if (!i.reason.empty()) o["reason"] = i.reason;
+    if (i.action == "upsert") o["dossier"] = json::parse(i.dossier_json, nullptr, false);
+    items.push_back(std::move(o));
+  }
+  return json{{"gemeentecode", b.gemeentecode}, {"locatiecode", b.locatiecode}, {"cursor", b.cursor},
+              {"next_cursor", b.next_cursor},   {"more", b.more},               {"items", items}}
+      .dump();
+}
+
+Result<DossierBatch> parse_dossier_batch(std::string_view body) {
+  auto j = parse_json(body, kMaxResponseBytes, "dossier batch");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "dossier batch must be an object");
+  if (auto u = unknown_field(*j, {"gemeentecode", "locatiecode", "cursor", "next_cursor", "more", "items"}))
+    return make_error(Errc::invalid_input, "unknown field '" + *u + "' in dossier batch");
+  DossierBatch b;
+  if (!get_str(*j, "gemeentecode", &b.gemeentecode, 6) || !is_gemeentecode(b.gemeentecode))
+    return make_error(Errc::invalid_input, "dossier batch gemeentecode invalid");
+  if (!get_str(*j, "locatiecode", &b.locatiecode, 64) || !is_token(b.locatiecode, 64))
+    return make_error(Errc::invalid_input, "dossier batch locatiecode invalid");
+  if (!get_str(*j, "cursor", &b.cursor, 64) || !get_str(*j, "next_cursor", &b.next_cursor, 64) ||
+      (!b.cursor.empty() && !is_token(b.cursor, 64)) || !is_token(b.next_cursor, 64))
+    return make_error(Errc::invalid_input, "dossier batch cursors invalid");
+  auto m = j->find("more");
+  if (m == j->end() || !m->is_boolean()) return make_error(Errc::invalid_input, "dossier batch 'more' must be boolean");
+  b.more = m->get<bool>();
+  auto it = j->find("items");
+  if (it == j->end() || !it->is_array()) return make_error(Errc::invalid_input, "dossier batch 'items' must be an array");
+  if (it->size() > kMaxFeedItems) return make_error(Errc::limit, "dossier batch has too many items");
+  for (const auto& o : *it) {
+    if (!o.is_object()) return make_error(Errc::invalid_input, "dossier item must be an object");
+    if (auto u = unknown_field(o, {"resident_id", "action", "reason", "dossier"}))
+      return make_error(Errc::invalid_input, "unknown field '" + *u + "' in dossier item");
+    DossierItem d;
+    if (!get_str(o, "resident_id", &d.resident_id, 64) || !is_token(d.resident_id, 64))
+      return make_error(Errc::invalid_input, "dossier item resident_id invalid");
+    if (!get_str(o, "action", &d.action, 16) || (d.action != "upsert" && d.action != "purge"))
+      return make_error(Errc::invalid_input, "dossier item action must be upsert or purge");
+    if (d.action == "purge") {
+      if (!get_str(o, "reason", &d.reason, 32) || !is_purge_reason(d.reason))
+        return make_error(Errc::invalid_input, "purge item needs a known reason");
+      if (o.contains("dossier")) return make_error(Errc::invalid_input, "purge item must not carry a dossier");
+    } else {
+      auto dj = o.find("dossier");
+      if (dj == o.end() || !dj->is_object()) return make_error(Errc::invalid_input, "upsert item needs a dossier object");
+      d.dossier_json = dj->dump();
+      if (d.dossier_json.size() > kMaxDossierBytes) return make_error(Errc::limit, "dossier exceeds size limit");
+      if (o.contains("reason")) return make_error(Errc::invalid_input, "upsert item must not carry a reason");
+    }
+    b.items.push_back(std::move(d));
+  }
+  return b;
+}
+
+}  // namespace balie::sync

@@ -1,0 +1,224 @@
+// balie-syncd: the sync daemon (separate process, network access, no display).
+//   balie-syncd --config F --once        one full pass; exit 0 ok, 1 held/rejected (staff), 2 transient, 3 local error
+//   balie-syncd --config F               passes inside the window (default 01:00-05:00 local, randomised start)
+//                                        plus on staff request: SIGUSR1 or the file <runtime_dir>/sync-now
+//   balie-syncd --config F status        per-municipality staff status (JSON)
+//   balie-syncd --config F import-routing ROUTES.json
+//   balie-syncd --config F demo-record --gemeentecode GM.. --resident-id ID [--bsn 9 digits]
+// Config (JSON): see sync/README.md ("balie-syncd configuration").
+#include <signal.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "balie/platform/clock.h"
+#include "balie/platform/paths.h"
+#include "balie/sync/deadline.h"
+#include "balie/sync/dev_store.h"
+#include "balie/sync/engine.h"
+
+using namespace balie;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_request{false};
+void on_term(int) { g_stop = true; }
+void on_usr1(int) { g_request = true; }
+
+bool slurp(const fs::path& p, std::string* out) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+struct Config {
+  std::string store_path, store_key_hex;
+  sync::Key32 device_seed{};
+  sync::EngineConfig engine;
+  int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
+  int jitter_max_min = 60;
+  fs::path runtime_dir;
+};
+
+int fail(const std::string& m, int code = 3) {
+  std::fprintf(stderr, "balie-syncd: %s\n", m.c_str());
+  return code;
+}
+
+bool parse_hhmm(const std::string& s, int* out) {
+  int h, m;
+  if (std::sscanf(s.c_str(), "%d:%d", &h, &m) != 2 || h < 0 || h > 24 || m < 0 || m > 59) return false;
+  *out = h * 60 + m;
+  return true;
+}
+
+std::string load_config(const fs::path& path, Config* c) {
+  std::string text;
+  if (!slurp(path, &text)) return "cannot read config " + path.string();
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return "config is not a JSON object";
+  fs::path base = path.parent_path();
+  auto rel = [&](const std::string& p) { return (p.empty() || p[0] == '/') ? fs::path(p) : base / p; };
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  c->store_path = rel(str("store")).string();
+  if (str("store").empty()) return "config needs \"store\"";
+  if (!str("store_key_file").empty()) {
+    if (!slurp(rel(str("store_key_file")), &c->store_key_hex)) return "cannot read store_key_file";
+    c->store_key_hex = trim(c->store_key_hex);
+  }
+  std::string seed;
+  if (!slurp(rel(str("device_key_file")), &seed)) return "cannot read device_key_file";
+  auto sb = sync::from_hex(trim(seed));
+  if (!sb || sb->size() != 32) return "device_key_file must hold 64 hex characters (Ed25519 seed)";
+  std::copy(sb->begin(), sb->end(), c->device_seed.begin());
+  c->engine.device_id = str("device_id");
+  if (!slurp(rel(str("client_cert")), &c->engine.client_cert_pem) ||
+      !slurp(rel(str("client_key")), &c->engine.client_key_pem))
+    return "cannot read client_cert / client_key";
+  c->engine.locatiecode = str("locatiecode");
+  if (j.contains("batch_max_records")) c->engine.batch_max_records = j["batch_max_records"].get<std::size_t>();
+  if (j.contains("batch_max_bytes")) c->engine.batch_max_bytes = j["batch_max_bytes"].get<std::size_t>();
+  if (j.contains("max_retries")) c->engine.max_retries = j["max_retries"].get<int>();
+  if (j.contains("backoff_base_ms")) c->engine.backoff_base_ms = j["backoff_base_ms"].get<long>();
+  if (j.contains("connect_timeout_s")) c->engine.connect_timeout_s = j["connect_timeout_s"].get<long>();
+  if (j.contains("low_speed_time_s")) c->engine.low_speed_time_s = j["low_speed_time_s"].get<long>();
+  if (j.contains("total_timeout_s")) c->engine.total_timeout_s = j["total_timeout_s"].get<long>();
+  std::string w = str("window");
+  if (!w.empty()) {
+    auto dash = w.find('-');
+    if (dash == std::string::npos || !parse_hhmm(w.substr(0, dash), &c->window_start_min) ||
+        !parse_hhmm(w.substr(dash + 1), &c->window_end_min))
+      return "window must look like 01:00-05:00";
+  }
+  if (j.contains("window_jitter_minutes")) c->jitter_max_min = j["window_jitter_minutes"].get<int>();
+  c->runtime_dir = platform::Paths::from_environment().runtime_dir;
+  return "";
+}
+
+int minutes_now_local() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return tm.tm_hour * 60 + tm.tm_min;
+}
+
+bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
+
+int run_once(sync::DevStore& store, const Config& cfg) {
+  platform::SystemClock clock;
+  sync::SyncEngine engine(store, clock, cfg.engine);
+  auto rep = engine.run_pass(&g_stop);
+  std::fputs(rep.summary().c_str(), stdout);
+  std::fflush(stdout);
+  return rep.exit_status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path config;
+  bool once = false;
+  std::vector<std::string> rest;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) config = argv[++i];
+    else if (a == "--once") once = true;
+    else rest.push_back(a);
+  }
+  if (config.empty()) return fail("usage: balie-syncd --config FILE [--once | status | import-routing F | demo-record ...]", 64);
+  Config cfg;
+  if (auto e = load_config(config, &cfg); !e.empty()) return fail(e);
+  auto st = sync::DevStore::open(cfg.store_path, cfg.store_key_hex);
+  if (!st) return fail(st.error().message);
+  sync::DevStore& store = **st;
+
+  if (!rest.empty() && rest[0] == "status") {
+    auto c = store.counts();
+    if (!c) return fail(c.error().message);
+    std::printf("%s\n", sync::staff_status_json(sync::staff_status(*c, std::time(nullptr))).c_str());
+    return 0;
+  }
+  if (!rest.empty() && rest[0] == "import-routing" && rest.size() == 2) {
+    std::string text;
+    if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1]);
+    auto s = store.import_routes_json(text, fs::path(rest[1]).parent_path().string());
+    return s ? 0 : fail(s.error().message);
+  }
+  if (!rest.empty() && rest[0] == "demo-record") {
+    std::string g, resident, bsn = "999990019";
+    for (std::size_t i = 1; i + 1 < rest.size(); i += 2) {
+      if (rest[i] == "--gemeentecode") g = rest[i + 1];
+      if (rest[i] == "--resident-id") resident = rest[i + 1];
+      if (rest[i] == "--bsn") bsn = rest[i + 1];
+    }
+    sync::RecordInput in;
+    in.record_id = sync::new_uuid_v4();
+    in.kind = "pvt.ondertekend";
+    in.gemeentecode = g;
+    in.device_id = cfg.engine.device_id;
+    in.created_at = std::time(nullptr);
+    in.public_json = "{\"resident_id\":\"" + resident + "\"}";
+    in.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", bsn},
+                                  {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)}}
+                       .dump();
+    auto r = store.create_record(in, sync::SigningKey::from_seed(cfg.device_seed));
+    if (!r) return fail(r.error().message);
+    std::printf("%s\n", in.record_id.c_str());
+    return 0;
+  }
+  if (!rest.empty()) return fail("unknown command " + rest[0], 64);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, nullptr);
+  if (once) return run_once(store, cfg);
+
+  // Daemon: one pass per night at a random minute early in the window, retries every 15 minutes
+  // while the window lasts and something transient failed; staff requests run a pass at once.
+  sync::crypto_ready();
+  int jitter = static_cast<int>(randombytes_uniform(static_cast<uint32_t>(std::max(1, cfg.jitter_max_min))));
+  int start = (cfg.window_start_min + jitter) % (24 * 60);
+  bool done_tonight = false;
+  auto last_try = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  fs::path trigger = cfg.runtime_dir / "sync-now";
+  std::fprintf(stderr, "balie-syncd: window %02d:%02d-%02d:%02d, this device starts at %02d:%02d\n",
+               cfg.window_start_min / 60, cfg.window_start_min % 60, cfg.window_end_min / 60, cfg.window_end_min % 60,
+               start / 60, start % 60);
+  while (!g_stop) {
+    std::error_code ec;
+    bool staff = g_request.exchange(false) || fs::remove(trigger, ec);
+    int now = minutes_now_local();
+    bool window = in_window(now, cfg.window_start_min, cfg.window_end_min);
+    if (!window) done_tonight = false;
+    bool due = window && !done_tonight && in_window(now, start, cfg.window_end_min) &&
+               std::chrono::steady_clock::now() - last_try > std::chrono::minutes(15);
+    if (staff || due) {
+      last_try = std::chrono::steady_clock::now();
+      int rc = run_once(store, cfg);
+      if (rc != 2 && !staff) done_tonight = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  return 0;
+}
