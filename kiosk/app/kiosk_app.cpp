@@ -6,6 +6,7 @@
 #include <imgui_impl_sdlrenderer.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -97,6 +98,14 @@ std::string KioskApp::init() {
   SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
   SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+  auto env_set = [](const char* n) {
+    const char* v = std::getenv(n);
+    return v != nullptr && *v != '\0';
+  };
+  if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY") && !env_set("SDL_VIDEODRIVER"))
+    return "no display: neither $WAYLAND_DISPLAY nor $DISPLAY is set.\n"
+           "Run the kiosk under its compositor (cage), or on a server install Xvfb (apt-get install xvfb) and "
+           "use scripts/demo.sh, which starts it for you.";
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
     return std::string("cannot open a display: ") + SDL_GetError() +
            "\n(no $DISPLAY or $WAYLAND_DISPLAY? run under a compositor, or install Xvfb: apt-get install xvfb)";
@@ -287,6 +296,7 @@ void KioskApp::render_frame() {
   ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, resident_scene && texts_->rtl());
   nav_->scene().draw(state_, *ui_, intents_);
   ui_->end_frame();
+  items_.end_frame();
   ImGui::Render();
 
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);

@@ -8,6 +8,12 @@
 namespace balie::kiosk {
 
 void ItemRegistry::begin_frame() {
+  for (auto& t : texts_) secure_wipe(t);
+  items_.clear();
+  texts_.clear();
+}
+
+void ItemRegistry::end_frame() {
   for (auto& t : last_texts_) secure_wipe(t);
   last_items_.swap(items_);
   last_texts_.swap(texts_);

@@ -22,12 +22,13 @@ class ItemRegistry {
   static constexpr size_t kMaxItems = 1024;
   static constexpr size_t kMaxTexts = 1024;
 
-  void begin_frame();  // moves the current frame to "last" and starts an empty one
+  void begin_frame();  // starts recording a new frame
+  void end_frame();    // the recorded frame becomes the one lookups see
   void add_item(std::string_view id, Rect r, bool interactive = true);
   void add_text(std::string_view text);
   void set_record_texts(bool on) { record_texts_ = on; }
 
-  // Lookups against the last completed frame.
+  // Lookups against the last completed frame (the one being drawn until end_frame()).
   const ItemInfo* find(std::string_view id) const;
   bool has_text(std::string_view needle) const;  // substring match
   const std::vector<ItemInfo>& items() const { return last_items_; }

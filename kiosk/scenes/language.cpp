@@ -37,12 +37,18 @@ class LanguageScene final : public Scene {
             theme::kText, Align::Start);
     if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"language.body"});
 
-    const int cols = sc.x >= 1200 ? 2 : 1;
+    // As few columns as fit: the grid sits between the title and the bottom row of buttons.
     const float top = m + 150;
     const float gap = theme::kMinGap + 7;
+    const float avail_h = sc.y - top - m - bh - gap;
+    const float min_cell_h = theme::kMinTarget + 20;
+    const int n = static_cast<int>(std::size(kChoices));
+    int cols = 1;
+    while (cols < 4 && ((n + cols - 1) / cols) * (min_cell_h + gap) - gap > avail_h) ++cols;
+    if (sc.x >= 1200) cols = std::max(cols, 2);
+    const int rows = (n + cols - 1) / cols;
     const float cell_w = (sc.x - 2 * m - (cols - 1) * gap) / cols;
-    const int rows = (static_cast<int>(std::size(kChoices)) + cols - 1) / cols;
-    const float cell_h = std::max(theme::kMinTarget + 20, std::min(120.0f, (sc.y - top - m - bh - 40 - (rows - 1) * gap) / rows));
+    const float cell_h = std::max(min_cell_h, std::min(120.0f, (avail_h - (rows - 1) * gap) / rows));
     for (size_t i = 0; i < std::size(kChoices); ++i) {
       const Choice& c = kChoices[i];
       const int col = static_cast<int>(i) % cols, row = static_cast<int>(i) / cols;

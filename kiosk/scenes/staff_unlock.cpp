@@ -23,11 +23,12 @@ class StaffUnlockScene final : public Scene {
     ui.text(Rect{m, m + 90, sc.x - 2 * m, 0}, ui.tr("staff_unlock.prompt"), theme::kTextBody, theme::kTextMuted);
 
     // PIN dots.
-    const float key = std::max(theme::kMinTarget * 1.6f, std::min(sc.y * 0.11f, 130.0f));
     const float gap = theme::kMinGap + 6;
+    float y = m + 170;
+    // Keys as large as the height allows (4 rows below the messages), never below the target size.
+    const float key = std::max(theme::kMinTarget, std::min(130.0f, (sc.y - m - (y + 110) - 3 * gap) / 4));
     const float pad_w = 3 * key + 2 * gap;
     const float px = (sc.x - pad_w) / 2;
-    float y = m + 170;
     for (size_t i = 0; i < kMaxDigits; ++i) {
       const float cx = sc.x / 2 + (static_cast<float>(i) - (kMaxDigits - 1) / 2.0f) * 34;
       const bool on = i < digits_.size();

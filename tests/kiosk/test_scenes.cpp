@@ -1,0 +1,175 @@
+// Scene table and scene behaviour tests: every SceneId is registered once and in order, the
+// navigator's history is bounded, scenes record the right intents when tapped (headless ImGui),
+// and every interactive item of every scene meets the touch-target rule in LTR and RTL.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <variant>
+
+#include "headless_ui.h"
+#include "ui/theme.h"
+
+using namespace balie::kiosk;
+using balie::kiosk::testing::HeadlessUi;
+
+TEST(SceneTable, ListsEverySceneOnceInOrderWithUniqueNames) {
+  auto t = scene_table();
+  ASSERT_EQ(t.size(), static_cast<size_t>(SceneId::kCount));
+  std::set<std::string_view> names;
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(static_cast<size_t>(t[i].id), i);
+    EXPECT_TRUE(names.insert(t[i].name).second) << "duplicate name " << t[i].name;
+    EXPECT_EQ(scene_from_name(t[i].name), t[i].id);
+    auto s = t[i].make();
+    EXPECT_NE(s, nullptr);
+  }
+  EXPECT_FALSE(scene_from_name("no_such_scene").has_value());
+  EXPECT_EQ(scene_name(SceneId::Welcome), "welcome");
+}
+
+TEST(Navigator, GoBackAndHome) {
+  AppState s;
+  Navigator n(SceneId::Welcome);
+  n.go(SceneId::StaffUnlock, s);
+  n.go(SceneId::Language, s);
+  EXPECT_EQ(n.current(), SceneId::Language);
+  n.back(s);
+  EXPECT_EQ(n.current(), SceneId::StaffUnlock);
+  n.back(s);
+  EXPECT_EQ(n.current(), SceneId::Welcome);
+  n.back(s);  // empty history: stays on welcome
+  EXPECT_EQ(n.current(), SceneId::Welcome);
+  n.go(SceneId::Language, s);
+  n.home(s);
+  EXPECT_EQ(n.current(), SceneId::Welcome);
+}
+
+TEST(Navigator, HistoryIsBounded) {
+  AppState s;
+  Navigator n(SceneId::Welcome);
+  for (int i = 0; i < 100; ++i) n.go(i % 2 ? SceneId::StaffUnlock : SceneId::Language, s);
+  int backs = 0;
+  while (n.current() != SceneId::Welcome && backs < 100) {
+    n.back(s);
+    ++backs;
+  }
+  EXPECT_LE(backs, static_cast<int>(Navigator::kMaxHistory) + 1);
+}
+
+TEST(Scenes, WelcomeStaffButtonAsksForStaffUnlock) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::Welcome)].make();
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("welcome.staff", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<GoTo>(in.items()[0]));
+  EXPECT_EQ(std::get<GoTo>(in.items()[0]).scene, SceneId::StaffUnlock);
+}
+
+TEST(Scenes, PinPadCollectsDigitsAndSubmitsThem) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::StaffUnlock)].make();
+  h.frame(*scene, st, in);
+  for (const char* d : {"pin.4", "pin.8", "pin.1", "pin.5", "pin.erase", "pin.9", "pin.2", "pin.7"})
+    ASSERT_TRUE(h.tap(d, *scene, st, in)) << d;
+  EXPECT_TRUE(in.empty()) << "digits stay in the scene until OK";
+  ASSERT_TRUE(h.tap("pin.ok", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
+  EXPECT_EQ(std::get<SubmitStaffPin>(in.items()[0]).pin, "481927");
+}
+
+TEST(Scenes, DragOverAButtonDoesNotPressIt) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::StaffUnlock)].make();
+  h.frame(*scene, st, in);
+  const ItemInfo* five = h.items().find("pin.5");
+  ASSERT_NE(five, nullptr);
+  Vec2 c = five->rect.center();
+  PointerEvent e;
+  e.finger = 1;
+  e.kind = PointerEvent::Kind::Down;
+  e.pos = c;
+  h.mapper().push(e);
+  e.kind = PointerEvent::Kind::Move;
+  e.pos = Vec2{c.x, c.y + 60};
+  h.mapper().push(e);
+  e.kind = PointerEvent::Kind::Up;
+  h.mapper().push(e);
+  for (int i = 0; i < 6; ++i) h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("pin.ok", *scene, st, in));
+  EXPECT_TRUE(in.empty()) << "no digit may have been typed by the drag";
+}
+
+TEST(Scenes, LanguageChoiceRecordsTheCode) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::Language)].make();
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("language.ti", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
+  EXPECT_EQ(std::get<SetLanguage>(in.items()[0]).code, "ti");
+  in.clear();
+  ASSERT_TRUE(h.tap("language.finish", *scene, st, in));
+  EXPECT_TRUE(std::holds_alternative<EndSession>(in.items().at(0)));
+}
+
+TEST(Scenes, RtlMirrorsTheLayout) {
+  HeadlessUi ltr, rtl;
+  AppState st;
+  Intents in;
+  auto a = scene_table()[static_cast<size_t>(SceneId::Language)].make();
+  auto b = scene_table()[static_cast<size_t>(SceneId::Language)].make();
+  ltr.frame(*a, st, in, false);
+  ltr.frame(*a, st, in, false);
+  rtl.frame(*b, st, in, true);
+  rtl.frame(*b, st, in, true);
+  const ItemInfo* l = ltr.items().find("language.listen");
+  const ItemInfo* r = rtl.items().find("language.listen");
+  ASSERT_TRUE(l && r);
+  EXPECT_LT(l->rect.x, 960);
+  EXPECT_GT(r->rect.x, 960);
+  EXPECT_FLOAT_EQ(l->rect.x, 1920 - r->rect.x - r->rect.w);
+}
+
+// Every interactive item of every scene: at least 12 mm (66 px at 140 dpi) and at least 3 mm
+// (17 px) from its neighbours, in LTR and RTL, at the panel size and a smaller one.
+TEST(Scenes, TouchTargetsAreLargeEnoughAndApart) {
+  for (Vec2 screen : {Vec2{1920, 1080}, Vec2{1280, 800}}) {
+    for (bool rtl : {false, true}) {
+      HeadlessUi h(screen);
+      for (const auto& e : scene_table()) {
+        AppState st;
+        Intents in;
+        auto scene = e.make();
+        h.frame(*scene, st, in, rtl);
+        h.frame(*scene, st, in, rtl);
+        std::vector<ItemInfo> items;
+        for (const auto& i : h.items().items())
+          if (i.interactive) items.push_back(i);
+        EXPECT_FALSE(items.empty()) << e.name;
+        for (size_t a = 0; a < items.size(); ++a) {
+          const Rect& r = items[a].rect;
+          EXPECT_GE(r.w, theme::kMinTarget) << e.name << " " << items[a].id;
+          EXPECT_GE(r.h, theme::kMinTarget) << e.name << " " << items[a].id;
+          EXPECT_GE(r.x, 0) << e.name << " " << items[a].id;
+          EXPECT_LE(r.x + r.w, screen.x) << e.name << " " << items[a].id;
+          EXPECT_LE(r.y + r.h, screen.y) << e.name << " " << items[a].id << " at " << screen.x << "x" << screen.y;
+          for (size_t b = a + 1; b < items.size(); ++b) {
+            const Rect& q = items[b].rect;
+            const float gap_x = std::max(q.x - (r.x + r.w), r.x - (q.x + q.w));
+            const float gap_y = std::max(q.y - (r.y + r.h), r.y - (q.y + q.h));
+            EXPECT_GE(std::max(gap_x, gap_y), theme::kMinGap)
+                << e.name << ": " << items[a].id << " and " << items[b].id << " too close";
+          }
+        }
+      }
+    }
+  }
+}
