@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Lockdown lint of a built Balie rootfs (tier A): masked login/shell units, sysctl and modprobe
+# lockdown, locked root, no forbidden packages, read-only root in fstab, no plaintext keys, no
+# set-uid files, the kiosk user and units in place. Prints one line per check; exit 1 on any failure.
+# Usage: image/lint-rootfs.sh ROOTFS [VAR_TREE]   (VAR_TREE: the data image's tree if /var was split off)
+set -uo pipefail
+root="${1:?usage: lint-rootfs.sh ROOTFS [VAR_TREE]}"
+var="${2:-$root/var}"
+failures=0
+check() {  # check NAME COMMAND...: runs the command, prints ok/FAIL
+  local name="$1"; shift
+  if "$@" >/dev/null 2>&1; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
+}
+masked() { [ "$(readlink "$root/etc/systemd/system/$1")" = /dev/null ]; }
+enabled() { [ -L "$root/etc/systemd/system/$1/$2" ]; }
+# shellcheck disable=SC2086 # $1 is a glob on purpose
+conf_has() { grep -Eqs "$2" "$root"/$1; }
+installed() { awk -v p="$1" '/^Package: /{pkg=$2} /^Status: /{ if (pkg==p && $0 ~ /install ok installed/) f=1 } END{exit !f}' "$var/lib/dpkg/status"; }
+not_installed() { [ -f "$var/lib/dpkg/status" ] && ! installed "$1"; }
+root_locked() { awk -F: '$1=="root" && $2 ~ /^!/ {f=1} END{exit !f}' "$root/etc/shadow"; }
+root_nologin() { awk -F: '$1=="root" && $7 ~ /nologin|false/ {f=1} END{exit !f}' "$root/etc/passwd"; }
+kiosk_user() { awk -F: '$1=="balie" && $3 > 0 && $3 < 1000 && $7 ~ /nologin/ {f=1} END{exit !f}' "$root/etc/passwd"; }
+fstab_ro_root() { awk '$1 !~ /^#/ && $2=="/" {split($4,o,","); for (i in o) if (o[i]=="ro") f=1} END{exit !f}' "$root/etc/fstab"; }
+fstab_var() { awk '$1 !~ /^#/ && $2=="/var" {f=1} END{exit !f}' "$root/etc/fstab"; }
+no_plain_keys() {
+  local hits
+  hits=$(find "$root/etc" "$var" "$root/usr/lib/balie" \( -name 'balie-*key*' ! -name '*.cred' \) -o -name 'ssh_host_*_key' 2>/dev/null
+         grep -rlsI -- '-----BEGIN .*PRIVATE KEY-----' "$root/etc" "$var" "$root/usr/lib/balie" 2>/dev/null)
+  [ -z "$hits" ] || { echo "$hits" >&2; return 1; }
+}
+no_setuid() { [ -z "$(find "$root" -xdev -type f \( -perm -4000 -o -perm -2000 \) -print -quit)" ]; }
+unit_has() { grep -Eq "$2" "$root/usr/lib/systemd/system/$1"; }
+
+for u in ctrl-alt-del.target getty@.service serial-getty@.service autovt@.service console-getty.service \
+         debug-shell.service emergency.service rescue.service getty.target; do
+  check "masked $u" masked "$u"
+done
+check "sysctl kernel.sysrq = 0" conf_has 'etc/sysctl.d/*.conf' '^kernel\.sysrq[[:space:]]*=[[:space:]]*0$'
+check "usb_storage not loadable" conf_has 'etc/modprobe.d/*.conf' '^install[[:space:]]+usb_storage[[:space:]]+/bin/(false|true)'
+check "uas not loadable" conf_has 'etc/modprobe.d/*.conf' '^install[[:space:]]+uas[[:space:]]+/bin/(false|true)'
+check "logind: no autovt gettys" conf_has 'etc/systemd/logind.conf.d/*.conf' '^NAutoVTs=0$'
+check "Ctrl+Alt+Del burst does nothing" conf_has 'etc/systemd/system.conf.d/*.conf' '^CtrlAltDelBurstAction=none$'
+check "root account locked" root_locked
+check "root has no shell" root_nologin
+check "kiosk user balie: system uid, no shell" kiosk_user
+for p in openssh-server dropbear udisks2 sudo telnetd gdm3 lightdm xserver-xorg-core; do
+  check "package $p absent" not_installed "$p"
+done
+check "package cage present" installed cage
+check "package xwayland present" installed xwayland
+check "package seatd present" installed seatd
+check "fstab: root read-only" fstab_ro_root
+check "fstab: /var on its own partition" fstab_var
+check "no plaintext key files" no_plain_keys
+check "no set-uid/set-gid files" no_setuid
+check "balie-kiosk enabled" enabled multi-user.target.wants balie-kiosk.service
+check "balie-syncd.timer enabled" enabled timers.target.wants balie-syncd.timer
+check "balie-provision enabled" enabled multi-user.target.wants balie-provision.service
+check "kiosk unit has no network" unit_has balie-kiosk.service '^PrivateNetwork=yes$'
+check "kiosk unit: TPM-sealed DB key" unit_has balie-kiosk.service '^LoadCredentialEncrypted=balie-db-key:'
+check "kiosk unit: unprivileged user" unit_has balie-kiosk.service '^User=balie$'
+check "sync unit: no devices (display)" unit_has balie-syncd.service '^PrivateDevices=yes$'
+check "default target multi-user" test "$(readlink "$root/etc/systemd/system/default.target")" = /lib/systemd/system/multi-user.target
+echo "lint-rootfs: $failures failure(s)"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Boots the assembled Balie disk in qemu-system-x86_64 (TCG; KVM when usable) with a software TPM
+# (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log (and stdout).
+# Usage: image/run-qemu.sh [--out DIR] [--disk FILE] [--tpm-state DIR|--no-tpm] [--selftest MODE]
+#        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out="$here/../build/image"
+disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="$2"; shift 2 ;;
+    --disk) disk="$2"; shift 2 ;;
+    --tpm-state) tpm_state="$2"; shift 2 ;;
+    --no-tpm) no_tpm=1; shift ;;
+    --selftest) selftest="$2"; shift 2 ;;
+    --timeout) timeout="$2"; shift 2 ;;
+    --log) log="$2"; shift 2 ;;
+    --gui) gui=1; shift ;;
+    --append) extra="$2"; shift 2 ;;
+    *) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+disk="${disk:-$out/disk.img}"
+tpm_state="${tpm_state:-$out/tpm-state}"
+log="${log:-$out/serial.log}"
+for f in "$disk" "$out/kernel" "$out/initrd" "$out/cmdline"; do
+  [ -f "$f" ] || { echo "run-qemu.sh: $f missing (run image/build.sh first)" >&2; exit 1; }
+done
+cmdline="$(cat "$out/cmdline") console=ttyS0"
+[ -n "$selftest" ] && cmdline="$cmdline balie.selftest=$selftest"
+[ -n "$extra" ] && cmdline="$cmdline $extra"
+
+args=(-machine q35 -m 1536 -smp 2 -no-reboot -nodefaults
+      -kernel "$out/kernel" -initrd "$out/initrd" -append "$cmdline"
+      -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci -nic none
+      -serial "file:$log")
+if [ -w /dev/kvm ] && [ "${BALIE_QEMU_ACCEL:-}" != tcg ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu max); fi
+[ "$gui" -eq 1 ] && args+=(-display gtk -device usb-ehci -device usb-tablet) || args+=(-display none)
+
+work=$(mktemp -d /tmp/balie-qemu.XXXXXX)
+swtpm_pid=""
+# shellcheck disable=SC2317 # called by the trap
+cleanup() { [ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+if [ "$no_tpm" -eq 0 ]; then
+  mkdir -p "$tpm_state"
+  swtpm socket --tpm2 --tpmstate dir="$tpm_state" --ctrl type=unixio,path="$work/swtpm.sock" \
+    --terminate --log file="$work/swtpm.log" &
+  swtpm_pid=$!
+  for _ in $(seq 1 50); do [ -S "$work/swtpm.sock" ] && break; sleep 0.1; done
+  args+=(-chardev "socket,id=chrtpm,path=$work/swtpm.sock" -tpmdev "emulator,id=tpm0,chardev=chrtpm"
+         -device "tpm-tis,tpmdev=tpm0")
+fi
+: > "$log"
+if [ "$timeout" -gt 0 ]; then
+  rc=0; timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" || rc=$?
+else
+  rc=0; qemu-system-x86_64 "${args[@]}" || rc=$?
+fi
+[ "$rc" -eq 124 ] && echo "run-qemu.sh: timed out after ${timeout}s" >&2
+exit "$rc"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Tier B: assembles the disk from the built rootfs and boots it in qemu (TCG) with swtpm, three times:
+# 1. first boot provisions (keys sealed to the TPM) and the self-test passes; 2. same TPM state:
+# passes without provisioning again; 3. fresh TPM state: the kiosk unit fails closed (credentials).
+# Usage: qemu-boot.sh IMAGE_OUT_DIR      (needs root; see image/README.md)
+set -euo pipefail
+# shellcheck source=/dev/null # common.sh next to this script
+. "$(dirname "$0")/common.sh"
+out="${1:?image out dir}"
+repo=$(repo_dir)
+need_root "image assembly"
+need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup
+boot_timeout="${BALIE_BOOT_TIMEOUT:-240}"
+
+t0=$(date +%s)
+"$repo/image/build.sh" --assemble-only --out "$out" > "$out/assemble.log" 2>&1 || { tail -20 "$out/assemble.log"; fail "assembly failed"; }
+echo "assembled in $(( $(date +%s) - t0 ))s"
+work="$out/tier-b"
+rm -rf "$work"; mkdir -p "$work"
+cp --sparse=always "$out/disk.img" "$work/disk.img"
+
+boot() {  # boot NAME TPM_STATE_DIR: one boot with the self-test; prints and returns the result line
+  local name="$1" tpm="$2" t rc=0
+  t=$(date +%s)
+  "$repo/image/run-qemu.sh" --out "$out" --disk "$work/disk.img" --tpm-state "$tpm" --selftest basic \
+    --timeout "$boot_timeout" --log "$work/$name.serial" >/dev/null 2>&1 || rc=$?
+  line=$(grep -a -m1 '^KIOSK_SELFTEST=' "$work/$name.serial" | tr -d '\r' || true)
+  echo "boot $name: ${line:-no KIOSK_SELFTEST line} (qemu exit $rc, $(( $(date +%s) - t ))s)"
+  if [ -z "$line" ]; then
+    echo "--- last serial lines of $name:"; tail -25 "$work/$name.serial"
+    fail "no KIOSK_SELFTEST line within ${boot_timeout}s on boot $name"
+  fi
+}
+has() { grep -qw -- "$1" <<<"$line" || fail "boot $2: expected $1 in: $line"; }
+
+boot first "$work/tpm"
+has KIOSK_SELFTEST=PASS first; has provision_ran=yes first; has provision=success first
+has kiosk=active first; has root_ro=yes first; has verity=verified first; has pixel=18,59,92 first
+has cred=balie:400 first; has other_user=denied first; has sysrq=0 first
+
+boot second "$work/tpm"
+has KIOSK_SELFTEST=PASS second; has provision_ran=no second; has kiosk=active second
+
+boot fresh-tpm "$work/tpm-fresh"
+has KIOSK_SELFTEST=FAIL fresh-tpm; has kiosk=failed fresh-tpm; has status=243 fresh-tpm; has cred_error=yes fresh-tpm
+echo "PASS: tier B in $(( $(date +%s) - t0 ))s"
