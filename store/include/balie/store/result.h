@@ -20,6 +20,7 @@ enum class StoreErrc {
   NotFound,          // no such resident / staff / record
   Conflict,          // the request contradicts stored state (duplicate record id, pending outbox on purge)
   InvalidArgument,   // caller error (bad key length, empty id, malformed UUID)
+  LimitReached,      // an explicit limit (outbox size, payload size) would be exceeded
   Io,                // any other I/O or SQLite failure
 };
 

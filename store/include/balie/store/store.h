@@ -35,6 +35,8 @@ struct OpenOptions {
   int busy_timeout_ms = 5000;
   bool create_if_missing = true;  // false: a missing file is NotFound (balie-admin)
   bool read_only = false;         // open for inspection only (no migrations are run)
+  std::size_t max_outbox_entries = 20000;        // unacknowledged entries; beyond -> LimitReached
+  std::size_t max_payload_bytes = 4 * 1024 * 1024;  // one sealed envelope
   // Tests only: stop migrating at this schema version (0 = latest). Used to build old-version files.
   int migrate_to_version = 0;
 };
@@ -83,9 +85,10 @@ class Store {
   Result<ResidentView> load_dossier(std::string_view resident_id);
   // Inserts or replaces one resident with its complete dossier (one transaction).
   Status upsert_resident(const ResidentDossier& rd);
-  // Applies a feed batch atomically: upserts, purges (rows, caches, unsent records too) and the
-  // new cursor for `location_id`, all in one transaction. Does not VACUUM (call purge_resident or
-  // vacuum() for that); secure_delete zeroes the freed content.
+  // Applies a feed batch atomically: upserts, purges and the new cursor for `location_id`, all in
+  // one transaction. A purge deletes the resident, the dossier and delivered records; records not yet
+  // acknowledged stay until they are (then they go too), so a signed PVT is never lost. Does not
+  // VACUUM (call vacuum() afterwards); secure_delete zeroes the freed content.
   Status apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
                              std::string_view new_cursor);
   Result<std::string> dossier_cursor(std::string_view location_id);  // "" if none yet

@@ -1,0 +1,49 @@
+// Store::Impl: the connection and the helpers shared by the store's source files (store/ layer,
+// private). store.cpp holds open/lifecycle/residents/config; records.cpp the records, outbox, staff,
+// audit and retention parts.
+#pragma once
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "balie/platform/clock.h"
+#include "balie/store/store.h"
+#include "db.h"
+
+namespace balie::store {
+
+struct Store::Impl {
+  sqlite3* db = nullptr;
+  std::filesystem::path path;
+  OpenOptions options;
+  balie::platform::SystemClock system_clock;
+  const balie::platform::Clock* clock = nullptr;
+  LockoutPolicy lockout;
+  int schema_version = 0;
+
+  ~Impl() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+  UtcTime now() const { return std::chrono::time_point_cast<std::chrono::seconds>(clock->wall_now()); }
+  StoreError err(int rc, std::string_view what) const { return detail::map_error(db, rc, what); }
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; any failure rolls back.
+  Status write_tx(std::string_view what, const std::function<Status()>& body);
+  // Steps a statement that returns no rows.
+  Status run(detail::Stmt& st, std::string_view what);
+  // Appends one audit entry inside the caller's transaction.
+  Status audit_in_tx(std::string_view actor, std::string_view action, std::string_view detail);
+  // Upserts a resident and replaces its dossier, inside the caller's transaction.
+  Status upsert_resident_in_tx(const ResidentDossier& rd);
+  // Deletes a resident's rows inside the caller's transaction. keep_unsent: leave records that
+  // are not yet acknowledged (feed purges). Returns the number of records deleted via *deleted.
+  Status purge_in_tx(std::string_view resident_id, bool keep_unsent, int* deleted);
+};
+
+inline std::int64_t to_db(UtcTime t) { return t.time_since_epoch().count(); }
+inline UtcTime from_db(std::int64_t v) { return UtcTime(std::chrono::seconds(v)); }
+
+}  // namespace balie::store
