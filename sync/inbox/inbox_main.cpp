@@ -6,6 +6,8 @@
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
+//   balie-inbox pubkeys --keys D | seed-pubkey --file F
+//   test-only serve options: --chaos-500-every N, --chaos-duplicate-acks
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return usage();
-    if (a == "--sensitive") {
+    if (a == "--sensitive" || a == "--chaos-duplicate-acks") {
       opt[a.substr(2)] = "1";
       continue;
     }
@@ -93,6 +95,12 @@ int main(int argc, char** argv) {
     auto bx = sync::BoxKey::from_seed(box_seed);
     std::printf("{\"ed25519_pk\":\"%s\",\"x25519_pk\":\"%s\"}\n", sync::to_hex(sk.public_key.data(), 32).c_str(),
                 sync::to_hex(bx.public_key.data(), 32).c_str());
+    return 0;
+  }
+  if (cmd == "seed-pubkey") {  // Ed25519 public key of a seed file (device enrollment in tests/demo)
+    sync::Key32 s1;
+    if (!read_seed(need("file"), &s1)) return 1;
+    std::printf("%s\n", sync::to_hex(sync::SigningKey::from_seed(s1).public_key.data(), 32).c_str());
     return 0;
   }
   if (cmd == "pubkeys") {
@@ -130,6 +138,8 @@ int main(int argc, char** argv) {
     }
     if (opt.count("port-file")) c.port_file = opt["port-file"];
     if (opt.count("max-body")) c.max_body_bytes = std::stoul(opt["max-body"]);
+    if (opt.count("chaos-500-every")) c.chaos_500_every = std::stoi(opt["chaos-500-every"]);
+    if (opt.count("chaos-duplicate-acks")) c.chaos_duplicate_acks = true;
     return inbox::run_server(c);
   }
 

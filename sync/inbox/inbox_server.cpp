@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -74,6 +75,21 @@ int run_server(const ServerConfig& cfg) {
   });
   svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_problem(res, 500, "internal-error", "unexpected server error");
+  });
+
+  // Refuse oversized bodies from their Content-Length before reading them.
+  svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length")) {
+      std::string cl = req.get_header_value("Content-Length");
+      if (cl.size() > 12 || cl.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoull(cl) > cfg.max_body_bytes) {
+        send_problem(res, 413, "body-too-large", "request body exceeds the inbox limit");
+        res.set_header("API-Version", sync::kApiVersion);
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
 
   const std::string g = cfg.gemeentecode;
@@ -166,12 +182,20 @@ int run_server(const ServerConfig& cfg) {
     }
     auto stored = db->store_batch(ok, signer, now);
     if (!stored) return send_problem(res, 503, "store-unavailable", stored.error().message);
+    static std::atomic<long> pushes{0};
+    if (cfg.chaos_500_every > 0 && ++pushes % cfg.chaos_500_every == 0)
+      return send_problem(res, 500, "chaos", "test fault: stored, but answering 500");
     for (std::size_t k = 0; k < slot.size(); ++k) {
       auto& r = results[slot[k]];
       auto& o = (*stored)[k];
       r.result = o.result;
       r.ack_json = o.ack_json;
       if (o.result == "rejected") r.problem = o.problem;
+    }
+    if (cfg.chaos_duplicate_acks) {
+      auto copy = results;
+      results.insert(results.end(), copy.begin(), copy.end());
+      if (results.size() > sync::kMaxBatchRecords) results.resize(sync::kMaxBatchRecords);
     }
     res.set_content(sync::push_response_json(results), "application/json");
   });

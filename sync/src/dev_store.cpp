@@ -105,6 +105,13 @@ Status DevStore::put_route(const Route& r) {
   return Status::Ok();
 }
 
+Status DevStore::remove_route(const std::string& g) {
+  Stmt s(db_, "DELETE FROM routes WHERE gemeentecode=?");
+  s.t(1, g);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "remove_route");
+  return Status::Ok();
+}
+
 Status DevStore::import_routes_json(const std::string& text, const std::string& base_dir) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("routes") || !j["routes"].is_array())

@@ -19,6 +19,7 @@ class DevStore final : public SyncStore {
   ~DevStore() override;
 
   Status put_route(const Route& r);
+  Status remove_route(const std::string& gemeentecode);
   // Imports {"routes":[{gemeentecode, base_url, ca_pem|ca_file, pinned_key, ed25519_pk, x25519_pk}]}.
   Status import_routes_json(const std::string& text, const std::string& base_dir);
   // Seals `in` to the addressee's box key from the routing table, chains it to the previous record

@@ -1,0 +1,408 @@
+// End-to-end sync tests: balie-syncd and several balie-inbox processes on loopback with a test PKI
+// made by sync/tools/make-pki.sh. Routing proof, exactly-once, link changes, dossier feed, bad
+// certificates and the DUO export. No mocked HTTP anywhere.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "harness.h"
+
+using namespace balie;
+using namespace balie::test;
+using nlohmann::json;
+
+namespace {
+
+std::set<std::string> ids_at(const Inbox& ib) {
+  std::set<std::string> s;
+  for (const auto& r : ib.records()) s.insert(r["record_id"].get<std::string>());
+  return s;
+}
+
+struct Env {
+  fs::path work;
+  std::unique_ptr<Pki> pki;
+  std::map<std::string, std::unique_ptr<Inbox>> inbox;
+  std::unique_ptr<Kiosk> kiosk;
+  Env(const std::string& name, const std::vector<std::string>& gs, const std::vector<std::string>& pki_extra = {}) {
+    work = fresh_dir(name);
+    auto all = gs;
+    all.insert(all.end(), pki_extra.begin(), pki_extra.end());
+    pki = std::make_unique<Pki>(work / "pki", all);
+    for (const auto& g : gs) inbox[g] = Inbox::start(*pki, g, work);
+    kiosk = std::make_unique<Kiosk>(*pki, work);
+    auto st = kiosk->open();
+    for (const auto& g : gs) EXPECT_TRUE(st->put_route(route_for(*pki, *inbox[g])));
+  }
+};
+
+}  // namespace
+
+TEST(SyncEndToEnd, EachMunicipalityReceivesExactlyItsOwnRecordsOnce) {
+  Env env("own-records", {"GM0363", "GM0344", "GM0599"});
+  std::map<std::string, std::set<std::string>> expected;
+  {
+    auto st = env.kiosk->open();
+    int n = 0;
+    for (auto [g, count] : std::vector<std::pair<std::string, int>>{{"GM0363", 5}, {"GM0344", 3}, {"GM0599", 2}})
+      for (int i = 0; i < count; ++i) expected[g].insert(env.kiosk->add_record(*st, g, "res-" + std::to_string(n++)));
+  }
+  std::string out;
+  ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  for (auto& [g, ib] : env.inbox) {
+    EXPECT_EQ(ids_at(*ib), expected[g]) << g;
+    for (const auto& r : ib->records()) {
+      EXPECT_EQ(r["gemeentecode"], g);
+      EXPECT_EQ(r["sensitive"]["bsn"], "999990019");  // the inbox opened the sealed part
+      EXPECT_FALSE(r["chain_gap"].get<bool>());
+    }
+  }
+  auto st = env.kiosk->open();
+  for (auto& [g, ids] : expected)
+    for (auto& id : ids) EXPECT_EQ(*st->outbox_state(id), "acknowledged");
+  // A second pass sends nothing and stores nothing twice.
+  ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  EXPECT_NE(out.find("GM0363: sent 0"), std::string::npos) << out;
+  for (auto& [g, ib] : env.inbox) EXPECT_EQ(ib->records().size(), expected[g].size());
+}
+
+TEST(SyncEndToEnd, RecordWithoutEndpointIsHeldAndShownToStaff) {
+  Env env("no-endpoint", {"GM0363", "GM0518"});
+  std::string held_id, ok_id;
+  {
+    auto st = env.kiosk->open();
+    ok_id = env.kiosk->add_record(*st, "GM0363", "a");
+    held_id = env.kiosk->add_record(*st, "GM0518", "b");
+    ASSERT_TRUE(st->remove_route("GM0518"));  // the endpoint disappears from the routing table
+  }
+  std::string out;
+  EXPECT_EQ(env.kiosk->sync_once(&out), 1) << out;  // 1 = staff must look
+  EXPECT_NE(out.find("HELD"), std::string::npos) << out;
+  EXPECT_TRUE(env.inbox["GM0518"]->records().empty());
+  auto st = env.kiosk->open();
+  EXPECT_EQ(*st->outbox_state(held_id), "held");
+  EXPECT_EQ(*st->outbox_state(ok_id), "acknowledged");
+  ASSERT_EQ(run({bin("balie-syncd").string(), "--config", env.kiosk->config.string(), "status"}, &out), 0);
+  auto status = json::parse(out);
+  bool seen = false;
+  for (const auto& row : status)
+    if (row["gemeentecode"] == "GM0518") {
+      seen = true;
+      EXPECT_EQ(row["held"], 1);
+      EXPECT_NE(row["held_reason"].get<std::string>().find("no endpoint"), std::string::npos);
+    }
+  EXPECT_TRUE(seen) << out;
+  // The route comes back: the held record is released and delivered on the next pass.
+  ASSERT_TRUE(st->put_route(route_for(*env.pki, *env.inbox["GM0518"])));
+  st.reset();
+  EXPECT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  EXPECT_EQ(ids_at(*env.inbox["GM0518"]), std::set<std::string>{held_id});
+}
+
+// Misrouting (seed 001): municipality A's gemeentecode points at B's endpoint.
+TEST(Misrouting, AsRecordsPointedAtBsEndpointAreHeldAndNothingReachesB) {
+  Env env("misrouting", {"GM0363", "GM0344"});
+  auto& A = *env.inbox["GM0363"];
+  auto& B = *env.inbox["GM0344"];
+  std::set<std::string> a_ids;
+  {
+    auto st = env.kiosk->open();
+    for (int i = 0; i < 3; ++i) a_ids.insert(env.kiosk->add_record(*st, "GM0363", "a" + std::to_string(i)));
+    env.kiosk->add_record(*st, "GM0344", "b0");
+  }
+  struct Case {
+    const char* name;
+    std::function<void(sync::Route&)> edit;
+    const char* reason;
+  };
+  std::vector<Case> cases = {
+      {"B's URL, A's pin", [&](sync::Route& r) { r.base_url = B.url(); }, "TLS refused"},
+      {"B's URL and B's pin", [&](sync::Route& r) {
+         r.base_url = B.url();
+         r.pinned_key = trim(slurp(env.pki->dir / "GM0344/pin"));
+       }, "does not name GM0363"},
+      {"A's URL, wrong municipality key", [&](sync::Route& r) { r.ed25519_pk = B.ed_pk; }, "did not prove"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    {
+      auto st = env.kiosk->open();
+      sync::Route r = route_for(*env.pki, A);
+      c.edit(r);
+      ASSERT_TRUE(st->put_route(r));
+    }
+    std::string out;
+    EXPECT_EQ(env.kiosk->sync_once(&out), 1) << out;
+    EXPECT_NE(out.find(c.reason), std::string::npos) << out;
+    auto st = env.kiosk->open();
+    for (const auto& id : a_ids) EXPECT_EQ(*st->outbox_state(id), "held");
+    for (const auto& r : B.records()) EXPECT_EQ(r["gemeentecode"], "GM0344");  // only B's own record
+    EXPECT_EQ(B.records().size(), 1u);
+    EXPECT_TRUE(A.records().empty());
+  }
+  // Correct route again: A's records go to A and nowhere else.
+  {
+    auto st = env.kiosk->open();
+    ASSERT_TRUE(st->put_route(route_for(*env.pki, A)));
+  }
+  std::string out;
+  EXPECT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  EXPECT_EQ(ids_at(A), a_ids);
+  EXPECT_EQ(B.records().size(), 1u);
+}
+
+TEST(BadCertificates, UntrustedExpiredAndWrongPinAreRefused) {
+  Env env("bad-certs", {"GM0363"});
+  auto& A = *env.inbox["GM0363"];
+  std::string id;
+  {
+    auto st = env.kiosk->open();
+    id = env.kiosk->add_record(*st, "GM0363", "x");
+  }
+  struct Case {
+    const char* name;
+    std::string cert;
+    std::string pin_from;
+  };
+  for (const auto& c : std::vector<Case>{{"untrusted CA", "rogue.pem", ""},
+                                         {"expired", "expired.pem", ""},
+                                         {"wrong pin", "cert.pem", "rogue-pin"}}) {
+    SCOPED_TRACE(c.name);
+    A.stop();
+    A.restart(*env.pki, {c.cert});
+    {
+      auto st = env.kiosk->open();
+      auto r = route_for(*env.pki, A);
+      if (!c.pin_from.empty()) r.pinned_key = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+      ASSERT_TRUE(st->put_route(r));
+    }
+    std::string out;
+    EXPECT_EQ(env.kiosk->sync_once(&out), 1) << out;
+    EXPECT_NE(out.find("TLS refused"), std::string::npos) << out;
+    EXPECT_TRUE(A.records().empty());
+    EXPECT_EQ(*env.kiosk->open()->outbox_state(id), "held");
+  }
+  // The inbox refuses a kiosk whose certificate is not from the configured client CA.
+  A.stop();
+  A.restart(*env.pki, {"cert.pem", "rogue-ca.pem"});
+  {
+    auto st = env.kiosk->open();
+    ASSERT_TRUE(st->put_route(route_for(*env.pki, A)));
+  }
+  std::string out;
+  EXPECT_NE(env.kiosk->sync_once(&out, 60), 0) << out;
+  EXPECT_TRUE(A.records().empty());
+}
+
+TEST(LinkChange, OldRecordsStayWithTheOldMunicipalityNewOnesGoToTheNew) {
+  Env env("link-change", {"GM0363", "GM0344"});
+  std::string before, after;
+  {
+    auto st = env.kiosk->open();
+    before = env.kiosk->add_record(*st, "GM0363", "res-1");  // linked to Amsterdam
+    after = env.kiosk->add_record(*st, "GM0344", "res-1");   // link changed to Utrecht
+  }
+  std::string out;
+  ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  EXPECT_EQ(ids_at(*env.inbox["GM0363"]), std::set<std::string>{before});
+  EXPECT_EQ(ids_at(*env.inbox["GM0344"]), std::set<std::string>{after});
+}
+
+TEST(DossierFeed, AppliesUpsertsAndPurgesPerMunicipalityAndAdvancesTheCursor) {
+  Env env("feed", {"GM0363", "GM0344"});
+  auto& A = *env.inbox["GM0363"];
+  json residents = json::array();
+  for (int i = 0; i < 25; ++i)
+    residents.push_back({{"resident_id", "r" + std::to_string(i)}, {"locatiecode", "AZC-TER-APEL"},
+                         {"dossier", {{"regime", "Wi2021"}, {"n", i}}}});
+  residents.push_back({{"resident_id", "elsewhere"}, {"locatiecode", "AZC-BUDEL"}, {"dossier", json::object()}});
+  spit(env.work / "d1.json", json{{"residents", residents}}.dump());
+  std::string out;
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--file", (env.work / "d1.json").string()}, &out), 0) << out;
+  // Small feed pages so the pass needs several batches.
+  Kiosk k(*env.pki, env.work, "AZC-TER-APEL", {{"store", env.kiosk->store.string()}});
+  ASSERT_EQ(k.sync_once(&out), 0) << out;
+  auto st = env.kiosk->open();
+  EXPECT_EQ(*st->dossier_count("GM0363"), 25);
+  EXPECT_EQ(*st->dossier_count("GM0344"), 0);
+  EXPECT_EQ(*st->dossier("GM0363", "elsewhere"), "");  // another location's resident never arrives
+  st.reset();
+  // DUO events and departures: the feed says purge, the kiosk deletes.
+  spit(env.work / "d2.json", json{{"residents", {{{"resident_id", "r3"}, {"locatiecode", "AZC-TER-APEL"}, {"purge", "SS106"}},
+                                                 {{"resident_id", "r4"}, {"locatiecode", "AZC-TER-APEL"}, {"purge", "left_location"}}}}}
+                                  .dump());
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--file", (env.work / "d2.json").string()}, &out), 0) << out;
+  ASSERT_EQ(k.sync_once(&out), 0) << out;
+  st = env.kiosk->open();
+  EXPECT_EQ(*st->dossier_count("GM0363"), 23);
+  EXPECT_EQ(*st->dossier("GM0363", "r3"), "");
+  EXPECT_NE(*st->dossier("GM0363", "r5"), "");
+  EXPECT_NE(*st->dossier_cursor("GM0363"), "");
+}
+
+TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
+  Env env("duo", {"GM0363"});
+  auto& A = *env.inbox["GM0363"];
+  std::time_t now = std::time(nullptr);
+  std::string today = sync::format_utc(now).substr(0, 10);
+  json residents = {
+      {{"resident_id", "ok"}, {"locatiecode", "AZC-TER-APEL"},
+       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
+                    {"pip", {{"gemeentecode", "GM0363"}, {"actueel", true}}}}}},
+      {{"resident_id", "other-pip"}, {"locatiecode", "AZC-TER-APEL"},
+       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
+                    {"pip", {{"gemeentecode", "GM0344"}, {"actueel", true}}}}}},
+      {{"resident_id", "late"}, {"locatiecode", "AZC-TER-APEL"},
+       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
+                    {"pip", {{"gemeentecode", "GM0363"}, {"actueel", true}}}}}},
+  };
+  spit(env.work / "d.json", json{{"residents", residents}}.dump());
+  std::string out;
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--file", (env.work / "d.json").string()}, &out), 0) << out;
+  std::string ok_id, other_id, late_id;
+  {
+    auto st = env.kiosk->open();
+    ok_id = env.kiosk->add_record(*st, "GM0363", "ok", now);
+    other_id = env.kiosk->add_record(*st, "GM0363", "other-pip", now);
+    late_id = env.kiosk->add_record(*st, "GM0363", "late", now);
+  }
+  ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--today", today}, &out), 0) << out;
+  auto j = json::parse(out);
+  ASSERT_EQ(j["exports"].size(), 1u) << out;
+  EXPECT_EQ(j["exports"][0]["record_id"], ok_id);
+  EXPECT_EQ(j["exports"][0]["path"], "/personen/999990019/pvt");
+  EXPECT_EQ(j["exports"][0]["body"], (json{{"datumOndertekeningPvt", today}}));  // no verwijtbaar before term end
+  ASSERT_EQ(j["blocked"].size(), 2u) << out;
+  std::map<std::string, std::string> why;
+  for (const auto& b : j["blocked"]) why[b["record_id"]] = b["reason"];
+  EXPECT_NE(why[other_id].find("no current PIP"), std::string::npos);
+  EXPECT_NE(why[late_id].find("verwijtbaar"), std::string::npos);
+  // A date in the future (relative to --today) is refused.
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--today", "2024-06-01"}, &out), 0) << out;
+  EXPECT_EQ(json::parse(out)["exports"].size(), 0u);
+}
+
+// What kiosks send is checked by the inbox: driven with the curl command-line client and the
+// device certificate, so only the inbox's behaviour is under test.
+class InboxInput : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { env_ = new Env("inbox-input", {"GM0363", "GM0344"}); }
+  static void TearDownTestSuite() { delete env_; }
+  static Env* env_;
+
+  // Returns "status body".
+  std::string post(const std::string& body, const std::string& content_type = "application/json",
+                   const std::string& cert = "device/cert.pem", bool gzip = false) {
+    fs::path f = env_->work / "req.bin";
+    spit(f, body);
+    if (gzip) {
+      auto gz = sync::gzip_compress(body);
+      spit(f, *gz);
+    }
+    auto& A = *env_->inbox["GM0363"];
+    std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "--max-time", "20", "--cacert",
+                                     (env_->pki->dir / "ca.pem").string(), "-w", "\n%{http_code}", "-H",
+                                     "Content-Type: " + content_type, "--data-binary", "@" + f.string(),
+                                     A.url() + "/v1/records"};
+    if (gzip) argv.insert(argv.end() - 1, {"-H", "Content-Encoding: gzip"});
+    if (!cert.empty()) {
+      argv.insert(argv.end() - 1, {"--cert", (env_->pki->dir / cert).string(), "--key",
+                                   (env_->pki->dir / "device/key.pem").string()});
+    }
+    std::string out;
+    run(argv, &out, 30);
+    auto nl = out.rfind('\n');
+    return nl == std::string::npos ? out : out.substr(nl + 1) + " " + out.substr(0, nl);
+  }
+  sync::SealedRecord seal(const std::string& g, std::uint64_t seq_prev, const std::string& prev_hash,
+                          const sync::SigningKey* key = nullptr, std::time_t when = 0, std::string id = "") {
+    sync::RecordInput in;
+    in.record_id = id.empty() ? sync::new_uuid_v4() : id;
+    in.kind = "pvt.ondertekend";
+    in.gemeentecode = g;
+    in.device_id = env_->pki->device_id;
+    in.created_at = when ? when : std::time(nullptr);
+    in.sensitive = "{\"resident_id\":\"x\"}";
+    auto r = sync::seal_record(in, key ? *key : env_->pki->device, env_->inbox[g]->x_pk,
+                               sync::ChainHead{seq_prev, prev_hash});
+    EXPECT_TRUE(r.ok());
+    return *r;
+  }
+  static std::string batch(const std::vector<std::string>& envs) {
+    std::string b = "{\"records\":[";
+    for (std::size_t i = 0; i < envs.size(); ++i) b += (i ? "," : "") + envs[i];
+    return b + "]}";
+  }
+  std::size_t stored() { return env_->inbox["GM0363"]->records().size(); }
+};
+Env* InboxInput::env_ = nullptr;
+
+TEST_F(InboxInput, RejectsMalformedAndOffContractRequestsWithProblemJsonAndStoresNothing) {
+  std::size_t before = stored();
+  auto r1 = seal("GM0363", 0, std::string(64, '0'));
+  EXPECT_EQ(post("{\"records\":[").substr(0, 3), "400");
+  EXPECT_EQ(post(batch({r1.envelope}), "text/plain").substr(0, 3), "415");
+  EXPECT_EQ(post("{\"records\":[], \"extra\":1}").substr(0, 3), "400");
+  auto unknown = json::parse(r1.envelope);
+  unknown["note"] = "x";
+  EXPECT_EQ(post(batch({unknown.dump()})).substr(0, 3), "400");
+  EXPECT_EQ(post(std::string(9u * 1024 * 1024, ' ')).substr(0, 3), "413");
+  // A gzip bomb: small on the wire, too large once inflated.
+  EXPECT_EQ(post("{\"records\":[" + std::string(9u * 1024 * 1024, ' ') + "]}", "application/json",
+                 "device/cert.pem", true).substr(0, 3), "413");
+  auto no_cert = post(batch({r1.envelope}), "application/json", "");
+  EXPECT_NE(no_cert.substr(0, 3), "200") << no_cert;
+  auto p = post("{\"records\":[");
+  EXPECT_NE(p.find("\"title\""), std::string::npos) << p;
+  EXPECT_EQ(stored(), before);
+}
+
+TEST_F(InboxInput, RejectsWrongSignaturesMisaddressedAndSkewedRecordsPerRecord) {
+  std::size_t before = stored();
+  auto stranger = sync::SigningKey::generate();
+  auto bad_sig = seal("GM0363", 0, std::string(64, '0'), &stranger);
+  auto for_b = seal("GM0344", 0, std::string(64, '0'));
+  auto future = seal("GM0363", 0, std::string(64, '0'), nullptr, std::time(nullptr) + 3600);
+  auto out = post(batch({bad_sig.envelope}));
+  EXPECT_NE(out.find("bad-signature"), std::string::npos) << out;
+  out = post(batch({for_b.envelope}));
+  EXPECT_NE(out.find("misdirected-record"), std::string::npos) << out;
+  out = post(batch({future.envelope}));
+  EXPECT_NE(out.find("clock-skew"), std::string::npos) << out;
+  EXPECT_EQ(stored(), before);
+  EXPECT_TRUE(env_->inbox["GM0344"]->records().empty());
+}
+
+TEST_F(InboxInput, ReplayIsReAcknowledgedReorderedBatchIsRefusedForkedChainIsRejected) {
+  auto& A = *env_->inbox["GM0363"];
+  std::size_t before = stored();
+  // A chain of a fresh "device sequence" after whatever the other tests stored: use high seqs.
+  auto r1 = seal("GM0363", 1000, std::string(64, '1'));
+  auto r2 = seal("GM0363", r1.next.seq, r1.next.package_sha256);
+  auto out = post(batch({r2.envelope, r1.envelope}));
+  EXPECT_EQ(out.substr(0, 3), "409") << out;
+  EXPECT_NE(out.find("reordered-batch"), std::string::npos);
+  EXPECT_EQ(stored(), before);
+  out = post(batch({r1.envelope, r2.envelope}));
+  ASSERT_EQ(out.substr(0, 3), "200") << out;
+  EXPECT_EQ(stored(), before + 2);
+  out = post(batch({r1.envelope, r2.envelope}));  // replay
+  EXPECT_NE(out.find("\"duplicate\""), std::string::npos) << out;
+  EXPECT_EQ(stored(), before + 2);
+  auto acks = sync::parse_push_response(out.substr(4));
+  ASSERT_TRUE(acks.ok()) << out;
+  EXPECT_TRUE(sync::verify_ack((*acks)[0].ack_json, (*acks)[0].record_id, "GM0363",
+                               r1.package_sha256, A.ed_pk));
+  // A different record claiming r2's place in the chain (a fork) is refused.
+  auto fork = seal("GM0363", r1.next.seq, r1.next.package_sha256);
+  out = post(batch({fork.envelope}));
+  EXPECT_NE(out.find("chain-conflict"), std::string::npos) << out;
+  EXPECT_EQ(stored(), before + 2);
+}
+
