@@ -116,6 +116,21 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, st
     return StoreError{StoreErrc::ReadOnly, "the database file " + path.string() + " is not writable"};
   }
 
+  if (!existed && !options.read_only) {
+    // Create the file ourselves with mode 0600 (SQLite would use 0644); the WAL and shm files
+    // inherit the main file's permissions.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      int e = errno;
+      if (e == EROFS || e == EACCES) {
+        return StoreError{StoreErrc::ReadOnly, "cannot create " + path.string() + ": " + std::strerror(e)};
+      }
+      if (e == ENOSPC || e == EDQUOT) return StoreError{StoreErrc::DiskFull, "cannot create " + path.string() + ": disk full"};
+      return StoreError{StoreErrc::Io, "cannot create " + path.string() + ": " + std::strerror(e)};
+    }
+    if (fd >= 0) ::close(fd);
+  }
+
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;

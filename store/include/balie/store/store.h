@@ -30,6 +30,9 @@ class Clock;
 
 namespace balie::store {
 
+// File name of the database inside the state directory (platform Paths::state_dir).
+inline constexpr const char* kDatabaseFileName = "balie.db";
+
 struct OpenOptions {
   const balie::platform::Clock* clock = nullptr;  // nullptr -> system clock; must outlive the Store
   int busy_timeout_ms = 5000;

@@ -1,0 +1,175 @@
+// balie-admin: operator tool for the record store (store/ layer, command line, no UI).
+//   balie-admin [--db FILE] status | verify-audit | integrity-check | export-resident <id> | seed-demo
+// The key comes from the platform KeyProvider (production: systemd credential; demo: state dir).
+// Never creates a database. Exit codes: 0 ok, 2 usage, 3 cannot open the store (wrong key, corrupt,
+// missing, ...), 4 a check found a problem, 5 the operation failed.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "balie/platform/key_provider.h"
+#include "balie/platform/paths.h"
+#include "balie/store/store.h"
+
+namespace {
+
+using namespace balie;
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: balie-admin [--db FILE] <command>\n"
+               "  status                 schema, counts, outbox per municipality, file sizes\n"
+               "  verify-audit           check the audit log's hash chain\n"
+               "  integrity-check        run SQLite's integrity check on the encrypted file\n"
+               "  export-resident <id>   AVG right of access: one resident's data as JSON on stdout\n"
+               "  seed-demo              fill an empty demo store with the fictional demo data\n"
+               "Environment: BALIE_STATE_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY.\n");
+  return 2;
+}
+
+std::string fmt_time(const std::optional<store::UtcTime>& t) {
+  if (!t) return "-";
+  std::time_t tt = static_cast<std::time_t>(t->time_since_epoch().count());
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::filesystem::path db_path;
+  int i = 1;
+  if (i + 1 < argc && std::strcmp(argv[i], "--db") == 0) {
+    db_path = argv[i + 1];
+    i += 2;
+  }
+  if (i >= argc) return usage();
+  std::string cmd = argv[i++];
+  if (cmd == "-h" || cmd == "--help") {
+    usage();
+    return 0;
+  }
+  if (cmd != "status" && cmd != "verify-audit" && cmd != "integrity-check" && cmd != "export-resident" &&
+      cmd != "seed-demo") {
+    std::fprintf(stderr, "balie-admin: unknown command '%s'\n", cmd.c_str());
+    return usage();
+  }
+  if (cmd == "export-resident" && i >= argc) {
+    std::fprintf(stderr, "balie-admin: export-resident needs a resident id\n");
+    return 2;
+  }
+
+  auto paths = platform::Paths::from_environment();
+  if (db_path.empty()) db_path = paths.state_dir / store::kDatabaseFileName;
+  auto keys = platform::KeyProvider::from_environment(db_path.parent_path());
+  std::error_code ec;
+  // Only seed-demo (demo mode) may create a database; every other command needs an existing one.
+  const bool may_create = cmd == "seed-demo" && keys.mode() == platform::KeyMode::Demo;
+  if (!may_create && !std::filesystem::exists(db_path, ec)) {
+    std::fprintf(stderr, "balie-admin: no database at %s\n", db_path.c_str());
+    return 3;
+  }
+  auto key = keys.db_key();
+  if (!key.ok()) {
+    std::fprintf(stderr, "balie-admin: cannot get the database key (%s mode): %s\n", platform::to_string(keys.mode()),
+                 key.error().message.c_str());
+    return 3;
+  }
+  store::OpenOptions opts;
+  opts.create_if_missing = may_create;
+  auto opened = store::Store::open(db_path, key.value().bytes(), opts);
+  key.value().wipe();
+  if (!opened.ok()) {
+    std::fprintf(stderr, "balie-admin: cannot open the store [%s]: %s\n", store::to_string(opened.error().code),
+                 opened.error().message.c_str());
+    return 3;
+  }
+  auto& st = *opened.value();
+
+  if (cmd == "status") {
+    auto s = st.status();
+    if (!s.ok()) {
+      std::fprintf(stderr, "balie-admin: status failed [%s]: %s\n", store::to_string(s.error().code), s.error().message.c_str());
+      return 5;
+    }
+    auto dev = st.device_config();
+    std::printf("database        %s\n", db_path.c_str());
+    std::printf("key mode        %s\n", platform::to_string(keys.mode()));
+    std::printf("schema version  %d\n", s->schema_version);
+    std::printf("sqlcipher       %s (SQLite %s)\n", s->sqlcipher_version.c_str(), s->sqlite_version.c_str());
+    if (dev.ok() && dev.value()) {
+      std::printf("kiosk           %s at %s (%s)\n", dev.value()->kiosk_id.c_str(), dev.value()->location_id.c_str(),
+                  dev.value()->location_name.c_str());
+    }
+    std::printf("residents       %lld\n", static_cast<long long>(s->residents));
+    std::printf("records         %lld (tombstones %lld)\n", static_cast<long long>(s->records),
+                static_cast<long long>(s->tombstones));
+    std::printf("audit entries   %lld\n", static_cast<long long>(s->audit_entries));
+    std::printf("file size       %lld bytes (WAL %lld bytes)\n", static_cast<long long>(s->file_bytes),
+                static_cast<long long>(s->wal_bytes));
+    std::printf("outbox          %s\n", s->outbox.empty() ? "empty" : "");
+    for (const auto& c : s->outbox) {
+      std::printf("  %-8s waiting %d, held %d, failed %d, oldest waiting %s\n",
+                  c.gemeentecode.empty() ? "(none)" : c.gemeentecode.c_str(), c.waiting, c.held, c.failed,
+                  fmt_time(c.oldest_waiting).c_str());
+    }
+    return 0;
+  }
+  if (cmd == "verify-audit") {
+    auto v = st.verify_audit();
+    if (!v.ok()) {
+      std::fprintf(stderr, "balie-admin: cannot read the audit log [%s]: %s\n", store::to_string(v.error().code),
+                   v.error().message.c_str());
+      return 5;
+    }
+    if (v->ok) {
+      std::printf("audit log ok: %lld entries, chain intact\n", static_cast<long long>(v->entries));
+      return 0;
+    }
+    std::printf("audit log BROKEN at entry %lld of %lld: %s\n", static_cast<long long>(*v->first_broken_seq),
+                static_cast<long long>(v->entries), v->reason.c_str());
+    return 4;
+  }
+  if (cmd == "integrity-check") {
+    auto r = st.integrity_check();
+    if (!r.ok()) {
+      std::printf("integrity check FAILED [%s]: %s\n", store::to_string(r.error().code), r.error().message.c_str());
+      return 4;
+    }
+    if (r.value().empty()) {
+      std::printf("integrity check ok\n");
+      return 0;
+    }
+    std::printf("integrity check found %zu problem(s):\n", r.value().size());
+    for (const auto& p : r.value()) std::printf("  %s\n", p.c_str());
+    return 4;
+  }
+  if (cmd == "export-resident") {
+    auto j = st.export_resident_json(argv[i]);
+    if (!j.ok()) {
+      std::fprintf(stderr, "balie-admin: export failed [%s]: %s\n", store::to_string(j.error().code),
+                   j.error().message.c_str());
+      return 5;
+    }
+    std::cout << j.value() << "\n";
+    return 0;
+  }
+  if (cmd == "seed-demo") {
+    if (keys.mode() == platform::KeyMode::Production) {
+      std::fprintf(stderr, "balie-admin: refusing to seed demo data in production mode\n");
+      return 5;
+    }
+    auto r = store::seed_demo_data(st);
+    if (!r.ok()) {
+      std::fprintf(stderr, "balie-admin: seeding failed [%s]: %s\n", store::to_string(r.error().code), r.error().message.c_str());
+      return 5;
+    }
+    std::printf(r.value() ? "demo data seeded\n" : "store not empty; nothing seeded\n");
+    return 0;
+  }
+  return usage();
+}
