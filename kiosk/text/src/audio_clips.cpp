@@ -97,11 +97,15 @@ AudioSource AudioLibrary::source(std::string_view language, std::string_view key
 }
 
 bool AudioLibrary::has_audio(std::string_view language) const {
+  if (auto it = has_audio_.find(language); it != has_audio_.end()) return it->second;
+  if (has_audio_.size() > 64) has_audio_.clear();
+  bool& known = has_audio_[std::string(language)];
+  known = false;
   for (const auto& dir : {recorded_, generated_}) {
     std::error_code ec;
     for (auto it = std::filesystem::directory_iterator(dir / std::string(language), ec);
          !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-      if (it->path().extension() == ".wav") return true;
+      if (it->path().extension() == ".wav") return known = true;
   }
   return false;
 }

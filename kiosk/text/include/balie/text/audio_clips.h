@@ -4,6 +4,7 @@
 #pragma once
 #include <filesystem>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,7 +30,8 @@ class AudioLibrary {
   // Loads the clip; an error names the language and key (the caller shows the control anyway and
   // stays silent).
   Result<std::shared_ptr<const platform::PcmClip>> clip(std::string_view language, std::string_view key);
-  // True when any clip exists for the language (recorded or generated).
+  // True when any clip exists for the language (recorded or generated). Looked up once per
+  // language, then remembered (cheap enough to call every frame).
   bool has_audio(std::string_view language) const;
   void clear_cache() { cache_.clear(); }
 
@@ -37,6 +39,7 @@ class AudioLibrary {
   std::filesystem::path recorded_, generated_;
   size_t max_cached_;
   std::list<std::pair<std::string, std::shared_ptr<const platform::PcmClip>>> cache_;
+  mutable std::map<std::string, bool, std::less<>> has_audio_;  // one entry per language code
 };
 
 }  // namespace balie::text
