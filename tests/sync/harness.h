@@ -208,6 +208,17 @@ inline sync::Route route_for(const Pki& pki, const Inbox& ib) {
   return r;
 }
 
+// Incompressible filler standing in for a signature image.
+inline std::string random_b64(std::size_t n) {
+  std::string s;
+  while (s.size() < n) {
+    auto k = sync::random_key32();
+    s += sync::to_base64(k.data(), k.size());
+  }
+  s.resize(n);
+  return s;
+}
+
 // The kiosk side: a DevStore file plus a balie-syncd config pointing at it.
 struct Kiosk {
   fs::path dir, store, config;
@@ -250,7 +261,7 @@ struct Kiosk {
     in.public_json = "{\"resident_id\":\"" + resident + "\"}";
     in.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", "999990019"},
                                   {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)},
-                                  {"handtekening_png_b64", std::string(padding, 'A')}}
+                                  {"handtekening_png_b64", random_b64(padding)}}
                        .dump();
     auto r = st.create_record(in, pki->device);
     if (!r) throw std::runtime_error(r.error().message);
