@@ -1,0 +1,23 @@
+// libFuzzer target: everything balie-inbox parses from a kiosk (push batch, each envelope,
+// gzip bodies). Built with the "fuzz" preset (clang, -DBALIE_FUZZ=ON); the regular test suite
+// runs the committed corpus once through corpus_main.cpp.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "balie/sync/codec.h"
+#include "balie/sync/envelope.h"
+#include "balie/sync/protocol.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (auto batch = balie::sync::parse_push_request(in)) {
+    for (const auto& e : *batch) {
+      auto env = balie::sync::parse_envelope(e);
+      if (env) (void)balie::sync::verify_envelope(*env, balie::sync::Key32{});
+    }
+  }
+  (void)balie::sync::parse_envelope(in);
+  (void)balie::sync::gzip_decompress(in, 1u << 20);
+  return 0;
+}
