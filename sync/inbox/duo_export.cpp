@@ -43,22 +43,31 @@ std::string str(const json& j, const char* k) {
 }  // namespace
 
 // Pure rule check, exposed for unit tests through export_pvt.
+// `feed_dossier` is the dossier object as served in the feed: either the kiosk store's shape
+// {"resident":{...,"gemeentecode"},"dossier":{inburgeringstermijn, pip, map_pvt_zroute, ...}} or a flat
+// dossier whose pip carries its own gemeentecode. Returns "" when DUO's rules allow the export.
 static std::string check_pvt(const std::string& gemeente, const std::string& today, const std::string& datum,
-                             const json& dossier, std::string* verwijtbaar) {
+                             const json& feed_dossier, std::string* verwijtbaar) {
+  const json& d = feed_dossier.contains("dossier") && feed_dossier["dossier"].is_object() ? feed_dossier["dossier"]
+                                                                                       : feed_dossier;
+  const json resident = feed_dossier.value("resident", json::object());
   if (!sync::is_date(datum)) return "datumOndertekeningPvt is not a valid date";
   if (datum > today) return "datumOndertekeningPvt lies in the future";
-  const json term = dossier.value("inburgeringstermijn", json::object());
+  const json term = d.value("inburgeringstermijn", json::object());
   std::string start = term.is_object() ? str(term, "startdatum") : "", eind = term.is_object() ? str(term, "einddatum") : "";
   if (!sync::is_date(start) || !sync::is_date(eind)) return "dossier lacks inburgeringstermijn start/einddatum";
   if (datum < start) return "datumOndertekeningPvt lies before the start of the inburgeringstermijn";
-  const json pip = dossier.value("pip", json::object());
-  if (!pip.is_object() || str(pip, "gemeentecode") != gemeente || !pip.value("actueel", false))
+  const json pip = d.value("pip", json::object());
+  std::string pip_gemeente = pip.is_object() ? str(pip, "gemeentecode") : "";
+  if (pip_gemeente.empty() && resident.is_object()) pip_gemeente = str(resident, "gemeentecode");
+  if (!pip.is_object() || pip.empty() || pip_gemeente != gemeente || !pip.value("actueel", true))
     return "no current PIP from this municipality";
-  std::string z = str(dossier, "datumAfrondingZroute");
-  if (!z.empty()) {
-    if (datum > z) return "datumOndertekeningPvt lies after datum afronding Z-route";
-  }
-  std::string v = str(dossier, "verwijtbaarPvt");  // the municipality's own decision, if any
+  const json mpz = d.value("map_pvt_zroute", json::object());
+  std::string z = mpz.is_object() ? str(mpz, "datum_afronding_zroute") : "";
+  if (z.empty()) z = str(d, "datumAfrondingZroute");
+  if (!z.empty() && datum > z) return "datumOndertekeningPvt lies after datum afronding Z-route";
+  std::string v = str(d, "verwijtbaarPvt");  // the municipality's own decision, if any
+  if (v.empty() && mpz.is_object()) v = str(mpz, "pvt_verwijtbaar");
   if (datum <= eind) {
     verwijtbaar->clear();  // DUO: not allowed when signed before the end of the term
     return "";
