@@ -8,6 +8,7 @@
 #   GMxxxx/{cert.pem,key.pem,pin}            server certificate (CN=GMxxxx, SAN 127.0.0.1/localhost)
 #                                            and its CURLOPT_PINNEDPUBLICKEY string
 #   GMxxxx/expired.pem, GMxxxx/rogue.pem     same key, expired / signed by the rogue CA
+# BALIE_PKI_EXTRA_SAN (e.g. IP:10.99.0.2) adds a subjectAltName to the server certificates.
 set -euo pipefail
 dir=$1; device=$2; shift 2
 mkdir -p "$dir"; cd "$dir"
@@ -40,7 +41,7 @@ organizationName = optional
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectAltName = IP:127.0.0.1,DNS:localhost${BALIE_PKI_EXTRA_SAN:+,$BALIE_PKI_EXTRA_SAN}
 [client]
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature

@@ -2,8 +2,11 @@
 // Sits between balie-syncd and balie-inbox on loopback and, per connection, by probability:
 // cuts the connection mid-request or mid-response, or delivers the response slowly. TLS passes
 // through untouched (pins and certificates stay end to end).
+// With --latency-ms it is also a delay line (each direction delays every chunk by MS without
+// limiting throughput): the shaped-link benchmark uses that where the kernel lacks tc netem.
 //   balie-faultproxy --target-port P --port-file F [--seed N] [--cut-request P] [--cut-response P]
-//                    [--slow P] [--slow-delay-ms MS] [--max-connections N]
+//                    [--slow P] [--slow-delay-ms MS] [--latency-ms MS] [--listen-host IP]
+//                    [--max-connections N]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,6 +15,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +34,8 @@ struct Options {
   unsigned seed = 1;
   double cut_request = 0, cut_response = 0, slow = 0;
   int slow_delay_ms = 20;
+  int latency_ms = 0;
+  std::string listen_host = "127.0.0.1";
   long max_connections = 100000;
 };
 
@@ -91,6 +99,62 @@ void pump(int client, int server, Fault fault, long cut_after, int slow_delay_ms
   close(server);
 }
 
+// Delay line for one direction: a reader queues chunks stamped with their due time; a writer
+// sends each when due. Throughput is not limited; at most 64 MiB may be in flight.
+void delay_direction(int from, int to, int latency_ms) {
+  using clock = std::chrono::steady_clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<clock::time_point, std::string>> q;
+  std::size_t queued = 0;
+  bool eof = false;
+  std::thread writer([&] {
+    for (;;) {
+      std::unique_lock l(mu);
+      cv.wait(l, [&] { return !q.empty() || eof; });
+      if (q.empty() && eof) break;
+      auto [due, data] = std::move(q.front());
+      q.pop_front();
+      queued -= data.size();
+      cv.notify_all();
+      l.unlock();
+      std::this_thread::sleep_until(due);
+      for (std::size_t off = 0; off < data.size();) {
+        ssize_t w = write(to, data.data() + off, data.size() - off);
+        if (w <= 0) {
+          shutdown(from, SHUT_RDWR);
+          return;
+        }
+        off += static_cast<std::size_t>(w);
+      }
+    }
+    shutdown(to, SHUT_WR);
+  });
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(from, buf, sizeof buf);
+    std::unique_lock l(mu);
+    if (n <= 0) {
+      eof = true;
+      cv.notify_all();
+      break;
+    }
+    cv.wait(l, [&] { return queued < (64u << 20); });
+    q.emplace_back(clock::now() + std::chrono::milliseconds(latency_ms), std::string(buf, static_cast<std::size_t>(n)));
+    queued += static_cast<std::size_t>(n);
+    cv.notify_all();
+  }
+  writer.join();
+}
+
+void delay_pump(int client, int server, int latency_ms) {
+  std::thread up(delay_direction, client, server, latency_ms);
+  delay_direction(server, client, latency_ms);
+  up.join();
+  close(client);
+  close(server);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +169,8 @@ int main(int argc, char** argv) {
     else if (k == "--slow") o.slow = std::atof(v.c_str());
     else if (k == "--slow-delay-ms") o.slow_delay_ms = std::atoi(v.c_str());
     else if (k == "--max-connections") o.max_connections = std::atol(v.c_str());
+    else if (k == "--latency-ms") o.latency_ms = std::atoi(v.c_str());
+    else if (k == "--listen-host") o.listen_host = v;
     else {
       std::fprintf(stderr, "balie-faultproxy: unknown option %s\n", k.c_str());
       return 64;
@@ -120,7 +186,10 @@ int main(int argc, char** argv) {
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, o.listen_host.c_str(), &a.sin_addr) != 1) {
+    std::fprintf(stderr, "balie-faultproxy: bad --listen-host\n");
+    return 64;
+  }
   if (bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(ls, 64) != 0) {
     std::perror("balie-faultproxy: bind/listen");
     return 2;
@@ -150,7 +219,8 @@ int main(int argc, char** argv) {
     // Cut points past the TLS handshake (about 1-3 KB each way), so requests and responses are hit.
     long cut_after = std::uniform_int_distribution<long>(1500, 12000)(rng);
     std::fprintf(stderr, "conn %ld fault %d cut_after %ld\n", n, static_cast<int>(f), cut_after);
-    std::thread(pump, c, s, f, cut_after, o.slow_delay_ms).detach();
+    if (o.latency_ms > 0 && f == Fault::None) std::thread(delay_pump, c, s, o.latency_ms).detach();
+    else std::thread(pump, c, s, f, cut_after, o.slow_delay_ms).detach();
   }
   return 0;
 }
