@@ -406,3 +406,46 @@ TEST_F(InboxInput, ReplayIsReAcknowledgedReorderedBatchIsRefusedForkedChainIsRej
   EXPECT_EQ(stored(), before + 2);
 }
 
+
+// Outside its night window the daemon does nothing until staff ask (SIGUSR1 or the sync-now file),
+// and it stops cleanly on SIGTERM.
+TEST(SyncDaemon, RunsAPassOnStaffRequestOutsideTheWindowAndStopsOnSigterm) {
+  Env env("daemon", {"GM0363"});
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  int start = (tm.tm_hour * 60 + tm.tm_min + 180) % (24 * 60), end = (start + 60) % (24 * 60);
+  char window[32];
+  std::snprintf(window, sizeof window, "%02d:%02d-%02d:%02d", start / 60, start % 60, end / 60, end % 60);
+  Kiosk k(*env.pki, env.work, "AZC-TER-APEL", {{"store", env.kiosk->store.string()}, {"window", window}});
+  std::string id1, id2;
+  {
+    auto st = k.open();
+    id1 = k.add_record(*st, "GM0363", "a");
+  }
+  fs::path runtime = env.work / "run";
+  fs::create_directories(runtime);
+  setenv("BALIE_RUNTIME_DIR", runtime.c_str(), 1);
+  Proc d({bin("balie-syncd").string(), "--config", k.config.string()}, env.work / "syncd.log");
+  unsetenv("BALIE_RUNTIME_DIR");
+  auto wait_acked = [&](const std::string& id) {
+    for (int i = 0; i < 300; ++i) {
+      if (*k.open()->outbox_state(id) == "acknowledged") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(*k.open()->outbox_state(id1), "pending");  // outside the window: nothing happens
+  d.signal(SIGUSR1);
+  EXPECT_TRUE(wait_acked(id1)) << slurp(env.work / "syncd.log");
+  {
+    auto st = k.open();
+    id2 = k.add_record(*st, "GM0363", "b");
+  }
+  spit(runtime / "sync-now", "");
+  EXPECT_TRUE(wait_acked(id2)) << slurp(env.work / "syncd.log");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(std::chrono::seconds(10)), 0);
+  EXPECT_EQ(ids_at(*env.inbox["GM0363"]), (std::set<std::string>{id1, id2}));
+}
