@@ -2,12 +2,36 @@
 // place where SQLite result codes become StoreErrc values with staff-facing messages.
 #include "db.h"
 
+#include <sys/statvfs.h>
+
 namespace balie::store::detail {
+
+namespace {
+// SQLite 3.15 has no sqlite3_system_errno: for an I/O error, look at the file system itself to tell
+// "disk full" and "read-only" apart from other failures.
+enum class FsState { Fine, Full, ReadOnly };
+FsState fs_state(sqlite3* db) {
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  if (file == nullptr || *file == '\0') return FsState::Fine;
+  struct statvfs vfs {};
+  if (::statvfs(file, &vfs) != 0) return FsState::Fine;
+  if ((vfs.f_flag & ST_RDONLY) != 0) return FsState::ReadOnly;
+  if (static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize < 64 * 1024) return FsState::Full;
+  return FsState::Fine;
+}
+}  // namespace
 
 StoreError map_error(sqlite3* db, int rc, std::string_view what) {
   std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   std::string w(what);
   int primary = rc & 0xff;
+  if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) {
+    switch (fs_state(db)) {
+      case FsState::Full: primary = SQLITE_FULL; break;
+      case FsState::ReadOnly: primary = SQLITE_READONLY; break;
+      case FsState::Fine: break;
+    }
+  }
   switch (primary) {
     case SQLITE_FULL:
       return {StoreErrc::DiskFull, "disk full while " + w + "; nothing was saved (" + detail + ")"};
@@ -23,10 +47,6 @@ StoreError map_error(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_CONSTRAINT:
       return {StoreErrc::Conflict, "conflicting data while " + w + " (" + detail + ")"};
     case SQLITE_IOERR:
-      if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_SHMSIZE) {
-        // ENOSPC surfaces as a write error on some file systems (tmpfs shm, fallocate).
-        if (detail.find("full") != std::string::npos) return {StoreErrc::DiskFull, "disk full while " + w};
-      }
       return {StoreErrc::Io, "I/O error while " + w + " (" + detail + ")"};
     case SQLITE_CANTOPEN:
       return {StoreErrc::Io, "cannot open the database file while " + w + " (" + detail + ")"};
@@ -46,7 +66,8 @@ Stmt::Stmt(sqlite3* db, std::string_view sql) {
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
 
 Stmt& Stmt::bind(int i, std::string_view text) {
-  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // An empty std::string_view may carry a null data(): that would bind SQL NULL, not ''.
+  sqlite3_bind_text(stmt_, i, text.data() != nullptr ? text.data() : "", static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
 Stmt& Stmt::bind(int i, std::int64_t v) {

@@ -262,7 +262,16 @@ Result<std::vector<std::string>> Store::integrity_check() {
     std::string line = st.text(0);
     if (line != "ok") problems.push_back(line);
   }
-  if (rc != SQLITE_DONE) return impl_->err(rc, "running the integrity check");
+  if (rc != SQLITE_DONE) {
+    auto e = impl_->err(rc, "running the integrity check");
+    // SQLCipher 3 reports a page whose HMAC fails as a generic SQLITE_ERROR: during an integrity
+    // check that means damage, not a programming error.
+    if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_IOERR) {
+      e.code = StoreErrc::Corrupt;
+      e.message = "the database file is damaged: a page cannot be decrypted or verified (" + e.message + ")";
+    }
+    return e;
+  }
   Stmt fk(impl_->db, "PRAGMA foreign_key_check");
   if (fk.ok()) {
     while (fk.step() == SQLITE_ROW) problems.push_back("foreign key violation in table " + fk.text(0));
