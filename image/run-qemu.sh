@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Boots the assembled Balie disk in qemu-system-x86_64 (TCG; KVM when usable) with a software TPM
-# (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log (and stdout).
+# Boots the assembled Balie disk in qemu-system-x86_64 (TCG; KVM with BALIE_QEMU_ACCEL=kvm) with a software TPM
+# (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log.
 # Usage: image/run-qemu.sh [--out DIR] [--disk FILE] [--tpm-state DIR|--no-tpm] [--selftest MODE]
-#        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS]
+#        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS] [--pidfile FILE]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../build/image"
-disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0
+disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
     --log) log="$2"; shift 2 ;;
     --gui) gui=1; shift ;;
     --append) extra="$2"; shift 2 ;;
+    --pidfile) pidfile="$2"; shift 2 ;;
     *) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +36,9 @@ args=(-machine q35 -m 1536 -smp 2 -no-reboot -nodefaults
       -kernel "$out/kernel" -initrd "$out/initrd" -append "$cmdline"
       -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci -nic none
       -serial "file:$log")
-if [ -w /dev/kvm ] && [ "${BALIE_QEMU_ACCEL:-}" != tcg ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu max); fi
+# KVM only when asked for (BALIE_QEMU_ACCEL=kvm): /dev/kvm exists on some hosts where it does not work.
+if [ "${BALIE_QEMU_ACCEL:-tcg}" = kvm ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu max); fi
+[ -n "$pidfile" ] && args+=(-pidfile "$pidfile")
 [ "$gui" -eq 1 ] && args+=(-display gtk -device usb-ehci -device usb-tablet) || args+=(-display none)
 
 work=$(mktemp -d /tmp/balie-qemu.XXXXXX)

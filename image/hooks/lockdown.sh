@@ -13,7 +13,9 @@ chroot "$root" useradd --system --uid 900 --gid balie --groups video --home-dir 
   --no-create-home --shell /usr/sbin/nologin --comment "Balie kiosk" balie
 # root is locked (no password login anywhere) and has no shell.
 chroot "$root" usermod --lock --shell /usr/sbin/nologin root
-sed -i -E 's/^(root:[^:]*:)[0-9]*:/\1'"$((SOURCE_DATE_EPOCH / 86400))"':/; s/^(balie:[^:]*:)[0-9]*:/\1'"$((SOURCE_DATE_EPOCH / 86400))"':/' "$root/etc/shadow"
+days=$((SOURCE_DATE_EPOCH / 86400))
+# Password-change dates from the build time would make two builds differ.
+sed -i -E "s/^([^:]*:[^:]*:)[0-9]+:/\1$days:/" "$root/etc/shadow"
 rm -f "$root"/etc/{passwd,group,shadow,gshadow,subuid,subgid}-
 
 # Forbidden packages must never be present (a pinned manifest could otherwise sneak them in).
