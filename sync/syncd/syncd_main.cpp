@@ -24,6 +24,11 @@
 #include "balie/sync/deadline.h"
 #include "balie/sync/dev_store.h"
 #include "balie/sync/engine.h"
+#ifdef BALIE_SYNC_HAVE_STORE
+#include "balie/platform/key_provider.h"
+#include "balie/store/store.h"
+#include "balie/sync/store_adapter.h"
+#endif
 
 using namespace balie;
 namespace fs = std::filesystem;
@@ -50,6 +55,7 @@ std::string trim(std::string s) {
 }
 
 struct Config {
+  std::string store_kind = "dev";  // "balie": the kiosk's record store (store/); "dev": DevStore
   std::string store_path, store_key_hex;
   sync::Key32 device_seed{};
   sync::EngineConfig engine;
@@ -80,15 +86,19 @@ std::string load_config(const fs::path& path, Config* c) {
   auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
   c->store_path = rel(str("store")).string();
   if (str("store").empty()) return "config needs \"store\"";
+  if (!str("store_kind").empty()) c->store_kind = str("store_kind");
+  if (c->store_kind != "dev" && c->store_kind != "balie") return "store_kind must be \"dev\" or \"balie\"";
   if (!str("store_key_file").empty()) {
     if (!slurp(rel(str("store_key_file")), &c->store_key_hex)) return "cannot read store_key_file";
     c->store_key_hex = trim(c->store_key_hex);
   }
-  std::string seed;
-  if (!slurp(rel(str("device_key_file")), &seed)) return "cannot read device_key_file";
-  auto sb = sync::from_hex(trim(seed));
-  if (!sb || sb->size() != 32) return "device_key_file must hold 64 hex characters (Ed25519 seed)";
-  std::copy(sb->begin(), sb->end(), c->device_seed.begin());
+  if (!str("device_key_file").empty()) {  // only needed by demo-record
+    std::string seed;
+    if (!slurp(rel(str("device_key_file")), &seed)) return "cannot read device_key_file";
+    auto sb = sync::from_hex(trim(seed));
+    if (!sb || sb->size() != 32) return "device_key_file must hold 64 hex characters (Ed25519 seed)";
+    std::copy(sb->begin(), sb->end(), c->device_seed.begin());
+  }
   c->engine.device_id = str("device_id");
   if (!slurp(rel(str("client_cert")), &c->engine.client_cert_pem) ||
       !slurp(rel(str("client_key")), &c->engine.client_key_pem))
@@ -122,7 +132,7 @@ int minutes_now_local() {
 
 bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
 
-int run_once(sync::DevStore& store, const Config& cfg) {
+int run_once(sync::SyncStore& store, const Config& cfg) {
   platform::SystemClock clock;
   sync::SyncEngine engine(store, clock, cfg.engine);
   auto rep = engine.run_pass(&g_stop);
@@ -146,9 +156,37 @@ int main(int argc, char** argv) {
   if (config.empty()) return fail("usage: balie-syncd --config FILE [--once | status | import-routing F | demo-record ...]", 64);
   Config cfg;
   if (auto e = load_config(config, &cfg); !e.empty()) return fail(e);
-  auto st = sync::DevStore::open(cfg.store_path, cfg.store_key_hex);
-  if (!st) return fail(st.error().message);
-  sync::DevStore& store = **st;
+  std::unique_ptr<sync::DevStore> dev;
+  sync::SyncStore* port = nullptr;
+#ifdef BALIE_SYNC_HAVE_STORE
+  std::unique_ptr<store::Store> kiosk_store;
+  std::unique_ptr<sync::StoreAdapter> adapter;
+#endif
+  if (cfg.store_kind == "dev") {
+    auto st = sync::DevStore::open(cfg.store_path, cfg.store_key_hex);
+    if (!st) return fail(st.error().message);
+    dev = std::move(*st);
+    port = dev.get();
+  } else {
+#ifdef BALIE_SYNC_HAVE_STORE
+    // The database key comes from the key provider (systemd credential balie-db-key in production).
+    auto kp = platform::KeyProvider::from_environment(platform::Paths::from_environment().state_dir);
+    auto key = kp.db_key();
+    if (!key) return fail("database key: " + key.error().message);
+    auto st = store::Store::open(cfg.store_path, key.value().bytes());
+    if (!st) return fail("store: " + st.error().message);
+    kiosk_store = std::move(st.value());
+    adapter = std::make_unique<sync::StoreAdapter>(*kiosk_store, cfg.engine.locatiecode);
+    port = adapter.get();
+#else
+    return fail("this balie-syncd was built without store/ (store_kind \"balie\" unavailable)");
+#endif
+  }
+  sync::SyncStore& store = *port;
+  auto need_dev = [&]() -> sync::DevStore* {
+    if (!dev) std::fprintf(stderr, "balie-syncd: this command needs store_kind \"dev\"\n");
+    return dev.get();
+  };
 
   if (!rest.empty() && rest[0] == "status") {
     auto c = store.counts();
@@ -159,7 +197,8 @@ int main(int argc, char** argv) {
   if (!rest.empty() && rest[0] == "import-routing" && rest.size() == 2) {
     std::string text;
     if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1]);
-    auto s = store.import_routes_json(text, fs::path(rest[1]).parent_path().string());
+    if (!need_dev()) return 64;
+    auto s = dev->import_routes_json(text, fs::path(rest[1]).parent_path().string());
     return s ? 0 : fail(s.error().message);
   }
   if (!rest.empty() && rest[0] == "demo-record") {
@@ -179,7 +218,8 @@ int main(int argc, char** argv) {
     in.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", bsn},
                                   {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)}}
                        .dump();
-    auto r = store.create_record(in, sync::SigningKey::from_seed(cfg.device_seed));
+    if (!need_dev()) return 64;
+    auto r = dev->create_record(in, sync::SigningKey::from_seed(cfg.device_seed));
     if (!r) return fail(r.error().message);
     std::printf("%s\n", in.record_id.c_str());
     return 0;

@@ -1,0 +1,38 @@
+// StoreAdapter: the sync engine's SyncStore port on top of the kiosk's encrypted record store
+// (balie::store::Store from store/). Used by balie-syncd with "store_kind": "balie". Works around
+// what the store API lacks today (see sync/README.md, "Open points"). One thread at a time.
+#pragma once
+#include <string>
+
+#include "balie/store/store.h"
+#include "balie/sync/store_port.h"
+
+namespace balie::sync {
+
+class StoreAdapter final : public SyncStore {
+ public:
+  // `location_id`: this kiosk's location; feed cursors are kept per (location, gemeentecode).
+  StoreAdapter(store::Store& s, std::string location_id) : s_(s), location_(std::move(location_id)) {}
+
+  Result<std::vector<std::string>> gemeentecodes_with_work() override;
+  Result<std::vector<std::string>> routed_gemeentecodes() override;
+  Result<std::vector<OutboxEntry>> list_pending(const std::string& g, std::size_t max_count,
+                                                std::size_t max_bytes) override;
+  Result<std::optional<Route>> route(const std::string& g) override;
+  Status mark_attempt(const std::string& id, std::time_t when, const std::string& error) override;
+  Status hold_all(const std::string& g, const std::string& reason) override;
+  Status release_held(const std::string& g) override;
+  Status mark_failed(const std::string& id, const std::string& error) override;
+  Status store_acknowledgement(const std::string& id, const std::string& ack, std::time_t when) override;
+  Status record_sync_result(const std::string& g, std::time_t when, bool ok, const std::string& error) override;
+  Result<std::string> dossier_cursor(const std::string& g) override;
+  Status apply_dossier_batch(const DossierBatch& b) override;
+  Result<std::vector<GemeenteCounts>> counts() override;
+
+ private:
+  std::string cursor_key(const std::string& g) const { return location_ + "@" + g; }
+  store::Store& s_;
+  std::string location_;
+};
+
+}  // namespace balie::sync

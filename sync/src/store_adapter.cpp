@@ -1,0 +1,161 @@
+// StoreAdapter implementation (sync/ over store/): maps the port onto balie::store::Store calls
+// and StoreError onto Errc::store. Hold/release per gemeentecode loop over bounded record lists.
+#include "balie/sync/store_adapter.h"
+
+#include <chrono>
+#include <map>
+
+#include "balie/store/json.h"
+
+namespace balie::sync {
+namespace {
+
+constexpr std::size_t kMaxScan = 20000;  // = the store's max_outbox_entries default
+
+Error from(const store::StoreError& e) {
+  return make_error(Errc::store, std::string("store: ") + store::to_string(e.code) + ": " + e.message);
+}
+Status st(const store::Status& s) { return s.ok() ? Status::Ok() : Status(from(s.error())); }
+store::UtcTime utc(std::time_t t) { return store::UtcTime(std::chrono::seconds(t)); }
+std::time_t tt(store::UtcTime t) { return static_cast<std::time_t>(t.time_since_epoch().count()); }
+
+}  // namespace
+
+Result<std::vector<std::string>> StoreAdapter::gemeentecodes_with_work() {
+  auto c = s_.outbox_counts();
+  if (!c) return from(c.error());
+  std::vector<std::string> v;
+  for (const auto& x : c.value())
+    if ((x.waiting > 0 || x.held > 0) && is_gemeentecode(x.gemeentecode)) v.push_back(x.gemeentecode);
+  return v;
+}
+
+Result<std::vector<std::string>> StoreAdapter::routed_gemeentecodes() {
+  auto r = s_.routes();
+  if (!r) return from(r.error());
+  std::vector<std::string> v;
+  for (const auto& x : r.value()) v.push_back(x.gemeentecode);
+  return v;
+}
+
+Result<std::vector<OutboxEntry>> StoreAdapter::list_pending(const std::string& g, std::size_t max_count,
+                                                            std::size_t max_bytes) {
+  auto r = s_.list_pending(g, max_count, max_bytes);
+  if (!r) return from(r.error());
+  std::vector<OutboxEntry> v;
+  for (const auto& e : r.value())
+    v.push_back({e.record_id, e.kind, e.addressee, tt(e.created_at), std::string(e.payload.begin(), e.payload.end()),
+                 e.payload_sha256, e.attempts});
+  return v;
+}
+
+Result<std::optional<Route>> StoreAdapter::route(const std::string& g) {
+  auto r = s_.route(g);
+  if (!r) return from(r.error());
+  if (!r.value()) return std::optional<Route>{};
+  const auto& x = *r.value();
+  Route out;
+  out.gemeentecode = x.gemeentecode;
+  out.base_url = x.endpoint_base_url;
+  out.ca_pem = x.ca_certificate_pem;
+  out.pinned_key = x.pinned_public_key;
+  out.ed25519_pk = x.ack_verify_key;
+  out.x25519_pk = x.box_public_key;
+  if (out.base_url.empty() || out.ca_pem.empty() || out.pinned_key.empty())
+    return std::optional<Route>{};  // an incomplete route is no endpoint: records are held
+  return std::optional<Route>{out};
+}
+
+Status StoreAdapter::mark_attempt(const std::string& id, std::time_t, const std::string& error) {
+  // The store counts an attempt per call; the engine reports the failure of an attempt it already
+  // counted with a second call, which is recorded per gemeente (record_sync_result) instead.
+  if (!error.empty()) return Status::Ok();
+  return st(s_.mark_attempt(id));
+}
+
+Status StoreAdapter::hold_all(const std::string& g, const std::string& reason) {
+  auto r = s_.list_pending(g, kMaxScan, SIZE_MAX);
+  if (!r) return from(r.error());
+  for (const auto& e : r.value())
+    if (auto s = s_.mark_held(e.record_id, reason); !s.ok()) return from(s.error());
+  return Status::Ok();
+}
+
+Status StoreAdapter::release_held(const std::string& g) {
+  auto r = s_.list_outbox(store::OutboxState::Held, kMaxScan);
+  if (!r) return from(r.error());
+  for (const auto& e : r.value())
+    if (e.addressee == g)
+      if (auto s = s_.release(e.record_id); !s.ok()) return from(s.error());
+  return Status::Ok();
+}
+
+Status StoreAdapter::mark_failed(const std::string& id, const std::string& error) {
+  return st(s_.mark_failed(id, error));
+}
+
+Status StoreAdapter::store_acknowledgement(const std::string& id, const std::string& ack, std::time_t when) {
+  return st(s_.store_acknowledgement(
+      id, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(ack.data()), ack.size()), utc(when)));
+}
+
+Status StoreAdapter::record_sync_result(const std::string& g, std::time_t when, bool ok, const std::string& error) {
+  return st(ok ? s_.record_sync_success(g, utc(when)) : s_.record_sync_error(g, utc(when), error));
+}
+
+Result<std::string> StoreAdapter::dossier_cursor(const std::string& g) {
+  auto r = s_.dossier_cursor(cursor_key(g));
+  if (!r) return from(r.error());
+  return r.value();
+}
+
+Status StoreAdapter::apply_dossier_batch(const DossierBatch& b) {
+  store::DossierBatch out;
+  for (const auto& it : b.items) {
+    if (it.action == "upsert") {
+      auto rd = store::resident_dossier_from_json(it.dossier_json);
+      if (!rd) return make_error(Errc::invalid_input, "feed dossier for " + it.resident_id + ": " + rd.error().message);
+      if (rd.value().resident.id != it.resident_id || rd.value().resident.gemeentecode != b.gemeentecode)
+        return make_error(Errc::invalid_input, "feed of " + b.gemeentecode + " carries a resident linked elsewhere");
+      out.upserts.push_back(std::move(rd.value()));
+    } else {
+      // Only purge residents this municipality is responsible for: a link_changed purge from the
+      // old municipality must not delete what the new one delivered.
+      auto r = s_.resident(it.resident_id);
+      if (!r) return from(r.error());
+      if (r.value() && r.value()->gemeentecode == b.gemeentecode) out.purges.push_back(it.resident_id);
+    }
+  }
+  return st(s_.apply_dossier_batch(cursor_key(b.gemeentecode), out, b.next_cursor));
+}
+
+Result<std::vector<GemeenteCounts>> StoreAdapter::counts() {
+  auto c = s_.outbox_counts();
+  if (!c) return from(c.error());
+  auto ss = s_.sync_states();
+  if (!ss) return from(ss.error());
+  std::map<std::string, GemeenteCounts> m;
+  for (const auto& x : c.value()) {
+    auto& g = m[x.gemeentecode];
+    g.gemeentecode = x.gemeentecode;
+    g.waiting = x.waiting;
+    g.held = x.held;
+    g.failed = x.failed;
+    if (x.oldest_waiting) g.oldest_waiting = tt(*x.oldest_waiting);
+  }
+  for (const auto& x : ss.value()) {
+    auto& g = m[x.gemeentecode];
+    g.gemeentecode = x.gemeentecode;
+    if (x.last_success) g.last_success = tt(*x.last_success);
+    g.last_error = x.last_error;
+  }
+  auto held = s_.list_outbox(store::OutboxState::Held, 200);
+  if (held)
+    for (const auto& e : held.value())
+      if (m.count(e.addressee) && m[e.addressee].held_reason.empty()) m[e.addressee].held_reason = e.held_reason;
+  std::vector<GemeenteCounts> v;
+  for (auto& [k, g] : m) v.push_back(std::move(g));
+  return v;
+}
+
+}  // namespace balie::sync

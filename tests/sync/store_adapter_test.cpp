@@ -1,0 +1,126 @@
+// balie-syncd on the kiosk's real encrypted record store (store/, "store_kind": "balie"): records
+// committed with store::Store::commit_record reach exactly their gekoppelde gemeente, acks land in
+// the store, and the dossier feed goes through store::Store::apply_dossier_batch. Real processes.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "balie/platform/key_provider.h"
+#include "balie/store/json.h"
+#include "balie/store/store.h"
+#include "harness.h"
+
+using namespace balie;
+using namespace balie::test;
+using nlohmann::json;
+
+namespace {
+
+store::ResidentDossier resident(const std::string& id, const std::string& g) {
+  store::ResidentDossier rd;
+  rd.resident.id = id;
+  rd.resident.naam_latijns = "Test " + id;
+  rd.resident.location_id = "azc-demo";
+  rd.resident.gemeentecode = g;
+  rd.resident.bsn = "999990019";
+  return rd;
+}
+
+std::unique_ptr<store::Store> open_store(const fs::path& state) {
+  auto kp = platform::KeyProvider(platform::KeyMode::Demo, state, {});
+  auto key = kp.db_key();
+  if (!key) throw std::runtime_error(key.error().message);
+  auto s = store::Store::open(state / "balie.db", key.value().bytes());
+  if (!s) throw std::runtime_error(s.error().message);
+  return std::move(s.value());
+}
+
+}  // namespace
+
+TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppliesTheFeed) {
+  fs::path work = fresh_dir("store-adapter");
+  Pki pki(work / "pki", {"GM0363", "GM0344"});
+  auto a = Inbox::start(pki, "GM0363", work);
+  auto b = Inbox::start(pki, "GM0344", work);
+  fs::path state = work / "state";
+  fs::create_directories(state);
+  fs::permissions(state, fs::perms::owner_all);
+  std::map<std::string, std::set<std::string>> expected;
+  {
+    auto st = open_store(state);
+    for (auto* ib : {a.get(), b.get()}) {
+      auto r = route_for(pki, *ib);
+      store::Route sr{r.gemeentecode, r.base_url, r.ca_pem, r.pinned_key, r.ed25519_pk, r.x25519_pk};
+      ASSERT_TRUE(st->put_route(sr).ok());
+    }
+    store::TextVersion tv;
+    tv.version_id = "pvt-test-1-nl";
+    tv.kind = "pvt_declaration";
+    tv.language = "nl";
+    tv.title = "Participatieverklaring (test)";
+    tv.body = "Testtekst.";
+    ASSERT_TRUE(st->put_text_version(tv).ok());
+    ASSERT_TRUE(st->upsert_resident(resident("res-a", "GM0363")).ok());
+    ASSERT_TRUE(st->upsert_resident(resident("res-b", "GM0344")).ok());
+    std::map<std::string, sync::ChainHead> heads;
+    for (auto [res, g] : std::vector<std::pair<std::string, std::string>>{
+             {"res-a", "GM0363"}, {"res-a", "GM0363"}, {"res-b", "GM0344"}}) {
+      sync::RecordInput in;
+      in.record_id = sync::new_uuid_v4();
+      in.kind = "pvt.ondertekend";
+      in.gemeentecode = g;
+      in.device_id = pki.device_id;
+      in.created_at = std::time(nullptr);
+      in.sensitive = json{{"resident_id", res}, {"bsn", "999990019"}}.dump();
+      auto sealed = sync::seal_record(in, pki.device, (g == "GM0363" ? a : b)->x_pk, heads[g]);
+      ASSERT_TRUE(sealed.ok());
+      heads[g] = sealed->next;
+      store::RecordDraft d;
+      d.record_id = in.record_id;
+      d.kind = in.kind;
+      d.resident_id = res;
+      d.decision = "signed";
+      d.text_version_id = "pvt-test-1-nl";
+      d.payload.assign(sealed->envelope.begin(), sealed->envelope.end());
+      auto c = st->commit_record(d);
+      ASSERT_TRUE(c.ok()) << c.error().message;
+      ASSERT_EQ(c.value().addressee, g);
+      expected[g].insert(in.record_id);
+    }
+  }
+  // GM0363 feeds one new resident; GM0344 claims res-a moved away (it never had her): ignored.
+  json feed_a = {{"residents", {{{"resident_id", "res-new"}, {"locatiecode", "azc-demo"},
+                                 {"dossier", json::parse(store::to_json(resident("res-new", "GM0363")))}}}}};
+  json feed_b = {{"residents", {{{"resident_id", "res-a"}, {"locatiecode", "azc-demo"}, {"purge", "link_changed"}}}}};
+  spit(work / "fa.json", feed_a.dump());
+  spit(work / "fb.json", feed_b.dump());
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", a->db.string(), "--gemeentecode", "GM0363",
+                 "--file", (work / "fa.json").string()}), 0);
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", b->db.string(), "--gemeentecode", "GM0344",
+                 "--file", (work / "fb.json").string()}), 0);
+
+  Kiosk k(pki, work, "azc-demo", {{"store", (state / "balie.db").string()}, {"store_kind", "balie"}});
+  setenv("BALIE_STATE_DIR", state.c_str(), 1);
+  std::string out;
+  int rc = k.sync_once(&out);
+  unsetenv("BALIE_STATE_DIR");
+  ASSERT_EQ(rc, 0) << out;
+  for (auto* ib : {a.get(), b.get()}) {
+    std::set<std::string> got;
+    for (const auto& r : ib->records()) got.insert(r["record_id"].get<std::string>());
+    EXPECT_EQ(got, expected[ib->g]) << ib->g;
+  }
+  auto st = open_store(state);
+  for (auto& [g, ids] : expected)
+    for (auto& id : ids) {
+      auto e = st->outbox_entry(id);
+      ASSERT_TRUE(e.ok() && e.value());
+      EXPECT_EQ(e.value()->state, store::OutboxState::Acknowledged) << id;
+    }
+  auto fresh = st->resident("res-new");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(fresh.value().has_value());
+  auto kept = st->resident("res-a");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept.value().has_value()) << "a purge from a municipality that is not responsible was applied";
+}
