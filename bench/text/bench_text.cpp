@@ -53,6 +53,7 @@ BENCHMARK(BM_ColdLayoutArabic2000)->Unit(benchmark::kMillisecond);
 struct ImGuiScope {
   ImGuiScope() {
     ctx = ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;  // benchmarks write no files
     ImGui::GetIO().DisplaySize = ImVec2(1920, 1080);
     unsigned char* px;
     int w, h;

@@ -1,47 +1,37 @@
 // KioskApp: the SDL + Dear ImGui frame loop, lockdown, timers, intents and screenshots.
 // [SECTION] init  [SECTION] loop  [SECTION] events  [SECTION] frame  [SECTION] intents
+// The intent handlers are the only place where UI actions reach the store; draw code never does.
 #include "app/kiosk_app.h"
 
 #include <imgui.h>
 #include <imgui_impl_sdlrenderer.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 
 #include "../platform/fake/fake_clock.h"
 #include "app/png_writer.h"
 #include "app/script_runner.h"
 #include "app/sdl_input.h"
+#include "balie/platform/key_provider.h"
+#include "balie/text/glyph_atlas.h"
+#include "balie/text/sdl_texture_backend.h"
+#include "balie/text/text_engine.h"
+#include "balie/text/text_renderer.h"
+#include "core/secure_wipe.h"
+#include "scenes/scenes.h"
 #include "sdl_audio_output.h"
+#include "session/dossier_view.h"
+#include "session/dutch_calendar.h"
+#include "session/sync_status.h"
+#include "ui/engine_text.h"
 #include "ui/imgui_font_renderer.h"
 
 namespace balie::kiosk {
 
 namespace {
-
-// Interim catalog until the text engine is wired: returns the key itself so nothing is blank.
-class KeyTexts final : public Texts {
- public:
-  std::string tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>&) const override {
-    return std::string(key);
-  }
-  bool rtl() const override { return lang_ == "ar" || lang_ == "fa" || lang_ == "prs" || lang_ == "ckb"; }
-  std::string_view language() const override { return lang_; }
-  bool set_language(std::string_view code) override {
-    lang_ = std::string(code);
-    return true;
-  }
-
- private:
-  std::string lang_ = "nl";
-};
-
-const char* kFallbackFonts[] = {
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-};
 
 template <class... Ts>
 struct overloaded : Ts... {
@@ -49,6 +39,13 @@ struct overloaded : Ts... {
 };
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
+
+std::filesystem::path env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? std::filesystem::path(v) : std::filesystem::path(fallback);
+}
+
+void log(const std::string& s) { std::fprintf(stderr, "balie-kiosk: %s\n", s.c_str()); }
 
 }  // namespace
 
@@ -58,21 +55,84 @@ KioskApp::KioskApp(Options opts) : opts_(std::move(opts)) {}
 
 KioskApp::~KioskApp() {
   if (nav_) nav_->scene().exit();
+  state_.end_session();
+  text_renderer_.reset();
+  text_atlas_.reset();
+  text_textures_.reset();
+  text_engine_.reset();
   if (ImGui::GetCurrentContext()) {
     ImGui_ImplSDLRenderer_Shutdown();
     ImGui::DestroyContext();
   }
   audio_.reset();
+  store_.reset();
   if (renderer_) SDL_DestroyRenderer(renderer_);
   if (window_) SDL_DestroyWindow(window_);
   SDL_Quit();
 }
 
+std::string KioskApp::init_text() {
+  text_engine_ = std::make_unique<text::TextEngine>(
+      text::default_config(env_or("BALIE_ASSETS_DIR", BALIE_DEFAULT_ASSETS_DIR), env_or("BALIE_GENERATED_DIR", BALIE_DEFAULT_GENERATED_DIR)));
+  for (const auto& e : text_engine_->startup_errors()) log("text: " + e);
+  text_textures_ = std::make_unique<text::SdlTextureBackend>(renderer_);
+  text_atlas_ = std::make_unique<text::GlyphAtlas>(text_engine_->fonts(), *text_textures_, text::AtlasLimits{});
+  text_renderer_ = std::make_unique<text::TextRenderer>(*text_engine_, *text_atlas_);
+  text_ = std::make_unique<EngineTextRenderer>(*text_renderer_);
+  texts_ = std::make_unique<EngineTexts>(*text_engine_);
+  return {};
+}
+
+void KioskApp::open_store() {
+  store_.reset();
+  auto keys = platform::KeyProvider::from_environment(paths_.state_dir);
+  auto key = keys.db_key();
+  if (!key) {
+    state_.store_error = key.error().message;
+    return;
+  }
+  store::OpenOptions o;
+  o.clock = clock_.get();
+  auto opened = store::Store::open(paths_.state_dir / "balie.db", key.value().bytes(), o);
+  key.value().wipe();
+  if (!opened) {
+    state_.store_error = opened.error().message;
+    return;
+  }
+  store_ = std::move(opened.value());
+  if (keys.mode() == platform::KeyMode::Demo) {
+    auto seeded = store::seed_demo_data(*store_);
+    if (!seeded) {
+      state_.store_error = seeded.error().message;
+      store_.reset();
+      return;
+    }
+  }
+  state_.store_error.clear();
+  if (auto cfg = store_->device_config(); cfg && cfg.value()) {
+    location_id_ = cfg.value()->location_id;
+    state_.location_name = cfg.value()->location_name;
+  }
+}
+
+void KioskApp::load_staff_tiles() {
+  state_.staff_tiles.clear();
+  if (!store_) return;
+  auto staff = store_->list_staff();
+  if (!staff) {
+    log("cannot list staff: " + staff.error().message);
+    return;
+  }
+  for (const auto& a : staff.value())
+    if (a.active) state_.staff_tiles.push_back(StaffTile{a.id, a.display_name});
+}
+
 std::string KioskApp::init() {
   // Clock: fake for scripts (deterministic timeouts), system otherwise.
   if (!opts_.clock_start.empty() || !opts_.script.empty()) {
-    auto start = opts_.clock_start.empty() ? std::chrono::system_clock::now()
-                                           : std::chrono::system_clock::time_point(std::chrono::seconds(*parse_utc(opts_.clock_start)));
+    auto start = opts_.clock_start.empty()
+                     ? std::chrono::system_clock::now()
+                     : std::chrono::system_clock::time_point(std::chrono::seconds(*parse_utc(opts_.clock_start)));
     auto fc = std::make_unique<platform::FakeClock>(std::chrono::time_point_cast<std::chrono::system_clock::duration>(start));
     fake_clock_ = fc.get();
     clock_ = std::move(fc);
@@ -80,6 +140,8 @@ std::string KioskApp::init() {
     clock_ = std::make_unique<platform::SystemClock>();
   }
   watchdog_ = platform::make_systemd_watchdog();
+  display_power_ = platform::make_linux_display_power();
+  timers_ = std::make_unique<session::SessionTimers>(session::TimerConfig{});
 
   if (!opts_.script.empty()) {
     auto parsed = script::parse_file(opts_.script);
@@ -92,12 +154,6 @@ std::string KioskApp::init() {
     }
   }
 
-  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");          // SIGTERM is handled by main.cpp
-  SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");          // no synthetic mouse from touch
-  SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
-  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
-  SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
-  SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
   auto env_set = [](const char* n) {
     const char* v = std::getenv(n);
     return v != nullptr && *v != '\0';
@@ -106,23 +162,23 @@ std::string KioskApp::init() {
     return "no display: neither $WAYLAND_DISPLAY nor $DISPLAY is set.\n"
            "Run the kiosk under its compositor (cage), or on a server install Xvfb (apt-get install xvfb) and "
            "use scripts/demo.sh, which starts it for you.";
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");  // SIGTERM is handled by main.cpp
+  SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // no synthetic mouse from touch
+  SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
     return std::string("cannot open a display: ") + SDL_GetError() +
-           "\n(no $DISPLAY or $WAYLAND_DISPLAY? run under a compositor, or install Xvfb: apt-get install xvfb)";
-  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) std::fprintf(stderr, "balie-kiosk: no audio device (%s); listen controls stay silent\n", SDL_GetError());
+           "\n(run under a compositor, or install Xvfb: apt-get install xvfb)";
+  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) log(std::string("no audio device (") + SDL_GetError() + "); listen controls stay silent");
 
-  Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI;
-  int w = opts_.width, h = opts_.height;
-  if (opts_.windowed) {
-    flags |= SDL_WINDOW_BORDERLESS;
-  } else {
-    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-  }
-  window_ = SDL_CreateWindow("Balie", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+  Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_BORDERLESS;
+  if (!opts_.windowed) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+  window_ = SDL_CreateWindow("Balie", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opts_.width, opts_.height, flags);
   if (!window_) return std::string("cannot create window: ") + SDL_GetError();
   renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
   if (!renderer_) {
-    std::fprintf(stderr, "balie-kiosk: accelerated renderer unavailable (%s), using software\n", SDL_GetError());
+    log(std::string("accelerated renderer unavailable (") + SDL_GetError() + "), using software");
     renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
   }
   if (!renderer_) return std::string("cannot create renderer: ") + SDL_GetError();
@@ -132,7 +188,7 @@ std::string KioskApp::init() {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
-  io.IniFilename = nullptr;  // no files written by the UI
+  io.IniFilename = nullptr;  // the UI writes no files
   io.LogFilename = nullptr;
   io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
   io.KeyMap[ImGuiKey_Backspace] = SDL_SCANCODE_BACKSPACE;
@@ -141,20 +197,27 @@ std::string KioskApp::init() {
   style.WindowRounding = 0;
   style.WindowBorderSize = 0;
   style.ItemSpacing = ImVec2(0, 0);
-  ImFont* font = nullptr;
-  for (const char* f : kFallbackFonts) {
-    if (std::filesystem::exists(f) && (font = io.Fonts->AddFontFromFileTTF(f, 48.0f)) != nullptr) break;
-  }
-  if (!font) font = io.Fonts->AddFontDefault();
+  io.Fonts->AddFontDefault();
   ImGui_ImplSDLRenderer_Init(renderer_);
 
   audio_ = platform::make_sdl_audio_output();
-  text_ = std::make_unique<ImGuiFontRenderer>(font);
-  texts_ = std::make_unique<KeyTexts>();
+  if (std::string e = init_text(); !e.empty()) return e;
   ui_ = std::make_unique<Ui>(items_, *text_, *texts_);
   items_.set_record_texts(script_ != nullptr);
-  nav_ = std::make_unique<Navigator>(SceneId::Welcome);
+
+  // The encrypted store: a failure is a staff-facing error screen, never an empty store.
+  paths_ = platform::Paths::from_environment();
+  std::string perr;
+  if (!paths_.ensure(&perr)) {
+    state_.store_error = perr;
+  } else {
+    open_store();
+    load_staff_tiles();
+  }
+  nav_ = std::make_unique<Navigator>(state_.store_error.empty() ? SceneId::Welcome : SceneId::StoreError);
+  if (!state_.store_error.empty()) log("store: " + state_.store_error);
   state_.now = clock_->wall_now();
+  timers_->set_session(false, clock_->mono_now());
   nav_->scene().enter(state_);
   return {};
 }
@@ -167,13 +230,17 @@ void KioskApp::advance_fake_time(double seconds) {
 // [SECTION] loop
 
 int KioskApp::ms_until_next_timer() const {
-  int ms = 60 * 1000;  // nothing due: wake once a minute at most
+  long long ms = 60 * 1000;  // nothing due: wake once a minute at most
   if (watchdog_->ping_interval().count() > 0) {
-    auto now = std::chrono::steady_clock::now();
-    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(next_watchdog_ping_ - now).count();
-    ms = std::min<int>(ms, static_cast<int>(std::max<long long>(0, d)));
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(next_watchdog_ping_ - std::chrono::steady_clock::now()).count();
+    ms = std::min<long long>(ms, std::max<long long>(0, d));
   }
-  return ms;
+  if (auto due = timers_->next_due()) {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock_->mono_now()).count();
+    ms = std::min<long long>(ms, std::max<long long>(0, d));
+  }
+  if (state_.inactivity_warning) ms = std::min(ms, 250LL);  // the countdown ticks every second
+  return static_cast<int>(ms);
 }
 
 void KioskApp::on_timers() {
@@ -182,6 +249,36 @@ void KioskApp::on_timers() {
     if (now >= next_watchdog_ping_) {
       watchdog_->ping();
       next_watchdog_ping_ = now + watchdog_->ping_interval();
+    }
+  }
+  const auto now = clock_->mono_now();
+  switch (timers_->update(now)) {
+    case session::SessionTimers::Event::ShowWarning:
+      state_.inactivity_warning = true;
+      if (audio_) audio_->stop();
+      frames_to_render_ = std::max(frames_to_render_, 2);
+      break;
+    case session::SessionTimers::Event::EndSession:
+      end_session();
+      break;
+    case session::SessionTimers::Event::Dim:
+      state_.dimmed = true;
+      frames_to_render_ = std::max(frames_to_render_, 2);
+      break;
+    case session::SessionTimers::Event::PanelOff:
+      state_.panel_off = true;
+      display_power_->set_panel_on(false);
+      frames_to_render_ = std::max(frames_to_render_, 2);
+      break;
+    case session::SessionTimers::Event::None:
+      break;
+  }
+  if (state_.inactivity_warning) {
+    const int left = timers_->warning_seconds_left(now);
+    if (left != last_countdown_) {
+      last_countdown_ = left;
+      state_.inactivity_seconds_left = left;
+      frames_to_render_ = std::max(frames_to_render_, 1);
     }
   }
 }
@@ -216,11 +313,7 @@ int KioskApp::run() {
     }
   }
   watchdog_->stopping();
-  if (audio_) audio_->stop();
-  nav_->scene().exit();
-  state_.end_session();
-  items_.wipe();
-  text_->clear_caches();
+  end_session();
   return exit_code_;
 }
 
@@ -230,6 +323,21 @@ void KioskApp::handle_event(const SDL_Event& e) {
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
   if (auto p = to_pointer_event(e, w, h)) {
+    if (p->kind == PointerEvent::Kind::Down) {
+      if (timers_->on_touch(clock_->mono_now())) {
+        // This touch only wakes the screen: it activates nothing, to its very end.
+        swallow_finger_ = p->finger;
+        state_.dimmed = false;
+        if (state_.panel_off) display_power_->set_panel_on(true);
+        state_.panel_off = false;
+        frames_to_render_ = std::max(frames_to_render_, 2);
+        return;
+      }
+    }
+    if (p->finger == swallow_finger_) {
+      if (p->kind == PointerEvent::Kind::Up) swallow_finger_ = INT64_MIN;
+      return;
+    }
     mapper_.push(*p);
     frames_to_render_ = std::max(frames_to_render_, 2);
     return;
@@ -250,6 +358,7 @@ void KioskApp::handle_event(const SDL_Event& e) {
       Key k = to_key(e.key.keysym.sym);
       KeyMods m = to_mods(e.key.keysym.mod);
       if (is_blocked_shortcut(k, m)) return;  // swallowed: nothing happens
+      timers_->on_touch(clock_->mono_now());
       ImGuiIO& io = ImGui::GetIO();
       if (k == Key::Backspace) io.KeysDown[io.KeyMap[ImGuiKey_Backspace]] = e.type == SDL_KEYDOWN;
       if (k == Key::Return) io.KeysDown[io.KeyMap[ImGuiKey_Enter]] = e.type == SDL_KEYDOWN;
@@ -274,6 +383,7 @@ void KioskApp::render_frame() {
   if (frames_to_render_ > 0) --frames_to_render_;
   ++frame_count_;
   state_.now = clock_->wall_now();
+  state_.scene = nav_->current();
   const Uint64 now_ticks = SDL_GetTicks64();
   ImGuiIO& io = ImGui::GetIO();
   io.DeltaTime = last_frame_ticks_ == 0 ? 1.0f / 60 : std::max(0.001f, (now_ticks - last_frame_ticks_) / 1000.0f);
@@ -293,8 +403,16 @@ void KioskApp::render_frame() {
   ImGui::NewFrame();
   items_.begin_frame();
   const bool resident_scene = scene_table()[static_cast<size_t>(nav_->current())].resident_facing;
-  ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, resident_scene && texts_->rtl());
-  nav_->scene().draw(state_, *ui_, intents_);
+  texts_->set_staff_mode(!resident_scene);
+  if (auto* etr = dynamic_cast<EngineTextRenderer*>(text_.get())) etr->set_staff_mode(!resident_scene);
+  ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, texts_->rtl());
+  if (state_.panel_off) {
+    ui_->fill(Rect{0, 0, static_cast<float>(w), static_cast<float>(h)}, theme::rgba(0, 0, 0));
+  } else if (state_.inactivity_warning) {
+    draw_inactivity_overlay(state_, *ui_, intents_);
+  } else {
+    nav_->scene().draw(state_, *ui_, intents_);
+  }
   ui_->end_frame();
   items_.end_frame();
   ImGui::Render();
@@ -309,6 +427,7 @@ void KioskApp::render_frame() {
     } else {
       screenshot_error_ = write_png_rgba(screenshot_path_, pw, ph, px);
     }
+    secure_wipe(px);
     screenshot_path_.clear();
   }
   SDL_RenderPresent(renderer_);
@@ -320,40 +439,161 @@ void KioskApp::render_frame() {
 
 // [SECTION] intents
 
+void KioskApp::staff_error(const std::string& what, const std::string& message) {
+  state_.staff_message = what;
+  log(what + ": " + message);
+}
+
+void KioskApp::end_session() {
+  if (audio_) audio_->stop();
+  if (nav_) nav_->scene().exit();
+  state_.end_session();
+  if (text_engine_) text_engine_->reset_language();
+  texts_->set_staff_mode(false);
+  mapper_.reset();
+  text_->clear_caches();
+  items_.wipe();
+  timers_->set_session(false, clock_->mono_now());
+  last_countdown_ = -1;
+  // Reopening the store drops SQLite's page cache, which holds decrypted pages of this session.
+  if (store_) open_store();
+  if (nav_) nav_->home(state_);
+}
+
+void KioskApp::on_pin(const SubmitStaffPin& p) {
+  if (!store_) return;
+  auto verdict = store_->verify_pin(p.staff_id, p.pin);
+  if (!verdict) return staff_error("De pincode kon niet worden gecontroleerd.", verdict.error().message);
+  const auto& v = verdict.value();
+  state_.pin_attempts_left = -1;
+  state_.locked_minutes = 0;
+  state_.staff_message.clear();
+  using K = store::PinVerdict::Kind;
+  if (v.kind == K::Ok) {
+    auto acc = store_->staff(p.staff_id);
+    if (!acc || !acc.value()) return staff_error("Dit account bestaat niet meer.", acc ? "unknown staff" : acc.error().message);
+    state_.staff_id = acc.value()->id;
+    state_.staff_name = acc.value()->display_name;
+    state_.staff_role = acc.value()->role;
+    timers_->set_session(true, clock_->mono_now());
+    nav_->go(SceneId::StaffHome, state_);
+  } else if (v.kind == K::Locked || (v.kind == K::Wrong && v.locked_until)) {
+    const auto until = v.locked_until.value_or(std::chrono::floor<std::chrono::seconds>(clock_->wall_now()));
+    const auto secs = (until - std::chrono::floor<std::chrono::seconds>(clock_->wall_now())).count();
+    state_.locked_minutes = static_cast<int>(std::max<long long>(1, (secs + 59) / 60));
+  } else if (v.kind == K::Wrong) {
+    state_.pin_attempts_left = v.attempts_left;
+  } else {
+    state_.staff_message = "Onbekend account.";
+  }
+}
+
+void KioskApp::on_search(const SearchResidents& q) {
+  if (!store_) return;
+  for (auto& h : state_.search_hits)
+    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
+  state_.search_hits.clear();
+  auto res = q.query.empty() ? store_->list_residents(location_id_) : store_->search_residents(q.query, 50);
+  if (!res) return staff_error("Zoeken is mislukt.", res.error().message);
+  for (auto& r : res.value()) {
+    if (!location_id_.empty() && r.location_id != location_id_) {
+      wipe(r);
+      continue;  // residents at this location only
+    }
+    state_.search_hits.push_back(ResidentHit{r.id, r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift,
+                                             r.naam_latijns, r.kamer, session::mask_identifier(r.v_nummer)});
+    wipe(r);
+  }
+}
+
+void KioskApp::on_select(const SelectResident& s) {
+  if (!store_) return;
+  auto view = store_->load_dossier(s.resident_id);
+  if (!view) return staff_error("Het dossier kon niet worden geladen.", view.error().message);
+  auto& rv = view.value();
+  state_.dossier = session::build_dossier_view(rv, session::local_day(clock_->wall_now()));
+  for (const auto& u : state_.dossier->unknown_values) log("dossier of " + rv.resident.id + ": unknown value " + u);
+  state_.resident = rv.resident;
+  wipe(rv.resident);
+  state_.identity_checked = false;
+  nav_->go(SceneId::IdentityCheck, state_);
+}
+
+void KioskApp::on_confirm_identity() {
+  if (!store_ || !state_.resident) return;
+  auto st = store_->append_audit(state_.staff_id, "identity.checked",
+                                 "resident=" + state_.resident->id + " method=verblijfsdocument");
+  if (!st) return staff_error("De controle kon niet worden vastgelegd.", st.error().message);
+  state_.identity_checked = true;
+  state_.resident_session = true;
+  nav_->go(SceneId::Language, state_);
+}
+
+void KioskApp::on_language(const SetLanguage& l) {
+  if (!texts_->set_language(l.code)) log("unknown or unusable language '" + l.code + "', staying Dutch");
+  state_.language = std::string(texts_->language());
+  text_->clear_caches();  // layouts depend on the language's direction
+  if (state_.resident_session && nav_->current() == SceneId::Language) nav_->go(SceneId::Dossier, state_);
+}
+
+void KioskApp::on_audio(const PlayScreenAudio& a) {
+  if (!audio_ || !text_engine_) return;
+  auto clip = text_engine_->spoken_clip(a.key);
+  if (!clip) {
+    log("no audio for " + a.key + ": " + clip.error());
+    return;
+  }
+  if (!audio_->play(**clip)) log("audio device unavailable");
+}
+
+void KioskApp::refresh_status() {
+  state_.status_rows.clear();
+  state_.held_without_route = 0;
+  if (!store_) return;
+  auto counts = store_->outbox_counts();
+  auto states = store_->sync_states();
+  auto routes = store_->routes();
+  if (!counts || !states || !routes) return staff_error("De status kon niet worden gelezen.", !counts ? counts.error().message : !states ? states.error().message : routes.error().message);
+  state_.status_rows = session::build_sync_status(counts.value(), states.value(), routes.value(),
+                                                  session::local_day(clock_->wall_now()));
+  for (const auto& r : state_.status_rows)
+    if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
+}
+
 void KioskApp::apply_intents() {
   // Copy: handlers may change the scene, which must not touch the list being iterated.
   std::vector<Intent> list = intents_.items();
   intents_.clear();
   for (const Intent& i : list) {
     std::visit(overloaded{
-                   [&](const GoTo& g) { nav_->go(g.scene, state_); },
-                   [&](const GoBack&) { nav_->back(state_); },
-                   [&](const SetLanguage& l) {
-                     if (!texts_->set_language(l.code)) texts_->set_language("nl");
-                     state_.language = std::string(texts_->language());
-                     state_.session_active = true;
-                   },
-                   [&](const SubmitStaffPin& p) {
-                     // Placeholder until staff accounts exist (issue 5): any PIN of 6+ digits opens
-                     // the language choice. Replaced by the store's verify_pin with lockout.
-                     if (p.pin.size() >= 6) {
-                       state_.pin_attempts_left = -1;
-                       state_.session_active = true;
-                       nav_->go(SceneId::Language, state_);
-                     } else {
-                       state_.pin_attempts_left = 4;
-                     }
-                   },
-                   [&](const PlayScreenAudio&) {},
-                   [&](const EndSession&) {
+                   [&](const GoTo& g) {
                      if (audio_) audio_->stop();
-                     state_.end_session();
-                     texts_->set_language("nl");
-                     mapper_.reset();
-                     text_->clear_caches();
-                     nav_->home(state_);
+                     if (g.scene == SceneId::StaffStatus) refresh_status();
+                     nav_->go(g.scene, state_);
                    },
-                   [&](const StillHere&) { state_.inactivity_warning = false; },
+                   [&](const GoBack&) {
+                     if (audio_) audio_->stop();
+                     state_.pin_attempts_left = -1;
+                     state_.locked_minutes = 0;
+                     state_.staff_message.clear();
+                     nav_->back(state_);
+                   },
+                   [&](const SetLanguage& l) { on_language(l); },
+                   [&](const SubmitStaffPin& p) { on_pin(p); },
+                   [&](const SearchResidents& q) { on_search(q); },
+                   [&](const SelectResident& s) { on_select(s); },
+                   [&](const ConfirmIdentity&) { on_confirm_identity(); },
+                   [&](const PlayScreenAudio& a) { on_audio(a); },
+                   [&](const EndSession&) { end_session(); },
+                   [&](const StillHere&) {
+                     timers_->still_here(clock_->mono_now());
+                     state_.inactivity_warning = false;
+                     last_countdown_ = -1;
+                   },
+                   [&](const StopKiosk&) {
+                     if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "kiosk.stop", "");
+                     quit_ = true;
+                   },
                },
                i);
   }

@@ -5,6 +5,7 @@
 #include <SDL.h>
 
 #include <atomic>
+#include <climits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,7 +13,11 @@
 
 #include "balie/platform/audio_output.h"
 #include "balie/platform/clock.h"
+#include "balie/platform/display_power.h"
+#include "balie/platform/paths.h"
 #include "balie/platform/watchdog.h"
+#include "balie/store/store.h"
+#include "session/session_timers.h"
 #include "core/app_state.h"
 #include "core/args.h"
 #include "core/input_mapper.h"
@@ -26,6 +31,12 @@ struct ImFont;
 
 namespace balie::platform {
 class FakeClock;
+}
+namespace balie::text {
+class TextEngine;
+class SdlTextureBackend;
+class GlyphAtlas;
+class TextRenderer;
 }
 
 namespace balie::kiosk {
@@ -63,6 +74,20 @@ class KioskApp {
   void apply_intents();
   int ms_until_next_timer() const;
   void on_timers();
+  std::string init_text();
+  void open_store();
+  void load_staff_tiles();
+  void refresh_status();
+  void end_session();
+  void staff_error(const std::string& what, const std::string& message);
+
+  // Intent handlers (the only place where UI actions reach the store).
+  void on_pin(const SubmitStaffPin& p);
+  void on_search(const SearchResidents& q);
+  void on_select(const SelectResident& s);
+  void on_confirm_identity();
+  void on_language(const SetLanguage& l);
+  void on_audio(const PlayScreenAudio& a);
 
   Options opts_;
   SDL_Window* window_ = nullptr;
@@ -71,6 +96,17 @@ class KioskApp {
   platform::FakeClock* fake_clock_ = nullptr;  // set when the clock is fake (scripts)
   std::unique_ptr<platform::Watchdog> watchdog_;
   std::unique_ptr<platform::AudioOutput> audio_;
+  std::unique_ptr<platform::DisplayPower> display_power_;
+  platform::Paths paths_;
+  std::unique_ptr<store::Store> store_;
+  std::string location_id_;
+  std::unique_ptr<session::SessionTimers> timers_;
+  std::unique_ptr<text::TextEngine> text_engine_;
+  std::unique_ptr<text::SdlTextureBackend> text_textures_;
+  std::unique_ptr<text::GlyphAtlas> text_atlas_;
+  std::unique_ptr<text::TextRenderer> text_renderer_;
+  int64_t swallow_finger_ = INT64_MIN;  // finger whose touch only woke the screen
+  int last_countdown_ = -1;
   std::chrono::steady_clock::time_point next_watchdog_ping_{};
   InputMapper mapper_;
   ItemRegistry items_;

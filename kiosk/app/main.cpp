@@ -14,6 +14,8 @@
 //     script: after each frame the scripted driver runs its next step
 //   After input stops and nothing animates, no frames are drawn and the process sleeps.
 // SIGTERM is taken by a dedicated thread (sigwait) and turned into an SDL user event.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -39,6 +41,9 @@ void signal_thread(sigset_t set) {
 
 int main(int argc, char** argv) {
   using namespace balie::kiosk;
+  // Every block glibc's malloc frees is overwritten, so personal data in freed memory (strings,
+  // SQLite pages, shaping buffers) does not outlive the session that used it.
+  mallopt(M_PERTURB, 0x5A);
   std::vector<std::string> args(argv + 1, argv + argc);
   ArgsResult a = parse_args(args);
   if (!a.error.empty()) {

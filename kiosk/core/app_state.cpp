@@ -1,17 +1,40 @@
-// AppState::end_session: returns the state to "no session", overwriting session strings.
+// AppState::end_session: returns the state to "no session", overwriting every personal string.
 #include "core/app_state.h"
 
 #include "core/secure_wipe.h"
 
 namespace balie::kiosk {
 
+void wipe(store::Resident& r) {
+  for (std::string* s : {&r.id, &r.v_nummer, &r.bsn, &r.gemeente_client_id, &r.naam_eigen_schrift, &r.naam_latijns,
+                         &r.geboortedatum, &r.voorkeurstaal, &r.location_id, &r.kamer, &r.gemeentecode,
+                         &r.gekoppeld_sinds, &r.doelgroep.raw, &r.regime.raw})
+    secure_wipe(*s);
+  for (auto& k : r.eerdere_koppelingen) {
+    secure_wipe(k.gemeentecode);
+    secure_wipe(k.van);
+    secure_wipe(k.tot);
+  }
+  r.eerdere_koppelingen.clear();
+}
+
 void AppState::end_session() {
-  session_active = false;
   secure_wipe(staff_id);
+  secure_wipe(staff_name);
   secure_wipe(staff_message);
   language = "nl";
   pin_attempts_left = -1;
   locked_minutes = 0;
+  for (auto& h : search_hits)
+    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
+  search_hits.clear();
+  if (resident) wipe(*resident);
+  resident.reset();
+  if (dossier) session::wipe(*dossier);
+  dossier.reset();
+  identity_checked = false;
+  resident_session = false;
+  status_rows.clear();
   inactivity_warning = false;
   inactivity_seconds_left = 0;
 }

@@ -1,29 +1,75 @@
 // The kiosk's application state (kiosk core, main thread). Scenes read it (const) while drawing;
-// only the app's intent handlers (app/kiosk_app.cpp) change it. Personal data held here is wiped
-// by AppState::end_session().
+// only the app's intent handlers (app/kiosk_app.cpp) change it. Everything personal it holds is
+// overwritten by AppState::end_session().
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "balie/store/types.h"
 #include "core/scene_id.h"
+#include "session/dossier_view.h"
+#include "session/sync_status.h"
 
 namespace balie::kiosk {
+
+struct StaffTile {  // a staff account as shown on the unlock screen (no personal data of residents)
+  std::string id;
+  std::string name;
+};
+
+struct ResidentHit {  // one search result (personal data: wiped at session end)
+  std::string id;
+  std::string name_own;
+  std::string name_latin;
+  std::string room;
+  std::string v_nummer_masked;
+};
+
+using MunicipalityStatus = session::MunicipalityStatus;
 
 struct AppState {
   SceneId scene = SceneId::Welcome;
   std::string language = "nl";          // session language; staff screens use Dutch
-  bool session_active = false;          // a resident session is running
+  std::chrono::system_clock::time_point now;  // wall clock at frame start (fake clock in scripts)
+
+  // Device and store
+  std::string store_error;              // staff-facing; non-empty -> StoreError scene
+  std::string location_name;
+  std::vector<StaffTile> staff_tiles;
+
+  // Staff
   std::string staff_id;                 // staff member who unlocked, empty when locked
+  std::string staff_name;
+  store::StaffRole staff_role = store::StaffRole::CoaStaff;
   std::string staff_message;            // staff-facing error/status line (never personal data)
   int pin_attempts_left = -1;           // after a wrong PIN; -1 = none shown
   int locked_minutes = 0;               // > 0 while the chosen staff account is locked
-  std::chrono::system_clock::time_point now;  // wall clock at frame start (fake clock in scripts)
-  bool inactivity_warning = false;      // the "are you still here?" overlay is up
+
+  // Resident session (personal data)
+  std::vector<ResidentHit> search_hits;
+  std::optional<store::Resident> resident;     // chosen by staff
+  std::optional<session::DossierView> dossier; // built when the resident is chosen
+  bool identity_checked = false;
+  bool resident_session = false;               // handed over to the resident
+
+  // Status screen
+  std::vector<MunicipalityStatus> status_rows;
+  int held_without_route = 0;
+
+  // Timers
+  bool inactivity_warning = false;
   int inactivity_seconds_left = 0;
   bool dimmed = false;                  // attract mode on the welcome scene
+  bool panel_off = false;
 
-  // Drops everything that belongs to the session (language, staff, messages).
+  bool staff_unlocked() const { return !staff_id.empty(); }
+  // Drops and overwrites everything that belongs to the session (staff, resident, messages).
   void end_session();
 };
+
+// Overwrites the strings of a resident record.
+void wipe(store::Resident& r);
 
 }  // namespace balie::kiosk

@@ -1,5 +1,5 @@
 // User intents recorded by scene draw code (kiosk core, main thread only). Drawing never performs
-// I/O: a scene pushes an intent, and the app applies it after the frame (see app/kiosk_app.cpp).
+// I/O: a scene pushes an intent, and the app applies it after the frame (app/kiosk_app.cpp).
 #pragma once
 #include <string>
 #include <variant>
@@ -9,15 +9,20 @@
 
 namespace balie::kiosk {
 
-struct GoTo { SceneId scene; };           // replace the current scene
-struct GoBack {};                         // back to the previous scene (or welcome)
-struct SetLanguage { std::string code; }; // session language (resets at session end)
+struct GoTo { SceneId scene; };              // go to a scene (history kept for "back")
+struct GoBack {};                            // previous scene (or welcome)
+struct SetLanguage { std::string code; };    // session language (resets at session end)
 struct SubmitStaffPin { std::string staff_id; std::string pin; };
-struct PlayScreenAudio { std::string key; };  // "listen" control: read the screen's main text
-struct EndSession {};                     // resident taps "finish" or inactivity ran out
-struct StillHere {};                      // resident confirms presence on the inactivity warning
+struct SearchResidents { std::string query; };  // staff typed in the resident search
+struct SelectResident { std::string resident_id; };
+struct ConfirmIdentity {};                   // staff checked the residence document: hand over
+struct PlayScreenAudio { std::string key; }; // "listen" control: read the screen's main text
+struct EndSession {};                        // "finish", inactivity ran out, or staff locks
+struct StillHere {};                         // resident confirms presence on the warning
+struct StopKiosk {};                         // technician ends the kiosk process
 
-using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, PlayScreenAudio, EndSession, StillHere>;
+using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
+                            ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk>;
 
 // Bounded list of intents for one frame; more than kMax in a frame means a bug in a scene.
 class Intents {

@@ -21,9 +21,9 @@ void ItemRegistry::end_frame() {
   texts_.clear();
 }
 
-void ItemRegistry::add_item(std::string_view id, Rect r, bool interactive) {
+void ItemRegistry::add_item(std::string_view id, Rect r, bool interactive, bool clipped) {
   if (items_.size() >= kMaxItems) return;
-  items_.push_back(ItemInfo{std::string(id), r, interactive});
+  items_.push_back(ItemInfo{std::string(id), r, interactive, clipped});
 }
 
 void ItemRegistry::add_text(std::string_view text) {
@@ -36,9 +36,32 @@ const ItemInfo* ItemRegistry::find(std::string_view id) const {
   return it == last_items_.end() ? nullptr : &*it;
 }
 
+namespace {
+// Drops bidi formatting characters (isolates, embeddings, marks) so scripts can match the visible
+// words of a text whose placeholders were isolated.
+std::string without_bidi_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0xE2 && i + 2 < s.size()) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]), c2 = static_cast<unsigned char>(s[i + 2]);
+      const bool marks = c1 == 0x80 && (c2 == 0x8E || c2 == 0x8F || (c2 >= 0xAA && c2 <= 0xAE));
+      const bool isolates = c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA9;
+      if (marks || isolates) {
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+}  // namespace
+
 bool ItemRegistry::has_text(std::string_view needle) const {
   return std::any_of(last_texts_.begin(), last_texts_.end(),
-                     [&](const std::string& t) { return t.find(needle) != std::string::npos; });
+                     [&](const std::string& t) { return without_bidi_controls(t).find(needle) != std::string::npos; });
 }
 
 void ItemRegistry::wipe() {

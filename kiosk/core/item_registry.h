@@ -15,6 +15,7 @@ struct ItemInfo {
   std::string id;
   Rect rect;
   bool interactive = true;
+  bool clipped = false;  // partly scrolled out of view: `rect` is the visible part
 };
 
 class ItemRegistry {
@@ -24,7 +25,7 @@ class ItemRegistry {
 
   void begin_frame();  // starts recording a new frame
   void end_frame();    // the recorded frame becomes the one lookups see
-  void add_item(std::string_view id, Rect r, bool interactive = true);
+  void add_item(std::string_view id, Rect r, bool interactive = true, bool clipped = false);
   void add_text(std::string_view text);
   void set_record_texts(bool on) { record_texts_ = on; }
 

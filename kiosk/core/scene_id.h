@@ -8,13 +8,19 @@
 namespace balie::kiosk {
 
 enum class SceneId : uint8_t {
-  Welcome,      // attract/welcome screen between sessions
-  StaffUnlock,  // staff PIN pad
-  Language,     // resident chooses a language
+  Welcome,         // attract/welcome screen between sessions
+  StaffUnlock,     // staff member picks their name and enters the PIN
+  StaffHome,       // what staff can do: start a session, sync status, stop (technician)
+  ResidentSearch,  // find the resident (on-screen keyboard, Latin/Arabic/digits)
+  IdentityCheck,   // staff confirms they checked the residence document, then hands over
+  Language,        // resident chooses a language
+  Dossier,         // the resident's own dossier
+  StaffStatus,     // sync status per municipality, deadlines
+  StoreError,      // the encrypted store could not be opened: staff-facing error
   kCount
 };
 
-// Stable lowercase name used in scripts and logs ("welcome", "staff_unlock", "language").
+// Stable lowercase name used in scripts and logs ("welcome", "staff_unlock", ...).
 std::string_view scene_name(SceneId id);
 std::optional<SceneId> scene_from_name(std::string_view name);
 

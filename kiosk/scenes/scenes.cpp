@@ -1,5 +1,6 @@
 // THE table of scenes: every screen of the kiosk, in SceneId order. Adding a screen means adding a
-// SceneId, a factory in scenes.h, one file in scenes/, and one line here.
+// SceneId, a factory in scenes.h, one file in scenes/, and one line here. `resident_facing`
+// scenes use the session language and count for the inactivity timeout; staff scenes are Dutch.
 #include "scenes/scenes.h"
 
 #include <array>
@@ -10,7 +11,13 @@ namespace {
 constexpr std::array<SceneEntry, static_cast<size_t>(SceneId::kCount)> kTable{{
     {SceneId::Welcome, "welcome", true, &make_welcome_scene},
     {SceneId::StaffUnlock, "staff_unlock", false, &make_staff_unlock_scene},
+    {SceneId::StaffHome, "staff_home", false, &make_staff_home_scene},
+    {SceneId::ResidentSearch, "resident_search", false, &make_resident_search_scene},
+    {SceneId::IdentityCheck, "identity_check", false, &make_identity_check_scene},
     {SceneId::Language, "language", true, &make_language_scene},
+    {SceneId::Dossier, "dossier", true, &make_dossier_scene},
+    {SceneId::StaffStatus, "staff_status", false, &make_staff_status_scene},
+    {SceneId::StoreError, "store_error", false, &make_store_error_scene},
 }};
 
 // The table must list every SceneId once, in order.

@@ -13,6 +13,15 @@ namespace balie::kiosk {
 
 std::unique_ptr<Scene> make_welcome_scene();
 std::unique_ptr<Scene> make_staff_unlock_scene();
+std::unique_ptr<Scene> make_staff_home_scene();
+std::unique_ptr<Scene> make_resident_search_scene();
+std::unique_ptr<Scene> make_identity_check_scene();
 std::unique_ptr<Scene> make_language_scene();
+std::unique_ptr<Scene> make_dossier_scene();
+std::unique_ptr<Scene> make_staff_status_scene();
+std::unique_ptr<Scene> make_store_error_scene();
+
+// Drawn instead of the current scene while the inactivity warning is up.
+void draw_inactivity_overlay(const AppState& s, Ui& ui, Intents& intents);
 
 }  // namespace balie::kiosk

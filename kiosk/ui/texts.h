@@ -20,6 +20,11 @@ class Texts {
   virtual std::string_view language() const = 0;
   // Switches the catalog; unknown codes fall back to Dutch and return false.
   virtual bool set_language(std::string_view code) = 0;
+  // "YYYY-MM-DD" as the resident reads dates: day, month name in their language, year.
+  // Invalid input gives the catalog's "unknown" text.
+  virtual std::string format_date(std::string_view iso) const { return std::string(iso); }
+  // Staff screens are Dutch whatever the session language (the app switches this per scene).
+  virtual void set_staff_mode(bool) {}
 };
 
 }  // namespace balie::kiosk

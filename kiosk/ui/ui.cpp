@@ -38,6 +38,28 @@ void Ui::end_frame() {
 
 ImDrawList* Ui::draw_list() const { return ImGui::GetWindowDrawList(); }
 
+std::string Ui::typed_text() const {
+  std::string out;
+  const ImVector<ImWchar>& q = ImGui::GetIO().InputQueueCharacters;
+  for (int i = 0; i < q.Size; ++i) {
+    unsigned c = q[i];
+    if (c < 0x20 || c == 0x7F) continue;  // control characters are not text
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+bool Ui::backspace_pressed() const { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Backspace)); }
+
 Rect Ui::mirror(Rect r) const {
   if (!rtl_) return r;
   return Rect{screen_.x - r.x - r.w, r.y, r.w, r.h};
@@ -55,7 +77,17 @@ float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Alig
 }
 
 bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle style, float text_size) {
-  items_.add_item(id, r, true);
+  // Inside a scroll region only the visible part counts (and can be touched).
+  if (!scrolls_.empty()) {
+    const Rect c = scrolls_.back().r;
+    const float x0 = std::max(r.x, c.x), y0 = std::max(r.y, c.y);
+    const float x1 = std::min(r.x + r.w, c.x + c.w), y1 = std::min(r.y + r.h, c.y + c.h);
+    if (x1 <= x0 || y1 <= y0) return false;  // scrolled out of view
+    const Rect vis{x0, y0, x1 - x0, y1 - y0};
+    items_.add_item(id, vis, true, vis.w < r.w || vis.h < r.h);
+  } else {
+    items_.add_item(id, r, true);
+  }
   items_.add_text(label);
   ImGui::SetCursorScreenPos(tl(r));
   ImGui::PushID(id.data(), id.data() + id.size());
@@ -115,7 +147,7 @@ Vec2 Ui::begin_scroll(std::string_view id, Rect r, float* scroll_y) {
   if (r.contains(Vec2{ImGui::GetIO().MousePos.x, ImGui::GetIO().MousePos.y}))
     *scroll_y -= ImGui::GetIO().MouseWheel * 60.0f;
   scrolls_.push_back(ScrollFrame{r, scroll_y, *scroll_y});
-  draw_list()->PushClipRect(tl(r), br(r), true);
+  ImGui::PushClipRect(tl(r), br(r), true);  // clips drawing and hit-testing
   return Vec2{r.x, r.y - std::max(0.0f, *scroll_y)};
 }
 
@@ -123,7 +155,7 @@ void Ui::end_scroll(float content_height) {
   if (scrolls_.empty()) return;
   ScrollFrame f = scrolls_.back();
   scrolls_.pop_back();
-  draw_list()->PopClipRect();
+  ImGui::PopClipRect();
   const float max_scroll = std::max(0.0f, content_height - f.r.h);
   *f.scroll_y = std::clamp(*f.scroll_y, 0.0f, max_scroll);
   // Scroll indicator on the trailing edge (mirrored in RTL).

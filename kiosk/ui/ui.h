@@ -35,12 +35,18 @@ class Ui {
   std::string tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>& args = {}) const {
     return texts_.tr(key, args);
   }
+  std::string format_date(std::string_view iso) const { return texts_.format_date(iso); }
+  // Text typed on a physical keyboard this frame (UTF-8), and whether Backspace was pressed.
+  std::string typed_text() const;
+  bool backspace_pressed() const;
   ItemRegistry& items() { return items_; }
   TextRenderer& text_renderer() { return text_; }
 
   // Drawing primitives.
   void fill(Rect r, uint32_t color, float rounding = 0);
   void circle(Vec2 center, float radius, uint32_t color);
+  // Height of `utf8` wrapped at `width`.
+  float text_height(std::string_view utf8, float size, float width) { return text_.measure(utf8, size, width, rtl_).y; }
   // Text inside `box` (height grows as needed); returns the height used.
   float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start);
   // A button with a label; min size kMinTarget is enforced by checks, not silently.

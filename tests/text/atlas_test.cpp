@@ -72,6 +72,7 @@ class DrawList : public ::testing::Test {
  protected:
   void SetUp() override {
     ctx_ = ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;  // tests write no files
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = ImVec2(1280, 800);
     unsigned char* pixels;

@@ -1,0 +1,99 @@
+// Dossier scene: the resident's own dossier in their language, grouped, plain words, with audio.
+// A "what happens next" panel names the one next step; groups come from session::DossierView
+// (only groups with data); the term group has a timeline that runs in reading direction. Drag
+// anywhere in the list to scroll. Draw code only translates and lays out: rules live in
+// kiosk/session/dossier_view.cpp.
+#include "scenes/scenes.h"
+
+namespace balie::kiosk {
+namespace {
+
+std::string render_line(Ui& ui, const session::Line& l) {
+  std::vector<std::pair<std::string_view, std::string>> args;
+  args.reserve(l.args.size());
+  for (const auto& a : l.args) {
+    switch (a.kind) {
+      case session::Arg::Kind::Date: args.emplace_back(a.name, ui.format_date(a.value)); break;
+      case session::Arg::Kind::Key: args.emplace_back(a.name, ui.tr(a.value)); break;
+      default: args.emplace_back(a.name, a.value); break;
+    }
+  }
+  return ui.tr(l.key, args);
+}
+
+class DossierScene final : public Scene {
+ public:
+  void draw(const AppState& s, Ui& ui, Intents& intents) override {
+    const Vec2 sc = ui.screen();
+    ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
+    const float m = theme::kMargin;
+    const float bh = 96;
+    if (ui.listen_button("dossier.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"dossier.intro"});
+    if (ui.button("dossier.finish", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.finish"), ButtonStyle::Secondary))
+      intents.push(EndSession{});
+    if (ui.button("dossier.language", ui.mirror(Rect{sc.x - m - 260 - theme::kMinGap - 300, m, 300, bh}),
+                  ui.tr("dossier.change_language"), ButtonStyle::Secondary))
+      intents.push(GoTo{SceneId::Language});
+    if (!s.dossier) {
+      ui.text(Rect{m, m + 140, sc.x - 2 * m, 0}, ui.tr("common.error_staff"), theme::kTextBody, theme::kDanger);
+      return;
+    }
+    const session::DossierView& d = *s.dossier;
+    const float title_w = sc.x - 2 * m - bh - 24 - 260 - 300 - 2 * theme::kMinGap - 24;
+    ui.text(ui.mirror(Rect{m + bh + 24, m + 16, title_w, 0}),
+            d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
+
+    // What happens next.
+    float y = m + bh + 24;
+    const std::string next = render_line(ui, d.next_step);
+    const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60) + 80;
+    const Rect panel{m, y, sc.x - 2 * m, next_h};
+    ui.fill(panel, theme::kPrimary, 16);
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 14, panel.w - 60, 0}), ui.tr("dossier.next.title"), theme::kTextSmall,
+            theme::rgba(210, 232, 240));
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 52, panel.w - 60, 0}), next, theme::kTextBody, theme::kTextOnDark);
+    y += next_h + 20;
+    if (!d.can_start_flows) {
+      const std::string why = ui.tr(d.flows_blocked_key);
+      const float h = ui.text_height(why, theme::kTextSmall, sc.x - 2 * m - 60) + 30;
+      ui.fill(Rect{m, y, sc.x - 2 * m, h}, theme::kWarningBg, 12);
+      ui.text(ui.mirror(Rect{m + 30, y + 15, sc.x - 2 * m - 60, 0}), why, theme::kTextSmall, theme::kText);
+      y += h + 16;
+    }
+
+    // The groups, scrollable by drag.
+    const Rect list{m, y, sc.x - 2 * m, sc.y - y - m};
+    Vec2 o = ui.begin_scroll("dossier.groups", list, &scroll_);
+    float cy = 0;
+    const float w = list.w - 40;
+    for (const auto& g : d.groups) {
+      const float gy = o.y + cy;
+      cy += ui.text(ui.mirror(Rect{o.x, gy, w, 0}), ui.tr(g.title_key), theme::kTextBody * 1.15f, theme::kPrimary) + 10;
+      if (g.timeline) {
+        const Rect bar = ui.mirror(Rect{o.x, o.y + cy + 6, w * 0.8f, 22});
+        ui.fill(bar, theme::rgba(214, 210, 200), 11);
+        const float done = bar.w * g.timeline->fraction;
+        ui.fill(ui.rtl() ? Rect{bar.x + bar.w - done, bar.y, done, bar.h} : Rect{bar.x, bar.y, done, bar.h},
+                theme::kPrimary, 11);
+        cy += 44;
+      }
+      for (const auto& l : g.lines) {
+        const std::string t = render_line(ui, l);
+        cy += ui.text(ui.mirror(Rect{o.x + 24, o.y + cy, w - 24, 0}), t, theme::kTextBody * 0.9f,
+                      l.warning ? theme::kDanger : theme::kText) + 8;
+      }
+      cy += 28;
+    }
+    ui.end_scroll(cy);
+  }
+  std::string_view audio_key() const override { return "dossier.intro"; }
+
+ private:
+  float scroll_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Scene> make_dossier_scene() { return std::make_unique<DossierScene>(); }
+
+}  // namespace balie::kiosk

@@ -1,0 +1,86 @@
+// Resident search scene (staff, Dutch): staff type part of a name (any script), a V-nummer or a
+// room on the on-screen keyboard; matching residents at this location are listed and one is
+// chosen. The query lives in this scene and is overwritten on exit. Each change records a
+// SearchResidents intent; the app queries the store and fills AppState::search_hits.
+#include "core/secure_wipe.h"
+#include "scenes/scenes.h"
+#include "ui/keyboard.h"
+
+namespace balie::kiosk {
+namespace {
+
+class ResidentSearchScene final : public Scene {
+ public:
+  void enter(const AppState&) override { first_ = true; }
+  void exit() override { secure_wipe(query_); }
+
+  void draw(const AppState& s, Ui& ui, Intents& intents) override {
+    const Vec2 sc = ui.screen();
+    ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
+    const float m = theme::kMargin;
+    if (first_) {
+      intents.push(SearchResidents{""});  // list everyone at this location
+      first_ = false;
+    }
+    ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("search.title"), theme::kTextTitle, theme::kText);
+    // The query field.
+    const Rect field{m, m + 90, sc.x - 2 * m, 84};
+    ui.fill(field, theme::rgba(255, 255, 255), 10);
+    ui.items().add_item("search.query", field, false);
+    ui.text(Rect{field.x + 20, field.y + 18, field.w - 40, 0}, query_.empty() ? ui.tr("search.placeholder") : query_,
+            theme::kTextBody, query_.empty() ? theme::kTextMuted : theme::kText);
+
+    // Results between the field and the keyboard.
+    const float kb_h = std::min(420.0f, sc.y * 0.42f);
+    const Rect list{m, field.y + field.h + 20, sc.x - 2 * m, sc.y - (field.y + field.h + 20) - kb_h - m - 20};
+    float content = 0;
+    Vec2 o = ui.begin_scroll("search.results", list, &scroll_);
+    const float row_h = 96, gap = theme::kMinGap + 3;
+    int i = 0;
+    for (const auto& h : s.search_hits) {
+      const Rect r{o.x, o.y + content, list.w - 24, row_h};
+      if (r.y + r.h > list.y && r.y < list.y + list.h) {
+        std::string label = h.name_own;
+        if (!h.name_latin.empty() && h.name_latin != h.name_own) label += "  \xC2\xB7  " + h.name_latin;
+        label += "  \xC2\xB7  " + ui.tr("search.room", {{"room", h.room}}) + "  \xC2\xB7  " + h.v_nummer_masked;
+        if (ui.button("search.hit." + std::to_string(i), r, label, ButtonStyle::Secondary, theme::kTextSmall))
+          intents.push(SelectResident{h.id});
+      }
+      content += row_h + gap;
+      ++i;
+    }
+    if (s.search_hits.empty()) {
+      ui.text(Rect{o.x, o.y + 20, list.w, 0}, ui.tr("search.none"), theme::kTextBody, theme::kTextMuted);
+      content = 80;
+    }
+    ui.end_scroll(content);
+
+    const Rect kb_area{m + 300, sc.y - m - kb_h, sc.x - 2 * m - 300, kb_h};
+    bool changed = on_screen_keyboard(ui, kb_area, kb_, query_);
+    // A physical keyboard works too.
+    if (std::string typed = ui.typed_text(); !typed.empty() && query_.size() + typed.size() <= 64) {
+      query_ += typed;
+      secure_wipe(typed);
+      changed = true;
+    }
+    if (ui.backspace_pressed() && !query_.empty()) {
+      erase_last_code_point(query_);
+      changed = true;
+    }
+    if (changed) intents.push(SearchResidents{query_});
+    if (ui.button("search.back", Rect{m, sc.y - m - 90, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary))
+      intents.push(GoBack{});
+  }
+
+ private:
+  std::string query_;
+  KeyboardState kb_;
+  float scroll_ = 0;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<Scene> make_resident_search_scene() { return std::make_unique<ResidentSearchScene>(); }
+
+}  // namespace balie::kiosk

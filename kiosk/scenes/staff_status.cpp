@@ -1,0 +1,65 @@
+// Staff status scene (Dutch): per gekoppelde gemeente the last successful sync, records waiting,
+// held (no route or failed proof) and failed, and records close to or past the ten-working-day
+// registration deadline (seed 004, 4.4). Holds no personal data: counts and dates only.
+#include <chrono>
+#include <cstdio>
+
+#include "scenes/scenes.h"
+#include "session/dutch_calendar.h"
+
+namespace balie::kiosk {
+namespace {
+
+class StaffStatusScene final : public Scene {
+ public:
+  void draw(const AppState& s, Ui& ui, Intents& intents) override {
+    const Vec2 sc = ui.screen();
+    ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
+    const float m = theme::kMargin;
+    ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("status.title"), theme::kTextTitle, theme::kText);
+    float y = m + 110;
+    const float cols[] = {0.0f, 0.30f, 0.52f, 0.64f, 0.76f, 0.88f};
+    const char* heads[] = {"status.col.municipality", "status.col.last_sync", "status.col.waiting",
+                           "status.col.held", "status.col.failed", "status.col.deadline"};
+    const float w = sc.x - 2 * m;
+    for (int i = 0; i < 6; ++i)
+      ui.text(Rect{m + cols[i] * w, y, w * 0.2f, 0}, ui.tr(heads[i]), theme::kTextSmall, theme::kTextMuted);
+    y += 50;
+    if (s.status_rows.empty()) {
+      ui.text(Rect{m, y, w, 0}, ui.tr("status.nothing"), theme::kTextBody, theme::kTextMuted);
+      y += 60;
+    }
+    for (const auto& r : s.status_rows) {
+      ui.fill(Rect{m - 10, y - 6, w + 20, 60}, theme::rgba(255, 255, 255), 8);
+      ui.text(Rect{m + cols[0] * w, y, w * 0.28f, 0}, r.name + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
+      std::string last = ui.tr("status.never");
+      if (r.last_success) last = ui.format_date(session::to_iso(std::chrono::floor<std::chrono::days>(*r.last_success)));
+      if (!r.has_route) last = ui.tr("status.no_route");
+      ui.text(Rect{m + cols[1] * w, y, w * 0.2f, 0}, last, theme::kTextSmall, r.has_route ? theme::kText : theme::kDanger);
+      ui.text(Rect{m + cols[2] * w, y, w * 0.1f, 0}, std::to_string(r.waiting), theme::kTextSmall, theme::kText);
+      ui.text(Rect{m + cols[3] * w, y, w * 0.1f, 0}, std::to_string(r.held), theme::kTextSmall, r.held ? theme::kDanger : theme::kText);
+      ui.text(Rect{m + cols[4] * w, y, w * 0.1f, 0}, std::to_string(r.failed), theme::kTextSmall, r.failed ? theme::kDanger : theme::kText);
+      using D = MunicipalityStatus::Deadline;
+      std::string dl = "-";
+      if (r.deadline == D::Overdue) dl = ui.tr("status.deadline_overdue");
+      else if (r.deadline == D::Soon) dl = ui.tr("status.deadline_soon", {{"days", std::to_string(r.working_days_left)}});
+      else if (r.deadline == D::Ok) dl = ui.tr("status.deadline_ok", {{"days", std::to_string(r.working_days_left)}});
+      ui.text(Rect{m + cols[5] * w, y, w * 0.12f, 0}, dl, theme::kTextSmall,
+              r.deadline == D::Overdue || r.deadline == D::Soon ? theme::kDanger : theme::kText);
+      y += 70;
+    }
+    if (s.held_without_route > 0) {
+      y += 10;
+      ui.text(Rect{m, y, w, 0}, ui.tr("status.held_no_route", {{"count", std::to_string(s.held_without_route)}}),
+              theme::kTextBody, theme::kDanger);
+    }
+    if (ui.button("status.back", Rect{m, sc.y - m - 90, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary))
+      intents.push(GoBack{});
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Scene> make_staff_status_scene() { return std::make_unique<StaffStatusScene>(); }
+
+}  // namespace balie::kiosk

@@ -1,0 +1,29 @@
+// Dates and Dutch working days (kiosk session layer, headless, any thread). Working days exclude
+// Saturdays, Sundays and the public holidays of the Algemene termijnenwet (Nieuwjaarsdag, tweede
+// Paasdag, Koningsdag, 5 mei, Hemelvaartsdag, tweede Pinksterdag, beide Kerstdagen), the basis for
+// the ten-working-day registration deadline of seed 004, section 4.4.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace balie::session {
+
+using Day = std::chrono::sys_days;
+
+// "YYYY-MM-DD" -> day; nullopt for anything else (including impossible dates like 2026-02-30).
+std::optional<Day> parse_iso_date(std::string_view s);
+std::string to_iso(Day d);
+// The UTC day of an instant, and the local (Europe/Amsterdam) day: CET/CEST by EU rules.
+Day local_day(std::chrono::system_clock::time_point t);
+
+Day easter_sunday(int year);
+bool is_public_holiday(Day d);
+bool is_working_day(Day d);
+// The day that is `n` working days after `from` (from itself not counted). n >= 0.
+Day add_working_days(Day from, int n);
+// Working days after `from` up to and including `to` (0 when to <= from).
+int working_days_between(Day from, Day to);
+
+}  // namespace balie::session

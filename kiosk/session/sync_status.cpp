@@ -1,0 +1,50 @@
+// build_sync_status: store counts + sync states + routes -> status rows (see sync_status.h).
+#include "session/sync_status.h"
+
+#include <algorithm>
+#include <map>
+
+#include "session/dossier_view.h"
+
+namespace balie::session {
+
+std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::OutboxCounts>& counts,
+                                                  const std::vector<store::SyncState>& states,
+                                                  const std::vector<store::Route>& routes, Day today) {
+  std::map<std::string, MunicipalityStatus> rows;
+  auto row = [&](const std::string& code) -> MunicipalityStatus& {
+    auto& r = rows[code];
+    r.gemeentecode = code;
+    r.name = code.empty() ? std::string() : gemeente_name(code);
+    return r;
+  };
+  for (const auto& rt : routes) row(rt.gemeentecode).has_route = true;
+  for (const auto& st : states) {
+    auto& r = row(st.gemeentecode);
+    r.last_success = st.last_success;
+    r.last_error = st.last_error;
+  }
+  for (const auto& c : counts) {
+    auto& r = row(c.gemeentecode);
+    r.waiting = c.waiting;
+    r.held = c.held;
+    r.failed = c.failed;
+    if (c.oldest_waiting) {
+      const Day created = std::chrono::floor<std::chrono::days>(*c.oldest_waiting);
+      const Day deadline = add_working_days(created, kRegistrationWorkingDays);
+      if (today > deadline) {
+        r.deadline = MunicipalityStatus::Deadline::Overdue;
+        r.working_days_left = -working_days_between(deadline, today);
+      } else {
+        r.working_days_left = working_days_between(today, deadline);
+        r.deadline = r.working_days_left <= kDeadlineSoonWorkingDays ? MunicipalityStatus::Deadline::Soon
+                                                                     : MunicipalityStatus::Deadline::Ok;
+      }
+    }
+  }
+  std::vector<MunicipalityStatus> out;
+  for (auto& [code, r] : rows) out.push_back(std::move(r));
+  return out;
+}
+
+}  // namespace balie::session

@@ -1,0 +1,151 @@
+// End-to-end sessions of the real balie-kiosk under Xvfb on the demo data (issue: sessions and the
+// dossier): staff unlock, resident search in Latin and Arabic script, identity check, language
+// choice LTR and RTL, dossier drag-scroll, inactivity warning and timeout, wrong-PIN lockout that
+// survives a restart, and a scan of the kiosk's memory after the session for the resident's data.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "kiosk_process.h"
+
+using namespace balie::kiosk::testing;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kKiosk = std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk";
+const std::string kScripts = std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts";
+const char* kClock = "2026-03-02T09:30:00Z";
+
+class SessionE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
+  static void TearDownTestSuite() {
+    delete xvfb_;
+    xvfb_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
+    dir_ = fs::temp_directory_path() / ("balie-session-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::vector<std::string> env() const {
+    return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
+            "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "SDL_AUDIODRIVER=dummy", "BALIE_MODE="};
+  }
+  RunResult run_script(const std::string& script) {
+    return run_process({kKiosk, "--windowed", "1920x1080", "--clock-start", kClock, "--script", kScripts + "/" + script,
+                        "--shots", (dir_ / "shots").string()},
+                       env(), std::chrono::seconds(240));
+  }
+  Png shot(const std::string& name) {
+    Png p;
+    EXPECT_TRUE(read_png((dir_ / "shots" / (name + ".png")).string(), &p)) << name;
+    return p;
+  }
+  static XvfbDisplay* xvfb_;
+  fs::path dir_;
+};
+XvfbDisplay* SessionE2E::xvfb_ = nullptr;
+
+size_t differing_pixels(const Png& a, const Png& b) {
+  if (a.w != b.w || a.h != b.h) return SIZE_MAX;
+  size_t n = 0;
+  for (int y = 0; y < a.h; y += 2)
+    for (int x = 0; x < a.w; x += 2) n += a.at(x, y) != b.at(x, y);
+  return n;
+}
+}  // namespace
+
+TEST_F(SessionE2E, LatinSearchDossierScrollInactivityAndTimeout) {
+  auto r = run_script("session_latin.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Png top = shot("s04-dossier-en-top"), scrolled = shot("s05-dossier-en-scrolled");
+  EXPECT_GT(differing_pixels(top, scrolled), 1000u) << "dragging the dossier did not scroll it";
+  for (const char* n : {"s01-staff-home", "s02-search-latin", "s03-identity", "s06-inactivity", "s07-welcome-after-timeout"})
+    EXPECT_GT(distinct_colours(shot(n)), 4u) << n;
+}
+
+TEST_F(SessionE2E, ArabicSearchAndRightToLeftDossier) {
+  auto r = run_script("session_arabic.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(distinct_colours(shot("a02-dossier-ar")), 8u);
+}
+
+TEST_F(SessionE2E, WrongPinLockoutAndItSurvivesARestart) {
+  auto r = run_script("pin_lockout.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // A second process with the same store: lock the account again, restart, still locked.
+  fs::path lock_again = dir_ / "lock.balie";
+  {
+    std::ofstream f(lock_again);
+    f << "wait-scene welcome\ntap welcome.staff\nwait-scene staff_unlock\ntap staff.demo-host\n";
+    for (int i = 0; i < 5; ++i) f << "tap pin.9\ntap pin.9\ntap pin.9\ntap pin.9\ntap pin.9\ntap pin.9\ntap pin.ok\n";
+    f << "expect-text minuten\n";
+  }
+  auto r1 = run_process({kKiosk, "--windowed", "1280x800", "--clock-start", kClock, "--script", lock_again.string()}, env(),
+                        std::chrono::seconds(120));
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  fs::path after_restart = dir_ / "after.balie";
+  std::ofstream(after_restart) << "wait-scene welcome\ntap welcome.staff\nwait-scene staff_unlock\ntap staff.demo-host\n"
+                                  "tap pin.1\ntap pin.3\ntap pin.5\ntap pin.7\ntap pin.9\ntap pin.0\ntap pin.ok\n"
+                                  "expect-scene staff_unlock\nexpect-text minuten\n";
+  auto r2 = run_process({kKiosk, "--windowed", "1280x800", "--clock-start", "2026-03-02T09:35:00Z", "--script",
+                         after_restart.string()},
+                        env(), std::chrono::seconds(120));
+  EXPECT_EQ(r2.exit_code, 0) << "the right PIN must be refused after a restart while locked:\n" << r2.output;
+}
+
+// After the session ends, no copy of the resident's name, BSN or V-nummer stays in the kiosk's
+// writable memory (heap, stacks, data segments), scanned through /proc/PID/mem.
+TEST_F(SessionE2E, NoPersonalDataInMemoryAfterTheSession) {
+  // Seed the store first (first run), so the scan sees a normal start rather than the seeding run.
+  fs::path noop = dir_ / "noop.balie";
+  std::ofstream(noop) << "wait-scene welcome\n";
+  ASSERT_EQ(run_process({kKiosk, "--windowed", "1280x800", "--script", noop.string()}, env(), std::chrono::seconds(120)).exit_code, 0);
+
+  pid_t pid = -1;
+  RunResult r;
+  std::thread t([&] { r = run_process({kKiosk, "--windowed", "1280x800", "--clock-start", kClock, "--script",
+                                       kScripts + "/memory_session.balie", "--shots", (dir_ / "shots").string()},
+                                      env(), std::chrono::seconds(240), &pid); });
+  const fs::path marker = dir_ / "shots" / "session-ended.png";
+  for (int i = 0; i < 2400 && !fs::exists(marker); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(marker)) << "the session did not reach its end";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const std::vector<std::string> needles = {"Salma al-Khayaliya", "\xD8\xB3\xD9\x84\xD9\x85\xD9\x89 \xD8\xA7\xD9\x84\xD8\xAE\xD9\x8A\xD8\xA7\xD9\x84\xD9\x8A\xD8\xA9",
+                                            "999990001", "9990000001"};
+  std::map<std::string, int> hits;
+  size_t scanned = 0;
+  {
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
+    ASSERT_GE(mem, 0) << "cannot open /proc/PID/mem";
+    std::string line;
+    while (std::getline(maps, line)) {
+      unsigned long lo = 0, hi = 0;
+      char perms[5] = {};
+      if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3) continue;
+      if (perms[0] != 'r' || perms[1] != 'w') continue;
+      std::vector<char> buf(hi - lo);
+      ssize_t n = pread(mem, buf.data(), buf.size(), static_cast<off_t>(lo));
+      if (n <= 0) continue;
+      scanned += static_cast<size_t>(n);
+      std::string_view hay(buf.data(), static_cast<size_t>(n));
+      for (const auto& nd : needles)
+        for (size_t p = hay.find(nd); p != std::string_view::npos; p = hay.find(nd, p + 1)) ++hits[nd];
+    }
+    close(mem);
+  }
+  kill(pid, SIGTERM);
+  t.join();
+  EXPECT_GT(scanned, 1u << 20) << "scanned too little memory to mean anything";
+  for (const auto& nd : needles) EXPECT_EQ(hits[nd], 0) << "found in memory after the session: " << nd;
+}
