@@ -37,14 +37,37 @@ OutboxState state_from(std::string_view s) {
 
 }  // namespace
 
-Result<CommittedRecord> Store::commit_record(const RecordDraft& d) {
+Result<CommittedRecord> Store::commit_record(const RecordDraft& d) { return commit_impl(d, nullptr); }
+
+Result<CommittedRecord> Store::commit_record(const RecordDraft& d, const Sealer& seal) {
+  if (!seal) return StoreError{StoreErrc::InvalidArgument, "commit_record needs a sealing function"};
+  return commit_impl(d, &seal);
+}
+
+Result<ChainHead> Store::chain_head(std::string_view gemeentecode) {
+  Stmt st(impl_->db, "SELECT seq, package_sha256 FROM chain_heads WHERE gemeentecode = ?1");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a chain head");
+  st.bind(1, gemeentecode);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return ChainHead{};
+  if (rc != SQLITE_ROW) return impl_->err(rc, "reading a chain head");
+  return ChainHead{st.int64(0), st.text(1)};
+}
+
+Result<CommittedRecord> Store::commit_impl(const RecordDraft& d, const Sealer* seal) {
   auto& impl = *impl_;
   if (!valid_kind(d.kind)) return StoreError{StoreErrc::InvalidArgument, "record kind must be [a-z0-9_.:-], 1-64 chars"};
   if (d.resident_id.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs a resident id"};
   if (d.decision.empty() || d.decision.size() > 64) return StoreError{StoreErrc::InvalidArgument, "a record needs a decision"};
-  if (d.payload.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs its sealed payload"};
-  if (d.payload.size() > impl.options.max_payload_bytes) {
-    return StoreError{StoreErrc::LimitReached, "the sealed payload is larger than the configured limit"};
+  auto check_payload = [&](const std::vector<std::uint8_t>& p) -> Status {
+    if (p.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs its sealed payload"};
+    if (p.size() > impl.options.max_payload_bytes) {
+      return StoreError{StoreErrc::LimitReached, "the sealed payload is larger than the configured limit"};
+    }
+    return {};
+  };
+  if (seal == nullptr) {
+    if (Status s = check_payload(d.payload); !s.ok()) return s.error();
   }
   std::string record_id = d.record_id.empty() ? detail::uuid_v4() : d.record_id;
   if (!detail::is_uuid(record_id)) return StoreError{StoreErrc::InvalidArgument, "record_id must be a UUID"};
@@ -54,8 +77,8 @@ Result<CommittedRecord> Store::commit_record(const RecordDraft& d) {
   CommittedRecord out;
   out.record_id = record_id;
   out.created_at = impl.now();
-  out.payload_sha256 = detail::sha256_hex(d.payload);
   const char* what = "saving the record";
+  SealedPayload sealed;
   Status s = impl.write_tx(what, [&]() -> Status {
     Stmt res(impl.db, "SELECT gemeentecode FROM residents WHERE id = ?1");
     if (!res.ok()) return impl.err(res.prepare_rc(), what);
@@ -87,6 +110,38 @@ Result<CommittedRecord> Store::commit_record(const RecordDraft& d) {
                                                      " records not yet delivered); sync before signing more"};
     }
 
+    std::optional<std::int64_t> chain_seq;
+    if (seal != nullptr) {
+      // Seal inside the transaction so the chain position is allocated exactly once.
+      auto head = chain_head(out.addressee);
+      if (!head.ok()) return head.error();
+      SealRequest req{record_id, out.addressee, out.created_at, head.value()};
+      Result<SealedPayload> r = StoreError{StoreErrc::Io, "sealing failed"};
+      try {
+        r = (*seal)(req);
+      } catch (const std::exception& e) {
+        return StoreError{StoreErrc::InvalidArgument, std::string("sealing the record failed: ") + e.what()};
+      }
+      if (!r.ok()) return r.error();
+      sealed = std::move(r.value());
+      if (Status s2 = check_payload(sealed.payload); !s2.ok()) return s2;
+      if (sealed.next.seq != head.value().seq + 1 || sealed.next.package_sha256.size() != 64) {
+        return StoreError{StoreErrc::InvalidArgument, "the sealer returned a chain head that does not follow the current one"};
+      }
+      Stmt up(impl.db, "UPDATE chain_heads SET seq = ?2, package_sha256 = ?3 WHERE gemeentecode = ?1");
+      up.bind(1, out.addressee).bind(2, sealed.next.seq).bind(3, sealed.next.package_sha256);
+      if (Status s2 = impl.run(up, what); !s2.ok()) return s2;
+      if (sqlite3_changes(impl.db) == 0) {
+        Stmt ins(impl.db, "INSERT INTO chain_heads(gemeentecode, seq, package_sha256) VALUES (?1, ?2, ?3)");
+        ins.bind(1, out.addressee).bind(2, sealed.next.seq).bind(3, sealed.next.package_sha256);
+        if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
+      }
+      chain_seq = sealed.next.seq;
+    } else {
+      sealed.payload = d.payload;
+    }
+    out.payload_sha256 = detail::sha256_hex(sealed.payload);
+
     Stmt rec(impl.db,
              "INSERT INTO records(record_id, kind, resident_id, text_version_id, decision, staff_id, created_at, "
              "payload_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
@@ -97,12 +152,12 @@ Result<CommittedRecord> Store::commit_record(const RecordDraft& d) {
 
     out.state = out.addressee.empty() ? OutboxState::Held : OutboxState::Pending;
     Stmt ob(impl.db,
-            "INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, held_reason) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+            "INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, held_reason, "
+            "chain_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     if (!ob.ok()) return impl.err(ob.prepare_rc(), what);
     ob.bind(1, record_id).bind(2, d.kind).bind(3, out.addressee).bind(4, to_db(out.created_at));
-    ob.bind_blob(5, d.payload).bind(6, out.payload_sha256).bind(7, to_string(out.state));
-    ob.bind(8, out.addressee.empty() ? "gekoppelde gemeente unknown" : "");
+    ob.bind_blob(5, sealed.payload).bind(6, out.payload_sha256).bind(7, to_string(out.state));
+    ob.bind(8, out.addressee.empty() ? "gekoppelde gemeente unknown" : "").bind_opt(9, chain_seq);
     if (Status s2 = impl.run(ob, what); !s2.ok()) return s2;
 
     return impl.audit_in_tx(d.staff_id.empty() ? "kiosk" : d.staff_id, "record.commit",
@@ -240,6 +295,44 @@ Status Store::release(std::string_view record_id) {
                       record_id, "", "outbox.release", true);
 }
 
+Result<int> Store::hold_all(std::string_view gemeentecode, std::string_view reason) {
+  int n = 0;
+  Status s = impl_->write_tx("holding records", [&]() -> Status {
+    Stmt st(impl_->db, "UPDATE outbox SET state = 'held', held_reason = ?2 WHERE addressee = ?1 AND state = 'pending'");
+    st.bind(1, gemeentecode).bind(2, reason.substr(0, 2000));
+    if (Status s2 = impl_->run(st, "holding records"); !s2.ok()) return s2;
+    n = sqlite3_changes(impl_->db);
+    if (n == 0) return {};
+    return impl_->audit_in_tx("sync", "outbox.hold_all", "gemeentecode=" + std::string(gemeentecode) + " n=" + std::to_string(n));
+  });
+  if (!s.ok()) return s.error();
+  return n;
+}
+
+Result<int> Store::release_held(std::string_view gemeentecode) {
+  int n = 0;
+  Status s = impl_->write_tx("releasing records", [&]() -> Status {
+    Stmt st(impl_->db, "UPDATE outbox SET state = 'pending', held_reason = '' WHERE addressee = ?1 AND state = 'held'");
+    st.bind(1, gemeentecode);
+    if (Status s2 = impl_->run(st, "releasing records"); !s2.ok()) return s2;
+    n = sqlite3_changes(impl_->db);
+    if (n == 0) return {};
+    return impl_->audit_in_tx("sync", "outbox.release_held", "gemeentecode=" + std::string(gemeentecode) + " n=" + std::to_string(n));
+  });
+  if (!s.ok()) return s.error();
+  return n;
+}
+
+Result<std::vector<std::string>> Store::gemeentecodes_with_work() {
+  Stmt st(impl_->db, "SELECT DISTINCT addressee FROM outbox WHERE state IN ('pending', 'held') ORDER BY addressee");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the outbox");
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) out.push_back(st.text(0));
+  if (rc != SQLITE_DONE) return impl_->err(rc, "reading the outbox");
+  return out;
+}
+
 Status Store::store_acknowledgement(std::string_view record_id, std::span<const std::uint8_t> ack, UtcTime ack_time) {
   auto& impl = *impl_;
   constexpr std::size_t kMaxAck = 64 * 1024;
@@ -262,12 +355,12 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
     std::string hash = sel.text(1);
     // Deleting the payload (secure_delete zeroes its pages) and writing the tombstone: one transaction.
     Stmt upd(impl.db,
-             "UPDATE outbox SET payload = NULL, state = 'acknowledged', last_error = '', held_reason = '', ack = ?2 "
+             "UPDATE outbox SET payload = NULL, state = 'acknowledged', last_error = '', held_reason = '' "
              "WHERE record_id = ?1");
-    upd.bind(1, record_id).bind_blob(2, ack);
+    upd.bind(1, record_id);
     if (Status s = impl.run(upd, what); !s.ok()) return s;
-    Stmt tomb(impl.db, "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES (?1, ?2, ?3)");
-    tomb.bind(1, record_id).bind(2, hash).bind(3, to_db(ack_time));
+    Stmt tomb(impl.db, "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack) VALUES (?1, ?2, ?3, ?4)");
+    tomb.bind(1, record_id).bind(2, hash).bind(3, to_db(ack_time)).bind_blob(4, ack);
     if (Status s = impl.run(tomb, what); !s.ok()) return s;
     // A record whose resident was purged by the feed stayed only to be delivered: it goes now.
     Stmt orphan(impl.db,
@@ -279,20 +372,22 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
 }
 
 Result<std::optional<Tombstone>> Store::tombstone(std::string_view record_id) {
-  Stmt st(impl_->db, "SELECT record_id, payload_sha256, acknowledged_at FROM tombstones WHERE record_id = ?1");
+  Stmt st(impl_->db, "SELECT record_id, payload_sha256, acknowledged_at, ack FROM tombstones WHERE record_id = ?1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a tombstone");
   st.bind(1, record_id);
   int rc = st.step();
   if (rc == SQLITE_DONE) return std::optional<Tombstone>();
   if (rc != SQLITE_ROW) return impl_->err(rc, "reading a tombstone");
-  return std::optional<Tombstone>(Tombstone{st.text(0), st.text(1), from_db(st.int64(2))});
+  return std::optional<Tombstone>(Tombstone{st.text(0), st.text(1), from_db(st.int64(2)), st.blob(3)});
 }
 
 Result<std::vector<OutboxCounts>> Store::outbox_counts() {
   Stmt st(impl_->db,
           "SELECT addressee, sum(state = 'pending'), sum(state = 'held'), sum(state = 'failed'), "
-          "min(CASE WHEN state = 'pending' THEN created_at END) FROM outbox WHERE state != 'acknowledged' "
-          "GROUP BY addressee ORDER BY addressee");
+          "min(CASE WHEN state = 'pending' THEN created_at END), sum(state = 'acknowledged'), "
+          "(SELECT h.held_reason FROM outbox h WHERE h.addressee = o.addressee AND h.state = 'held' "
+          " ORDER BY h.rowid DESC LIMIT 1) "
+          "FROM outbox o GROUP BY addressee ORDER BY addressee");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "counting the outbox");
   std::vector<OutboxCounts> out;
   int rc;
@@ -303,6 +398,8 @@ Result<std::vector<OutboxCounts>> Store::outbox_counts() {
     c.held = static_cast<int>(st.int64(2));
     c.failed = static_cast<int>(st.int64(3));
     if (auto v = st.opt_int64(4)) c.oldest_waiting = from_db(*v);
+    c.acknowledged = static_cast<int>(st.int64(5));
+    c.held_reason = st.text(6);
     out.push_back(std::move(c));
   }
   if (rc != SQLITE_DONE) return impl_->err(rc, "counting the outbox");

@@ -113,6 +113,21 @@ ALTER TABLE sync_state ADD COLUMN last_attempt INTEGER;
 CREATE TABLE feed_cursor(location_id TEXT PRIMARY KEY, cursor TEXT NOT NULL);
 )SQL",
      nullptr},
+    {4, "record chains, receipts in tombstones, feed cursor per municipality", R"SQL(
+CREATE TABLE chain_heads(
+  gemeentecode TEXT PRIMARY KEY, seq INTEGER NOT NULL, package_sha256 TEXT NOT NULL);
+ALTER TABLE outbox ADD COLUMN chain_seq INTEGER;
+ALTER TABLE tombstones ADD COLUMN ack BLOB;
+UPDATE tombstones SET ack = (SELECT o.ack FROM outbox o WHERE o.record_id = tombstones.record_id);
+UPDATE outbox SET ack = NULL;
+CREATE TABLE feed_cursor_v4(
+  location_id TEXT NOT NULL, gemeentecode TEXT NOT NULL DEFAULT '', cursor TEXT NOT NULL,
+  PRIMARY KEY (location_id, gemeentecode));
+INSERT INTO feed_cursor_v4(location_id, gemeentecode, cursor) SELECT location_id, '', cursor FROM feed_cursor;
+DROP TABLE feed_cursor;
+ALTER TABLE feed_cursor_v4 RENAME TO feed_cursor;
+)SQL",
+     nullptr},
 };
 
 }  // namespace

@@ -384,6 +384,13 @@ void apply_item(Dossier& d, const std::string& kind, const json& j) {
   else if (kind == "afspraak") d.afspraken.push_back(j.get<Afspraak>());
 }
 
+bool valid_gemeentecode_text(std::string_view g) {
+  if (g.size() != 6 || g[0] != 'G' || g[1] != 'M') return false;
+  for (std::size_t i = 2; i < 6; ++i)
+    if (g[i] < '0' || g[i] > '9') return false;
+  return true;
+}
+
 Status validate_resident(const Resident& r) {
   if (r.id.empty() || r.id.size() > 128) return StoreError{StoreErrc::InvalidArgument, "a resident needs an id of 1-128 bytes"};
   if (!r.gemeentecode.empty()) {
@@ -512,40 +519,94 @@ Result<ResidentView> Store::load_dossier(std::string_view resident_id) {
   return view;
 }
 
-Status Store::apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
-                                  std::string_view new_cursor) {
+namespace {
+// Applies a feed batch; `gemeentecode` empty = unscoped (demo seeding, tests, a location-wide feed).
+Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id, std::string_view gemeentecode,
+                                 const DossierBatch& batch, std::string_view new_cursor) {
   constexpr std::size_t kMaxBatch = 5000;
   if (batch.upserts.size() + batch.purges.size() > kMaxBatch) {
     return StoreError{StoreErrc::LimitReached, "a dossier batch may hold at most 5000 changes"};
   }
   if (location_id.empty()) return StoreError{StoreErrc::InvalidArgument, "a dossier batch needs a location id"};
-  return impl_->write_tx("applying the dossier feed", [&]() -> Status {
+  BatchOutcome outcome;
+  Status s = impl.write_tx("applying the dossier feed", [&]() -> Status {
+    const char* what = "applying the dossier feed";
+    // The gemeentecode a resident is linked to now ("" if unknown or absent).
+    auto current_link = [&](const std::string& id, bool* exists) -> Result<std::string> {
+      Stmt st(impl.db, "SELECT gemeentecode FROM residents WHERE id = ?1");
+      st.bind(1, id);
+      int rc = st.step();
+      *exists = rc == SQLITE_ROW;
+      if (rc == SQLITE_ROW) return st.text(0);
+      if (rc == SQLITE_DONE) return std::string();
+      return impl.err(rc, what);
+    };
     for (const auto& rd : batch.upserts) {
-      if (Status s = impl_->upsert_resident_in_tx(rd); !s.ok()) return s;
+      if (!gemeentecode.empty()) {
+        bool exists = false;
+        auto link = current_link(rd.resident.id, &exists);
+        if (!link.ok()) return link.error();
+        // A municipality delivers only residents linked to it, and never takes over a resident
+        // that is linked to another municipality now.
+        if (rd.resident.gemeentecode != gemeentecode || (exists && !link.value().empty() && link.value() != gemeentecode)) {
+          ++outcome.skipped;
+          continue;
+        }
+      }
+      if (Status s2 = impl.upsert_resident_in_tx(rd); !s2.ok()) return s2;
+      ++outcome.upserted;
     }
     int deleted = 0;
     for (const auto& id : batch.purges) {
-      if (Status s = impl_->purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s.ok()) return s;
+      if (!gemeentecode.empty()) {
+        bool exists = false;
+        auto link = current_link(id, &exists);
+        if (!link.ok()) return link.error();
+        if (exists && link.value() != gemeentecode) {
+          ++outcome.skipped;
+          continue;
+        }
+      }
+      if (Status s2 = impl.purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s2.ok()) return s2;
+      ++outcome.purged;
     }
-    const char* what = "advancing the dossier feed cursor";
-    Stmt upd(impl_->db, "UPDATE feed_cursor SET cursor = ?2 WHERE location_id = ?1");
-    upd.bind(1, location_id).bind(2, new_cursor);
-    if (Status s = impl_->run(upd, what); !s.ok()) return s;
-    if (sqlite3_changes(impl_->db) == 0) {
-      Stmt ins(impl_->db, "INSERT INTO feed_cursor(location_id, cursor) VALUES (?1, ?2)");
-      ins.bind(1, location_id).bind(2, new_cursor);
-      if (Status s = impl_->run(ins, what); !s.ok()) return s;
+    Stmt upd(impl.db, "UPDATE feed_cursor SET cursor = ?3 WHERE location_id = ?1 AND gemeentecode = ?2");
+    upd.bind(1, location_id).bind(2, gemeentecode).bind(3, new_cursor);
+    if (Status s2 = impl.run(upd, what); !s2.ok()) return s2;
+    if (sqlite3_changes(impl.db) == 0) {
+      Stmt ins(impl.db, "INSERT INTO feed_cursor(location_id, gemeentecode, cursor) VALUES (?1, ?2, ?3)");
+      ins.bind(1, location_id).bind(2, gemeentecode).bind(3, new_cursor);
+      if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
     }
-    return impl_->audit_in_tx("sync", "feed.apply",
-                              "location=" + std::string(location_id) + " upserts=" +
-                                  std::to_string(batch.upserts.size()) + " purges=" + std::to_string(batch.purges.size()));
+    return impl.audit_in_tx("sync", "feed.apply",
+                            "location=" + std::string(location_id) + " gemeentecode=" + std::string(gemeentecode) +
+                                " upserts=" + std::to_string(outcome.upserted) + " purges=" +
+                                std::to_string(outcome.purged) + " skipped=" + std::to_string(outcome.skipped));
   });
+  if (!s.ok()) return s.error();
+  return outcome;
+}
+}  // namespace
+
+Status Store::apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
+                                  std::string_view new_cursor) {
+  auto r = apply_batch(*impl_, location_id, {}, batch, new_cursor);
+  if (!r.ok()) return r.error();
+  return {};
 }
 
-Result<std::string> Store::dossier_cursor(std::string_view location_id) {
-  Stmt st(impl_->db, "SELECT cursor FROM feed_cursor WHERE location_id = ?1");
+Result<BatchOutcome> Store::apply_dossier_batch(std::string_view location_id, std::string_view gemeentecode,
+                                                const DossierBatch& batch, std::string_view new_cursor) {
+  if (!valid_gemeentecode_text(gemeentecode)) {
+    return StoreError{StoreErrc::InvalidArgument, "gemeentecode must look like GM0363"};
+  }
+  return apply_batch(*impl_, location_id, gemeentecode, batch, new_cursor);
+}
+
+Result<std::string> Store::dossier_cursor(std::string_view location_id, std::string_view gemeentecode) {
+  Stmt st(impl_->db, "SELECT cursor FROM feed_cursor WHERE location_id = ?1 AND gemeentecode = ?2");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the feed cursor");
-  st.bind(1, location_id);
+  st.bind(1, location_id).bind(2, gemeentecode);
   int rc = st.step();
   if (rc == SQLITE_ROW) return st.text(0);
   if (rc == SQLITE_DONE) return std::string();

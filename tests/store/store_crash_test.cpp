@@ -44,7 +44,16 @@ void write_line(int fd, const std::string& line) {
   for (int op = 0; op < 400; ++op) {
     auto d = draft_for(rd.resident.id, 64 + rng() % 6000, static_cast<std::uint8_t>(rng()));
     d.kind = (op % 2 == 0) ? "pvt_declaration" : "consent";
-    auto c = s.commit_record(d);
+    // Half of the commits seal inside the transaction and extend the municipality's chain.
+    auto sealer = [&](const SealRequest& req) -> Result<SealedPayload> {
+      SealedPayload p;
+      p.payload = d.payload;
+      p.payload.push_back(static_cast<std::uint8_t>(req.prev.seq));
+      p.next.seq = req.prev.seq + 1;
+      p.next.package_sha256 = sha256_hex(p.payload);
+      return p;
+    };
+    auto c = (op % 4 < 2) ? s.commit_record(d) : s.commit_record(d, sealer);
     if (!c.ok()) ::_exit(13);
     write_line(fd, "C " + c.value().record_id + " " + c.value().payload_sha256);
     mine.push_back(c.value().record_id);
@@ -103,6 +112,13 @@ void verify(const fs::path& db, const std::array<std::uint8_t, 32>& key, const R
                        "WHERE o.state IS NOT 'acknowledged'"), 0);
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM records r JOIN outbox o USING (record_id) "
                        "WHERE r.payload_sha256 != o.payload_sha256"), 0);
+  // Chains: the head equals the highest stored position, and no position is missing or doubled.
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM chain_heads h WHERE h.seq != "
+                       "(SELECT max(chain_seq) FROM outbox o WHERE o.addressee = h.gemeentecode)"), 0);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM (SELECT addressee FROM outbox WHERE chain_seq IS NOT NULL "
+                       "GROUP BY addressee HAVING count(*) != max(chain_seq) OR count(DISTINCT chain_seq) != count(*))"), 0);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM chain_heads h JOIN outbox o ON o.addressee = h.gemeentecode "
+                       "AND o.chain_seq = h.seq WHERE o.payload_sha256 != h.package_sha256"), 0);
 }
 
 TEST(StoreCrash, SigkillAtRandomMomentsLosesNothingThatReturned) {

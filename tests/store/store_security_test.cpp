@@ -324,6 +324,17 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
     ASSERT_EQ(raw.exec("INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state) VALUES "
                        "('11111111-1111-4111-8111-111111111111','consent','GM0344',1700000000,x'0102','abc','pending')"),
               SQLITE_OK) << raw.errmsg();
+    // An acknowledged record of that version: the receipt lived in outbox.ack until version 4.
+    ASSERT_EQ(raw.exec("INSERT INTO records VALUES ('22222222-2222-4222-8222-222222222222','consent','m1',"
+                       "'pvt-test-1-nl','given','s1',1700000000,'def')"), SQLITE_OK) << raw.errmsg();
+    ASSERT_EQ(raw.exec("INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, ack) "
+                       "VALUES ('22222222-2222-4222-8222-222222222222','consent','GM0344',1700000000,NULL,'def',"
+                       "'acknowledged', x'0a0b')"), SQLITE_OK) << raw.errmsg();
+    ASSERT_EQ(raw.exec("INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES "
+                       "('22222222-2222-4222-8222-222222222222','def',1700000500)"), SQLITE_OK) << raw.errmsg();
+    if (from >= 3) {
+      ASSERT_EQ(raw.exec("INSERT INTO feed_cursor VALUES ('locX', 'cursor-from-v3')"), SQLITE_OK) << raw.errmsg();
+    }
   }
   auto store = open_ok(db, key);
   ASSERT_NE(store, nullptr);
@@ -345,6 +356,14 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
   ASSERT_TRUE(store->record_sync_error("GM0344", UtcTime(std::chrono::seconds(1)), "x").ok());
   ASSERT_TRUE(store->apply_dossier_batch("loc", {}, "c1").ok());
   EXPECT_EQ(store->dossier_cursor("loc").value(), "c1");
+  // Version 4: receipts moved into tombstones, cursors per municipality, chains.
+  auto tomb = store->tombstone("22222222-2222-4222-8222-222222222222").value();
+  ASSERT_TRUE(tomb.has_value());
+  EXPECT_EQ(tomb->ack, (std::vector<std::uint8_t>{0x0a, 0x0b}));
+  if (from >= 3) {
+    EXPECT_EQ(store->dossier_cursor("locX").value(), "cursor-from-v3");
+  }
+  EXPECT_EQ(store->chain_head("GM0344").value().seq, 0);
   auto view = store->load_dossier("m1");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view.value().dossier.pip->leerroute.value, Leerroute::O);

@@ -480,6 +480,7 @@ TEST_F(StoreTest, OutboxStateMachineAndCounts) {
   EXPECT_EQ(counts[0].waiting, 1);
   EXPECT_EQ(counts[0].held, 1);
   EXPECT_EQ(counts[0].oldest_waiting, a.created_at);
+  EXPECT_EQ(counts[0].held_reason, "link changed");
   EXPECT_EQ(counts[1].gemeentecode, "GM0518");
   EXPECT_EQ(counts[1].failed, 1);
   EXPECT_FALSE(counts[1].oldest_waiting.has_value());
@@ -504,8 +505,13 @@ TEST_F(StoreTest, AcknowledgementDeletesPayloadAndLeavesTombstone) {
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->payload_sha256, c.payload_sha256);
   EXPECT_EQ(t->acknowledged_at, ack_time);
+  EXPECT_EQ(t->ack, ack);
   EXPECT_TRUE(store->list_pending("GM0363", 10, 1 << 20).value().empty());
-  EXPECT_TRUE(store->outbox_counts().value().empty());
+  auto counts = store->outbox_counts().value();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].waiting, 0);
+  EXPECT_EQ(counts[0].acknowledged, 1);
+  EXPECT_TRUE(store->gemeentecodes_with_work().value().empty());
   EXPECT_EQ(store->mark_attempt(c.record_id).error().code, StoreErrc::NotFound);
   EXPECT_EQ(store->store_acknowledgement("00000000-0000-4000-8000-000000000000", ack, ack_time).error().code,
             StoreErrc::NotFound);
@@ -513,6 +519,93 @@ TEST_F(StoreTest, AcknowledgementDeletesPayloadAndLeavesTombstone) {
   auto d = draft_for("r1");
   d.record_id = c.record_id;
   EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::Conflict);
+}
+
+TEST_F(StoreTest, HoldAndReleaseAllRecordsOfOneMunicipality) {
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0363")).ok());
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0014")).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->commit_record(draft_for("r1")).ok());
+  ASSERT_TRUE(store->commit_record(draft_for("r2")).ok());
+  EXPECT_EQ(store->gemeentecodes_with_work().value(), (std::vector<std::string>{"GM0014", "GM0363"}));
+  auto held = store->hold_all("GM0363", "identity proof failed");
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held.value(), 3);
+  EXPECT_TRUE(store->list_pending("GM0363", 10, 1 << 20).value().empty());
+  EXPECT_EQ(store->list_pending("GM0014", 10, 1 << 20).value().size(), 1u);
+  EXPECT_EQ(store->gemeentecodes_with_work().value().size(), 2u);  // held counts as work
+  EXPECT_EQ(store->release_held("GM0363").value(), 3);
+  EXPECT_EQ(store->list_pending("GM0363", 10, 1 << 20).value().size(), 3u);
+  EXPECT_EQ(store->release_held("GM0363").value(), 0);
+}
+
+TEST_F(StoreTest, SealerRunsInsideTheCommitAndChainsRecords) {
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0599")).ok());
+  std::vector<SealRequest> seen;
+  auto sealer = [&](const SealRequest& req) -> Result<SealedPayload> {
+    seen.push_back(req);
+    SealedPayload p;
+    std::string body = "sealed:" + req.record_id + ":" + std::to_string(req.prev.seq);
+    p.payload.assign(body.begin(), body.end());
+    p.next.seq = req.prev.seq + 1;
+    p.next.package_sha256 = sha256_hex(p.payload);
+    return p;
+  };
+  auto a = store->commit_record(draft_for("r1"), sealer);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto b = store->commit_record(draft_for("r1"), sealer);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].addressee, "GM0599");
+  EXPECT_EQ(seen[0].prev.seq, 0);
+  EXPECT_EQ(seen[0].record_id, a.value().record_id);
+  EXPECT_EQ(seen[1].prev.seq, 1);
+  EXPECT_EQ(seen[1].prev.package_sha256, a.value().payload_sha256);
+  auto head = store->chain_head("GM0599").value();
+  EXPECT_EQ(head.seq, 2);
+  EXPECT_EQ(head.package_sha256, b.value().payload_sha256);
+  std::string expected = "sealed:" + b.value().record_id + ":1";
+  EXPECT_EQ(store->outbox_entry(b.value().record_id).value()->payload,
+            std::vector<std::uint8_t>(expected.begin(), expected.end()));
+  // A failing or misbehaving sealer leaves nothing behind and does not move the chain.
+  auto failing = [](const SealRequest&) -> Result<SealedPayload> {
+    return StoreError{StoreErrc::InvalidArgument, "no municipality key"};
+  };
+  EXPECT_EQ(store->commit_record(draft_for("r1"), failing).error().code, StoreErrc::InvalidArgument);
+  auto skipping = [](const SealRequest& req) -> Result<SealedPayload> {
+    return SealedPayload{{1, 2, 3}, ChainHead{req.prev.seq + 2, std::string(64, 'a')}};
+  };
+  EXPECT_EQ(store->commit_record(draft_for("r1"), skipping).error().code, StoreErrc::InvalidArgument);
+  auto throwing = [](const SealRequest&) -> Result<SealedPayload> { throw std::runtime_error("boom"); };
+  EXPECT_FALSE(store->commit_record(draft_for("r1"), throwing).ok());
+  EXPECT_EQ(store->chain_head("GM0599").value().seq, 2);
+  EXPECT_EQ(store->records_for("r1").value().size(), 2u);
+}
+
+TEST_F(StoreTest, ScopedFeedOnlyTouchesItsOwnResidents) {
+  // r1 moved from GM0014 to GM0363; GM0363 delivered it already.
+  auto r1 = marker_resident("r1", "R1", "GM0363");
+  ASSERT_TRUE(store->apply_dossier_batch("azc", "GM0363", DossierBatch{{r1}, {}}, "ams-1").ok());
+  // The old municipality's feed now purges it, and sends a stale upsert: both are skipped.
+  auto stale = marker_resident("r1", "R1", "GM0014");
+  auto own = marker_resident("r2", "R2", "GM0014");
+  auto foreign = marker_resident("r3", "R3", "GM0599");
+  auto out = store->apply_dossier_batch("azc", "GM0014", DossierBatch{{stale, own, foreign}, {"r1"}}, "gro-7");
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out.value().upserted, 1);
+  EXPECT_EQ(out.value().skipped, 3);
+  EXPECT_EQ(out.value().purged, 0);
+  EXPECT_EQ(store->resident("r1").value()->gemeentecode, "GM0363");
+  EXPECT_TRUE(store->resident("r2").value().has_value());
+  EXPECT_FALSE(store->resident("r3").value().has_value());
+  EXPECT_EQ(store->dossier_cursor("azc", "GM0014").value(), "gro-7");
+  EXPECT_EQ(store->dossier_cursor("azc", "GM0363").value(), "ams-1");
+  EXPECT_EQ(store->dossier_cursor("azc").value(), "");
+  // Its own purge works.
+  auto purge = store->apply_dossier_batch("azc", "GM0014", DossierBatch{{}, {"r2"}}, "gro-8");
+  ASSERT_TRUE(purge.ok());
+  EXPECT_EQ(purge.value().purged, 1);
+  EXPECT_FALSE(store->resident("r2").value().has_value());
+  EXPECT_EQ(store->apply_dossier_batch("azc", "Groningen", DossierBatch{}, "x").error().code, StoreErrc::InvalidArgument);
 }
 
 // [SECTION] Configuration ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -54,7 +55,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 4;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -94,7 +95,14 @@ class Store {
   // VACUUM (call vacuum() afterwards); secure_delete zeroes the freed content.
   Status apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
                              std::string_view new_cursor);
-  Result<std::string> dossier_cursor(std::string_view location_id);  // "" if none yet
+  // The same for the feed of one municipality: upserts must carry resident.gemeentecode ==
+  // `gemeentecode` and purges only delete residents currently linked to it; other changes are
+  // skipped (counted in BatchOutcome::skipped), so a link_changed purge from the old municipality
+  // cannot delete what the new one delivered. The cursor is kept per (location, gemeentecode).
+  Result<BatchOutcome> apply_dossier_batch(std::string_view location_id, std::string_view gemeentecode,
+                                           const DossierBatch& batch, std::string_view new_cursor);
+  Result<std::string> dossier_cursor(std::string_view location_id,
+                                     std::string_view gemeentecode = {});  // "" if none yet
 
   // [SECTION] Staff
   // Creates or replaces a staff account; `pin` (4-12 digits) is hashed with Argon2id
@@ -112,6 +120,13 @@ class Store {
   // audit entry in ONE transaction and returns after the commit is durable. An empty gemeentecode
   // gives a held entry ("gekoppelde gemeente unknown"). Same record_id twice -> Conflict.
   Result<CommittedRecord> commit_record(const RecordDraft& draft);
+  // The same, but the payload is produced by `seal` INSIDE the write transaction, given the
+  // addressee and the chain head of that addressee; draft.payload is ignored. The returned
+  // next chain head is stored in the same transaction, so chain positions are never reused or
+  // skipped, even across processes and crashes. `seal` must be quick (no I/O) and not throw.
+  using Sealer = std::function<Result<SealedPayload>(const SealRequest&)>;
+  Result<CommittedRecord> commit_record(const RecordDraft& draft, const Sealer& seal);
+  Result<ChainHead> chain_head(std::string_view gemeentecode);
   Result<std::vector<RecordSummary>> records_for(std::string_view resident_id);
   // Pending entries for one municipality, oldest first, at most max_count entries and max_bytes of
   // payload (always at least one entry if any is pending, even when it alone exceeds max_bytes).
@@ -124,8 +139,15 @@ class Store {
   Status mark_held(std::string_view record_id, std::string_view reason);
   Status mark_failed(std::string_view record_id, std::string_view problem);
   Status release(std::string_view record_id);  // held/failed -> pending (staff action)
+  // Every pending entry of one addressee -> held(reason); returns how many (one statement).
+  Result<int> hold_all(std::string_view gemeentecode, std::string_view reason);
+  // Every held entry of one addressee -> pending; returns how many.
+  Result<int> release_held(std::string_view gemeentecode);
+  // Addressees with pending or held entries (sorted).
+  Result<std::vector<std::string>> gemeentecodes_with_work();
   // Stores the acknowledgement: deletes the payload, sets state acknowledged and writes the tombstone
-  // (record id, payload hash, ack time) in one transaction. Idempotent for the same record.
+  // (record id, payload hash, ack time, ack bytes) in one transaction. Idempotent for the same record.
+  // The ack bytes (<= 64 KiB) must hold no personal data: tombstones outlive purges.
   Status store_acknowledgement(std::string_view record_id, std::span<const std::uint8_t> ack,
                                UtcTime ack_time);
   Result<std::optional<Tombstone>> tombstone(std::string_view record_id);
@@ -164,6 +186,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
+  Result<CommittedRecord> commit_impl(const RecordDraft& draft, const Sealer* seal);
   std::unique_ptr<Impl> impl_;
 };
 

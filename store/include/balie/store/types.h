@@ -381,13 +381,44 @@ struct OutboxCounts {
   int waiting = 0;  // pending
   int held = 0;
   int failed = 0;
+  int acknowledged = 0;
   std::optional<UtcTime> oldest_waiting;  // created_at of the oldest pending entry
+  std::string held_reason;                // reason of the most recently held entry ("" if none)
+};
+
+// Position in the per-gemeentecode hash chain of sealed records (this device is the only writer).
+// seq 0 with an empty hash is the start of a chain.
+struct ChainHead {
+  std::int64_t seq = 0;
+  std::string package_sha256;  // lowercase hex; "" at the start
+};
+
+// What commit_record hands to the sealing callback (inside the write transaction).
+struct SealRequest {
+  std::string record_id;
+  std::string addressee;  // gemeentecode fixed at creation ("" when the link is unknown)
+  UtcTime created_at;
+  ChainHead prev;         // current chain head of `addressee`
+};
+
+// What the sealing callback returns: the envelope bytes and the chain head after this record
+// (must be prev.seq + 1). Stored together with the record in the same transaction.
+struct SealedPayload {
+  std::vector<std::uint8_t> payload;
+  ChainHead next;
 };
 
 struct Tombstone {
   std::string record_id;
   std::string payload_sha256;
   UtcTime acknowledged_at;
+  std::vector<std::uint8_t> ack;  // the municipality's signed receipt (no personal data in it)
+};
+
+struct BatchOutcome {
+  int upserted = 0;
+  int purged = 0;
+  int skipped = 0;  // changes for residents linked to another gemeentecode than the feed's
 };
 
 // [SECTION] Routing, sync state, device configuration ------------------------------------------
