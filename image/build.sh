@@ -49,9 +49,14 @@ base_inputs_hash() {
     cat "$here/packages.txt"
     [ -f "$here/manifest.lock" ] && [ "$update_manifest" -eq 0 ] && cat "$here/manifest.lock"
     find "$here/initramfs" "$here/hooks/base.sh" -type f -print0 | sort -z | xargs -0 sha256sum
-    echo "$SOURCE_DATE_EPOCH $mirror"
+    echo "$base_epoch $mirror"
   } | sha256sum | cut -d' ' -f1
 }
+# The base's own epoch is the last commit that changed its inputs, so other commits reuse the cache
+# (stage 3 clamps every timestamp to SOURCE_DATE_EPOCH anyway).
+base_epoch=$(git -C "$repo" log -1 --format=%ct -- image/packages.txt image/manifest.lock image/initramfs \
+  image/hooks/base.sh 2>/dev/null || true)
+base_epoch="${base_epoch:-$SOURCE_DATE_EPOCH}"
 
 base="$out/base"
 root="$out/rootfs"
@@ -75,7 +80,7 @@ else
   else
     mapfile -t include < <(packages)
   fi
-  mmdebstrap --variant=minbase --mode=root --format=directory \
+  SOURCE_DATE_EPOCH="$base_epoch" mmdebstrap --variant=minbase --mode=root --format=directory \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
