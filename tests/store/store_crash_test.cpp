@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "balie/store/store.h"
 #include "store_test_util.h"
@@ -194,6 +195,58 @@ TEST(StoreCrash, SigkillAtRandomMomentsLosesNothingThatReturned) {
   std::printf("crash harness: %zu committed records verified in the main file, %d kills after commits\n",
               main_rep.committed.size(), kills_with_commits);
   EXPECT_GT(kills_with_commits, iterations / 4) << "too few kills landed while the child was writing";
+}
+
+// The kiosk and the sync daemon are two processes on one file: a child commits records while the
+// parent (in the sync daemon's role) lists, attempts and acknowledges them. Neither may see Busy or
+// any other error, and at the end every record is present exactly once.
+TEST(StoreConcurrency, KioskAndSyncProcessesShareTheStore) {
+  TempDir dir;
+  auto key = random_key();
+  auto db = dir / "balie.db";
+  {
+    auto s = open_ok(db, key);
+    ASSERT_TRUE(s->put_text_version(test_text()).ok());
+    ASSERT_TRUE(s->upsert_resident(marker_resident("k1", "K1", "GM0344")).ok());
+  }
+  constexpr int kRecords = 150;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto opened = Store::open(db, key);
+    if (!opened.ok()) ::_exit(10);
+    for (int i = 0; i < kRecords; ++i) {
+      if (!opened.value()->commit_record(draft_for("k1", 512)).ok()) ::_exit(11);
+      if (!opened.value()->load_dossier("k1").ok()) ::_exit(12);
+    }
+    ::_exit(0);
+  }
+  auto s = open_ok(db, key);
+  ASSERT_NE(s, nullptr);
+  int acked = 0;
+  int status = 0;
+  bool child_done = false;
+  while (!child_done || acked < kRecords) {
+    if (!child_done && ::waitpid(pid, &status, WNOHANG) == pid) child_done = true;
+    auto pending = s->list_pending("GM0344", 20, 1 << 20);
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    for (const auto& e : pending.value()) {
+      ASSERT_TRUE(s->mark_attempt(e.record_id).ok());
+      auto a = s->store_acknowledgement(e.record_id, std::vector<std::uint8_t>{1}, e.created_at);
+      ASSERT_TRUE(a.ok()) << a.error().message;
+      ++acked;
+    }
+    auto counts = s->outbox_counts();
+    ASSERT_TRUE(counts.ok()) << counts.error().message;
+    if (child_done && pending.value().empty() && acked < kRecords) break;
+    if (pending.value().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the kiosk process hit an error";
+  EXPECT_EQ(acked, kRecords);
+  EXPECT_EQ(s->records_for("k1").value().size(), static_cast<std::size_t>(kRecords));
+  EXPECT_TRUE(s->integrity_check().value().empty());
+  EXPECT_TRUE(s->verify_audit().value().ok);
 }
 
 }  // namespace
