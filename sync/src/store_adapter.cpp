@@ -1,5 +1,5 @@
 // StoreAdapter implementation (sync/ over store/): maps the port onto balie::store::Store calls
-// and StoreError onto Errc::store. Hold/release per gemeentecode loop over bounded record lists.
+// and StoreError onto Errc::store.
 #include "balie/sync/store_adapter.h"
 
 #include <chrono>
@@ -10,8 +10,6 @@
 namespace balie::sync {
 namespace {
 
-constexpr std::size_t kMaxScan = 20000;  // = the store's max_outbox_entries default
-
 Error from(const store::StoreError& e) {
   return make_error(Errc::store, std::string("store: ") + store::to_string(e.code) + ": " + e.message);
 }
@@ -20,6 +18,26 @@ store::UtcTime utc(std::time_t t) { return store::UtcTime(std::chrono::seconds(t
 std::time_t tt(store::UtcTime t) { return static_cast<std::time_t>(t.time_since_epoch().count()); }
 
 }  // namespace
+
+store::Store::Sealer make_store_sealer(const SigningKey& device, std::string device_id, std::string kind,
+                                       std::string public_json, std::string sensitive,
+                                       std::map<std::string, Key32> box_keys) {
+  return [=](const store::SealRequest& req) -> store::Result<store::SealedPayload> {
+    auto key = box_keys.find(req.addressee);
+    if (req.addressee.empty() || key == box_keys.end())
+      return store::StoreError{store::StoreErrc::InvalidArgument,
+                               "no sealing key for addressee '" + req.addressee + "' (gekoppelde gemeente unknown or unrouted)"};
+    RecordInput in{req.record_id, kind, req.addressee, device_id, tt(req.created_at), public_json, sensitive};
+    ChainHead prev{static_cast<std::uint64_t>(req.prev.seq),
+                   req.prev.package_sha256.empty() ? std::string(64, '0') : req.prev.package_sha256};
+    auto sealed = seal_record(in, device, key->second, prev);
+    if (!sealed) return store::StoreError{store::StoreErrc::InvalidArgument, "sealing: " + sealed.error().message};
+    store::SealedPayload out;
+    out.payload.assign(sealed->envelope.begin(), sealed->envelope.end());
+    out.next = store::ChainHead{static_cast<std::int64_t>(sealed->next.seq), sealed->next.package_sha256};
+    return out;
+  };
+}
 
 Result<std::vector<std::string>> StoreAdapter::gemeentecodes_with_work() {
   auto c = s_.outbox_counts();
@@ -74,20 +92,13 @@ Status StoreAdapter::mark_attempt(const std::string& id, std::time_t, const std:
 }
 
 Status StoreAdapter::hold_all(const std::string& g, const std::string& reason) {
-  auto r = s_.list_pending(g, kMaxScan, SIZE_MAX);
-  if (!r) return from(r.error());
-  for (const auto& e : r.value())
-    if (auto s = s_.mark_held(e.record_id, reason); !s.ok()) return from(s.error());
-  return Status::Ok();
+  auto r = s_.hold_all(g, reason);  // one statement in store/
+  return r ? Status::Ok() : Status(from(r.error()));
 }
 
 Status StoreAdapter::release_held(const std::string& g) {
-  auto r = s_.list_outbox(store::OutboxState::Held, kMaxScan);
-  if (!r) return from(r.error());
-  for (const auto& e : r.value())
-    if (e.addressee == g)
-      if (auto s = s_.release(e.record_id); !s.ok()) return from(s.error());
-  return Status::Ok();
+  auto r = s_.release_held(g);
+  return r ? Status::Ok() : Status(from(r.error()));
 }
 
 Status StoreAdapter::mark_failed(const std::string& id, const std::string& error) {
@@ -104,7 +115,7 @@ Status StoreAdapter::record_sync_result(const std::string& g, std::time_t when, 
 }
 
 Result<std::string> StoreAdapter::dossier_cursor(const std::string& g) {
-  auto r = s_.dossier_cursor(cursor_key(g));
+  auto r = s_.dossier_cursor(location_, g);  // kept per (location, gemeentecode) by store/
   if (!r) return from(r.error());
   return r.value();
 }
@@ -119,14 +130,13 @@ Status StoreAdapter::apply_dossier_batch(const DossierBatch& b) {
         return make_error(Errc::invalid_input, "feed of " + b.gemeentecode + " carries a resident linked elsewhere");
       out.upserts.push_back(std::move(rd.value()));
     } else {
-      // Only purge residents this municipality is responsible for: a link_changed purge from the
-      // old municipality must not delete what the new one delivered.
-      auto r = s_.resident(it.resident_id);
-      if (!r) return from(r.error());
-      if (r.value() && r.value()->gemeentecode == b.gemeentecode) out.purges.push_back(it.resident_id);
+      out.purges.push_back(it.resident_id);
     }
   }
-  return st(s_.apply_dossier_batch(cursor_key(b.gemeentecode), out, b.next_cursor));
+  // store/ applies the page and its cursor in one transaction and only purges residents linked
+  // to this gemeentecode (a link_changed purge from the old municipality is skipped).
+  auto r = s_.apply_dossier_batch(location_, b.gemeentecode, out, b.next_cursor);
+  return r ? Status::Ok() : Status(from(r.error()));
 }
 
 Result<std::vector<GemeenteCounts>> StoreAdapter::counts() {

@@ -8,6 +8,7 @@
 #include "balie/platform/key_provider.h"
 #include "balie/store/json.h"
 #include "balie/store/store.h"
+#include "balie/sync/store_adapter.h"
 #include "harness.h"
 
 using namespace balie;
@@ -62,31 +63,30 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     ASSERT_TRUE(st->put_text_version(tv).ok());
     ASSERT_TRUE(st->upsert_resident(resident("res-a", "GM0363")).ok());
     ASSERT_TRUE(st->upsert_resident(resident("res-b", "GM0344")).ok());
-    std::map<std::string, sync::ChainHead> heads;
+    std::map<std::string, sync::Key32> box_keys = {{"GM0363", a->x_pk}, {"GM0344", b->x_pk}};
     for (auto [res, g] : std::vector<std::pair<std::string, std::string>>{
              {"res-a", "GM0363"}, {"res-a", "GM0363"}, {"res-b", "GM0344"}}) {
-      sync::RecordInput in;
-      in.record_id = sync::new_uuid_v4();
-      in.kind = "pvt.ondertekend";
-      in.gemeentecode = g;
-      in.device_id = pki.device_id;
-      in.created_at = std::time(nullptr);
-      in.sensitive = json{{"resident_id", res}, {"bsn", "999990019"}}.dump();
-      auto sealed = sync::seal_record(in, pki.device, (g == "GM0363" ? a : b)->x_pk, heads[g]);
-      ASSERT_TRUE(sealed.ok());
-      heads[g] = sealed->next;
       store::RecordDraft d;
-      d.record_id = in.record_id;
-      d.kind = in.kind;
+      d.kind = "pvt.ondertekend";
       d.resident_id = res;
       d.decision = "signed";
       d.text_version_id = "pvt-test-1-nl";
-      d.payload.assign(sealed->envelope.begin(), sealed->envelope.end());
-      auto c = st->commit_record(d);
+      // Sealed inside the store's transaction, chained to the store's chain head (signing flow path).
+      auto c = st->commit_record(d, sync::make_store_sealer(pki.device, pki.device_id, d.kind, "{}",
+                                                            json{{"resident_id", res}, {"bsn", "999990019"}}.dump(),
+                                                            box_keys));
       ASSERT_TRUE(c.ok()) << c.error().message;
       ASSERT_EQ(c.value().addressee, g);
-      expected[g].insert(in.record_id);
+      expected[g].insert(c.value().record_id);
     }
+    // A resident whose gekoppelde gemeente is unknown: nothing can be sealed, the commit says so.
+    ASSERT_TRUE(st->upsert_resident(resident("res-unknown", "")).ok());
+    store::RecordDraft d;
+    d.kind = "pvt.ondertekend";
+    d.resident_id = "res-unknown";
+    d.decision = "signed";
+    d.text_version_id = "pvt-test-1-nl";
+    EXPECT_FALSE(st->commit_record(d, sync::make_store_sealer(pki.device, pki.device_id, d.kind, "{}", "{}", box_keys)).ok());
   }
   // GM0363 feeds one new resident; GM0344 claims res-a moved away (it never had her): ignored.
   json feed_a = {{"residents", {{{"resident_id", "res-new"}, {"locatiecode", "azc-demo"},

@@ -1,7 +1,8 @@
 // StoreAdapter: the sync engine's SyncStore port on top of the kiosk's encrypted record store
-// (balie::store::Store from store/). Used by balie-syncd with "store_kind": "balie". Works around
-// what the store API lacks today (see sync/README.md, "Open points"). One thread at a time.
+// (balie::store::Store from store/, schema v4: hold/release per gemeentecode, feed cursor and
+// purges scoped per gemeentecode). Used by balie-syncd with "store_kind": "balie". One thread at a time.
 #pragma once
+#include <map>
 #include <string>
 
 #include "balie/store/store.h"
@@ -9,9 +10,18 @@
 
 namespace balie::sync {
 
+// The sealing callback for store::Store::commit_record(draft, sealer), for the signing flow: seals
+// `sensitive` to the addressee's X25519 key from `box_keys` (take it from store.routes() before the
+// commit: the callback runs inside the store's write transaction) and chains the package to the
+// store's chain head of that addressee. An addressee without a box key (link unknown, no route)
+// fails with InvalidArgument: nothing can be sealed for it (see sync/README.md, "Open points").
+store::Store::Sealer make_store_sealer(const SigningKey& device, std::string device_id, std::string kind,
+                                       std::string public_json, std::string sensitive,
+                                       std::map<std::string, Key32> box_keys);
+
 class StoreAdapter final : public SyncStore {
  public:
-  // `location_id`: this kiosk's location; feed cursors are kept per (location, gemeentecode).
+  // `location_id`: this kiosk's location (the dossier feed's locatiecode).
   StoreAdapter(store::Store& s, std::string location_id) : s_(s), location_(std::move(location_id)) {}
 
   Result<std::vector<std::string>> gemeentecodes_with_work() override;
@@ -30,7 +40,6 @@ class StoreAdapter final : public SyncStore {
   Result<std::vector<GemeenteCounts>> counts() override;
 
  private:
-  std::string cursor_key(const std::string& g) const { return location_ + "@" + g; }
   store::Store& s_;
   std::string location_;
 };
