@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ namespace fs = std::filesystem;
 class TempDir {
  public:
   TempDir() {
-    char tmpl[] = "/tmp/balie-store-test-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/balie-store-test-XXXXXX";
+    char* p = ::mkdtemp(tmpl.data());
     if (p == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = p;
   }
