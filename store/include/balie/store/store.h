@@ -62,7 +62,8 @@ class Store {
   // (PRAGMA key = "x'..'": no KDF). Verifies the key by reading the schema, then sets WAL,
   // synchronous=FULL, foreign_keys, secure_delete, temp_store=MEMORY, busy_timeout and runs the
   // forward migrations (each in its own transaction). Errors: WrongKey, NotADatabase, Corrupt,
-  // NewerSchema, DiskFull, ReadOnly, MissingDirectory, Busy, InvalidArgument, Io.
+  // NewerSchema, DiskFull, ReadOnly, MissingDirectory, NotFound (no file and !create_if_missing),
+  // Busy, InvalidArgument, Io. A file is created with mode 0600.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
                                              std::span<const std::uint8_t> key,
                                              const OpenOptions& options = {});
