@@ -200,9 +200,15 @@ sq_size=$(stat -c %s "$out/root.squashfs")
 put "$out/root.squashfs" 65
 put "$out/root.verity" 705
 put "$out/data.ext4" 1473
+# ESP: FAT with the signed UKI as the default boot path (Secure Boot; see uki.sh for the keys).
+rm -f "$out/esp.vfat"
+mkfs.vfat -C -n BALIE-ESP -i 4a7b1d2e --invariant "$out/esp.vfat" $((64 * 1024)) >/dev/null
+put "$out/esp.vfat" 1
 
 cmdline="root=/dev/mapper/root rootfstype=squashfs ro balie.verity=/dev/disk/by-partlabel/root-a,/dev/disk/by-partlabel/root-a-verity,$roothash panic=5 quiet loglevel=3 systemd.show_status=false vt.global_cursor_default=0"
 echo "$cmdline" > "$out/cmdline"
+"$here/uki.sh" build "$out" "$out/balie.efi"
+"$here/uki.sh" install "$disk" "$out/balie.efi"
 log "done: $disk (root hash $roothash)"
 sha256sum "$out/root.squashfs" "$out/root.verity" "$out/kernel" "$out/initrd" | sed "s|$out/||" > "$out/SHA256SUMS"
 cat "$out/SHA256SUMS"

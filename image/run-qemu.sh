@@ -2,11 +2,13 @@
 # Boots the assembled Balie disk in qemu-system-x86_64 (TCG; KVM with BALIE_QEMU_ACCEL=kvm) with a software TPM
 # (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log.
 # Usage: image/run-qemu.sh [--out DIR] [--disk FILE] [--tpm-state DIR|--no-tpm] [--selftest MODE]
-#        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS] [--pidfile FILE]
+#        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS] [--pidfile FILE] [--uefi-secure-boot]
+# --uefi-secure-boot: OVMF with Secure Boot on and the snakeoil test keys enrolled; boots the signed
+# UKI from the disk's ESP (its embedded command line; --selftest/--append do not apply).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../build/image"
-disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile=""
+disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile="" uefi=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -19,6 +21,7 @@ while [ $# -gt 0 ]; do
     --gui) gui=1; shift ;;
     --append) extra="$2"; shift 2 ;;
     --pidfile) pidfile="$2"; shift 2 ;;
+    --uefi-secure-boot) uefi=1; shift ;;
     *) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -32,10 +35,19 @@ cmdline="$(cat "$out/cmdline") console=ttyS0"
 [ -n "$selftest" ] && cmdline="$cmdline balie.selftest=$selftest"
 [ -n "$extra" ] && cmdline="$cmdline $extra"
 
-args=(-machine q35 -m 1536 -smp 2 -no-reboot -nodefaults
-      -kernel "$out/kernel" -initrd "$out/initrd" -append "$cmdline"
+args=(-m 1536 -smp 2 -no-reboot -nodefaults
       -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci -nic none
       -serial "file:$log")
+vars=""
+if [ "$uefi" -eq 1 ]; then
+  vars=$(mktemp /tmp/balie-ovmf-vars.XXXXXX)
+  cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$vars"
+  args+=(-machine "q35,smm=on" -global "driver=cfi.pflash01,property=secure,value=on"
+         -drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
+         -drive "if=pflash,format=raw,unit=1,file=$vars")
+else
+  args+=(-machine q35 -kernel "$out/kernel" -initrd "$out/initrd" -append "$cmdline")
+fi
 # KVM only when asked for (BALIE_QEMU_ACCEL=kvm): /dev/kvm exists on some hosts where it does not work.
 if [ "${BALIE_QEMU_ACCEL:-tcg}" = kvm ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu max); fi
 [ -n "$pidfile" ] && args+=(-pidfile "$pidfile")
@@ -44,7 +56,7 @@ if [ "${BALIE_QEMU_ACCEL:-tcg}" = kvm ]; then args+=(-accel kvm -cpu host); else
 work=$(mktemp -d /tmp/balie-qemu.XXXXXX)
 swtpm_pid=""
 # shellcheck disable=SC2317 # called by the trap
-cleanup() { [ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null; rm -rf "$work" "$vars"; }
 trap cleanup EXIT
 if [ "$no_tpm" -eq 0 ]; then
   mkdir -p "$tpm_state"

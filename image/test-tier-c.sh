@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Tier C of the terminal image (nightly/release, about 20-30 minutes under TCG): reproducibility (two
 # builds, same hashes), app watchdog, crash loop to reboot, power cut during database writes (x5), verity
-# tamper refused. Secure Boot and the A/B update roll-back are reported NOT-IMPLEMENTED (exit 2).
+# tamper refused, Secure Boot (signed UKI boots, unsigned refused). The A/B update roll-back is reported
+# NOT-IMPLEMENTED (exit 2).
 # Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR]
+#   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -135,9 +137,32 @@ if want verity; then
   record verity "$ok" $(( $(date +%s) - t ))
 fi
 
-for part in secureboot abupdate; do
-  want "$part" && record "$part" "NOT-IMPLEMENTED (see image/README.md, 'Not done')" 0
-done
+# --- Secure Boot (OVMF, snakeoil test keys enrolled): the signed UKI boots, an unsigned one is refused
+if want secureboot; then
+  t=$(date +%s); ok=PASS
+  fresh_disk "$work/sb.img"
+  "$here/uki.sh" build "$out" "$work/sb-signed.efi" "console=ttyS0 balie.selftest=basic"
+  "$here/uki.sh" install "$work/sb.img" "$work/sb-signed.efi"
+  rm -rf "$work/tpm-sb"
+  "$here/run-qemu.sh" --out "$out" --disk "$work/sb.img" --tpm-state "$work/tpm-sb" --uefi-secure-boot \
+    --timeout "$boot_timeout" --log "$work/sb-signed.serial" >/dev/null 2>&1
+  line=$(serial_line "$work/sb-signed.serial")
+  echo "signed: ${line:0:100}"
+  [[ "$line" == KIOSK_SELFTEST=PASS*secure_boot=on* ]] || ok="FAIL(signed UKI: ${line:-no line})"
+  fresh_disk "$work/sb.img"
+  "$here/uki.sh" build "$out" "$work/sb-unsigned.efi" "console=ttyS0 balie.selftest=basic" --unsigned
+  "$here/uki.sh" install "$work/sb.img" "$work/sb-unsigned.efi"
+  "$here/run-qemu.sh" --out "$out" --disk "$work/sb.img" --tpm-state "$work/tpm-sb2" --uefi-secure-boot \
+    --timeout 120 --log "$work/sb-unsigned.serial" >/dev/null 2>&1
+  if grep -aq 'Linux version\|^KIOSK_SELFTEST=' "$work/sb-unsigned.serial" || ! grep -aq 'Access Denied' "$work/sb-unsigned.serial"; then
+    ok="FAIL(unsigned UKI was not refused)"
+  fi
+  grep -a 'Access Denied' "$work/sb-unsigned.serial" | head -1
+  rm -f "$work/sb.img"
+  record secureboot "$ok" $(( $(date +%s) - t ))
+fi
+
+want abupdate && record abupdate "NOT-IMPLEMENTED (see image/README.md, 'Not done')" 0
 
 echo "=== tier C summary"
 status=0
