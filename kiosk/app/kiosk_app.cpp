@@ -108,6 +108,7 @@ void KioskApp::open_store() {
       return;
     }
   }
+  load_signing_texts();
   state_.store_error.clear();
   if (auto cfg = store_->device_config(); cfg && cfg.value()) {
     location_id_ = cfg.value()->location_id;
@@ -396,6 +397,7 @@ void KioskApp::render_frame() {
 
   mapper_.set_capture_regions(ui_->capture_regions());
   FrameInput in = mapper_.next_frame();
+  feed_signature(in);
   io.MousePos = ImVec2(in.pos.x, in.pos.y);
   io.MouseDown[0] = in.down;
 
@@ -514,6 +516,7 @@ void KioskApp::on_select(const SelectResident& s) {
   state_.dossier = session::build_dossier_view(rv, session::local_day(clock_->wall_now()));
   for (const auto& u : state_.dossier->unknown_values) log("dossier of " + rv.resident.id + ": unknown value " + u);
   state_.resident = rv.resident;
+  prepare_signing(rv);
   wipe(rv.resident);
   state_.identity_checked = false;
   nav_->go(SceneId::IdentityCheck, state_);
@@ -590,6 +593,15 @@ void KioskApp::apply_intents() {
                      state_.inactivity_warning = false;
                      last_countdown_ = -1;
                    },
+                   [&](const StartSigning&) { on_start_signing(); },
+                   [&](const OpenSigningMoment& o) { on_open_signing(o); },
+                   [&](const SigningMark& m) { on_signing_mark(m); },
+                   [&](const ClearSignature&) { on_clear_signature(); },
+                   [&](const SignatureDone&) { on_signature_done(); },
+                   [&](const RedoSignature&) { on_redo_signature(); },
+                   [&](const ConfirmSignature&) { on_confirm_signature(); },
+                   [&](const OpenConsent& o) { on_open_consent(o); },
+                   [&](const AnswerConsent& a) { on_answer_consent(a); },
                    [&](const StopKiosk&) {
                      if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "kiosk.stop", "");
                      quit_ = true;

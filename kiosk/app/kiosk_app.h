@@ -18,6 +18,7 @@
 #include "balie/platform/watchdog.h"
 #include "balie/store/store.h"
 #include "session/session_timers.h"
+#include "signing/texts.h"
 #include "core/app_state.h"
 #include "core/args.h"
 #include "core/input_mapper.h"
@@ -88,6 +89,23 @@ class KioskApp {
   void on_confirm_identity();
   void on_language(const SetLanguage& l);
   void on_audio(const PlayScreenAudio& a);
+
+  // Signing and consent (issue 6), in app/signing_handlers.cpp.
+  void load_signing_texts();
+  void prepare_signing(const store::ResidentView& rv);
+  void refresh_signing_records();
+  void feed_signature(const FrameInput& in);
+  void on_start_signing();
+  void on_open_signing(const OpenSigningMoment& o);
+  void on_signing_mark(const SigningMark& m);
+  void on_clear_signature();
+  void on_signature_done();
+  void on_redo_signature();
+  void on_confirm_signature();
+  void on_open_consent(const OpenConsent& o);
+  void on_answer_consent(const AnswerConsent& a);
+  signing::TextIndex text_index_;
+  double last_confirm_to_saved_ms_ = 0;
 
   Options opts_;
   SDL_Window* window_ = nullptr;

@@ -33,6 +33,7 @@ void AppState::end_session() {
   if (dossier) session::wipe(*dossier);
   dossier.reset();
   identity_checked = false;
+  signing::wipe(flow);
   resident_session = false;
   status_rows.clear();
   inactivity_warning = false;

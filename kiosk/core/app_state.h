@@ -11,6 +11,7 @@
 #include "core/scene_id.h"
 #include "session/dossier_view.h"
 #include "session/sync_status.h"
+#include "signing/flow.h"
 
 namespace balie::kiosk {
 
@@ -53,6 +54,7 @@ struct AppState {
   std::optional<session::DossierView> dossier; // built when the resident is chosen
   bool identity_checked = false;
   bool resident_session = false;               // handed over to the resident
+  signing::FlowState flow;                     // signing moment and consents (wiped at session end)
 
   // Status screen
   std::vector<MunicipalityStatus> status_rows;

@@ -20,9 +20,21 @@ struct PlayScreenAudio { std::string key; }; // "listen" control: read the scree
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process
+// Signing and consent (issue 6; handlers in app/signing_handlers.cpp).
+struct StartSigning {};                      // dossier: go to the host PIN screen
+struct OpenSigningMoment { std::string host_id; std::string pin; };  // host's PIN
+struct SigningMark { std::string event; };   // audio_played, scrolled_to_end, understood, ...
+struct ClearSignature {};
+struct SignatureDone {};                     // pad "done": check the ink, then review
+struct RedoSignature {};
+struct ConfirmSignature {};                  // review "confirm": build, seal, commit
+struct OpenConsent { std::string purpose; bool withdraw = false; };
+struct AnswerConsent { std::string purpose; std::string decision; };  // given|refused|withdrawn
 
 using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
-                            ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk>;
+                            ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk,
+                            StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
+                            RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent>;
 
 // Bounded list of intents for one frame; more than kMax in a frame means a bug in a scene.
 class Intents {

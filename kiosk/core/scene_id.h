@@ -17,6 +17,14 @@ enum class SceneId : uint8_t {
   Dossier,         // the resident's own dossier
   StaffStatus,     // sync status per municipality, deadlines
   StoreError,      // the encrypted store could not be opened: staff-facing error
+  SigningHost,       // the municipality host opens the signing moment with their PIN (staff)
+  SigningText,       // the declaration: Dutch and the resident's language, read to the end
+  SigningUnderstood, // "I have read and understood it"
+  SigningPad,        // the signature pad
+  SigningReview,     // title, name, date, place, signature: confirm or redo
+  SigningSaved,      // durably stored: receipt reference and QR code
+  ConsentList,       // the resident's consents: give or withdraw, one purpose at a time
+  ConsentQuestion,   // one purpose: yes / no (or withdraw / keep)
   kCount
 };
 

@@ -21,6 +21,26 @@ std::string render_line(Ui& ui, const session::Line& l) {
   return ui.tr(l.key, args);
 }
 
+// Entry points of issue 6: the participatieverklaring (when offered; otherwise why not) and consents.
+float draw_signing_entry(const AppState& s, Ui& ui, Intents& intents, float y) {
+  const Vec2 sc = ui.screen();
+  const float m = theme::kMargin, bh = 96;
+  const bool consent = s.dossier && s.dossier->can_start_flows;
+  const float cw = consent ? 520 : 0;
+  if (consent && ui.button("dossier.consent", ui.mirror(Rect{sc.x - m - cw, y, cw, bh}), ui.tr("dossier.consent"),
+                           ButtonStyle::Secondary))
+    intents.push(GoTo{SceneId::ConsentList});
+  const float lw = sc.x - 2 * m - (consent ? cw + theme::kMinGap + 10 : 0);
+  if (s.flow.offer.offered) {
+    if (ui.button("dossier.sign", ui.mirror(Rect{m, y, std::min(lw, 760.0f), bh}), ui.tr("dossier.sign")))
+      intents.push(StartSigning{});
+  } else if (!s.flow.offer.reason_key.empty()) {
+    ui.text(ui.mirror(Rect{m + 10, y + 8, lw - 20, 0}), ui.tr(s.flow.offer.reason_key), theme::kTextSmall,
+            s.flow.offer.staff_problem ? theme::kDanger : theme::kTextMuted);
+  }
+  return (consent || s.flow.offer.offered || !s.flow.offer.reason_key.empty()) ? y + bh + 20 : y;
+}
+
 class DossierScene final : public Scene {
  public:
   void draw(const AppState& s, Ui& ui, Intents& intents) override {
@@ -60,6 +80,7 @@ class DossierScene final : public Scene {
       ui.text(ui.mirror(Rect{m + 30, y + 15, sc.x - 2 * m - 60, 0}), why, theme::kTextSmall, theme::kText);
       y += h + 16;
     }
+    y = draw_signing_entry(s, ui, intents, y);
 
     // The groups, scrollable by drag.
     const Rect list{m, y, sc.x - 2 * m, sc.y - y - m};

@@ -18,6 +18,14 @@ constexpr std::array<SceneEntry, static_cast<size_t>(SceneId::kCount)> kTable{{
     {SceneId::Dossier, "dossier", true, &make_dossier_scene},
     {SceneId::StaffStatus, "staff_status", false, &make_staff_status_scene},
     {SceneId::StoreError, "store_error", false, &make_store_error_scene},
+    {SceneId::SigningHost, "signing_host", false, &make_signing_host_scene},
+    {SceneId::SigningText, "signing_text", true, &make_signing_text_scene},
+    {SceneId::SigningUnderstood, "signing_understood", true, &make_signing_understood_scene},
+    {SceneId::SigningPad, "signing_pad", true, &make_signing_pad_scene},
+    {SceneId::SigningReview, "signing_review", true, &make_signing_review_scene},
+    {SceneId::SigningSaved, "signing_saved", true, &make_signing_saved_scene},
+    {SceneId::ConsentList, "consent_list", true, &make_consent_list_scene},
+    {SceneId::ConsentQuestion, "consent_question", true, &make_consent_question_scene},
 }};
 
 // The table must list every SceneId once, in order.

@@ -20,6 +20,14 @@ std::unique_ptr<Scene> make_language_scene();
 std::unique_ptr<Scene> make_dossier_scene();
 std::unique_ptr<Scene> make_staff_status_scene();
 std::unique_ptr<Scene> make_store_error_scene();
+std::unique_ptr<Scene> make_signing_host_scene();
+std::unique_ptr<Scene> make_signing_text_scene();
+std::unique_ptr<Scene> make_signing_understood_scene();
+std::unique_ptr<Scene> make_signing_pad_scene();
+std::unique_ptr<Scene> make_signing_review_scene();
+std::unique_ptr<Scene> make_signing_saved_scene();
+std::unique_ptr<Scene> make_consent_list_scene();
+std::unique_ptr<Scene> make_consent_question_scene();
 
 // Drawn instead of the current scene while the inactivity warning is up.
 void draw_inactivity_overlay(const AppState& s, Ui& ui, Intents& intents);

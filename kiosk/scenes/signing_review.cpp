@@ -1,0 +1,65 @@
+// Signing review scene (resident): the text's title, the resident's name, the date and place, and
+// the signature as drawn, with "confirm" and "redo". Confirm is its own tap on its own screen
+// (WCAG 3.3.4); only the app's handler stores the record. A storage failure is shown for staff here
+// and nothing is sent.
+#include "scenes/ink_draw.h"
+#include "scenes/scenes.h"
+
+namespace balie::kiosk {
+namespace {
+
+class SigningReviewScene final : public Scene {
+ public:
+  void draw(const AppState& s, Ui& ui, Intents& intents) override {
+    const Vec2 sc = ui.screen();
+    ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
+    const float m = theme::kMargin, bh = 96;
+    if (ui.listen_button("signing_review.listen", ui.mirror(Rect{m, m, bh, bh})))
+      intents.push(PlayScreenAudio{"signing_review.intro"});
+    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("signing_review.intro"),
+            theme::kTextBody, theme::kText);
+    if (!s.flow.pvt || !s.resident) return;
+    const signing::SigningSession& p = *s.flow.pvt;
+    const store::Resident& r = *s.resident;
+    const Rect card{m, m + bh + 30, sc.x - 2 * m, sc.y - (m + bh + 30) - m - 140};
+    ui.fill(card, theme::rgba(255, 255, 255), 16);
+    const float cx = card.x + 40, cw = card.w * 0.42f;
+    float y = card.y + 30;
+    std::string title = p.text_nl.title;
+    if (p.text_own) title += " / " + p.text_own->title;
+    y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), title, theme::kTextBody * 1.1f, theme::kPrimary) + 24;
+    auto row = [&](std::string_view label_key, const std::string& value) {
+      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), ui.tr(label_key), theme::kTextSmall, theme::kTextMuted) + 4;
+      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText) + 18;
+    };
+    std::string name = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
+    if (!r.naam_latijns.empty() && r.naam_latijns != name) name += "\n" + r.naam_latijns;
+    row("signing_review.name", name);
+    row("signing_review.date", ui.format_date(session::to_iso(session::local_day(s.now))));
+    row("signing_review.place", s.location_name);
+    const Rect sig = ui.mirror(Rect{card.x + card.w * 0.5f, card.y + 40, card.w * 0.5f - 40, card.h - 80});
+    ui.fill(sig, theme::rgba(250, 250, 247), 8);
+    ui.fill(Rect{sig.x + 20, sig.y + sig.h * 0.78f, sig.w - 40, 2}, theme::rgba(170, 170, 170));
+    ui.items().add_item("signing_review.signature", sig, false);
+    draw_ink(ui.draw_list(), p.ink, Rect{sig.x + 10, sig.y + 10, sig.w - 20, sig.h - 20}, theme::rgba(10, 30, 90));
+    if (!p.error.empty()) {
+      const Rect e{m, card.y + card.h - 120, card.w * 0.48f, 110};
+      ui.fill(e, theme::kWarningBg, 12);
+      ui.text(Rect{e.x + 20, e.y + 10, e.w - 40, 0}, ui.tr("signing_review.store_failed") + "\n" + p.error,
+              theme::kTextSmall, theme::kDanger);
+    }
+    const float by = sc.y - m - 110;
+    if (ui.button("signing_review.redo", ui.mirror(Rect{m, by, 420, 110}), ui.tr("signing_review.redo"),
+                  ButtonStyle::Secondary))
+      intents.push(RedoSignature{});
+    if (ui.button("signing_review.confirm", ui.mirror(Rect{sc.x - m - 620, by, 620, 110}), ui.tr("signing_review.confirm")))
+      intents.push(ConfirmSignature{});
+  }
+  std::string_view audio_key() const override { return "signing_review.intro"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Scene> make_signing_review_scene() { return std::make_unique<SigningReviewScene>(); }
+
+}  // namespace balie::kiosk

@@ -1,0 +1,126 @@
+// State and rules of the signing and consent flows (kiosk signing layer, headless, main thread).
+// FlowState lives in AppState: what the dossier offers (PvtOffer, computed from the dossier by
+// pvt_offer()), the signing moment in progress (SigningSession: host, texts shown, events, ink,
+// result) and the resident's consents. Everything personal in it is overwritten by wipe().
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "balie/store/types.h"
+#include "signing/ink.h"
+
+namespace balie::signing {
+
+// Why the declaration is (not) offered. `reason_key` is a catalog key shown on the dossier.
+struct PvtOffer {
+  bool offered = false;
+  std::string reason_key;       // "" when offered or when there is nothing to explain
+  bool staff_problem = false;   // missing key or text: a configuration problem for staff to fix
+};
+
+struct OfferInput {
+  const store::Resident* resident = nullptr;
+  const store::Dossier* dossier = nullptr;
+  std::string today;                 // local date YYYY-MM-DD
+  bool route_key_present = false;    // a route with a box key for the resident's gemeentecode
+  bool text_present = false;         // the approved declaration text (Dutch) is in the store
+  bool signed_on_this_device = false;  // a pvt record for this resident already exists here
+};
+PvtOffer pvt_offer(const OfferInput& in);
+
+// Whole years between an ISO birth date and an ISO day; -1 when either is malformed.
+int age_on(std::string_view birth_iso, std::string_view day_iso);
+
+struct FlowEvent {
+  std::string name;       // shown, audio_played, scrolled_to_end, understood, signature_started, ...
+  std::int64_t t_ms = 0;  // monotonic ms since the text was first shown
+};
+
+// The signing moment from the host's PIN to "saved".
+struct SigningSession {
+  static constexpr std::size_t kMaxEvents = 128;
+  std::string host_id, host_name;
+  store::TextVersion text_nl;                // the approved Dutch text (always shown)
+  std::optional<store::TextVersion> text_own;  // the resident's language, when there is one
+  std::string canonical_sha256;              // of canonical_shown_text(texts shown)
+  std::chrono::steady_clock::time_point started{};
+  std::vector<FlowEvent> events;
+  int redo_count = 0;
+  Ink ink;                                   // the signature being reviewed (samples + dabs)
+  int screen_w = 0, screen_h = 0;
+  float dpi = 0;
+  std::string pad_message_key;               // why the last "done" was refused (catalog key)
+  // Outcome
+  bool saved = false;
+  std::string record_id, reference;
+  std::string error;                         // staff-facing, when storing failed
+
+  void mark(std::string_view name, std::chrono::steady_clock::time_point now);
+  bool has(std::string_view name) const;
+};
+
+// The exact text shown, as hashed into the evidence (documented format, see flow.cpp).
+std::string canonical_shown_text(const store::TextVersion& nl, const store::TextVersion* own);
+
+// One optional processing purpose a resident can consent to (one purpose per screen).
+struct ConsentPurpose {
+  std::string_view id;             // "pid_sharing", "health"
+  std::string_view text_kind;      // TextVersion kind, "consent:<id>"
+  std::string_view record_kind;    // record kind, "consent.<id>"
+  std::string_view title_key;      // catalog key of the short title on the list
+  std::string_view category;       // Kantara purposeCategory
+  std::span<const std::string_view> pii_categories;
+  bool sensitive = false;          // special category (health): explicit consent
+  std::string_view spi_category;   // "health" when sensitive
+  std::string_view termination;
+  std::string_view legal_basis;
+  std::string_view third_party;    // who discloses to whom
+};
+std::span<const ConsentPurpose> consent_purposes();
+const ConsentPurpose* find_purpose(std::string_view id);
+
+struct ConsentStatus {
+  std::string purpose;
+  std::string state;            // "" (never asked), "given", "refused", "withdrawn"
+  std::string last_record_id;   // the receipt a new answer supersedes
+  store::UtcTime at{};
+};
+// Current state per purpose from this device's records for the resident (newest first).
+std::vector<ConsentStatus> consent_states(const std::vector<store::RecordSummary>& records);
+
+// The consent question on screen.
+struct ConsentScreen {
+  std::string purpose;
+  bool withdraw = false;              // the withdrawal screen of a given consent
+  store::TextVersion text;            // in the resident's language (or Dutch)
+  std::optional<store::TextVersion> text_nl;  // Dutch alongside when the language differs
+  std::string gemeente_name;
+};
+
+struct StaffTileLite {
+  std::string id, name;
+};
+
+struct FlowState {
+  PvtOffer offer;
+  std::vector<StaffTileLite> hosts;            // hosts mandated for the resident's gemeente
+  std::optional<SigningSession> pvt;
+  std::vector<ConsentStatus> consents;
+  std::optional<ConsentScreen> consent;
+  std::string consent_saved_key;               // confirmation line on the consent list
+  std::string consent_reference;
+  std::string staff_error;                     // staff-facing message on the host/review screens
+  int host_pin_attempts_left = -1;
+};
+
+void wipe(SigningSession& s);
+void wipe(FlowState& f);
+
+// Short receipt reference for a record id: "XXXX-XXXX" (Crockford base32 of SHA-256, 40 bits).
+std::string reference_code(std::string_view record_id);
+
+}  // namespace balie::signing
