@@ -3,7 +3,7 @@
 // and migrating a fresh file. After every kill: integrity_check is ok, every write the child saw
 // return success is present, and no half record exists (record without outbox entry, payload
 // without hash match, acknowledged entry with payload, ...).
-// Iterations: 300 by default; BALIE_CRASH_ITERATIONS=<n> for the long mode (store/README.md).
+// Iterations: 250 by default; BALIE_CRASH_ITERATIONS=<n> for the long mode (store/README.md).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -123,7 +123,7 @@ void verify(const fs::path& db, const std::array<std::uint8_t, 32>& key, const R
 }
 
 TEST(StoreCrash, SigkillAtRandomMomentsLosesNothingThatReturned) {
-  int iterations = 300;
+  int iterations = 250;
   if (const char* env = std::getenv("BALIE_CRASH_ITERATIONS")) iterations = std::max(1, std::atoi(env));
   unsigned seed = static_cast<unsigned>(std::random_device{}());
   if (const char* env = std::getenv("BALIE_CRASH_SEED")) seed = static_cast<unsigned>(std::strtoul(env, nullptr, 10));
@@ -149,8 +149,8 @@ TEST(StoreCrash, SigkillAtRandomMomentsLosesNothingThatReturned) {
       child_main(db, key, fds[1], child_seed);
     }
     ::close(fds[1]);
-    // Fresh files die early (during creation/migration); others after 5-60 ms.
-    auto delay = std::chrono::microseconds(fresh ? rng() % 8000 : 5000 + rng() % 55000);
+    // Fresh files die early (during creation/migration); others after 3-45 ms.
+    auto delay = std::chrono::microseconds(fresh ? rng() % 8000 : 3000 + rng() % 42000);
     std::this_thread::sleep_for(delay);
     ::kill(pid, SIGKILL);
     std::string out;
