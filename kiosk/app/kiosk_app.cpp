@@ -83,7 +83,7 @@ std::string KioskApp::init_text() {
   return {};
 }
 
-void KioskApp::open_store() {
+void KioskApp::open_store(bool seed_demo) {
   store_.reset();
   auto keys = platform::KeyProvider::from_environment(paths_.state_dir);
   auto key = keys.db_key();
@@ -100,7 +100,7 @@ void KioskApp::open_store() {
     return;
   }
   store_ = std::move(opened.value());
-  if (keys.mode() == platform::KeyMode::Demo) {
+  if (seed_demo && keys.mode() == platform::KeyMode::Demo) {
     auto seeded = store::seed_demo_data(*store_);
     if (!seeded) {
       state_.store_error = seeded.error().message;
@@ -212,7 +212,7 @@ std::string KioskApp::init() {
   if (!paths_.ensure(&perr)) {
     state_.store_error = perr;
   } else {
-    open_store();
+    open_store(/*seed_demo=*/true);
     load_staff_tiles();
   }
   nav_ = std::make_unique<Navigator>(state_.store_error.empty() ? SceneId::Welcome : SceneId::StoreError);
@@ -437,6 +437,13 @@ void KioskApp::render_frame() {
     apply_intents();
     frames_to_render_ = std::max(frames_to_render_, 2);
   }
+  // Every scene but the welcome scene is a session for the inactivity timeout (staff screens
+  // too); only the welcome scene dims and switches the panel off.
+  const bool in_session = nav_->current() != SceneId::Welcome;
+  if (in_session != session_timing_) {
+    session_timing_ = in_session;
+    timers_->set_session(in_session, clock_->mono_now());
+  }
 }
 
 // [SECTION] intents
@@ -456,9 +463,11 @@ void KioskApp::end_session() {
   text_->clear_caches();
   items_.wipe();
   timers_->set_session(false, clock_->mono_now());
+  session_timing_ = false;
   last_countdown_ = -1;
-  // Reopening the store drops SQLite's page cache, which holds decrypted pages of this session.
-  if (store_) open_store();
+  // Reopening the store drops SQLite's page cache, which holds decrypted pages of this session
+  // (freed memory is overwritten: see mallopt in main.cpp). Nothing personal is read on reopen.
+  if (store_) open_store(/*seed_demo=*/false);
   if (nav_) nav_->home(state_);
 }
 
@@ -477,7 +486,6 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
     state_.staff_id = acc.value()->id;
     state_.staff_name = acc.value()->display_name;
     state_.staff_role = acc.value()->role;
-    timers_->set_session(true, clock_->mono_now());
     nav_->go(SceneId::StaffHome, state_);
   } else if (v.kind == K::Locked || (v.kind == K::Wrong && v.locked_until)) {
     const auto until = v.locked_until.value_or(std::chrono::floor<std::chrono::seconds>(clock_->wall_now()));

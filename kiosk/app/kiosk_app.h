@@ -76,7 +76,7 @@ class KioskApp {
   int ms_until_next_timer() const;
   void on_timers();
   std::string init_text();
-  void open_store();
+  void open_store(bool seed_demo);
   void load_staff_tiles();
   void refresh_status();
   void end_session();
@@ -125,6 +125,7 @@ class KioskApp {
   std::unique_ptr<text::TextRenderer> text_renderer_;
   int64_t swallow_finger_ = INT64_MIN;  // finger whose touch only woke the screen
   int last_countdown_ = -1;
+  bool session_timing_ = false;  // the timers run in session mode (any scene but welcome)
   std::chrono::steady_clock::time_point next_watchdog_ping_{};
   InputMapper mapper_;
   ItemRegistry items_;

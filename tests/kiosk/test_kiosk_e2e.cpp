@@ -50,7 +50,7 @@ TEST_F(KioskE2E, SmokeScriptPassesAndWritesNonBlankScreenshots) {
                         shots.string()},
                        env(), std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const char* names[] = {"01-welcome", "02-staff-unlock", "03-language", "04-language-ar", "05-language-ti"};
+  const char* names[] = {"01-welcome", "02-staff-unlock", "03-language", "04-dossier-ar", "05-dossier-ti"};
   for (const char* n : names) {
     Png p;
     ASSERT_TRUE(read_png((shots / (std::string(n) + ".png")).string(), &p)) << n;
