@@ -1,0 +1,320 @@
+// Unit tests of the headless signing layer (kiosk/signing): ink smoothing, trivial signatures,
+// a second finger through the real InputMapper, PNG and QR, the offer rules, consent state, the
+// evidence package and the sealed commit on a real SQLCipher store (chain, wrong addressee refused).
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "balie/store/store.h"
+#include "balie/sync/codec.h"
+#include "core/input_mapper.h"
+#include "signing/evidence.h"
+#include "signing/flow.h"
+#include "signing/ink.h"
+#include "signing/qr.h"
+#include "signing/signature_png.h"
+
+using namespace balie::signing;
+namespace fs = std::filesystem;
+namespace store = balie::store;
+namespace bsync = balie::sync;
+
+namespace {
+const PadRect kPad{200, 200, 1380, 520};
+
+// A zigzag "signature" through the pad, 16 ms per sample like a real finger.
+Ink zigzag(int n = 120, std::int64_t finger = 7) {
+  Ink ink(kPad);
+  std::uint32_t t = 1000;
+  ink.add(InkSample{InkSample::Kind::Down, 300, 450, 1, t, finger});
+  for (int i = 1; i < n; ++i) {
+    t += 16;
+    const float x = 300 + i * 8.0f, y = 450 + ((i / 10) % 2 ? 1 : -1) * ((i % 10) * 15.0f);
+    ink.add(InkSample{InkSample::Kind::Move, x, y, 1, t, finger});
+  }
+  ink.add(InkSample{InkSample::Kind::Up, 300 + n * 8.0f, 450, 1, t + 16, finger});
+  return ink;
+}
+}  // namespace
+
+TEST(Ink, SmoothsIntoDenseDabsWithVelocityWidth) {
+  Ink ink = zigzag();
+  ASSERT_GT(ink.dabs().size(), 500u);
+  EXPECT_EQ(ink.strokes(), 1);
+  float minr = 1e9, maxr = 0;
+  for (const auto& d : ink.dabs()) {
+    minr = std::min(minr, d.r);
+    maxr = std::max(maxr, d.r);
+    EXPECT_GE(d.x, 0);
+    EXPECT_LE(d.x, kPad.w);
+  }
+  EXPECT_GE(minr, ink.params().min_width - 1e-3f);
+  EXPECT_LE(maxr, ink.params().max_width + 1e-3f);
+  // Faster ink is thinner: the same path drawn 4x faster has a smaller mean width.
+  Ink slow(kPad), fast(kPad);
+  for (auto* k : {&slow, &fast}) {
+    const std::uint32_t dt = k == &slow ? 40 : 4;
+    std::uint32_t t = 0;
+    k->add(InkSample{InkSample::Kind::Down, 300, 400, 1, t, 1});
+    for (int i = 1; i < 60; ++i) k->add(InkSample{InkSample::Kind::Move, 300 + i * 12.0f, 400 + (i % 2) * 6.0f, 1, t += dt, 1});
+    k->add(InkSample{InkSample::Kind::Up, 1100, 400, 1, t + dt, 1});
+  }
+  auto mean = [](const Ink& k) {
+    double s = 0;
+    for (auto& d : k.dabs()) s += d.r;
+    return s / k.dabs().size();
+  };
+  EXPECT_GT(mean(slow), mean(fast) + 0.5);
+}
+
+TEST(Ink, TrivialSignaturesAreRefused) {
+  Ink empty(kPad);
+  EXPECT_EQ(check_signature(empty), InkVerdict::Empty);
+  Ink dot(kPad);
+  dot.add(InkSample{InkSample::Kind::Down, 500, 500, 1, 0, 1});
+  dot.add(InkSample{InkSample::Kind::Up, 500, 500, 1, 50, 1});
+  EXPECT_EQ(check_signature(dot), InkVerdict::TooFewPoints);
+  Ink line(kPad);  // a short straight stroke: enough points, too short a path
+  line.add(InkSample{InkSample::Kind::Down, 500, 500, 1, 0, 1});
+  for (int i = 1; i <= 30; ++i) line.add(InkSample{InkSample::Kind::Move, 500 + i * 4.0f, 500, 1, std::uint32_t(i * 16), 1});
+  line.add(InkSample{InkSample::Kind::Up, 620, 500, 1, 500, 1});
+  EXPECT_EQ(check_signature(line), InkVerdict::TooShort);
+  EXPECT_EQ(check_signature(zigzag()), InkVerdict::Ok);
+  // A stroke that starts outside the pad is not ink.
+  Ink outside(kPad);
+  EXPECT_FALSE(outside.add(InkSample{InkSample::Kind::Down, 10, 10, 1, 0, 1}));
+  EXPECT_EQ(check_signature(outside), InkVerdict::Empty);
+}
+
+TEST(Ink, SecondFingerIsIgnoredThroughTheInputMapper) {
+  balie::kiosk::InputMapper mapper;
+  mapper.set_capture_regions({balie::kiosk::Rect{kPad.x, kPad.y, kPad.w, kPad.h}});
+  using PE = balie::kiosk::PointerEvent;
+  std::uint32_t t = 0;
+  mapper.push(PE{PE::Kind::Down, {300, 450}, 1, 1, t});
+  for (int i = 1; i < 80; ++i) {
+    t += 16;
+    mapper.push(PE{PE::Kind::Move, {300 + i * 10.0f, 450 + (i % 7) * 20.0f}, 1, 1, t});
+    if (i == 20) mapper.push(PE{PE::Kind::Down, {900, 300}, 2, 1, t});  // palm or second finger
+    if (i > 20 && i < 40) mapper.push(PE{PE::Kind::Move, {900 + i * 3.0f, 300}, 2, 1, t});
+    if (i == 40) mapper.push(PE{PE::Kind::Up, {1000, 300}, 2, 1, t});
+  }
+  mapper.push(PE{PE::Kind::Up, {1100, 450}, 1, 1, t + 16});
+  Ink ink(kPad);
+  int frames = 0;
+  while (mapper.pending() && frames++ < 100) {
+    auto in = mapper.next_frame();
+    for (const auto& e : in.raw)
+      ink.add(InkSample{e.kind == PE::Kind::Down ? InkSample::Kind::Down : e.kind == PE::Kind::Up ? InkSample::Kind::Up
+                                                                                               : InkSample::Kind::Move,
+                        e.pos.x, e.pos.y, e.pressure, e.time_ms, e.finger});
+  }
+  ASSERT_GT(ink.samples().size(), 70u);
+  for (const auto& s : ink.samples()) EXPECT_EQ(s.finger, 1) << "a second finger reached the ink";
+  EXPECT_EQ(ink.strokes(), 1);
+  // And the Ink itself ignores another finger mid-stroke, even without the mapper.
+  Ink direct(kPad);
+  direct.add(InkSample{InkSample::Kind::Down, 300, 300, 1, 0, 1});
+  EXPECT_FALSE(direct.add(InkSample{InkSample::Kind::Down, 400, 300, 1, 5, 2}));
+  EXPECT_FALSE(direct.add(InkSample{InkSample::Kind::Move, 410, 300, 1, 6, 2}));
+  EXPECT_EQ(direct.samples().size(), 1u);
+}
+
+TEST(Ink, WipeOverwritesEverything) {
+  Ink ink = zigzag();
+  ink.wipe();
+  EXPECT_TRUE(ink.samples().empty());
+  EXPECT_TRUE(ink.dabs().empty());
+  EXPECT_EQ(check_signature(ink), InkVerdict::Empty);
+}
+
+TEST(SignaturePng, RendersInkThatDecodes) {
+  Ink ink = zigzag();
+  PngImage png;
+  std::string err;
+  ASSERT_TRUE(render_signature_png(ink, 0.5f, &png, &err)) << err;
+  EXPECT_EQ(png.width, 690);
+  int w = 0, h = 0;
+  std::vector<uint8_t> g;
+  ASSERT_TRUE(decode_png_grey(png.bytes, &w, &h, &g));
+  EXPECT_EQ(w, png.width);
+  size_t dark = 0;
+  for (auto v : g) dark += v < 128;
+  EXPECT_GT(dark, 300u);
+  EXPECT_LT(dark, g.size() / 4);
+}
+
+TEST(Qr, EncodesReferenceOnly) {
+  auto q = make_qr("BALIE-REF:ANC7-1VNV");
+  EXPECT_GE(q.size, 21);
+  EXPECT_EQ(q.dark.size(), size_t(q.size * q.size));
+  EXPECT_TRUE(q.at(0, 0));  // finder pattern corner
+  EXPECT_EQ(make_qr(std::string(200, 'x')).size, 0);
+}
+
+TEST(Reference, ShortStableCrockford) {
+  const auto a = reference_code("141d9ba0-02a0-4921-ad8a-0bd8e684371d");
+  EXPECT_EQ(a.size(), 9u);
+  EXPECT_EQ(a[4], '-');
+  EXPECT_EQ(a, reference_code("141d9ba0-02a0-4921-ad8a-0bd8e684371d"));
+  EXPECT_NE(a, reference_code("141d9ba0-02a0-4921-ad8a-0bd8e684371e"));
+  for (char c : a) EXPECT_EQ(std::string("ILOU").find(c), std::string::npos);
+}
+
+TEST(Offer, RulesAndReasons) {
+  store::Resident r;
+  r.id = "x";
+  r.geboortedatum = "2000-05-01";
+  r.gemeentecode = "GM0363";
+  r.regime = store::Regime::Wi2021;
+  store::Dossier d;
+  d.inburgeringsplicht = store::Inburgeringsplicht{};
+  d.inburgeringsplicht->plichtig = true;
+  OfferInput in{&r, &d, "2026-03-02", true, true, false};
+  EXPECT_TRUE(pvt_offer(in).offered);
+  auto reason = [&](auto mutate) {
+    auto r2 = r;
+    auto d2 = d;
+    OfferInput i2{&r2, &d2, "2026-03-02", true, true, false};
+    mutate(r2, d2, i2);
+    auto o = pvt_offer(i2);
+    EXPECT_FALSE(o.offered);
+    return o.reason_key;
+  };
+  EXPECT_EQ(reason([](auto& r2, auto&, auto&) { r2.geboortedatum = "2008-03-03"; }), "signing.blocked.under_18");
+  EXPECT_EQ(reason([](auto& r2, auto&, auto&) { r2.geboortedatum = ""; }), "signing.blocked.age_unknown");
+  EXPECT_EQ(reason([](auto& r2, auto&, auto&) { r2.regime = store::Regime::Wi2013; }), "signing.blocked.old_regime");
+  EXPECT_EQ(reason([](auto&, auto& d2, auto&) { d2.inburgeringsplicht->plichtig = false; }), "signing.blocked.no_obligation");
+  EXPECT_EQ(reason([](auto&, auto& d2, auto&) {
+              d2.map_pvt_zroute = store::MapPvtZroute{};
+              d2.map_pvt_zroute->datum_ondertekening_pvt = "2026-01-01";
+            }),
+            "signing.blocked.already_signed");
+  EXPECT_EQ(reason([](auto& r2, auto&, auto&) { r2.gemeentecode = ""; }), "signing.blocked.no_municipality");
+  EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.route_key_present = false; }), "signing.blocked.no_key");
+  EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.text_present = false; }), "signing.blocked.no_text");
+  EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.signed_on_this_device = true; }), "signing.blocked.signed_here");
+  // Exactly 18 today: offered.
+  r.geboortedatum = "2008-03-02";
+  EXPECT_TRUE(pvt_offer(in).offered);
+  EXPECT_EQ(age_on("2008-03-02", "2026-03-01"), 17);
+}
+
+TEST(Consent, NewestRecordPerPurposeIsTheState) {
+  using namespace std::chrono;
+  std::vector<store::RecordSummary> recs;
+  auto at = [](int s) { return store::UtcTime(seconds(1700000000 + s)); };
+  recs.push_back({"a", "consent.pid_sharing", "v", "given", at(10), "GM0363", "pending"});
+  recs.push_back({"b", "consent.pid_sharing", "v", "withdrawn", at(20), "GM0363", "pending"});
+  recs.push_back({"c", "consent.health", "v", "refused", at(5), "GM0363", "pending"});
+  recs.push_back({"d", "pvt.ondertekend", "v", "signed", at(30), "GM0363", "pending"});
+  auto s = consent_states(recs);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].purpose, "pid_sharing");
+  EXPECT_EQ(s[0].state, "withdrawn");
+  EXPECT_EQ(s[0].last_record_id, "b");
+  EXPECT_EQ(s[1].state, "refused");
+  EXPECT_TRUE(consent_states({})[0].state.empty());
+}
+
+class SealedCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    dir_ = fs::temp_directory_path() / ("balie-signing-unit-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::array<uint8_t, 32> key{};
+    randombytes_buf(key.data(), key.size());
+    auto st = store::Store::open(dir_ / "balie.db", key);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    st_ = std::move(st.value());
+    ASSERT_TRUE(store::seed_demo_data(*st_).ok());
+  }
+  void TearDown() override {
+    st_.reset();
+    fs::remove_all(dir_);
+  }
+  balie::signing::SealedCommit draft(const std::string& gemeente) {
+    balie::signing::SealedCommit c;
+    c.record_id = new_record_id();
+    c.kind = "pvt.ondertekend";
+    c.resident_id = "demo-01";
+    c.text_version_id = "pvt-demo-1-nl";
+    c.decision = "signed";
+    c.staff_id = "demo-host";
+    c.device_id = "demo-kiosk-01";
+    c.expected_gemeentecode = gemeente;
+    auto route = st_->route("GM0363");
+    c.box_public_key = route.value()->box_public_key;
+    c.public_json = "{}";
+    c.sensitive = "{\"resident_id\":\"demo-01\"}";
+    return c;
+  }
+  fs::path dir_;
+  std::unique_ptr<store::Store> st_;
+};
+
+TEST_F(SealedCommitTest, ChainsPerMunicipalityAndRefusesAnotherAddressee) {
+  auto device = bsync::SigningKey::generate();
+  auto a = commit_sealed(*st_, draft("GM0363"), device);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto b = commit_sealed(*st_, draft("GM0363"), device);
+  ASSERT_TRUE(b.ok());
+  auto payload = [&](const std::string& id) {
+    auto e = st_->outbox_entry(id);
+    EXPECT_TRUE(e.ok() && e.value());
+    return std::string(e.value()->payload.begin(), e.value()->payload.end());
+  };
+  auto ea = bsync::parse_envelope(payload(a.value().record_id));
+  auto eb = bsync::parse_envelope(payload(b.value().record_id));
+  ASSERT_TRUE(ea.ok() && eb.ok());
+  EXPECT_EQ(eb.value().seq, ea.value().seq + 1);
+  EXPECT_EQ(eb.value().prev_sha256, ea.value().package_sha256);
+  EXPECT_TRUE(bsync::verify_envelope(eb.value(), device.public_key).ok());
+  // The resident is linked to GM0363: a sealer expecting another addressee stores nothing.
+  auto before = st_->records_for("demo-01").value().size();
+  auto c = commit_sealed(*st_, draft("GM0344"), device);
+  EXPECT_FALSE(c.ok());
+  EXPECT_EQ(st_->records_for("demo-01").value().size(), before);
+  EXPECT_EQ(st_->chain_head("GM0363").value().package_sha256, eb.value().package_sha256);
+}
+
+TEST(Evidence, PackageHalvesAndLimits) {
+  store::Resident r;
+  r.id = "demo-01";
+  r.bsn = "999990001";
+  r.naam_latijns = "Test";
+  SigningSession s;
+  s.text_nl.version_id = "t-nl";
+  s.text_nl.language = "nl";
+  s.text_nl.title = "T";
+  s.text_nl.body = "B";
+  s.canonical_sha256 = bsync::sha256_hex(canonical_shown_text(s.text_nl, nullptr));
+  s.ink = zigzag();
+  s.screen_w = 1920;
+  s.screen_h = 1080;
+  EvidenceContext c;
+  c.resident = &r;
+  c.local_date = "2026-03-02";
+  c.confirmed_unix_ms = 1772443800123;
+  EvidenceParts p;
+  std::string err;
+  ASSERT_TRUE(build_pvt_evidence(s, c, "00000000-0000-4000-8000-000000000000", &p, &err)) << err;
+  EXPECT_EQ(p.public_json.find("999990001"), std::string::npos);
+  EXPECT_EQ(p.public_json.find("Test"), std::string::npos);
+  auto j = nlohmann::json::parse(p.sensitive_json);
+  EXPECT_EQ(j["signature"]["samples"].size(), s.ink.samples().size());
+  EXPECT_EQ(j["time"]["utc"], "2026-03-02T09:30:00.123Z");
+  // A full pad (the sample cap) still fits sync's sealed-part limit.
+  Ink big(kPad);
+  std::uint32_t t = 0;
+  big.add(InkSample{InkSample::Kind::Down, 300, 300, 0.53f, t, 123456789});
+  for (int i = 0; big.samples().size() < Ink::kMaxSamples; ++i)
+    big.add(InkSample{InkSample::Kind::Move, 300 + (i % 1000) * 1.237f, 300 + (i % 300) * 1.113f, 0.537f, t += 17, 123456789});
+  s.ink = big;
+  ASSERT_TRUE(build_pvt_evidence(s, c, "00000000-0000-4000-8000-000000000001", &p, &err)) << err;
+  EXPECT_LE(p.sensitive_json.size(), bsync::kMaxSensitiveBytes);
+}
