@@ -146,7 +146,7 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 "$here/hooks/lockdown.sh" "$root"
-git -C "$repo" rev-parse HEAD > "$root/usr/lib/balie/commit" 2>/dev/null || echo unknown > "$root/usr/lib/balie/commit"
+echo "${BALIE_BUILD_COMMIT:-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)}" > "$root/usr/lib/balie/commit"
 if [ "$rootfs_only" -eq 1 ]; then log "rootfs ready: $root"; exit 0; fi
 fi  # stage 2
 

@@ -20,6 +20,10 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "test-tier-c.sh: needs root" >&2; exit 77; }
 [ -n "$bin_dir" ] || { echo "test-tier-c.sh: --bin-dir BUILD_DIR is required" >&2; exit 2; }
 work="$out/tier-c"   # everything of tier C lives here
+# One source identity for every build of this run, even if a commit lands meanwhile.
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct)}"
+BALIE_BUILD_COMMIT="${BALIE_BUILD_COMMIT:-$(git -C "$repo" rev-parse HEAD)}"
+export SOURCE_DATE_EPOCH BALIE_BUILD_COMMIT
 mkdir -p "$work"
 boot_timeout="${BALIE_BOOT_TIMEOUT:-300}"
 declare -A result took
