@@ -102,6 +102,20 @@ TEST_F(SessionE2E, WrongPinLockoutAndItSurvivesARestart) {
   EXPECT_EQ(r2.exit_code, 0) << "the right PIN must be refused after a restart while locked:\n" << r2.output;
 }
 
+TEST_F(SessionE2E, AttractWakeHostileNamesMissingMunicipalityAndFreshSessions) {
+  auto r = run_script("robustness.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Png dimmed = shot("r01-dimmed");
+  // Dimmed: the welcome colour under a dark overlay, clearly darker than (18, 59, 92).
+  const uint32_t px = dimmed.at(8, 8);
+  EXPECT_LT(((px >> 16) & 255) + ((px >> 8) & 255) + (px & 255), 18u + 59u + 92u);
+  Png off = shot("r06-panel-off");
+  EXPECT_EQ(distinct_colours(off), 1u) << "with the panel off nothing is drawn";
+  EXPECT_EQ(off.at(100, 100), 0u);
+  for (const char* n : {"r02-search-hostile", "r03-identity-hostile", "r04-dossier-hostile-ar", "r05-dossier-no-municipality"})
+    EXPECT_GT(distinct_colours(shot(n)), 8u) << n;
+}
+
 // After the session ends, no copy of the resident's name, BSN or V-nummer stays in the kiosk's
 // writable memory (heap, stacks, data segments), scanned through /proc/PID/mem.
 TEST_F(SessionE2E, NoPersonalDataInMemoryAfterTheSession) {
