@@ -18,14 +18,15 @@ class IdentityCheckScene final : public Scene {
       ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("common.error_staff"), theme::kTextBody, theme::kDanger);
     } else {
       const store::Resident& r = *s.resident;
-      const Rect card{m, y, sc.x - 2 * m, 420};
+      const Rect card{m, y, sc.x - 2 * m, std::min(560.0f, sc.y - y - 300)};
       ui.fill(card, theme::rgba(255, 255, 255), 16);
       float cy = card.y + 30;
       const float w = card.w - 60;
-      cy += ui.text(Rect{card.x + 30, cy, w, 0}, r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift,
+      // Names get at most two lines each: a very long name is cut with an ellipsis.
+      cy += ui.text(Rect{card.x + 30, cy, w, theme::kTextTitle * 2.6f}, r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift,
                     theme::kTextTitle, theme::kText) + 8;
       if (!r.naam_latijns.empty() && r.naam_latijns != r.naam_eigen_schrift)
-        cy += ui.text(Rect{card.x + 30, cy, w, 0}, r.naam_latijns, theme::kTextBody, theme::kText) + 16;
+        cy += ui.text(Rect{card.x + 30, cy, w, theme::kTextBody * 2.7f}, r.naam_latijns, theme::kTextBody, theme::kText) + 16;
       const std::string dob = r.geboortedatum.empty() ? ui.tr("common.unknown") : ui.format_date(r.geboortedatum);
       cy += ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.born", {{"date", dob}}), theme::kTextBody, theme::kTextMuted) + 8;
       cy += ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.room", {{"room", r.kamer}}), theme::kTextBody, theme::kTextMuted) + 8;

@@ -72,6 +72,18 @@ void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFi
 float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align) {
   items_.add_text(utf8);
   Vec2 m = text_.measure(utf8, size, box.w, rtl_);
+  if (box.h > 0 && m.y > box.h) {
+    // Too long for its box (e.g. a very long name): clip, and mark the cut with an ellipsis at
+    // the end of the last visible line.
+    ImGui::PushClipRect(tl(box), br(box), true);
+    text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, rtl_);
+    ImGui::PopClipRect();
+    const float ew = size * 1.2f;
+    const Rect mark{rtl_ ? box.x : box.x + box.w - ew, box.y + box.h - size * 1.3f, ew, size * 1.3f};
+    fill(mark, theme::rgba(246, 244, 239, 230), 4);
+    text_.draw(draw_list(), Vec2{mark.x, mark.y}, mark.w, "\xE2\x80\xA6", size, color, Align::Center, false);
+    return box.h;
+  }
   text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, rtl_);
   return m.y;
 }
@@ -110,7 +122,9 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   if (!label.empty()) {
     Vec2 m = text_.measure(label, text_size, r.w - 24, rtl_);
     float y = r.y + std::max(0.0f, (r.h - m.y) / 2);
+    ImGui::PushClipRect(tl(r), br(r), true);  // a label never spills out of its button
     text_.draw(draw_list(), Vec2{r.x + 12, y}, r.w - 24, label, text_size, fg, Align::Center, rtl_);
+    ImGui::PopClipRect();
   }
   return pressed;
 }

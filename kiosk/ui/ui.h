@@ -47,7 +47,8 @@ class Ui {
   void circle(Vec2 center, float radius, uint32_t color);
   // Height of `utf8` wrapped at `width`.
   float text_height(std::string_view utf8, float size, float width) { return text_.measure(utf8, size, width, rtl_).y; }
-  // Text inside `box` (height grows as needed); returns the height used.
+  // Text inside `box`; returns the height used. box.h == 0: the height grows as needed;
+  // box.h > 0: text taller than that is clipped and the cut marked with an ellipsis.
   float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start);
   // A button with a label; min size kMinTarget is enforced by checks, not silently.
   bool button(std::string_view id, Rect r, std::string_view label, ButtonStyle style = ButtonStyle::Primary,
