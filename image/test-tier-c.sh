@@ -130,8 +130,10 @@ fi
 if want verity; then
   t=$(date +%s); ok=PASS
   fresh_disk "$work/tamper.img"
-  # flip one byte 1 MiB into root-a (partition starts at 65 MiB): inside the squashfs, read at boot
-  printf '\xff' | dd of="$work/tamper.img" bs=1 seek=$(( (65 + 1) * 1024 * 1024 + 4096 + 17 )) conv=notrunc status=none
+  # flip one byte of the squashfs superblock (root-a starts at 65 MiB): the block is read at mount.
+  # (verity checks blocks when they are read: a flipped byte in a file nobody reads stays unnoticed
+  # until that file is read, which then fails with an I/O error.)
+  printf '\xff' | dd of="$work/tamper.img" bs=1 seek=$(( 65 * 1024 * 1024 + 40 )) conv=notrunc status=none
   boot "$work/tamper.img" "$work/tpm-tamper" "$work/tamper.serial" basic || true
   if grep -aq '^KIOSK_SELFTEST=' "$work/tamper.serial" || ! grep -aqiE 'verity|corrupt|Kernel panic' "$work/tamper.serial"; then
     ok="FAIL(tampered data block: $(grep -aiE -m2 'verity|KIOSK' "$work/tamper.serial" | tr '\n' ' '))"
