@@ -108,12 +108,13 @@ if want powercut; then
   t=$(date +%s); ok=PASS
   if prepare; then
     for i in 1 2 3 4 5; do
-      rm -f "$work/qemu.pid"
+      rm -f "$work/qemu.pid" "$work/powercut-$i.serial" "$work/integrity-$i.serial"
       boot "$work/disk.img" "$work/tpm" "$work/powercut-$i.serial" dbwrite --pidfile "$work/qemu.pid" &
       runner=$!
       for _ in $(seq 1 "$boot_timeout"); do grep -aq 'BALIE_DBWRITE n=' "$work/powercut-$i.serial" 2>/dev/null && break; sleep 1; done
       if ! grep -aq 'BALIE_DBWRITE n=' "$work/powercut-$i.serial"; then ok="FAIL(round $i: writes never started)"; kill "$runner"; wait "$runner"; break; fi
       sleep $(( (RANDOM % 5) + 1 ))
+      [ -s "$work/qemu.pid" ] || { ok="FAIL(round $i: no qemu pid)"; break; }
       kill -KILL "$(cat "$work/qemu.pid")"   # the power cut
       wait "$runner"
       last=$(grep -a 'BALIE_DBWRITE n=' "$work/powercut-$i.serial" | tail -1 | tr -d '\r')
