@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Tier C of the terminal image (nightly/release, about 20-30 minutes under TCG): reproducibility (two
-# builds, same hashes), app watchdog, crash loop to reboot, power cut during database writes (x5), verity
-# tamper refused, Secure Boot (signed UKI boots, unsigned refused). The A/B update roll-back is reported
-# NOT-IMPLEMENTED (exit 2).
+# Tier C of the terminal image (nightly/release, ~30 min under TCG): reproducibility, app watchdog,
+# crash loop to reboot, power cut during DB writes (x5), verity tamper, Secure Boot (signed UKI boots,
+# unsigned refused). The A/B update roll-back is reported NOT-IMPLEMENTED (exit 2).
 # Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR]
 #   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate
 set -uo pipefail
