@@ -4,13 +4,13 @@
 // live in this scene object and are overwritten on exit.
 #include "core/secure_wipe.h"
 #include "scenes/scenes.h"
+#include "ui/pin_pad.h"
 
 namespace balie::kiosk {
 namespace {
 
 class SigningHostScene final : public Scene {
  public:
-  static constexpr size_t kMaxDigits = 12;
   void exit() override {
     secure_wipe(digits_);
     secure_wipe(selected_);
@@ -43,47 +43,13 @@ class SigningHostScene final : public Scene {
     ui.text(Rect{px0, py, pw, 0}, ui.tr(selected_.empty() ? "signing_host.choose_first" : "signing_host.prompt"),
             theme::kTextBody, theme::kTextMuted, Align::Center);
     py += 60;
-    for (size_t i = 0; i < kMaxDigits; ++i) {
-      const float cx = px0 + pw / 2 + (static_cast<float>(i) - (kMaxDigits - 1) / 2.0f) * 34;
-      ui.circle(Vec2{cx, py + 14}, 11, i < digits_.size() ? theme::kText : theme::rgba(190, 186, 176));
-    }
-    py += 44;
     std::string msg;
     if (s.locked_minutes > 0) msg = ui.tr("staff_unlock.locked", {{"minutes", std::to_string(s.locked_minutes)}});
     else if (s.pin_attempts_left >= 0) msg = ui.tr("staff_unlock.wrong", {{"attempts", std::to_string(s.pin_attempts_left)}});
     else if (!s.flow.staff_error.empty()) msg = s.flow.staff_error;
-    if (!msg.empty()) ui.text(Rect{px0, py, pw, 0}, msg, theme::kTextSmall, theme::kDanger, Align::Center);
-    py += 56;
-    const float gap = theme::kMinGap + 6;
-    const float key = std::max(theme::kMinTarget, std::min(110.0f, (sc.y - m - py - 3 * gap) / 4));
-    const float kx = px0 + (pw - (3 * key + 2 * gap)) / 2;
-    static const char* kLabels[12] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "OK"};
-    for (int i = 0; i < 12; ++i) {
-      const Rect r{kx + (i % 3) * (key + gap), py + (i / 3) * (key + gap), key, key};
-      std::string id = "hostpin.";
-      std::string label = kLabels[i];
-      if (i == 9) {
-        id += "erase";
-        label = ui.tr("common.erase");
-      } else {
-        id += i == 11 ? "ok" : kLabels[i];
-      }
-      if (!ui.button(id, r, label, i == 11 ? ButtonStyle::Primary : ButtonStyle::Secondary,
-                     i == 9 ? theme::kTextSmall : theme::kTextTitle * 0.8f))
-        continue;
-      if (i == 9) {
-        if (!digits_.empty()) {
-          digits_.back() = '\0';
-          digits_.pop_back();
-        }
-      } else if (i == 11) {
-        if (!digits_.empty() && !selected_.empty()) {
-          intents.push(OpenSigningMoment{selected_, digits_});
-          secure_wipe(digits_);
-        }
-      } else if (digits_.size() < kMaxDigits) {
-        digits_.push_back(kLabels[i][0]);
-      }
+    if (pin_pad(ui, "hostpin", Rect{px0, py, pw, sc.y - m - py}, digits_, !selected_.empty(), msg)) {
+      intents.push(OpenSigningMoment{selected_, digits_});
+      secure_wipe(digits_);
     }
     if (ui.button("signing_host.back", Rect{m, sc.y - m - bh, 260, bh}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});

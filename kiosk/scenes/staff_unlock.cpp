@@ -4,14 +4,13 @@
 // the app verifies it against the store (Argon2id, persistent lockout).
 #include "core/secure_wipe.h"
 #include "scenes/scenes.h"
+#include "ui/pin_pad.h"
 
 namespace balie::kiosk {
 namespace {
 
 class StaffUnlockScene final : public Scene {
  public:
-  static constexpr size_t kMaxDigits = 12;
-
   void exit() override {
     secure_wipe(digits_);
     secure_wipe(selected_);
@@ -48,50 +47,13 @@ class StaffUnlockScene final : public Scene {
     ui.text(Rect{pad_x0, py, pad_area_w, 0}, ui.tr(selected_.empty() ? "staff_unlock.choose_first" : "staff_unlock.prompt"),
             theme::kTextBody, theme::kTextMuted, Align::Center);
     py += 60;
-    for (size_t i = 0; i < kMaxDigits; ++i) {
-      const float cx = pad_x0 + pad_area_w / 2 + (static_cast<float>(i) - (kMaxDigits - 1) / 2.0f) * 34;
-      ui.circle(Vec2{cx, py + 14}, 11, i < digits_.size() ? theme::kText : theme::rgba(190, 186, 176));
-    }
-    py += 44;
     std::string msg;
     if (s.locked_minutes > 0) msg = ui.tr("staff_unlock.locked", {{"minutes", std::to_string(s.locked_minutes)}});
     else if (s.pin_attempts_left >= 0) msg = ui.tr("staff_unlock.wrong", {{"attempts", std::to_string(s.pin_attempts_left)}});
     else if (!s.staff_message.empty()) msg = s.staff_message;
-    if (!msg.empty()) ui.text(Rect{pad_x0, py, pad_area_w, 0}, msg, theme::kTextBody, theme::kDanger, Align::Center);
-    py += 56;
-
-    const float gap = theme::kMinGap + 6;
-    const float key = std::max(theme::kMinTarget, std::min(120.0f, (sc.y - m - py - 3 * gap) / 4));
-    const float px = pad_x0 + (pad_area_w - (3 * key + 2 * gap)) / 2;
-    static const char* kLabels[12] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "OK"};
-    for (int i = 0; i < 12; ++i) {
-      const Rect r{px + (i % 3) * (key + gap), py + (i / 3) * (key + gap), key, key};
-      std::string id = "pin.";
-      std::string label = kLabels[i];
-      if (i == 9) {
-        id += "erase";
-        label = ui.tr("common.erase");
-      } else if (i == 11) {
-        id += "ok";
-      } else {
-        id += kLabels[i];
-      }
-      const bool pressed = ui.button(id, r, label, i == 11 ? ButtonStyle::Primary : ButtonStyle::Secondary,
-                                     i == 9 ? theme::kTextSmall : theme::kTextTitle * 0.8f);
-      if (!pressed) continue;
-      if (i == 9) {
-        if (!digits_.empty()) {
-          digits_.back() = '\0';
-          digits_.pop_back();
-        }
-      } else if (i == 11) {
-        if (!digits_.empty() && !selected_.empty()) {
-          intents.push(SubmitStaffPin{selected_, digits_});
-          secure_wipe(digits_);
-        }
-      } else if (digits_.size() < kMaxDigits) {
-        digits_.push_back(kLabels[i][0]);
-      }
+    if (pin_pad(ui, "pin", Rect{pad_x0, py, pad_area_w, sc.y - m - py}, digits_, !selected_.empty(), msg)) {
+      intents.push(SubmitStaffPin{selected_, digits_});
+      secure_wipe(digits_);
     }
     if (ui.button("staff_unlock.back", Rect{m, sc.y - m - bh, 260, bh}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});

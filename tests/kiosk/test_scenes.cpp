@@ -227,7 +227,9 @@ TEST(Scenes, TouchTargetsAreLargeEnoughAndApart) {
         std::vector<ItemInfo> items;
         for (const auto& i : h.items().items())
           if (i.interactive) items.push_back(i);
-        if (e.id != SceneId::StoreError) EXPECT_FALSE(items.empty()) << e.name;
+        if (e.id != SceneId::StoreError) {
+          EXPECT_FALSE(items.empty()) << e.name;
+        }
         for (size_t a = 0; a < items.size(); ++a) {
           const Rect& r = items[a].rect;
           if (!items[a].clipped) {  // a row half scrolled out of view is smaller on screen
