@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Local municipality receivers for the demo: one balie-inbox per demo gemeente on loopback, with a
-# demo CA made with openssl on first run, plus the kiosk-side routing table and balie-syncd config.
+# demo CA made with openssl on first run, wired to the kiosk's own encrypted store (store_kind "balie").
 #   scripts/demo-inbox.sh start    start (or restart) GM0363 GM0344 GM0599 GM0518 GM0014
 #   scripts/demo-inbox.sh stop     stop the instances this script started (by their pid files)
-#   scripts/demo-inbox.sh status   which instances run, and what each received
+#   scripts/demo-inbox.sh status   which instances run, and what each received (one line per record)
+#   scripts/demo-inbox.sh reset    stop, and empty the demo inboxes (keys and demo CA are kept)
 # Environment: BALIE_STATE_DIR (default ~/.local/state/balie), BALIE_CONFIG_DIR (default
 # ~/.config/balie), BALIE_BUILD_DIR (default build/default), BALIE_DEMO_INBOX_PORT_BASE (default 18000:
 # GM0363 listens on 18363, GM0014 on 18014, ...). See sync/README.md ("Demo").
@@ -15,6 +16,7 @@ build=${BALIE_BUILD_DIR:-$root/build/default}
 base=${BALIE_DEMO_INBOX_PORT_BASE:-18000}
 inbox_bin=$build/sync/balie-inbox
 syncd_bin=$build/sync/balie-syncd
+admin_bin=$build/store/balie-admin
 demo_json=$root/assets/demo/demo.json
 gemeenten=(GM0363 GM0344 GM0599 GM0518 GM0014)
 dir=$state/demo-inbox
@@ -35,41 +37,77 @@ stop_all() {
   done
 }
 
+# What one inbox received: "GM0363: running ..., 1 record(s) received", then one line per record.
+show_status() {
+  for g in "${gemeenten[@]}"; do
+    pid=$(cat "$dir/$g/pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then s="running (pid $pid, https://127.0.0.1:$(port_of "$g")/v1)"; else s="stopped"; fi
+    recs='[]'
+    if [ -f "$dir/$g/inbox.db" ]; then
+      recs=$("$inbox_bin" dump --db "$dir/$g/inbox.db" --gemeentecode "$g" --sensitive 2>/dev/null || echo '[]')
+    fi
+    echo "$g: $s, $(jq length <<< "$recs") record(s) received"
+    # The sealed part opened with this municipality's key: only the resident id is shown (demo data).
+    jq -r '.[] | "    \(.kind) \(.record_id) (device \(.device_id), seq \(.seq)) received \(.received_at);"
+      + " opened here: resident \(.sensitive.resident_id // "?")"
+      + (if .public.datumOndertekeningPvt then ", signed \(.public.datumOndertekeningPvt)" else "" end)' <<< "$recs"
+  done
+}
+
 case "${1:-start}" in
   stop) stop_all; exit 0 ;;
-  status)
-    for g in "${gemeenten[@]}"; do
-      pid=$(cat "$dir/$g/pid" 2>/dev/null || true)
-      if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then s="running (pid $pid, https://127.0.0.1:$(port_of "$g")/v1)"; else s="stopped"; fi
-      n=$("$inbox_bin" dump --db "$dir/$g/inbox.db" --gemeentecode "$g" 2>/dev/null | jq length 2>/dev/null || echo 0)
-      echo "$g: $s, $n records received"
-    done
+  status) show_status; exit 0 ;;
+  reset)
+    stop_all
+    for g in "${gemeenten[@]}"; do rm -f "$dir/$g/inbox.db" "$dir/$g/inbox.db-wal" "$dir/$g/inbox.db-shm"; done
     exit 0 ;;
   start) ;;
   *) sed -n '2,10p' "$0"; exit 64 ;;
 esac
 
-for b in "$inbox_bin" "$syncd_bin"; do
-  [ -x "$b" ] || { echo "demo-inbox: $b not built (cmake --build $build --target balie-inbox balie-syncd)" >&2; exit 1; }
+if [ "${BALIE_MODE:-}" = production ]; then
+  echo "demo-inbox: refusing to wire demo inboxes into a production kiosk (BALIE_MODE=production)" >&2
+  exit 1
+fi
+for b in "$inbox_bin" "$syncd_bin" "$admin_bin"; do
+  [ -x "$b" ] || { echo "demo-inbox: $b not built (cmake --build $build --target balie-inbox balie-syncd balie-admin)" >&2; exit 1; }
 done
-mkdir -p "$dir" "$config"
-chmod 700 "$dir"
+mkdir -p "$state" "$dir" "$config"
+chmod 700 "$state" "$dir"
 "$root/sync/tools/make-pki.sh" "$dir/pki" "$device_id" "${gemeenten[@]}"
 
-# The kiosk's device signing key: the key provider's demo device.key (32 raw bytes) if it exists.
-if [ -f "$state/device.key" ] && [ "$(stat -c %s "$state/device.key")" = 32 ]; then
-  od -An -tx1 -v "$state/device.key" | tr -d ' \n' > "$dir/device-ed25519.hex"; echo >> "$dir/device-ed25519.hex"
-else
-  cp "$dir/pki/device/ed25519.seed" "$dir/device-ed25519.hex"
-fi
-chmod 600 "$dir/device-ed25519.hex"
-device_pk=$("$inbox_bin" seed-pubkey --file "$dir/device-ed25519.hex")
+# balie-syncd works on the kiosk's own store ($state/balie.db, key from the key provider: demo db.key
+# next to it), so records signed in the kiosk are what it sends.
+jq -n --arg store "$state/balie.db" --arg dev "$device_id" \
+  --arg cert "$dir/pki/device/cert.pem" --arg key "$dir/pki/device/key.pem" \
+  --arg loc "$(jq -r '.device.location_id' "$demo_json")" \
+  '{store_kind: "balie", store: $store, device_id: $dev, client_cert: $cert, client_key: $key,
+    locatiecode: $loc, window: "01:00-05:00"}' > "$config/syncd.json"
+
+# The kiosk store must hold the demo data before the routes are set (seeding an empty store writes the
+# demo routes, which would overwrite the endpoints below); seed-demo does nothing on a seeded store.
+BALIE_STATE_DIR=$state "$admin_bin" seed-demo > /dev/null
+# The kiosk's device signing key ($state/device.key, created by the key provider if missing): the
+# key every inbox enrolls for this device_id.
+device_pk=$("$syncd_bin" --config "$config/syncd.json" device-pubkey)
 
 stop_all
+# Inboxes that enrolled another device key (an earlier demo's key) hold another chain for this
+# device_id: start them empty, or the kiosk's first record would look like a forked chain.
+if [ -f "$dir/device.pk" ] && [ "$(cat "$dir/device.pk")" != "$device_pk" ]; then
+  echo "demo-inbox: the kiosk's device key changed; emptying the demo inboxes"
+  for g in "${gemeenten[@]}"; do rm -f "$dir/$g/inbox.db" "$dir/$g/inbox.db-wal" "$dir/$g/inbox.db-shm"; done
+fi
+echo "$device_pk" > "$dir/device.pk"
 routes='[]'
 for g in "${gemeenten[@]}"; do
   mkdir -p "$dir/$g/keys"
-  [ -f "$dir/$g/keys/signing.seed" ] || "$inbox_bin" keygen --dir "$dir/$g/keys" > /dev/null
+  # Municipality keys from the demo seeds the store's demo routes use (assets/demo/README.md), so
+  # records sealed in the kiosk open here: Ed25519 seed SHA-256("balie-demo:<code>:ack"), X25519
+  # seed SHA-256("balie-demo:<code>:box"). Never outside the demo.
+  (umask 077
+   printf 'balie-demo:%s:ack' "$g" | sha256sum | cut -c1-64 > "$dir/$g/keys/signing.seed"
+   printf 'balie-demo:%s:box' "$g" | sha256sum | cut -c1-64 > "$dir/$g/keys/box.seed")
   keys=$("$inbox_bin" pubkeys --keys "$dir/$g/keys")
   db=$dir/$g/inbox.db
   "$inbox_bin" enroll-device --db "$db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk"
@@ -83,25 +121,28 @@ for g in "${gemeenten[@]}"; do
   echo $! > "$dir/$g/pid"
   routes=$(jq --arg g "$g" --arg url "https://127.0.0.1:$port" --rawfile ca "$dir/pki/ca.pem" \
     --arg pin "$(cat "$dir/pki/$g/pin")" --argjson k "$keys" \
-    '. + [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pinned_key: $pin, ed25519_pk: $k.ed25519_pk, x25519_pk: $k.x25519_pk,
-           endpoint_base_url: $url, ca_certificate_pem: $ca, pinned_public_key: $pin,
-           ack_verify_key: $k.ed25519_pk, box_public_key: $k.x25519_pk}]' <<< "$routes")
+    '. + [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pinned_key: $pin, ed25519_pk: $k.ed25519_pk, x25519_pk: $k.x25519_pk}]' \
+    <<< "$routes")
 done
+# The demo routes seeded into the kiosk store point at a placeholder endpoint without CA or pin:
+# give them these inboxes' endpoints, CA and pins (the keys are the same demo keys).
 jq -n --argjson r "$routes" '{routes: $r}' > "$config/routing.json"
-jq -n --arg store "$state/sync-dev.db" --arg dev "$device_id" --arg seed "$dir/device-ed25519.hex" \
-  --arg cert "$dir/pki/device/cert.pem" --arg key "$dir/pki/device/key.pem" \
-  --arg loc "$(jq -r '.device.location_id' "$demo_json")" \
-  '{store: $store, device_id: $dev, device_key_file: $seed, client_cert: $cert, client_key: $key,
-    locatiecode: $loc, window: "01:00-05:00"}' > "$config/syncd.json"
-"$syncd_bin" --config "$config/syncd.json" import-routing "$config/routing.json"
+"$syncd_bin" --config "$config/syncd.json" import-routing "$config/routing.json" > /dev/null
 
+down=()
 for g in "${gemeenten[@]}"; do
+  up=0
   for _ in $(seq 50); do
-    curl -s -o /dev/null --cacert "$dir/pki/ca.pem" --cert "$dir/pki/device/cert.pem" --key "$dir/pki/device/key.pem" \
-      "https://127.0.0.1:$(port_of "$g")/v1/health" && break
+    if curl -s -o /dev/null --cacert "$dir/pki/ca.pem" --cert "$dir/pki/device/cert.pem" --key "$dir/pki/device/key.pem" \
+      "https://127.0.0.1:$(port_of "$g")/v1/health"; then up=1; break; fi
     sleep 0.1
   done
+  [ "$up" = 1 ] || down+=("$g")
 done
+if [ "${#down[@]}" -gt 0 ]; then
+  echo "demo-inbox: ${down[*]} did not come up (port in use? see $dir/<code>/inbox.log)" >&2
+  exit 1
+fi
 echo "demo-inbox: ${gemeenten[*]} listening on 127.0.0.1:$(port_of GM0363) ... (base $base)"
-echo "demo-inbox: routing table $config/routing.json, sync config $config/syncd.json"
+echo "demo-inbox: kiosk store $state/balie.db routed to them; sync config $config/syncd.json"
 echo "demo-inbox: sync now with: $syncd_bin --config $config/syncd.json --once"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # README's demo command: installs missing Debian packages, builds (preset "default") and runs the
-# kiosk on the embedded demo data. With a display it opens the kiosk window (add --windowed WxH for a
-# window); without one it runs the same app under Xvfb through the scripted demo session and writes
-# a PNG of every screen it passed to a folder it prints. State lives in ./build/demo-state unless
-# BALIE_STATE_DIR is set. Extra arguments go to balie-kiosk.
+# kiosk on the embedded demo data, next to local balie-inbox receivers for the demo municipalities
+# (scripts/demo-inbox.sh). With a display it opens the kiosk window (add --windowed WxH for a window)
+# and runs balie-syncd beside it, so staff "Nu versturen" on the status screen sends at once; without
+# one it runs the same app under Xvfb through the scripted demo session (which signs a declaration for
+# demo-01, GM0363), writes a PNG of every screen it passed to a folder it prints, then runs one sync
+# pass (balie-syncd --once) and shows what each municipality's inbox received. The scripted run starts
+# from a fresh demo store and empty demo inboxes each time (keys and demo CA are kept). State lives in
+# ./build/demo-state unless BALIE_STATE_DIR is set. Extra arguments go to balie-kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,17 +17,43 @@ cmake --build --preset default -j"$(nproc)"
 
 export BALIE_STATE_DIR="${BALIE_STATE_DIR:-$root/build/demo-state}"
 export BALIE_CONFIG_DIR="${BALIE_CONFIG_DIR:-$root/build/demo-state/config}"
-mkdir -p "$BALIE_STATE_DIR"
+# The kiosk asks balie-syncd for a pass with the file $BALIE_RUNTIME_DIR/sync-now: both use this one.
+export BALIE_RUNTIME_DIR="${BALIE_RUNTIME_DIR:-$BALIE_STATE_DIR/run}"
+mkdir -p "$BALIE_STATE_DIR" "$BALIE_RUNTIME_DIR"
 kiosk="$root/build/default/kiosk/balie-kiosk"
+syncd="$root/build/default/sync/balie-syncd"
+syncd_config="$BALIE_CONFIG_DIR/syncd.json"
+has_display=0
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then has_display=1; fi
 
-# The local municipality receivers for the demo, when the sync layer provides them.
-if [ -x scripts/demo-inbox.sh ]; then
-  scripts/demo-inbox.sh start
-  trap 'scripts/demo-inbox.sh stop || true' EXIT
+syncd_pid=
+cleanup() {
+  if [ -n "$syncd_pid" ] && kill -0 "$syncd_pid" 2>/dev/null; then
+    kill -TERM "$syncd_pid" || true
+    wait "$syncd_pid" 2>/dev/null || true
+  fi
+  scripts/demo-inbox.sh stop || true
+}
+
+if [ "$has_display" = 0 ]; then
+  # The scripted session signs demo-01's declaration, which a kiosk offers once: start afresh.
+  scripts/demo-inbox.sh reset
+  rm -f "$BALIE_STATE_DIR/balie.db" "$BALIE_STATE_DIR/balie.db-wal" "$BALIE_STATE_DIR/balie.db-shm"
+  rm -f "$BALIE_RUNTIME_DIR/sync-now"
 fi
+# The local municipality receivers, wired to the kiosk's store (routes, device key, demo CA).
+scripts/demo-inbox.sh start
+trap cleanup EXIT
 
-if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-  exec "$kiosk" "$@"
+if [ "$has_display" = 1 ]; then
+  "$syncd" --config "$syncd_config" >> "$BALIE_STATE_DIR/syncd.log" 2>&1 &
+  syncd_pid=$!
+  echo "demo: balie-syncd runs beside the kiosk (log $BALIE_STATE_DIR/syncd.log); staff status 'Nu versturen' sends now"
+  echo "demo: after signing, see what arrived with: scripts/demo-inbox.sh status (while this demo runs)"
+  rc=0
+  "$kiosk" "$@" || rc=$?
+  scripts/demo-inbox.sh status
+  exit "$rc"
 fi
 
 shots="$root/build/demo-shots"
@@ -33,3 +63,18 @@ echo "demo: no display found; running the scripted demo session under Xvfb"
 SDL_AUDIODRIVER="${SDL_AUDIODRIVER:-dummy}" xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
   "$kiosk" --script "$root/assets/demo/demo-session.balie" --shots "$shots" "$@"
 echo "demo: screenshots of every screen are in $shots"
+
+echo
+echo "demo: one sync pass, as staff 'Nu versturen' or the nightly window would start it:"
+echo "demo: \$ balie-syncd --config $syncd_config --once"
+rc=0
+"$syncd" --config "$syncd_config" --once || rc=$?
+case "$rc" in
+  0) echo "demo: balie-syncd exit 0: every waiting record was delivered and acknowledged" ;;
+  1) echo "demo: balie-syncd exit 1: records held or rejected (see above)" ;;
+  2) echo "demo: balie-syncd exit 2: transient failures; the next pass retries" ;;
+  *) echo "demo: balie-syncd exit $rc: local error" ;;
+esac
+echo
+echo "demo: what each demo municipality's inbox received (demo-01's declaration belongs to GM0363 only):"
+scripts/demo-inbox.sh status

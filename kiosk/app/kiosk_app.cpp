@@ -47,6 +47,14 @@ std::filesystem::path env_or(const char* name, const char* fallback) {
 
 void log(const std::string& s) { std::fprintf(stderr, "balie-kiosk: %s\n", s.c_str()); }
 
+// Staff "sync now": the kiosk has no network; the contract with balie-syncd is the file
+// <runtime_dir>/sync-now (sync/README.md), which the daemon removes when it starts the pass.
+std::string request_sync_pass(const std::filesystem::path& runtime_dir) {
+  std::FILE* f = std::fopen((runtime_dir / "sync-now").c_str(), "w");
+  if (!f) return (runtime_dir / "sync-now").string() + ": cannot create";
+  return std::fclose(f) == 0 ? std::string() : "cannot write " + (runtime_dir / "sync-now").string();
+}
+
 }  // namespace
 
 // [SECTION] init
@@ -610,6 +618,13 @@ void KioskApp::apply_intents() {
                    [&](const ConfirmSignature&) { on_confirm_signature(); },
                    [&](const OpenConsent& o) { on_open_consent(o); },
                    [&](const AnswerConsent& a) { on_answer_consent(a); },
+                   [&](const SyncNow&) {
+                     if (auto e = request_sync_pass(paths_.runtime_dir); !e.empty())
+                       return staff_error("Het verzoek om te versturen kon niet worden doorgegeven.", e);
+                     if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "sync.requested", "");
+                     refresh_status();
+                     state_.staff_message = "Verzoek doorgegeven: de records worden zo verstuurd.";
+                   },
                    [&](const StopKiosk&) {
                      if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "kiosk.stop", "");
                      quit_ = true;

@@ -20,6 +20,7 @@ struct PlayScreenAudio { std::string key; }; // "listen" control: read the scree
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process
+struct SyncNow {};                           // staff status "Nu versturen": ask balie-syncd for a pass
 // Signing and consent (issue 6; handlers in app/signing_handlers.cpp).
 struct StartSigning {};                      // dossier: go to the host PIN screen
 struct OpenSigningMoment { std::string host_id; std::string pin; };  // host's PIN
@@ -32,7 +33,7 @@ struct OpenConsent { std::string purpose; bool withdraw = false; };
 struct AnswerConsent { std::string purpose; std::string decision; };  // given|refused|withdrawn
 
 using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
-                            ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk,
+                            ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk, SyncNow,
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
                             RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent>;
 

@@ -53,8 +53,13 @@ class StaffStatusScene final : public Scene {
       ui.text(Rect{m, y, w, 0}, ui.tr("status.held_no_route", {{"count", std::to_string(s.held_without_route)}}),
               theme::kTextBody, theme::kDanger);
     }
+    if (!s.staff_message.empty())
+      ui.text(Rect{m, sc.y - m - 150, w, 0}, s.staff_message, theme::kTextSmall, theme::kTextMuted);
     if (ui.button("status.back", Rect{m, sc.y - m - 90, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});
+    // The kiosk has no network: this asks balie-syncd for a pass through a file in the runtime dir.
+    if (ui.button("status.sync_now", Rect{sc.x - m - 360, sc.y - m - 90, 360, 90}, ui.tr("status.sync_now")))
+      intents.push(SyncNow{});
   }
 };
 

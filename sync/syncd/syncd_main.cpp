@@ -3,7 +3,9 @@
 //   balie-syncd --config F               passes inside the window (default 01:00-05:00 local, randomised start)
 //                                        plus on staff request: SIGUSR1 or the file <runtime_dir>/sync-now
 //   balie-syncd --config F status        per-municipality staff status (JSON)
-//   balie-syncd --config F import-routing ROUTES.json
+//   balie-syncd --config F import-routing ROUTES.json   (into the DevStore or, store_kind "balie", the kiosk's store)
+//   balie-syncd --config F device-pubkey   the kiosk's device Ed25519 public key (hex) from the key provider,
+//                                          for enrollment at the municipalities (demo mode: creates device.key)
 //   balie-syncd --config F demo-record --gemeentecode GM.. --resident-id ID [--bsn 9 digits]
 // Config (JSON): see sync/README.md ("balie-syncd configuration").
 #include <signal.h>
@@ -132,6 +134,42 @@ int minutes_now_local() {
 
 bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
 
+#ifdef BALIE_SYNC_HAVE_STORE
+// import-routing for store_kind "balie": {"routes":[{gemeentecode, base_url, ca_pem, pinned_key,
+// ed25519_pk, x25519_pk}]} (the DevStore field names) into the kiosk's store, replacing the route of
+// each gemeentecode listed; every import is in the store's audit log.
+int import_routes_into_store(store::Store& st, const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("routes") || !j["routes"].is_array())
+    return fail("routing file must be {\"routes\":[...]}");
+  std::vector<store::Route> routes;
+  for (const auto& r : j["routes"]) {
+    store::Route rt;
+    try {
+      rt.gemeentecode = r.at("gemeentecode").get<std::string>();
+      rt.endpoint_base_url = r.at("base_url").get<std::string>();
+      rt.ca_certificate_pem = r.at("ca_pem").get<std::string>();
+      rt.pinned_public_key = r.at("pinned_key").get<std::string>();
+      auto ed = sync::from_hex(r.at("ed25519_pk").get<std::string>());
+      auto x = sync::from_hex(r.at("x25519_pk").get<std::string>());
+      if (!ed || ed->size() != 32 || !x || x->size() != 32) return fail("route keys must be 64 hex characters");
+      std::copy(ed->begin(), ed->end(), rt.ack_verify_key.begin());
+      std::copy(x->begin(), x->end(), rt.box_public_key.begin());
+    } catch (const std::exception&) {
+      return fail("route entry lacks a required string field (gemeentecode, base_url, ca_pem, pinned_key, keys)");
+    }
+    if (!sync::is_gemeentecode(rt.gemeentecode)) return fail("gemeentecode must look like GM0363");
+    routes.push_back(std::move(rt));
+  }
+  for (const auto& rt : routes) {
+    if (auto s = st.put_route(rt); !s.ok()) return fail("store: " + s.error().message);
+    (void)st.append_audit("balie-syncd", "routing.import", rt.gemeentecode + " " + rt.endpoint_base_url);
+  }
+  std::printf("imported %zu routes\n", routes.size());
+  return 0;
+}
+#endif
+
 int run_once(sync::SyncStore& store, const Config& cfg) {
   platform::SystemClock clock;
   sync::SyncEngine engine(store, clock, cfg.engine);
@@ -169,8 +207,9 @@ int main(int argc, char** argv) {
     port = dev.get();
   } else {
 #ifdef BALIE_SYNC_HAVE_STORE
-    // The database key comes from the key provider (systemd credential balie-db-key in production).
-    auto kp = platform::KeyProvider::from_environment(platform::Paths::from_environment().state_dir);
+    // The database key comes from the key provider (systemd credential balie-db-key in production;
+    // demo mode: db.key next to the database file, as balie-admin does).
+    auto kp = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
     auto key = kp.db_key();
     if (!key) return fail("database key: " + key.error().message);
     auto st = store::Store::open(cfg.store_path, key.value().bytes());
@@ -197,10 +236,22 @@ int main(int argc, char** argv) {
   if (!rest.empty() && rest[0] == "import-routing" && rest.size() == 2) {
     std::string text;
     if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1]);
+#ifdef BALIE_SYNC_HAVE_STORE
+    if (kiosk_store) return import_routes_into_store(*kiosk_store, text);
+#endif
     if (!need_dev()) return 64;
     auto s = dev->import_routes_json(text, fs::path(rest[1]).parent_path().string());
     return s ? 0 : fail(s.error().message);
   }
+#ifdef BALIE_SYNC_HAVE_STORE
+  if (!rest.empty() && rest[0] == "device-pubkey") {
+    auto kp = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
+    auto dk = kp.device_signing_key();
+    if (!dk) return fail("device key: " + dk.error().message);
+    std::printf("%s\n", sync::to_hex(dk.value().public_key.data(), dk.value().public_key.size()).c_str());
+    return 0;
+  }
+#endif
   if (!rest.empty() && rest[0] == "demo-record") {
     std::string g, resident, bsn = "999990019";
     for (std::size_t i = 1; i + 1 < rest.size(); i += 2) {
