@@ -47,6 +47,21 @@ std::filesystem::path env_or(const char* name, const char* fallback) {
 
 void log(const std::string& s) { std::fprintf(stderr, "balie-kiosk: %s\n", s.c_str()); }
 
+// BALIE_FRAME_LOG=<file> (benchmarks, bench/kiosk/signature_frames.sh): one line per frame is appended,
+// "frame scene start_ms render_ms total_ms" (render = up to SDL_RenderPresent; total adds the intents).
+std::FILE* frame_log(SDL_Renderer* r) {
+  static std::FILE* f = [r]() -> std::FILE* {
+    const char* p = std::getenv("BALIE_FRAME_LOG");
+    std::FILE* out = (p && *p) ? std::fopen(p, "a") : nullptr;
+    if (!out) return nullptr;
+    std::setvbuf(out, nullptr, _IOLBF, 0);
+    SDL_RendererInfo info{};
+    std::fprintf(out, "# renderer %s\n", SDL_GetRendererInfo(r, &info) == 0 ? info.name : "?");
+    return out;
+  }();
+  return f;
+}
+
 // Staff "sync now": the kiosk has no network; the contract with balie-syncd is the file
 // <runtime_dir>/sync-now (sync/README.md), which the daemon removes when it starts the pass.
 std::string request_sync_pass(const std::filesystem::path& runtime_dir) {
@@ -391,6 +406,7 @@ void KioskApp::handle_event(const SDL_Event& e) {
 void KioskApp::render_frame() {
   if (frames_to_render_ > 0) --frames_to_render_;
   ++frame_count_;
+  const auto frame_t0 = std::chrono::steady_clock::now();
   state_.now = clock_->wall_now();
   state_.scene = nav_->current();
   const Uint64 now_ticks = SDL_GetTicks64();
@@ -441,9 +457,18 @@ void KioskApp::render_frame() {
     screenshot_path_.clear();
   }
   SDL_RenderPresent(renderer_);
+  const auto frame_t1 = std::chrono::steady_clock::now();
+  const std::string_view frame_scene = scene_name(nav_->current());
   if (!intents_.empty()) {
     apply_intents();
     frames_to_render_ = std::max(frames_to_render_, 2);
+  }
+  if (std::FILE* fl = frame_log(renderer_)) {
+    using ms = std::chrono::duration<double, std::milli>;
+    static const auto first = frame_t0;
+    std::fprintf(fl, "%llu %.*s %.3f %.3f %.3f\n", static_cast<unsigned long long>(frame_count_),
+                 static_cast<int>(frame_scene.size()), frame_scene.data(), ms(frame_t0 - first).count(),
+                 ms(frame_t1 - frame_t0).count(), ms(std::chrono::steady_clock::now() - frame_t0).count());
   }
   // Every scene but the welcome scene is a session for the inactivity timeout (staff screens
   // too); only the welcome scene dims and switches the panel off.
