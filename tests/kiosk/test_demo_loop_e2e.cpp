@@ -1,0 +1,261 @@
+// The demo's whole loop (issue 7), with real processes on loopback: the real balie-kiosk signs a
+// participatieverklaring for demo-01 (GM0363) under Xvfb, scripts/demo-inbox.sh starts the five demo
+// municipality inboxes wired to the kiosk's own store, and balie-syncd (--once, or the daemon woken
+// by the kiosk's staff "Nu versturen") delivers it: GM0363 receives it exactly once, no other inbox
+// receives anything, and the kiosk store holds the acknowledgement (tombstone).
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "balie/platform/key_provider.h"
+#include "balie/store/store.h"
+#include "kiosk_process.h"
+
+using namespace balie::kiosk::testing;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+namespace store = balie::store;
+
+namespace {
+const std::string kBin = BALIE_BINARY_DIR;
+const std::string kSrc = BALIE_SOURCE_DIR;
+const std::vector<std::string> kGemeenten = {"GM0363", "GM0344", "GM0599", "GM0518", "GM0014"};
+
+bool port_free(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+// A port base for demo-inbox.sh (base + 14 ... base + 599) whose five ports are free now.
+int free_port_base() {
+  for (int i = 0; i < 200; ++i) {
+    int base = 20000 + static_cast<int>((static_cast<unsigned>(getpid()) * 7919u + static_cast<unsigned>(i) * 613u) % 38000u);
+    bool ok = true;
+    for (const auto& g : kGemeenten) ok = ok && port_free(base + std::stoi(g.substr(2)));
+    if (ok) return base;
+  }
+  return -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class DemoLoopE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
+  static void TearDownTestSuite() {
+    delete xvfb_;
+    xvfb_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
+    dir_ = fs::temp_directory_path() / ("balie-demo-loop-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "run");
+    base_ = free_port_base();
+    ASSERT_GT(base_, 0) << "no free loopback ports for the demo inboxes";
+  }
+  void TearDown() override {
+    if (daemon_ > 0) stop_daemon();
+    run_process({"/bin/bash", kSrc + "/scripts/demo-inbox.sh", "stop"}, env(), std::chrono::seconds(30));
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::vector<std::string> env() const {
+    return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
+            "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "BALIE_RUNTIME_DIR=" + (dir_ / "run").string(),
+            "BALIE_BUILD_DIR=" + kBin, "BALIE_DEMO_INBOX_PORT_BASE=" + std::to_string(base_),
+            "SDL_AUDIODRIVER=dummy", "BALIE_MODE="};
+  }
+  RunResult kiosk(const fs::path& script) {
+    return run_process({kBin + "/kiosk/balie-kiosk", "--windowed", "1920x1080", "--script", script.string(), "--shots",
+                        (dir_ / "shots").string()},
+                       env(), std::chrono::seconds(300));
+  }
+  RunResult demo_inbox(const std::string& cmd) {
+    return run_process({"/bin/bash", kSrc + "/scripts/demo-inbox.sh", cmd}, env(), std::chrono::seconds(180));
+  }
+  RunResult sync_once() {
+    return run_process({kBin + "/sync/balie-syncd", "--config", (dir_ / "config" / "syncd.json").string(), "--once"},
+                       env(), std::chrono::seconds(120));
+  }
+  // record_ids per gemeente, as each inbox's own database lists them.
+  std::map<std::string, std::vector<std::string>> received() {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& g : kGemeenten) {
+      fs::path db = dir_ / "state" / "demo-inbox" / g / "inbox.db";
+      auto r = run_process({kBin + "/sync/balie-inbox", "dump", "--db", db.string(), "--gemeentecode", g}, env(),
+                           std::chrono::seconds(30));
+      EXPECT_EQ(r.exit_code, 0) << g << ": " << r.output;
+      auto j = json::parse(r.output, nullptr, false);
+      EXPECT_TRUE(j.is_array()) << g << ": " << r.output;
+      out[g];
+      if (!j.is_array()) continue;
+      for (const auto& rec : j) {
+        EXPECT_EQ(rec.value("gemeentecode", ""), g);
+        out[g].push_back(rec.value("record_id", ""));
+      }
+    }
+    return out;
+  }
+  std::unique_ptr<store::Store> open_store() {
+    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
+    auto key = kp.db_key();
+    EXPECT_TRUE(key.ok());
+    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    return st.ok() ? std::move(st.value()) : nullptr;
+  }
+  // The one record the signing flow committed for demo-01 (checked: addressed to GM0363).
+  std::string signed_record_id() {
+    auto st = open_store();
+    if (!st) return {};
+    auto recs = st->records_for("demo-01");
+    EXPECT_TRUE(recs.ok());
+    if (!recs.ok() || recs.value().size() != 1) {
+      ADD_FAILURE() << "expected exactly one record for demo-01";
+      return {};
+    }
+    EXPECT_EQ(recs.value()[0].addressee, "GM0363");
+    EXPECT_EQ(recs.value()[0].kind, "pvt.ondertekend");
+    return recs.value()[0].record_id;
+  }
+  void expect_delivered_once(const std::string& id) {
+    auto got = received();
+    EXPECT_EQ(got["GM0363"], std::vector<std::string>{id}) << "GM0363 must hold the record exactly once";
+    for (const auto& g : kGemeenten) {
+      if (g != "GM0363") {
+        EXPECT_TRUE(got[g].empty()) << g << " received a record that is not addressed to it";
+      }
+    }
+    auto st = open_store();
+    ASSERT_TRUE(st);
+    auto e = st->outbox_entry(id);
+    ASSERT_TRUE(e.ok() && e.value());
+    EXPECT_EQ(e.value()->state, store::OutboxState::Acknowledged);
+    auto t = st->tombstone(id);
+    ASSERT_TRUE(t.ok());
+    EXPECT_TRUE(t.value().has_value()) << "no tombstone for the acknowledged record";
+  }
+  void start_daemon() {
+    std::string log = (dir_ / "syncd.log").string();
+    daemon_ = fork();
+    if (daemon_ == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      for (const auto& kv : env()) {
+        auto eq = kv.find('=');
+        if (eq + 1 == kv.size()) unsetenv(kv.substr(0, eq).c_str());
+        else setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+      }
+      std::string bin = kBin + "/sync/balie-syncd", cfg = (dir_ / "config" / "syncd.json").string();
+      execl(bin.c_str(), bin.c_str(), "--config", cfg.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  void stop_daemon() {
+    kill(daemon_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100 && waitpid(daemon_, &status, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (waitpid(daemon_, &status, WNOHANG) == 0) {
+      kill(daemon_, SIGKILL);
+      waitpid(daemon_, &status, 0);
+    }
+    daemon_ = -1;
+  }
+  static XvfbDisplay* xvfb_;
+  fs::path dir_;
+  int base_ = -1;
+  pid_t daemon_ = -1;
+};
+XvfbDisplay* DemoLoopE2E::xvfb_ = nullptr;
+}  // namespace
+
+// Kiosk first (it creates and seeds its store, signs), then the demo inboxes, then one pass.
+TEST_F(DemoLoopE2E, SignedRecordArrivesAtGM0363OnceAfterSyncOnce) {
+  auto k = kiosk(kSrc + "/tests/kiosk/scripts/sign_pvt.balie");
+  ASSERT_EQ(k.exit_code, 0) << k.output;
+  const std::string id = signed_record_id();
+  ASSERT_FALSE(id.empty());
+
+  auto s = demo_inbox("start");
+  ASSERT_EQ(s.exit_code, 0) << s.output;
+  auto cfg = json::parse(slurp(dir_ / "config" / "syncd.json"), nullptr, false);
+  EXPECT_EQ(cfg.value("store_kind", ""), "balie");
+  EXPECT_EQ(received()["GM0363"].size(), 0u);
+
+  auto r = sync_once();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_delivered_once(id);
+
+  // A second pass sends nothing again; the inboxes are unchanged.
+  auto r2 = sync_once();
+  EXPECT_EQ(r2.exit_code, 0) << r2.output;
+  expect_delivered_once(id);
+  auto st = demo_inbox("status");
+  EXPECT_NE(st.output.find("GM0363: running"), std::string::npos) << st.output;
+  EXPECT_NE(st.output.find(id), std::string::npos) << st.output;
+}
+
+// The README demo's order (inboxes first, then the kiosk), with balie-syncd running as a daemon
+// beside the kiosk: staff "Nu versturen" on the status screen makes it send at once.
+TEST_F(DemoLoopE2E, StaffSyncNowWakesTheDaemon) {
+  auto s = demo_inbox("start");
+  ASSERT_EQ(s.exit_code, 0) << s.output;
+  // A window far from now, so that only the staff request can start a pass.
+  auto cfg = json::parse(slurp(dir_ / "config" / "syncd.json"));
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char window[16];
+  std::snprintf(window, sizeof window, "%02d:00-%02d:00", (tm.tm_hour + 12) % 24, (tm.tm_hour + 13) % 24);
+  cfg["window"] = window;
+  std::ofstream(dir_ / "config" / "syncd.json") << cfg.dump(1);
+  start_daemon();
+
+  fs::path script = dir_ / "sign_then_sync_now.balie";
+  {
+    std::ofstream f(script);
+    f << slurp(kSrc + "/tests/kiosk/scripts/sign_pvt.balie")
+      << "tap dossier.finish\nwait-scene welcome\ntap welcome.staff\nwait-scene staff_unlock\ntap staff.demo-coa\n"
+         "tap pin.2\ntap pin.4\ntap pin.6\ntap pin.8\ntap pin.1\ntap pin.0\ntap pin.ok\nwait-scene staff_home\n"
+         "tap staff_home.status\nwait-scene staff_status\nscreenshot s01-status-before\ntap status.sync_now\n"
+         "wait-frames 3\nscreenshot s02-status-requested\n";
+  }
+  auto k = kiosk(script);
+  ASSERT_EQ(k.exit_code, 0) << k.output;
+  const std::string id = signed_record_id();
+  ASSERT_FALSE(id.empty());
+
+  // The daemon delivers it, woken by the request file the kiosk wrote.
+  bool arrived = false;
+  for (int i = 0; i < 300 && !arrived; ++i) {
+    auto st = open_store();
+    ASSERT_TRUE(st);
+    auto e = st->outbox_entry(id);
+    arrived = e.ok() && e.value() && e.value()->state == store::OutboxState::Acknowledged;
+    if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(arrived) << "balie-syncd did not send after 'Nu versturen'; its log:\n" << slurp(dir_ / "syncd.log");
+  EXPECT_FALSE(fs::exists(dir_ / "run" / "sync-now")) << "the daemon takes the request file away";
+  expect_delivered_once(id);
+}
