@@ -49,7 +49,8 @@ if [ "$has_display" = 1 ]; then
   "$syncd" --config "$syncd_config" >> "$BALIE_STATE_DIR/syncd.log" 2>&1 &
   syncd_pid=$!
   echo "demo: balie-syncd runs beside the kiosk (log $BALIE_STATE_DIR/syncd.log); staff status 'Nu versturen' sends now"
-  echo "demo: after signing, see what arrived with: scripts/demo-inbox.sh status (while this demo runs)"
+  echo "demo: after signing and 'Nu versturen', see what arrived (another terminal, while this demo runs):"
+  echo "demo:   BALIE_STATE_DIR=$BALIE_STATE_DIR scripts/demo-inbox.sh status"
   rc=0
   "$kiosk" "$@" || rc=$?
   scripts/demo-inbox.sh status
