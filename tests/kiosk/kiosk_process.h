@@ -1,6 +1,7 @@
 // Test helpers for end-to-end kiosk tests (tests/kiosk): an Xvfb display started on demand when
 // there is no $DISPLAY, running balie-kiosk as a child process with a timeout, and reading PNGs.
 #pragma once
+#include <gtest/gtest.h>
 #include <png.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -147,5 +149,38 @@ inline size_t distinct_colours(const Png& p) {
     for (int x = 0; x < p.w; x += 4) c.insert(p.at(x, y));
   return c.size();
 }
+
+// Base fixture for tests that run the real balie-kiosk: one Xvfb per test suite, a fresh folder per
+// test (kept when the test fails, for its screenshots and logs), and the kiosk's environment with
+// its state, configuration and demo keys inside that folder.
+class KioskProcessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
+  static void TearDownTestSuite() {
+    delete xvfb_;
+    xvfb_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("balie-" + std::string(info->test_suite_name()) + "-" + std::to_string(getpid()) + "-" + info->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  // DISPLAY, state and config in the test folder, silent audio, demo key mode.
+  std::vector<std::string> kiosk_env() const {
+    return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
+            "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "SDL_AUDIODRIVER=dummy", "BALIE_MODE="};
+  }
+  static std::string kiosk_binary() { return std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk"; }
+  static std::string scripts_dir() { return std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts"; }
+
+  inline static XvfbDisplay* xvfb_ = nullptr;
+  std::filesystem::path dir_;
+};
 
 }  // namespace balie::kiosk::testing

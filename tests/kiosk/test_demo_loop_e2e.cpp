@@ -57,18 +57,11 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-class DemoLoopE2E : public ::testing::Test {
+class DemoLoopE2E : public KioskProcessTest {
  protected:
-  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
-  static void TearDownTestSuite() {
-    delete xvfb_;
-    xvfb_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
-    dir_ = fs::temp_directory_path() / ("balie-demo-loop-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    KioskProcessTest::SetUp();
+    if (HasFatalFailure()) return;
     fs::create_directories(dir_ / "run");
     base_ = free_port_base();
     ASSERT_GT(base_, 0) << "no free loopback ports for the demo inboxes";
@@ -76,7 +69,7 @@ class DemoLoopE2E : public ::testing::Test {
   void TearDown() override {
     if (daemon_ > 0) stop_daemon();
     run_process({"/bin/bash", kSrc + "/scripts/demo-inbox.sh", "stop"}, env(), std::chrono::seconds(30));
-    if (!HasFailure()) fs::remove_all(dir_);
+    KioskProcessTest::TearDown();
   }
   std::vector<std::string> env() const {
     return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
@@ -182,12 +175,9 @@ class DemoLoopE2E : public ::testing::Test {
     }
     daemon_ = -1;
   }
-  static XvfbDisplay* xvfb_;
-  fs::path dir_;
   int base_ = -1;
   pid_t daemon_ = -1;
 };
-XvfbDisplay* DemoLoopE2E::xvfb_ = nullptr;
 }  // namespace
 
 // Kiosk first (it creates and seeds its store, signs), then the demo inboxes, then one pass.

@@ -14,34 +14,15 @@ namespace {
 const std::string kKiosk = std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk";
 const std::string kScripts = std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts";
 
-class KioskE2E : public ::testing::Test {
+class KioskE2E : public KioskProcessTest {
  protected:
-  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
-  static void TearDownTestSuite() {
-    delete xvfb_;
-    xvfb_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
-    dir_ = fs::temp_directory_path() / ("balie-e2e-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::vector<std::string> env() const {
-    return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
-            "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "SDL_AUDIODRIVER=dummy"};
-  }
+  std::vector<std::string> env() const { return kiosk_env(); }
   fs::path write_script(const std::string& text) {
     fs::path p = dir_ / "s.balie";
     std::ofstream(p) << text;
     return p;
   }
-  static XvfbDisplay* xvfb_;
-  fs::path dir_;
 };
-XvfbDisplay* KioskE2E::xvfb_ = nullptr;
 }  // namespace
 
 TEST_F(KioskE2E, SmokeScriptPassesAndWritesNonBlankScreenshots) {

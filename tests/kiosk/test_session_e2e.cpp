@@ -18,27 +18,9 @@ const std::string kKiosk = std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk";
 const std::string kScripts = std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts";
 const char* kClock = "2026-03-02T09:30:00Z";
 
-class SessionE2E : public ::testing::Test {
+class SessionE2E : public KioskProcessTest {
  protected:
-  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
-  static void TearDownTestSuite() {
-    delete xvfb_;
-    xvfb_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
-    dir_ = fs::temp_directory_path() / ("balie-session-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  std::vector<std::string> env() const {
-    return {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
-            "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "SDL_AUDIODRIVER=dummy", "BALIE_MODE="};
-  }
+  std::vector<std::string> env() const { return kiosk_env(); }
   RunResult run_script(const std::string& script) {
     return run_process({kKiosk, "--windowed", "1920x1080", "--clock-start", kClock, "--script", kScripts + "/" + script,
                         "--shots", (dir_ / "shots").string()},
@@ -49,10 +31,7 @@ class SessionE2E : public ::testing::Test {
     EXPECT_TRUE(read_png((dir_ / "shots" / (name + ".png")).string(), &p)) << name;
     return p;
   }
-  static XvfbDisplay* xvfb_;
-  fs::path dir_;
 };
-XvfbDisplay* SessionE2E::xvfb_ = nullptr;
 
 size_t differing_pixels(const Png& a, const Png& b) {
   if (a.w != b.w || a.h != b.h) return SIZE_MAX;

@@ -37,29 +37,16 @@ bsync::BoxKey demo_box(const std::string& code) {
   return bsync::BoxKey::from_seed(seed);
 }
 
-class SigningE2E : public ::testing::Test {
+class SigningE2E : public KioskProcessTest {
  protected:
-  static void SetUpTestSuite() { xvfb_ = new XvfbDisplay(); }
-  static void TearDownTestSuite() {
-    delete xvfb_;
-    xvfb_ = nullptr;
-  }
   void SetUp() override {
     ASSERT_EQ(sodium_init() >= 0, true);
-    ASSERT_TRUE(xvfb_->ok()) << "could not start Xvfb (apt-get install xvfb)";
-    dir_ = fs::temp_directory_path() / ("balie-signing-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
+    KioskProcessTest::SetUp();
   }
   RunResult run_script(const std::string& script) {
     return run_process({kKiosk, "--windowed", "1920x1080", "--clock-start", "2026-03-02T09:30:00Z", "--script",
                         kScripts + "/" + script, "--shots", (dir_ / "shots").string()},
-                       {"DISPLAY=" + xvfb_->display(), "BALIE_STATE_DIR=" + (dir_ / "state").string(),
-                        "BALIE_CONFIG_DIR=" + (dir_ / "config").string(), "SDL_AUDIODRIVER=dummy", "BALIE_MODE="},
+                       kiosk_env(),
                        std::chrono::seconds(240));
   }
   std::unique_ptr<store::Store> open_store() {
@@ -76,10 +63,7 @@ class SigningE2E : public ::testing::Test {
     EXPECT_TRUE(k.ok());
     return k.value().public_key;
   }
-  static XvfbDisplay* xvfb_;
-  fs::path dir_;
 };
-XvfbDisplay* SigningE2E::xvfb_ = nullptr;
 
 // Taps between "# <name>-start" and "# <name>-end" in a script.
 int taps_between(const std::string& script, const std::string& name) {
