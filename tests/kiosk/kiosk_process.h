@@ -22,7 +22,9 @@
 
 namespace balie::kiosk::testing {
 
-// Starts Xvfb on a free display number (-displayfd) unless $DISPLAY is already set.
+// Starts Xvfb on a free display number unless $DISPLAY is already set. The number is taken from a
+// high range (not :0), because a compositor's Xwayland started by another test (the image's cage
+// probe) takes the lowest free number and may treat a lock it cannot signal as stale.
 class XvfbDisplay {
  public:
   XvfbDisplay() {
@@ -30,28 +32,8 @@ class XvfbDisplay {
       display_ = d;
       return;
     }
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      close(fds[0]);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-      std::string fd = std::to_string(fds[1]);
-      execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset",
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    char buf[32] = {};
-    ssize_t n = read(fds[0], buf, sizeof buf - 1);
-    close(fds[0]);
-    if (n > 0) {
-      std::string num(buf, static_cast<size_t>(n));
-      while (!num.empty() && (num.back() == '\n' || num.back() == ' ')) num.pop_back();
-      display_ = ":" + num;
-    }
+    const int first = 200 + static_cast<int>(getpid() % 500);
+    for (int n = first; n < first + 40 && display_.empty(); ++n) try_start(n);
   }
   ~XvfbDisplay() {
     if (pid_ > 0) {
@@ -63,6 +45,33 @@ class XvfbDisplay {
   bool ok() const { return !display_.empty(); }
 
  private:
+  // Starts Xvfb on :n and waits until it is ready (-displayfd); leaves display_ empty on failure.
+  void try_start(int n) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      const std::string disp = ":" + std::to_string(n), fd = std::to_string(fds[1]);
+      execlp("Xvfb", "Xvfb", disp.c_str(), "-displayfd", fd.c_str(), "-screen", "0", "1920x1080x24", "-nolisten",
+             "tcp", "-noreset", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    char buf[32] = {};
+    ssize_t got = read(fds[0], buf, sizeof buf - 1);  // EOF without a number: that display is taken
+    close(fds[0]);
+    if (got > 0) {
+      pid_ = pid;
+      display_ = ":" + std::to_string(n);
+    } else if (pid > 0) {
+      waitpid(pid, nullptr, 0);
+    }
+  }
+
   pid_t pid_ = -1;
   std::string display_;
 };
