@@ -18,12 +18,13 @@ class StaffStatusScene final : public Scene {
     const float m = theme::kMargin;
     ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("status.title"), theme::kTextTitle, theme::kText);
     float y = m + 110;
-    const float cols[] = {0.0f, 0.30f, 0.52f, 0.64f, 0.76f, 0.88f};
+    const float cols[] = {0.0f, 0.25f, 0.43f, 0.55f, 0.69f, 0.80f, 1.0f};  // column starts, then the end
+    auto col_w = [&](int i) { return (cols[i + 1] - cols[i]) * (sc.x - 2 * m) - 12; };
     const char* heads[] = {"status.col.municipality", "status.col.last_sync", "status.col.waiting",
                            "status.col.held", "status.col.failed", "status.col.deadline"};
     const float w = sc.x - 2 * m;
     for (int i = 0; i < 6; ++i)
-      ui.text(Rect{m + cols[i] * w, y, w * 0.2f, 0}, ui.tr(heads[i]), theme::kTextSmall, theme::kTextMuted);
+      ui.text(Rect{m + cols[i] * w, y, col_w(i), 0}, ui.tr(heads[i]), theme::kTextSmall * 0.85f, theme::kTextMuted);
     y += 50;
     if (s.status_rows.empty()) {
       ui.text(Rect{m, y, w, 0}, ui.tr("status.nothing"), theme::kTextBody, theme::kTextMuted);
@@ -31,20 +32,20 @@ class StaffStatusScene final : public Scene {
     }
     for (const auto& r : s.status_rows) {
       ui.fill(Rect{m - 10, y - 6, w + 20, 60}, theme::rgba(255, 255, 255), 8);
-      ui.text(Rect{m + cols[0] * w, y, w * 0.28f, 0}, r.name + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
+      ui.text(Rect{m + cols[0] * w, y, col_w(0), 48}, r.name + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
       std::string last = ui.tr("status.never");
       if (r.last_success) last = ui.format_date(session::to_iso(std::chrono::floor<std::chrono::days>(*r.last_success)));
       if (!r.has_route) last = ui.tr("status.no_route");
-      ui.text(Rect{m + cols[1] * w, y, w * 0.2f, 0}, last, theme::kTextSmall, r.has_route ? theme::kText : theme::kDanger);
-      ui.text(Rect{m + cols[2] * w, y, w * 0.1f, 0}, std::to_string(r.waiting), theme::kTextSmall, theme::kText);
-      ui.text(Rect{m + cols[3] * w, y, w * 0.1f, 0}, std::to_string(r.held), theme::kTextSmall, r.held ? theme::kDanger : theme::kText);
-      ui.text(Rect{m + cols[4] * w, y, w * 0.1f, 0}, std::to_string(r.failed), theme::kTextSmall, r.failed ? theme::kDanger : theme::kText);
+      ui.text(Rect{m + cols[1] * w, y, col_w(1), 0}, last, theme::kTextSmall, r.has_route ? theme::kText : theme::kDanger);
+      ui.text(Rect{m + cols[2] * w, y, col_w(2), 0}, std::to_string(r.waiting), theme::kTextSmall, theme::kText);
+      ui.text(Rect{m + cols[3] * w, y, col_w(3), 0}, std::to_string(r.held), theme::kTextSmall, r.held ? theme::kDanger : theme::kText);
+      ui.text(Rect{m + cols[4] * w, y, col_w(4), 0}, std::to_string(r.failed), theme::kTextSmall, r.failed ? theme::kDanger : theme::kText);
       using D = MunicipalityStatus::Deadline;
       std::string dl = "-";
       if (r.deadline == D::Overdue) dl = ui.tr("status.deadline_overdue");
       else if (r.deadline == D::Soon) dl = ui.tr("status.deadline_soon", {{"days", std::to_string(r.working_days_left)}});
       else if (r.deadline == D::Ok) dl = ui.tr("status.deadline_ok", {{"days", std::to_string(r.working_days_left)}});
-      ui.text(Rect{m + cols[5] * w, y, w * 0.12f, 0}, dl, theme::kTextSmall,
+      ui.text(Rect{m + cols[5] * w, y, col_w(5), 0}, dl, theme::kTextSmall,
               r.deadline == D::Overdue || r.deadline == D::Soon ? theme::kDanger : theme::kText);
       y += 70;
     }
