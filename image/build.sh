@@ -3,7 +3,7 @@
 # by image/manifest.lock), the Balie binaries and image/rootfs/ laid over it, locked down, then
 # assembled into a squashfs root slot with dm-verity, an ext4 data (/var) image and a GPT disk.
 # Usage: image/build.sh [--bin-dir DIR] [--out DIR] [--update-manifest] [--base-only|--rootfs-only|--assemble-only]
-# Needs root. Outputs in --out (default build/image/): disk.img, root.squashfs, kernel, initrd, cmdline.
+# Needs root. Outputs in --out (default build/image/): disk.img, root.squashfs, kernel, initrd, cmdline, balie.efi.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -146,7 +146,12 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 "$here/hooks/lockdown.sh" "$root"
+# The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's).
+install -m 0644 "${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" "$root/usr/lib/balie/update-signer.pem"
+install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
 echo "${BALIE_BUILD_COMMIT:-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)}" > "$root/usr/lib/balie/commit"
+# The image version (boot entry version, update ordering): the commit time unless set.
+echo "${BALIE_IMAGE_VERSION:-$SOURCE_DATE_EPOCH}" > "$root/usr/lib/balie/version"
 if [ "$rootfs_only" -eq 1 ]; then log "rootfs ready: $root"; exit 0; fi
 fi  # stage 2
 
@@ -178,37 +183,55 @@ E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH" mkfs.ext4 -q -L balie-data -d "$root/va
   -U "${uuid%????????????}aaaaaaaaaaaa" -E "hash_seed=${uuid},lazy_itable_init=0,root_owner=0:0" \
   -T default "$out/data.ext4" 512M
 
-# GPT: ESP (reserved for the bootloader), two root slots each with a verity partition, data.
+# GPT: ESP (systemd-boot + the signed UKIs), two root slots each with a verity partition, data.
+# The offsets are written to layout.env for the tests (tier C tampers with exact places).
 mib=$((1024 * 1024))
+esp_mib=256 slot_mib=640 verity_mib=64 data_mib=512
+esp_at=1
+root_a_at=$((esp_at + esp_mib)); root_a_verity_at=$((root_a_at + slot_mib))
+root_b_at=$((root_a_verity_at + verity_mib)); root_b_verity_at=$((root_b_at + slot_mib))
+data_at=$((root_b_verity_at + verity_mib))
+{
+  echo "# Disk layout of disk.img in MiB (written by image/build.sh)"
+  echo "esp_at=$esp_at esp_mib=$esp_mib slot_mib=$slot_mib verity_mib=$verity_mib data_mib=$data_mib"
+  echo "root_a_at=$root_a_at root_a_verity_at=$root_a_verity_at root_b_at=$root_b_at root_b_verity_at=$root_b_verity_at"
+  echo "data_at=$data_at"
+} > "$out/layout.env"
 disk="$out/disk.img"
 rm -f "$disk"
-truncate -s 2176M "$disk"
+truncate -s $(( (data_at + data_mib + 1) * mib )) "$disk"
 sfdisk --quiet --no-reread "$disk" <<EOF
 label: gpt
 label-id: 4A7B1D2E-0B41-4C1E-9A11-BA11E0000001
 first-lba: 2048
-start=1MiB, size=64MiB, type=uefi, name=esp, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000010
-start=65MiB, size=640MiB, type=linux, name=root-a, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000011
-start=705MiB, size=64MiB, type=linux, name=root-a-verity, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000012
-start=769MiB, size=640MiB, type=linux, name=root-b, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000013
-start=1409MiB, size=64MiB, type=linux, name=root-b-verity, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000014
-start=1473MiB, size=512MiB, type=linux, name=balie-data, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000015
+start=${esp_at}MiB, size=${esp_mib}MiB, type=uefi, name=esp, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000010
+start=${root_a_at}MiB, size=${slot_mib}MiB, type=linux, name=root-a, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000011
+start=${root_a_verity_at}MiB, size=${verity_mib}MiB, type=linux, name=root-a-verity, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000012
+start=${root_b_at}MiB, size=${slot_mib}MiB, type=linux, name=root-b, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000013
+start=${root_b_verity_at}MiB, size=${verity_mib}MiB, type=linux, name=root-b-verity, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000014
+start=${data_at}MiB, size=${data_mib}MiB, type=linux, name=balie-data, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000015
 EOF
 put() { dd if="$1" of="$disk" bs=1M seek="$2" conv=notrunc,sparse status=none; }
 sq_size=$(stat -c %s "$out/root.squashfs")
-[ "$sq_size" -le $((640 * mib)) ] || { echo "build.sh: root.squashfs ($sq_size bytes) exceeds the 640 MiB slot" >&2; exit 1; }
-put "$out/root.squashfs" 65
-put "$out/root.verity" 705
-put "$out/data.ext4" 1473
-# ESP: FAT with the signed UKI as the default boot path (Secure Boot; see uki.sh for the keys).
+[ "$sq_size" -le $((slot_mib * mib)) ] || { echo "build.sh: root.squashfs ($sq_size bytes) exceeds the $slot_mib MiB slot" >&2; exit 1; }
+put "$out/root.squashfs" "$root_a_at"
+put "$out/root.verity" "$root_a_verity_at"
+put "$out/data.ext4" "$data_at"
 rm -f "$out/esp.vfat"
-mkfs.vfat -C -n BALIE-ESP -i 4a7b1d2e --invariant "$out/esp.vfat" $((64 * 1024)) >/dev/null
-put "$out/esp.vfat" 1
+mkfs.vfat -C -n BALIE-ESP -i 4a7b1d2e --invariant "$out/esp.vfat" $((esp_mib * 1024)) >/dev/null
+put "$out/esp.vfat" "$esp_at"
 
+# The command line of slot A (the UKI of slot B names root-b, see uki.sh). The image version (the
+# boot entry's version; systemd-boot boots the newest entry not marked bad) is the commit time.
+version="${BALIE_IMAGE_VERSION:-$SOURCE_DATE_EPOCH}"
+echo "$version" > "$out/version"
 cmdline="root=/dev/mapper/root rootfstype=squashfs ro balie.verity=/dev/disk/by-partlabel/root-a,/dev/disk/by-partlabel/root-a-verity,$roothash panic=5 quiet loglevel=3 systemd.show_status=false vt.global_cursor_default=0"
 echo "$cmdline" > "$out/cmdline"
-"$here/uki.sh" build "$out" "$out/balie.efi"
-"$here/uki.sh" install "$disk" "$out/balie.efi"
+# ESP: signed systemd-boot as the default boot path + loader.conf, and the signed UKI of slot A as a
+# type #2 boot entry (the factory entry has no boot counter: it is the known-good one).
+"$here/uki.sh" build "$out" "$out/balie.efi" --slot a
+"$here/uki.sh" install-loader "$disk" "$out"
+"$here/uki.sh" install-entry "$disk" "$out/balie.efi" "balie-$version.efi"
 log "done: $disk (root hash $roothash)"
-sha256sum "$out/root.squashfs" "$out/root.verity" "$out/kernel" "$out/initrd" | sed "s|$out/||" > "$out/SHA256SUMS"
+sha256sum "$out/root.squashfs" "$out/root.verity" "$out/kernel" "$out/initrd" "$out/balie.efi" | sed "s|$out/||" > "$out/SHA256SUMS"
 cat "$out/SHA256SUMS"

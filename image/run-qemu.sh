@@ -3,12 +3,15 @@
 # (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log.
 # Usage: image/run-qemu.sh [--out DIR] [--disk FILE] [--tpm-state DIR|--no-tpm] [--selftest MODE]
 #        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS] [--pidfile FILE] [--uefi-secure-boot]
+#        [--allow-reboot] [--extra-disk FILE]
+# --allow-reboot: a reboot restarts the machine (default: qemu exits, so a test sees every reboot);
+# --extra-disk: a second virtio disk (/dev/vdb in the guest), e.g. an update bundle.
 # --uefi-secure-boot: OVMF with Secure Boot on and the snakeoil test keys enrolled; boots the signed
 # UKI from the disk's ESP (its embedded command line; --selftest/--append do not apply).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../build/image"
-disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile="" uefi=0
+disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile="" uefi=0 reboot=0 extra_disk=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -22,6 +25,8 @@ while [ $# -gt 0 ]; do
     --append) extra="$2"; shift 2 ;;
     --pidfile) pidfile="$2"; shift 2 ;;
     --uefi-secure-boot) uefi=1; shift ;;
+    --allow-reboot) reboot=1; shift ;;
+    --extra-disk) extra_disk="$2"; shift 2 ;;
     *) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,9 +40,11 @@ cmdline="$(cat "$out/cmdline") console=ttyS0"
 [ -n "$selftest" ] && cmdline="$cmdline balie.selftest=$selftest"
 [ -n "$extra" ] && cmdline="$cmdline $extra"
 
-args=(-m 1536 -smp 2 -no-reboot -nodefaults
+args=(-m 1536 -smp 2 -nodefaults
       -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci -nic none
       -serial "file:$log")
+[ "$reboot" -eq 1 ] || args+=(-no-reboot)
+[ -z "$extra_disk" ] || args+=(-drive "file=$extra_disk,format=raw,if=virtio,readonly=on")
 vars=""
 if [ "$uefi" -eq 1 ]; then
   vars=$(mktemp /tmp/balie-ovmf-vars.XXXXXX)

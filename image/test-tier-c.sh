@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Tier C of the terminal image (nightly/release, ~30 min under TCG): reproducibility, app watchdog,
-# crash loop to reboot, power cut during DB writes (x5), verity tamper, Secure Boot (signed UKI boots,
-# unsigned refused). The A/B update roll-back is reported NOT-IMPLEMENTED (exit 2).
+# Tier C of the terminal image (nightly/release, ~40 min under TCG): reproducibility, app watchdog,
+# crash loop to reboot, power cut during DB writes (x5), verity tamper, Secure Boot (signed loader and
+# UKI boot, unsigned ones refused), A/B update (a good update is blessed, a failing one rolls back).
 # Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR]
 #   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate
 set -uo pipefail
@@ -129,18 +129,19 @@ fi
 # --- verity: a tampered root slot must not boot (a flipped byte in the squashfs; a wrong root hash)
 if want verity; then
   t=$(date +%s); ok=PASS
+  layout() { tr ' ' '\n' < "$out/layout.env" | sed -n "s/^$1=//p"; }   # MiB offsets from build.sh
   fresh_disk "$work/tamper.img"
-  # flip one byte of the squashfs superblock (root-a starts at 65 MiB): the block is read at mount.
+  # flip one byte of the squashfs superblock (start of root-a): the block is read at mount.
   # (verity checks blocks when they are read: a flipped byte in a file nobody reads stays unnoticed
   # until that file is read, which then fails with an I/O error.)
-  printf '\xff' | dd of="$work/tamper.img" bs=1 seek=$(( 65 * 1024 * 1024 + 40 )) conv=notrunc status=none
+  printf '\xff' | dd of="$work/tamper.img" bs=1 seek=$(( $(layout root_a_at) * 1024 * 1024 + 40 )) conv=notrunc status=none
   boot "$work/tamper.img" "$work/tpm-tamper" "$work/tamper.serial" basic || true
   if grep -aq '^KIOSK_SELFTEST=' "$work/tamper.serial" || ! grep -aqiE 'verity|corrupt|Kernel panic' "$work/tamper.serial"; then
     ok="FAIL(tampered data block: $(grep -aiE -m2 'verity|KIOSK' "$work/tamper.serial" | tr '\n' ' '))"
   fi
   fresh_disk "$work/tamper.img"
   # flip a byte of the hash tree's top level: the root hash no longer matches, veritysetup refuses
-  printf '\x00' | dd of="$work/tamper.img" bs=1 seek=$(( 705 * 1024 * 1024 + 4096 + 5 )) conv=notrunc status=none
+  printf '\x00' | dd of="$work/tamper.img" bs=1 seek=$(( $(layout root_a_verity_at) * 1024 * 1024 + 4096 + 5 )) conv=notrunc status=none
   boot "$work/tamper.img" "$work/tpm-tamper" "$work/tamper2.serial" basic || true
   if grep -aq '^KIOSK_SELFTEST=' "$work/tamper2.serial" || ! grep -aqiE 'balie-verity|verity|corrupt|Kernel panic' "$work/tamper2.serial"; then
     ok="FAIL(tampered hash tree: $(grep -aiE -m2 'verity|KIOSK' "$work/tamper2.serial" | tr '\n' ' '))"
@@ -149,32 +150,75 @@ if want verity; then
   record verity "$ok" $(( $(date +%s) - t ))
 fi
 
-# --- Secure Boot (OVMF, snakeoil test keys enrolled): the signed UKI boots, an unsigned one is refused
+# UEFI boots (OVMF, Secure Boot on, snakeoil test keys enrolled): the disk's ESP with a test UKI whose
+# signed command line adds the serial console and the self-test mode.
+uefi_disk() {  # uefi_disk DISK MODE [--unsigned-loader|--unsigned-uki]: a fresh disk booting MODE
+  local disk="$1" mode="$2" flag="${3:-}" sign=()
+  [ "$flag" = --unsigned-uki ] && sign=(--unsigned)
+  fresh_disk "$disk"
+  "$here/uki.sh" clear-entries "$disk"
+  "$here/uki.sh" build "$out" "$work/test-uki.efi" --slot a --extra "console=ttyS0 balie.selftest=$mode" "${sign[@]}"
+  "$here/uki.sh" install-entry "$disk" "$work/test-uki.efi" "balie-$(cat "$out/version").efi"
+  if [ "$flag" = --unsigned-loader ]; then "$here/uki.sh" install-loader "$disk" "$out" --unsigned; fi
+  rm -f "$work/test-uki.efi"
+}
+uefi_boot() {  # uefi_boot DISK TPM LOG TIMEOUT [run-qemu args]
+  local disk="$1" tpm="$2" serial="$3" limit="$4"; shift 4
+  "$here/run-qemu.sh" --out "$out" --disk "$disk" --tpm-state "$tpm" --uefi-secure-boot \
+    --timeout "$limit" --log "$serial" "$@" >/dev/null 2>&1
+}
+
+# --- Secure Boot: the signed loader + UKI boot; an unsigned loader (firmware) and an unsigned UKI
+# (systemd-boot, through the firmware's verification) are refused
 if want secureboot; then
   t=$(date +%s); ok=PASS
-  fresh_disk "$work/sb.img"
-  "$here/uki.sh" build "$out" "$work/sb-signed.efi" "console=ttyS0 balie.selftest=basic"
-  "$here/uki.sh" install "$work/sb.img" "$work/sb-signed.efi"
+  uefi_disk "$work/sb.img" basic
   rm -rf "$work/tpm-sb"
-  "$here/run-qemu.sh" --out "$out" --disk "$work/sb.img" --tpm-state "$work/tpm-sb" --uefi-secure-boot \
-    --timeout "$boot_timeout" --log "$work/sb-signed.serial" >/dev/null 2>&1
+  uefi_boot "$work/sb.img" "$work/tpm-sb" "$work/sb-signed.serial" "$boot_timeout"
   line=$(serial_line "$work/sb-signed.serial")
-  echo "signed: ${line:0:100}"
-  [[ "$line" == KIOSK_SELFTEST=PASS*secure_boot=on* ]] || ok="FAIL(signed UKI: ${line:-no line})"
-  fresh_disk "$work/sb.img"
-  "$here/uki.sh" build "$out" "$work/sb-unsigned.efi" "console=ttyS0 balie.selftest=basic" --unsigned
-  "$here/uki.sh" install "$work/sb.img" "$work/sb-unsigned.efi"
-  "$here/run-qemu.sh" --out "$out" --disk "$work/sb.img" --tpm-state "$work/tpm-sb2" --uefi-secure-boot \
-    --timeout 120 --log "$work/sb-unsigned.serial" >/dev/null 2>&1
-  if grep -aq 'Linux version\|^KIOSK_SELFTEST=' "$work/sb-unsigned.serial" || ! grep -aq 'Access Denied' "$work/sb-unsigned.serial"; then
-    ok="FAIL(unsigned UKI was not refused)"
-  fi
-  grep -a 'Access Denied' "$work/sb-unsigned.serial" | head -1
+  echo "signed: ${line:0:100} ... $(grep -o 'secure_boot=[a-z-]* slot=[^ ]* boot_entry=[^ ]*' <<<"$line")"
+  [[ "$line" == KIOSK_SELFTEST=PASS*secure_boot=on* ]] || ok="FAIL(signed: ${line:-no line})"
+  for variant in unsigned-loader unsigned-uki; do
+    uefi_disk "$work/sb.img" basic "--$variant"
+    rm -rf "$work/tpm-sb2"
+    uefi_boot "$work/sb.img" "$work/tpm-sb2" "$work/sb-$variant.serial" 150 || true
+    if grep -aq 'Linux version\|^KIOSK_SELFTEST=' "$work/sb-$variant.serial" \
+       || ! grep -aqiE 'Access Denied|Security Violation' "$work/sb-$variant.serial"; then
+      ok="FAIL($variant was not refused)"
+    fi
+    echo "$variant: $(grep -aoiE -m1 '[^\r]{0,60}(Access Denied|Security Violation)' "$work/sb-$variant.serial" | head -1)"
+  done
   rm -f "$work/sb.img"
   record secureboot "$ok" $(( $(date +%s) - t ))
 fi
 
-want abupdate && record abupdate "NOT-IMPLEMENTED (see image/README.md, 'Not done')" 0
+# --- A/B update with roll-back: boot slot A, the self-test installs a bundle (second disk) into slot
+# B with one try and reboots. (1) the new version's health check fails -> systemd-boot marks it bad and
+# boots slot A again; (2) a healthy new version is blessed and stays on slot B.
+if want abupdate; then
+  t=$(date +%s); ok=PASS
+  v1=$(cat "$out/version")
+  for scenario in rollback good; do
+    health=""; [ "$scenario" = rollback ] && health=" balie.health=fail"
+    "$here/bundle.sh" "$out" "$work/bundle.tar" --version $((v1 + 1)) \
+      --extra "console=ttyS0 balie.selftest=abupdate$health" > "$work/bundle-$scenario.log" 2>&1 \
+      || { ok="FAIL(bundle: $(tail -1 "$work/bundle-$scenario.log"))"; break; }
+    uefi_disk "$work/ab.img" abupdate
+    rm -rf "$work/tpm-ab"
+    rc=0; uefi_boot "$work/ab.img" "$work/tpm-ab" "$work/ab-$scenario.serial" $((boot_timeout * 4)) \
+      --allow-reboot --extra-disk "$work/bundle.tar" || rc=$?
+    line=$(serial_line "$work/ab-$scenario.serial")
+    grep -a '^BALIE_AB ' "$work/ab-$scenario.serial" | tr -d '\r' | sed "s/^/  $scenario: /"
+    echo "$scenario: ${line:0:60} ... $(grep -oE 'installed-from=[^ ]*|entries=[^ ]*|slot=[^ ]*|boot_entry=[^ ]*|health=[^ ]*' <<<"$line" | tr '\n' ' ')"
+    case "$scenario" in
+      rollback) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\+0-1\.efi .*slot=root-a boot_entry=balie-$v1\.efi" ;;
+      good) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\.efi .*slot=root-b boot_entry=balie-$((v1 + 1)).*health=success" ;;
+    esac
+    if ! grep -qE "$want_re" <<<"$line"; then ok="FAIL($scenario: qemu $rc, ${line:-no line})"; break; fi
+  done
+  rm -f "$work/ab.img" "$work/bundle.tar"
+  record abupdate "$ok" $(( $(date +%s) - t ))
+fi
 
 echo "=== tier C summary"
 status=0

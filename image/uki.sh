@@ -1,45 +1,83 @@
 #!/usr/bin/env bash
-# Unified kernel image (UKI) for Secure Boot: systemd-stub + kernel + initrd + kernel command line in one
-# PE file, signed with sbsign, so the firmware verifies the command line (with the verity root hash) and
-# the initrd too. Keys: BALIE_SB_KEY/BALIE_SB_CERT, else OVMF's snakeoil TEST keys (never ship those).
-# Usage: uki.sh build OUT_DIR UKI_FILE [EXTRA_CMDLINE] [--unsigned]
-#        uki.sh install DISK UKI_FILE      (writes it as \EFI\BOOT\BOOTX64.EFI into the disk's ESP)
+# Boot files of the ESP: the unified kernel image (UKI: systemd-stub + kernel + initrd + the slot's kernel
+# command line with its verity root hash, one signed PE file, so the firmware verifies all of it) and the
+# signed systemd-boot loader that picks the newest UKI not marked bad (boot counting, see image/README.md).
+# Keys: BALIE_SB_KEY/BALIE_SB_CERT, else OVMF's snakeoil TEST keys (never ship those).
+# Usage: uki.sh build OUT_DIR UKI_FILE [--slot a|b] [--extra "ARGS"] [--version V] [--unsigned]
+#        uki.sh install-loader DISK OUT_DIR [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK
 set -euo pipefail
-stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-esp_offset=$((1024 * 1024))   # the ESP starts at 1 MiB (see build.sh)
+esp_offset=$((1024 * 1024))   # the ESP starts at 1 MiB (see build.sh, layout.env)
+export MTOOLS_SKIP_CHECK=1
+efi_file() {  # efi_file OUT_DIR NAME: the pinned copy from the image's rootfs, else the host's
+  local f="$1/rootfs/usr/lib/systemd/boot/efi/$2"
+  [ -f "$f" ] || f="/usr/lib/systemd/boot/efi/$2"
+  [ -f "$f" ] || { echo "uki.sh: $2 missing (systemd-boot-efi)" >&2; exit 1; }
+  echo "$f"
+}
+sign() {  # sign IN OUT: Secure Boot signature with the db key
+  local key="${BALIE_SB_KEY:-}" cert="${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" tmpkey=""
+  command -v sbsign >/dev/null || { echo "uki.sh: sbsign missing (sbsigntool)" >&2; exit 1; }
+  if [ -z "$key" ]; then
+    # OVMF's snakeoil TEST key (passphrase "snakeoil", see the ovmf package's README.Debian)
+    tmpkey=$(mktemp); key="$tmpkey"
+    openssl pkey -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out "$key"
+  fi
+  sbsign --key "$key" --cert "$cert" --output "$2" "$1" 2>/dev/null
+  [ -z "$tmpkey" ] || rm -f "$tmpkey"
+}
 case "${1:-}" in
   build)
-    out="$2"; uki="$3"; extra="${4:-}"; sign=1
-    [ "${5:-}" = --unsigned ] && sign=0
-    for t in objcopy sbsign; do command -v "$t" >/dev/null || { echo "uki.sh: $t missing" >&2; exit 1; }; done
-    [ -f "$stub" ] || { echo "uki.sh: $stub missing (systemd-boot-efi)" >&2; exit 1; }
+    out="$2"; uki="$3"; shift 3
+    slot=a extra="" sign=1 version=""
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --slot) slot="$2"; shift 2 ;;
+        --extra) extra="$2"; shift 2 ;;
+        --version) version="$2"; shift 2 ;;
+        --unsigned) sign=0; shift ;;
+        *) extra="$1"; shift ;;   # the former positional EXTRA_CMDLINE
+      esac
+    done
+    case "$slot" in a|b) ;; *) echo "uki.sh: --slot must be a or b" >&2; exit 2 ;; esac
+    command -v objcopy >/dev/null || { echo "uki.sh: objcopy missing (binutils)" >&2; exit 1; }
+    version="${version:-$(cat "$out/version" 2>/dev/null || echo 0)}"
+    stub=$(efi_file "$out" linuxx64.efi.stub)
     tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-    key="${BALIE_SB_KEY:-}"
-    cert="${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}"
-    if [ -z "$key" ]; then
-      # OVMF's snakeoil TEST key (passphrase "snakeoil", see the ovmf package's README.Debian)
-      openssl pkey -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out "$tmp/sb.key"
-      key="$tmp/sb.key"
-    fi
-    printf '%s%s\0' "$(cat "$out/cmdline")" "${extra:+ $extra}" > "$tmp/cmdline"
-    printf 'ID=balie\nNAME="Balie terminal"\nVERSION_ID=%s\n' "$(cut -c1-12 "$out/rootfs/usr/lib/balie/commit" 2>/dev/null || echo dev)" > "$tmp/os-release"
+    # build.sh writes slot A's command line; slot B's differs only in the partition names.
+    sed "s|by-partlabel/root-a|by-partlabel/root-$slot|g" "$out/cmdline" | tr -d '\n' > "$tmp/cmdline.txt"
+    printf '%s%s\0' "$(cat "$tmp/cmdline.txt")" "${extra:+ $extra}" > "$tmp/cmdline"
+    commit=$(cut -c1-12 "$out/rootfs/usr/lib/balie/commit" 2>/dev/null || echo dev)
+    printf 'ID=balie\nNAME="Balie terminal"\nPRETTY_NAME="Balie %s (slot %s, %s)"\nVERSION_ID=%s\nIMAGE_VERSION=%s\n' \
+      "$version" "$slot" "$commit" "$version" "$version" > "$tmp/os-release"
     objcopy \
       --add-section .osrel="$tmp/os-release" --change-section-vma .osrel=0x20000 \
       --add-section .cmdline="$tmp/cmdline" --change-section-vma .cmdline=0x30000 \
       --add-section .linux="$out/kernel" --change-section-vma .linux=0x2000000 \
       --add-section .initrd="$out/initrd" --change-section-vma .initrd=0x3000000 \
       "$stub" "$tmp/uki.efi"
-    if [ "$sign" -eq 1 ]; then
-      sbsign --key "$key" --cert "$cert" --output "$uki" "$tmp/uki.efi" 2>/dev/null
-    else
-      cp "$tmp/uki.efi" "$uki"
-    fi
+    if [ "$sign" -eq 1 ]; then sign "$tmp/uki.efi" "$uki"; else cp "$tmp/uki.efi" "$uki"; fi
     ;;
-  install)
-    disk="$2"; uki="$3"
-    export MTOOLS_SKIP_CHECK=1
-    mmd -D s -i "$disk@@$esp_offset" ::/EFI ::/EFI/BOOT 2>/dev/null || true
-    mcopy -o -i "$disk@@$esp_offset" "$uki" ::/EFI/BOOT/BOOTX64.EFI
+  install-loader)
+    # \EFI\BOOT\BOOTX64.EFI = signed systemd-boot; no menu, no editor (Secure Boot forbids editing a
+    # UKI's command line anyway), no auto entries: only our UKIs in \EFI\Linux boot.
+    disk="$2"; out="$3"; sign=1; [ "${4:-}" = --unsigned ] && sign=0
+    tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+    if [ "$sign" -eq 1 ]; then sign "$(efi_file "$out" systemd-bootx64.efi)" "$tmp/loader.efi"
+    else cp "$(efi_file "$out" systemd-bootx64.efi)" "$tmp/loader.efi"; fi
+    printf 'timeout 0\neditor no\nauto-entries no\nauto-firmware no\nconsole-mode keep\nrandom-seed-mode off\n' > "$tmp/loader.conf"
+    mmd -D s -i "$disk@@$esp_offset" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader 2>/dev/null || true
+    mcopy -o -i "$disk@@$esp_offset" "$tmp/loader.efi" ::/EFI/BOOT/BOOTX64.EFI
+    mcopy -o -i "$disk@@$esp_offset" "$tmp/loader.conf" ::/loader/loader.conf
     ;;
-  *) echo "usage: uki.sh build OUT UKI [EXTRA] [--unsigned] | install DISK UKI" >&2; exit 2 ;;
+  install-entry)
+    disk="$2"; uki="$3"; name="$4"
+    mmd -D s -i "$disk@@$esp_offset" ::/EFI ::/EFI/Linux 2>/dev/null || true
+    mcopy -o -i "$disk@@$esp_offset" "$uki" "::/EFI/Linux/$name"
+    ;;
+  clear-entries)
+    disk="$2"
+    mdel -i "$disk@@$esp_offset" '::/EFI/Linux/*.efi' 2>/dev/null || true
+    ;;
+  *) echo "usage: uki.sh build OUT UKI [--slot a|b] [--extra ARGS] [--version V] [--unsigned]" \
+          "| install-loader DISK OUT [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK" >&2; exit 2 ;;
 esac

@@ -29,11 +29,13 @@ done
 # Units: Balie on, every login/shell path off.
 systemctl --root="$root" set-default multi-user.target
 systemctl --root="$root" enable balie-kiosk.service balie-provision.service balie-syncd.timer \
-  balie-selftest.service seatd.service
+  balie-selftest.service seatd.service balie-health.service balie-update.path
 systemctl --root="$root" mask getty@.service serial-getty@.service autovt@.service console-getty.service \
   container-getty@.service getty.target getty-static.service ctrl-alt-del.target debug-shell.service \
   emergency.service emergency.target rescue.service rescue.target systemd-ask-password-wall.path \
-  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service 2>/dev/null
+  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
+  systemd-boot-update.service 2>/dev/null
+# (systemd-boot-update would copy the package's unsigned loader over the signed one on the ESP.)
 # Read-only /etc: the machine id is transient (systemd mounts one over the empty file).
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
