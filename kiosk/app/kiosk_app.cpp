@@ -206,6 +206,7 @@ std::string KioskApp::init() {
   if (!opts_.windowed) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
   window_ = SDL_CreateWindow("Balie", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opts_.width, opts_.height, flags);
   if (!window_) return std::string("cannot create window: ") + SDL_GetError();
+  display_link_ = DisplayLink(window_);
   renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
   if (!renderer_) {
     log(std::string("accelerated renderer unavailable (") + SDL_GetError() + "), using software");
@@ -324,6 +325,16 @@ int KioskApp::run() {
       handle_event(e);
       got = SDL_PollEvent(&e);
     }
+    // A kiosk ignores close requests, but it must not outlive its display: with the compositor
+    // gone nothing is shown and no touch arrives; only a restart of the unit brings the screen
+    // back. When cage dies, SDL 2.26 wakes the wait at once and reports it only as one SDL_QUIT
+    // (ignored in handle_event), then polls every millisecond; so the connection itself is
+    // checked at every wake-up. Under X11, Xlib's I/O error handler ends the process (status 1).
+    if (auto why = display_link_.lost()) {
+      log(*why + "; exiting");
+      exit_code_ = kExitDisplayLost;
+      break;
+    }
     on_timers();
     if (quit_) break;
     if (frames_to_render_ > 0 || mapper_.pending() || script_) {
@@ -374,7 +385,9 @@ void KioskApp::handle_event(const SDL_Event& e) {
   }
   switch (e.type) {
     case SDL_QUIT:
-      ++ignored_close_;  // a kiosk is not closed by window-manager requests
+      // A kiosk is not closed by window-manager requests. A lost Wayland connection also arrives
+      // as SDL_QUIT; run() notices that through display_link_ right after this event.
+      ++ignored_close_;
       return;
     case SDL_WINDOWEVENT:
       if (e.window.event == SDL_WINDOWEVENT_CLOSE) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/display_link.h"
 #include "balie/platform/audio_output.h"
 #include "balie/platform/clock.h"
 #include "balie/platform/display_power.h"
@@ -47,13 +48,18 @@ class ScriptRunner;
 // Custom SDL user-event codes.
 enum : Sint32 { kUserEventTerminate = 1 };
 
+// Exit status when the display server went away (Wayland compositor died or closed the connection).
+// 1 = a script step failed, 2 = bad flags or script, 3 = could not start (see main.cpp).
+inline constexpr int kExitDisplayLost = 4;
+
 class KioskApp {
  public:
   explicit KioskApp(Options opts);
   ~KioskApp();
   // Creates window, renderer and UI. Returns an error message on failure.
   std::string init();
-  // Runs until SIGTERM (exit 0) or the script ends (0 = passed, 1 = a step failed).
+  // Runs until SIGTERM (exit 0), the script ends (0 = passed, 1 = a step failed) or the display
+  // connection is lost (kExitDisplayLost).
   int run();
 
   // --- used by the script runner ---
@@ -110,6 +116,7 @@ class KioskApp {
   Options opts_;
   SDL_Window* window_ = nullptr;
   SDL_Renderer* renderer_ = nullptr;
+  DisplayLink display_link_;
   std::unique_ptr<platform::Clock> clock_;
   platform::FakeClock* fake_clock_ = nullptr;  // set when the clock is fake (scripts)
   std::unique_ptr<platform::Watchdog> watchdog_;

@@ -8,6 +8,7 @@
 //     wait: busy ? SDL_PollEvent : SDL_WaitEventTimeout(until the next timer is due)
 //     events: finger/mouse -> InputMapper queue; keys -> shortcut filter (Alt+F4, Ctrl+Q, Escape
 //             ... are swallowed); SDL_QUIT / window close -> ignored; SIGTERM -> clean exit
+//     display: Wayland connection lost (compositor gone) -> log one line, exit 4 (app/display_link.h)
 //     timers: watchdog ping (sd_notify) when due
 //     frame: InputMapper yields one pointer state -> ImGui::NewFrame -> scene.draw(state, ui,
 //            intents) -> render (+ screenshot) -> present -> apply intents (navigation, I/O)
