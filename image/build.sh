@@ -117,7 +117,7 @@ rm -rf "$root"
 cp -a "$base" "$root"
 cp -a "$here/rootfs/." "$root/"
 install -d "$root/usr/lib/systemd/system"
-install -m 0644 "$here"/units/*.service "$here"/units/*.timer "$root/usr/lib/systemd/system/"
+install -m 0644 "$here"/units/*.service "$here"/units/*.timer "$here"/units/*.path "$root/usr/lib/systemd/system/"
 if [ -n "$bin_dir" ]; then
   for b in kiosk/balie-kiosk sync/balie-syncd store/balie-admin; do
     src="$bin_dir/$b"
@@ -149,6 +149,11 @@ fi
 # The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's).
 install -m 0644 "${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" "$root/usr/lib/balie/update-signer.pem"
 install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
+# The factory /var: balie-data-setup fills the freshly encrypted data partition with it on first boot.
+rm -rf "$root/usr/share/factory/var"
+install -d "$root/usr/share/factory"
+cp -a "$root/var" "$root/usr/share/factory/var"
+rm -rf "$root"/usr/share/factory/var/cache/apt/* "$root"/usr/share/factory/var/lib/apt/lists/*   # no apt on a terminal
 echo "${BALIE_BUILD_COMMIT:-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)}" > "$root/usr/lib/balie/commit"
 # The image version (boot entry version, update ordering): the commit time unless set.
 echo "${BALIE_IMAGE_VERSION:-$SOURCE_DATE_EPOCH}" > "$root/usr/lib/balie/version"
@@ -163,7 +168,7 @@ kver=$(basename "$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d 
 cp "$root/boot/vmlinuz-$kver" "$out/kernel"
 cp "$root/boot/initrd.img-$kver" "$out/initrd"
 
-# The data partition starts as the image's /var; the root slot keeps /var only as an empty mount point.
+# The root slot keeps /var only as an empty mount point (its content is in /usr/share/factory/var).
 find "$root" -newermt "@$SOURCE_DATE_EPOCH" -print0 | xargs -0r touch -h -d "@$SOURCE_DATE_EPOCH"
 
 rm -f "$out/root.squashfs"
@@ -178,10 +183,11 @@ veritysetup format "$out/root.squashfs" "$out/root.verity" --salt="$sqhash" --uu
   | awk -F: '/Root hash/ {gsub(/[ \t]/, "", $2); print $2}' > "$out/roothash"
 roothash=$(cat "$out/roothash")
 
-rm -f "$out/data.ext4"
-E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH" mkfs.ext4 -q -L balie-data -d "$root/var" \
-  -U "${uuid%????????????}aaaaaaaaaaaa" -E "hash_seed=${uuid},lazy_itable_init=0,root_owner=0:0" \
-  -T default "$out/data.ext4" 512M
+# The data partition ships unformatted: only a marker block. The terminal encrypts it on its first
+# boot (LUKS2, TPM2-sealed key; balie-data-setup) and fills it from /usr/share/factory/var, so no
+# byte of /var is ever stored in the clear and every terminal has its own volume key.
+rm -f "$out/data.ext4" "$out/data.marker"
+{ printf 'BALIE-DATA-UNFORMATTED\n'; head -c 4073 /dev/zero; } > "$out/data.marker"
 
 # GPT: ESP (systemd-boot + the signed UKIs), two root slots each with a verity partition, data.
 # The offsets are written to layout.env for the tests (tier C tampers with exact places).
@@ -216,7 +222,7 @@ sq_size=$(stat -c %s "$out/root.squashfs")
 [ "$sq_size" -le $((slot_mib * mib)) ] || { echo "build.sh: root.squashfs ($sq_size bytes) exceeds the $slot_mib MiB slot" >&2; exit 1; }
 put "$out/root.squashfs" "$root_a_at"
 put "$out/root.verity" "$root_a_verity_at"
-put "$out/data.ext4" "$data_at"
+put "$out/data.marker" "$data_at"
 rm -f "$out/esp.vfat"
 mkfs.vfat -C -n BALIE-ESP -i 4a7b1d2e --invariant "$out/esp.vfat" $((esp_mib * 1024)) >/dev/null
 put "$out/esp.vfat" "$esp_at"

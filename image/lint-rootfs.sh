@@ -22,6 +22,9 @@ root_nologin() { awk -F: '$1=="root" && $7 ~ /nologin|false/ {f=1} END{exit !f}'
 kiosk_user() { awk -F: '$1=="balie" && $3 > 0 && $3 < 1000 && $7 ~ /nologin/ {f=1} END{exit !f}' "$root/etc/passwd"; }
 fstab_ro_root() { awk '$1 !~ /^#/ && $2=="/" {split($4,o,","); for (i in o) if (o[i]=="ro") f=1} END{exit !f}' "$root/etc/fstab"; }
 fstab_var() { awk '$1 !~ /^#/ && $2=="/var" {f=1} END{exit !f}' "$root/etc/fstab"; }
+fstab_var_encrypted() { awk '$1 !~ /^#/ && $2=="/var" && $1=="/dev/mapper/balie-data" {f=1} END{exit !f}' "$root/etc/fstab"; }
+crypttab_tpm2() { awk '$1=="balie-data" && $4 ~ /(^|,)tpm2-device=/ && $4 ~ /(^|,)headless=true/ {f=1} END{exit !f}' "$root/etc/crypttab"; }
+data_setup_required() { [ -L "$root/etc/systemd/system/systemd-cryptsetup@balie\\x2ddata.service.requires/balie-data-setup.service" ]; }
 no_plain_keys() {
   local hits
   hits=$(find "$root/etc" "$var" "$root/usr/lib/balie" \( -name 'balie-*key*' ! -name '*.cred' \) -o -name 'ssh_host_*_key' 2>/dev/null
@@ -51,6 +54,12 @@ check "package xwayland present" installed xwayland
 check "package seatd present" installed seatd
 check "fstab: root read-only" fstab_ro_root
 check "fstab: /var on its own partition" fstab_var
+check "fstab: /var on the LUKS2 volume" fstab_var_encrypted
+check "crypttab: balie-data unlocked by the TPM2, never a passphrase prompt" crypttab_tpm2
+check "balie-data-setup runs before the data volume is unlocked" data_setup_required
+check "balie-health enabled (boot-complete.target)" enabled boot-complete.target.requires balie-health.service
+check "balie-update.path enabled" enabled multi-user.target.wants balie-update.path
+check "systemd-boot-update masked (would replace the signed loader)" masked systemd-boot-update.service
 check "no plaintext key files" no_plain_keys
 check "no set-uid/set-gid files" no_setuid
 check "balie-kiosk enabled" enabled multi-user.target.wants balie-kiosk.service

@@ -29,7 +29,7 @@ done
 # Units: Balie on, every login/shell path off.
 systemctl --root="$root" set-default multi-user.target
 systemctl --root="$root" enable balie-kiosk.service balie-provision.service balie-syncd.timer \
-  balie-selftest.service seatd.service balie-health.service balie-update.path
+  balie-selftest.service seatd.service balie-health.service balie-update.path balie-data-setup.service
 systemctl --root="$root" mask getty@.service serial-getty@.service autovt@.service console-getty.service \
   container-getty@.service getty.target getty-static.service ctrl-alt-del.target debug-shell.service \
   emergency.service emergency.target rescue.service rescue.target systemd-ask-password-wall.path \

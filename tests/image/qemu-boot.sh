@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Tier B: assembles the disk from the built rootfs and boots it in qemu (TCG) with swtpm, three times:
-# 1. first boot provisions (keys sealed to the TPM) and the self-test passes; 2. same TPM state:
-# passes without provisioning again; 3. fresh TPM state: the kiosk unit fails closed (credentials).
+# 1. first boot encrypts the data partition (LUKS2, TPM2 key) and provisions (keys sealed to the TPM),
+# the self-test passes; 2. same TPM state: passes without provisioning again; the raw data partition
+# holds no plaintext (a canary written on /var is not found); 3. fresh TPM state (another terminal's
+# TPM): the data partition stays locked and the kiosk does not run (fails closed).
 # Usage: qemu-boot.sh IMAGE_OUT_DIR      (needs root; see image/README.md)
 set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
@@ -37,10 +39,23 @@ boot first "$work/tpm"
 has KIOSK_SELFTEST=PASS first; has provision_ran=yes first; has provision=success first
 has kiosk=active first; has root_ro=yes first; has verity=verified first; has pixel=18,59,92 first
 has cred=balie:400 first; has other_user=denied first; has sysrq=0 first
+has data=luks2 first; has data_slots=1 first; has data_token=tpm2 first; has data_setup=success first
 
 boot second "$work/tpm"
 has KIOSK_SELFTEST=PASS second; has provision_ran=no second; has kiosk=active second
 
+# The data partition on the disk: LUKS2, and neither the canary nor a journal file in the clear.
+data_at=$(tr ' ' '\n' < "$out/layout.env" | sed -n 's/^data_at=//p')
+data_mib=$(tr ' ' '\n' < "$out/layout.env" | sed -n 's/^data_mib=//p')
+dd if="$work/disk.img" bs=1M skip="$data_at" count="$data_mib" status=none > "$work/data.raw"
+[ "$(head -c 4 "$work/data.raw")" = LUKS ] || fail "the data partition is not LUKS"
+for plain in BALIE-PLAINTEXT-CANARY-7f3a9c LPKSHHRH BALIE-DATA-UNFORMATTED; do
+  if grep -aqF "$plain" "$work/data.raw"; then fail "plaintext '$plain' found on the raw data partition"; fi
+done
+rm -f "$work/data.raw"
+echo "ok   raw data partition: LUKS2 header, no canary, no journal file, no marker in the clear"
+
 boot fresh-tpm "$work/tpm-fresh"
-has KIOSK_SELFTEST=FAIL fresh-tpm; has kiosk=failed fresh-tpm; has status=243 fresh-tpm; has cred_error=yes fresh-tpm
+has KIOSK_SELFTEST=FAIL fresh-tpm; has data=locked fresh-tpm
+grep -qE 'kiosk=(failed|inactive) ' <<<"$line" || fail "boot fresh-tpm: the kiosk must not run: $line"
 echo "PASS: tier B in $(( $(date +%s) - t0 ))s"
