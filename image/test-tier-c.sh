@@ -2,17 +2,19 @@
 # Tier C of the terminal image (nightly/release, ~40 min under TCG): reproducibility, app watchdog,
 # crash loop to reboot, power cut during DB writes (x5), verity tamper, Secure Boot (signed loader and
 # UKI boot, unsigned ones refused), A/B update (a good update is blessed, a failing one rolls back).
-# Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR]
+# Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR] [--image DIR]
+#   --image DIR: boot an image already built there (image/build.sh --out DIR) instead of building one
 #   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-bin_dir="" only="" out="$repo/build/image"
+bin_dir="" only="" out="$repo/build/image" image=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin-dir) bin_dir="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --image) image="$2"; shift 2 ;;
     *) echo "test-tier-c.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +58,10 @@ fi
 
 # The remaining parts boot an image of their own (not build/image, which ctest rebuilds): the first
 # reproducibility build when it ran, else a fresh build in $work/image.
-if [ -f "$work/repro-1/disk.img" ] && [ "${result[repro]:-}" = PASS ]; then
+if [ -n "$image" ]; then
+  out=$(cd "$image" && pwd)
+  [ -f "$out/disk.img" ] || { echo "test-tier-c.sh: no disk.img in $out" >&2; exit 2; }
+elif [ -f "$work/repro-1/disk.img" ] && [ "${result[repro]:-}" = PASS ]; then
   out="$work/repro-1"
 else
   out="$work/image"

@@ -56,6 +56,6 @@ rm -f "$work/data.raw"
 echo "ok   raw data partition: LUKS2 header, no canary, no journal file, no marker in the clear"
 
 boot fresh-tpm "$work/tpm-fresh"
-has KIOSK_SELFTEST=FAIL fresh-tpm; has data=locked fresh-tpm
+has KIOSK_SELFTEST=FAIL fresh-tpm; has data=locked fresh-tpm; has data_unlock=exit-code fresh-tpm
 grep -qE 'kiosk=(failed|inactive) ' <<<"$line" || fail "boot fresh-tpm: the kiosk must not run: $line"
 echo "PASS: tier B in $(( $(date +%s) - t0 ))s"
