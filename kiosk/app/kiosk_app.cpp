@@ -24,7 +24,7 @@
 #include "scenes/scenes.h"
 #include "sdl_audio_output.h"
 #include "session/dossier_view.h"
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 #include "session/sync_status.h"
 #include "ui/engine_text.h"
 #include "ui/imgui_font_renderer.h"
@@ -573,7 +573,7 @@ void KioskApp::on_select(const SelectResident& s) {
   auto view = store_->load_dossier(s.resident_id);
   if (!view) return staff_error("Het dossier kon niet worden geladen.", view.error().message);
   auto& rv = view.value();
-  state_.dossier = session::build_dossier_view(rv, session::local_day(clock_->wall_now()));
+  state_.dossier = session::build_dossier_view(rv, calendar::local_day(clock_->wall_now()));
   for (const auto& u : state_.dossier->unknown_values) log("dossier of " + rv.resident.id + ": unknown value " + u);
   state_.resident = rv.resident;
   prepare_signing(rv);
@@ -618,7 +618,7 @@ void KioskApp::refresh_status() {
   auto routes = store_->routes();
   if (!counts || !states || !routes) return staff_error("De status kon niet worden gelezen.", !counts ? counts.error().message : !states ? states.error().message : routes.error().message);
   state_.status_rows = session::build_sync_status(counts.value(), states.value(), routes.value(),
-                                                  session::local_day(clock_->wall_now()));
+                                                  calendar::local_day(clock_->wall_now()));
   for (const auto& r : state_.status_rows)
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }

@@ -12,7 +12,7 @@
 #include "balie/platform/key_provider.h"
 #include "balie/sync/codec.h"
 #include "core/secure_wipe.h"
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 #include "signing/evidence.h"
 #include "signing/flow.h"
 
@@ -62,7 +62,7 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
   signing::OfferInput in;
   in.resident = &rv.resident;
   in.dossier = &rv.dossier;
-  in.today = session::to_iso(session::local_day(clock_->wall_now()));
+  in.today = calendar::to_iso(calendar::local_day(clock_->wall_now()));
   in.route_key_present = route_key;
   in.text_present = signing::current_text(*store_, text_index_, "pvt_declaration", "nl").has_value();
   in.signed_on_this_device = std::any_of(rv.records.begin(), rv.records.end(),
@@ -269,7 +269,7 @@ void KioskApp::on_confirm_signature() {
   c.clock_synchronised = fake_clock_ ? false : clock_synchronised();
   c.confirmed_unix_ms = unix_ms(clock_->wall_now());
   c.monotonic_offset_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_->mono_now() - p.started).count();
-  c.local_date = session::to_iso(session::local_day(clock_->wall_now()));
+  c.local_date = calendar::to_iso(calendar::local_day(clock_->wall_now()));
   c.gemeentecode = r.gemeentecode;
   const std::string record_id = signing::new_record_id();
   signing::EvidenceParts parts;

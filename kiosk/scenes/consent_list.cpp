@@ -40,7 +40,7 @@ class ConsentListScene final : public Scene {
       else if (c.state == "refused") state_key = "consent_list.state.refused";
       else if (c.state == "withdrawn") state_key = "consent_list.state.withdrawn";
       const std::string date = c.state.empty() ? std::string()
-                                               : ui.format_date(session::to_iso(std::chrono::floor<std::chrono::days>(c.at)));
+                                               : ui.format_date(calendar::to_iso(calendar::local_day(c.at)));
       ui.text(ui.mirror(Rect{card.x + 30, card.y + 100, tw, 0}), ui.tr(state_key, {{"date", date}}), theme::kTextSmall,
               c.state == "given" ? theme::kPrimary : theme::kTextMuted);
       const Rect b = ui.mirror(Rect{card.x + card.w - 30 - 420, card.y + 35, 420, 100});

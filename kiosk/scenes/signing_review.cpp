@@ -35,7 +35,7 @@ class SigningReviewScene final : public Scene {
     std::string name = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
     if (!r.naam_latijns.empty() && r.naam_latijns != name) name += "\n" + r.naam_latijns;
     row("signing_review.name", name);
-    row("signing_review.date", ui.format_date(session::to_iso(session::local_day(s.now))));
+    row("signing_review.date", ui.format_date(calendar::to_iso(calendar::local_day(s.now))));
     row("signing_review.place", s.location_name);
     const Rect sig = ui.mirror(Rect{card.x + card.w * 0.5f, card.y + 40, card.w * 0.5f - 40, card.h - 80});
     ui.fill(sig, theme::rgba(250, 250, 247), 8);

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "scenes/scenes.h"
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 
 namespace balie::kiosk {
 namespace {
@@ -34,7 +34,7 @@ class StaffStatusScene final : public Scene {
       ui.fill(Rect{m - 10, y - 6, w + 20, 60}, theme::rgba(255, 255, 255), 8);
       ui.text(Rect{m + cols[0] * w, y, col_w(0), 48}, r.name + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
       std::string last = ui.tr("status.never");
-      if (r.last_success) last = ui.format_date(session::to_iso(std::chrono::floor<std::chrono::days>(*r.last_success)));
+      if (r.last_success) last = ui.format_date(calendar::to_iso(calendar::local_day(*r.last_success)));
       if (!r.has_route) last = ui.tr("status.no_route");
       ui.text(Rect{m + cols[1] * w, y, col_w(1), 0}, last, theme::kTextSmall, r.has_route ? theme::kText : theme::kDanger);
       ui.text(Rect{m + cols[2] * w, y, col_w(2), 0}, std::to_string(r.waiting), theme::kTextSmall, theme::kText);

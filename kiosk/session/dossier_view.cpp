@@ -8,6 +8,8 @@
 
 namespace balie::session {
 
+using namespace balie::calendar;
+
 using namespace std::chrono;
 using store::Coded;
 

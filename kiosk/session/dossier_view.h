@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "balie/store/types.h"
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 
 namespace balie::session {
 
@@ -30,7 +30,7 @@ struct Line {
 enum class GroupId { Identity, Term, Plan, Course, Participation, Exams, Exemptions, Money, Help, About, kCount };
 
 struct Timeline {
-  Day start, last_day, today;
+  calendar::Day start, last_day, today;
   float fraction = 0;  // 0..1 of the term passed
   int days_left = 0;   // calendar days until and including the last day (0 when past)
 };
@@ -53,7 +53,7 @@ struct DossierView {
   bool pvt_open = false;                  // a PVT obligation not yet fulfilled (Wi2021)
 };
 
-DossierView build_dossier_view(const store::ResidentView& view, Day today);
+DossierView build_dossier_view(const store::ResidentView& view, calendar::Day today);
 
 // "****1234": only the last four characters stay visible ("****" for 4 or fewer).
 std::string mask_identifier(std::string_view id);

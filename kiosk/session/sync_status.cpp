@@ -8,6 +8,8 @@
 
 namespace balie::session {
 
+using namespace balie::calendar;
+
 std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::OutboxCounts>& counts,
                                                   const std::vector<store::SyncState>& states,
                                                   const std::vector<store::Route>& routes, Day today) {

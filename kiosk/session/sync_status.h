@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "balie/store/types.h"
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 
 namespace balie::session {
 
@@ -27,6 +27,6 @@ inline constexpr int kDeadlineSoonWorkingDays = 3;
 
 std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::OutboxCounts>& counts,
                                                   const std::vector<store::SyncState>& states,
-                                                  const std::vector<store::Route>& routes, Day today);
+                                                  const std::vector<store::Route>& routes, calendar::Day today);
 
 }  // namespace balie::session

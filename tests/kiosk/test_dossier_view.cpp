@@ -10,6 +10,7 @@
 
 using namespace balie;
 using namespace balie::session;
+using namespace balie::calendar;
 
 namespace {
 

@@ -2,9 +2,9 @@
 // working-day arithmetic for the ten-working-day deadline, and the Europe/Amsterdam local day.
 #include <gtest/gtest.h>
 
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 
-using namespace balie::session;
+using namespace balie::calendar;
 using namespace std::chrono;
 
 namespace {

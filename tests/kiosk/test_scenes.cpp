@@ -33,7 +33,7 @@ AppState rich_state() {
   rv.dossier.inburgeringsplicht = p;
   rv.dossier.contactpersoon = balie::store::Contactpersoon{"Jan", "jan@example.nl", "020", {}};
   s.resident = rv.resident;
-  s.dossier = balie::session::build_dossier_view(rv, *balie::session::parse_iso_date("2026-03-02"));
+  s.dossier = balie::session::build_dossier_view(rv, *balie::calendar::parse_iso_date("2026-03-02"));
   s.resident_session = true;
   s.store_error = "test";
   balie::session::MunicipalityStatus row;

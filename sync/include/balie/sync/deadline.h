@@ -12,12 +12,9 @@ namespace balie::sync {
 
 inline constexpr int kPvtDeadlineWorkingDays = 10;
 
-// True for Dutch public holidays on which most offices close: Nieuwjaarsdag, Goede Vrijdag,
-// Eerste/Tweede Paasdag, Koningsdag (27 April, 26 if that is a Sunday), Bevrijdingsdag (5 May,
-// lustrum years only), Hemelvaartsdag, Eerste/Tweede Pinksterdag, Eerste/Tweede Kerstdag.
-bool is_dutch_holiday(int year, int month, int day);
-// Working days (Mon-Fri, no holidays) strictly after the UTC date of `from` up to and including
-// the UTC date of `to`. 0 when to <= from.
+// Working days (balie/platform/dutch_calendar.h: Mon-Fri, no public holidays of the Algemene
+// termijnenwet) strictly after the Amsterdam date of `from` up to and including that of `to`;
+// 0 when to <= from. The same days the kiosk's staff status screen counts.
 int working_days_between(std::time_t from, std::time_t to);
 
 // The staff status screen per municipality, as JSON lines for balie-syncd status.

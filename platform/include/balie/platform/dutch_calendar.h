@@ -1,14 +1,14 @@
-// Dates and Dutch working days (kiosk session layer, headless, any thread). Working days exclude
-// Saturdays, Sundays and the public holidays of the Algemene termijnenwet (Nieuwjaarsdag, tweede
-// Paasdag, Koningsdag, 5 mei, Hemelvaartsdag, tweede Pinksterdag, beide Kerstdagen), the basis for
-// the ten-working-day registration deadline of seed 004, section 4.4.
+// Dates and Dutch working days (platform, headless, any thread; one definition for the kiosk and
+// sync). Working days exclude Saturdays, Sundays and the public holidays of the Algemene termijnenwet
+// art. 3 (Nieuwjaarsdag, tweede Paasdag, Koningsdag, 5 mei every year, Hemelvaartsdag, tweede
+// Pinksterdag, beide Kerstdagen; not Goede Vrijdag), the basis of seed 004's ten-working-day deadline.
 #pragma once
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace balie::session {
+namespace balie::calendar {
 
 using Day = std::chrono::sys_days;
 
@@ -26,4 +26,4 @@ Day add_working_days(Day from, int n);
 // Working days after `from` up to and including `to` (0 when to <= from).
 int working_days_between(Day from, Day to);
 
-}  // namespace balie::session
+}  // namespace balie::calendar

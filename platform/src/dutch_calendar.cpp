@@ -1,10 +1,10 @@
 // Dutch calendar: ISO dates, Easter (anonymous Gregorian algorithm), public holidays of the
 // Algemene termijnenwet, working-day arithmetic, and the Europe/Amsterdam local day.
-#include "session/dutch_calendar.h"
+#include "balie/platform/dutch_calendar.h"
 
 #include <cstdio>
 
-namespace balie::session {
+namespace balie::calendar {
 
 using namespace std::chrono;
 
@@ -88,4 +88,4 @@ int working_days_between(Day from, Day to) {
   return n;
 }
 
-}  // namespace balie::session
+}  // namespace balie::calendar
