@@ -203,7 +203,7 @@ fi
 if want abupdate; then
   t=$(date +%s); ok=PASS
   v1=$(cat "$out/version")
-  for scenario in rollback good; do
+  for scenario in ${BALIE_AB_SCENARIOS:-rollback good}; do
     health=""; [ "$scenario" = rollback ] && health=" balie.health=fail"
     "$here/bundle.sh" "$out" "$work/bundle.tar" --version $((v1 + 1)) \
       --extra "console=ttyS0 balie.selftest=abupdate$health" > "$work/bundle-$scenario.log" 2>&1 \
@@ -214,10 +214,10 @@ if want abupdate; then
       --allow-reboot --extra-disk "$work/bundle.tar" || rc=$?
     line=$(serial_line "$work/ab-$scenario.serial")
     grep -a '^BALIE_AB ' "$work/ab-$scenario.serial" | tr -d '\r' | sed "s/^/  $scenario: /"
-    echo "$scenario: ${line:0:60} ... $(grep -oE 'installed-from=[^ ]*|entries=[^ ]*|slot=[^ ]*|boot_entry=[^ ]*|health=[^ ]*' <<<"$line" | tr '\n' ' ')"
+    echo "$scenario: ${line:0:60} ... $(grep -oE 'installed-from=[^ ]*|entries=[^ ]*|slot=[^ ]*|trial=[^ ]*|health=[^ ]*' <<<"$line" | tr '\n' ' ')"
     case "$scenario" in
-      rollback) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\+0-1\.efi .*slot=root-a boot_entry=balie-$v1\.efi" ;;
-      good) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\.efi .*slot=root-b boot_entry=balie-$((v1 + 1)).*health=success" ;;
+      rollback) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\+0-1\.efi .*slot=root-a .*trial=no health=success" ;;
+      good) want_re="KIOSK_SELFTEST=PASS.*installed-from=root-a entries=balie-$v1\.efi,balie-$((v1 + 1))\.efi .*slot=root-b .*trial=yes health=success" ;;
     esac
     if ! grep -qE "$want_re" <<<"$line"; then ok="FAIL($scenario: qemu $rc, ${line:-no line})"; break; fi
   done

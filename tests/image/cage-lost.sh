@@ -7,21 +7,10 @@
 set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
 . "$(dirname "$0")/common.sh"
-kiosk="${1:?usage: cage-lost.sh BALIE_KIOSK}"
-[ -x "$kiosk" ] || fail "balie-kiosk not built at $kiosk"
-need_cmd cage grim Xwayland setpriv
-kiosk=$(readlink -f "$kiosk")
-
-work=$(mktemp -d /tmp/balie-cage-lost.XXXXXX)
-chmod 0755 "$work"
-run_as=()
-if [ "$(id -u)" -eq 0 ]; then
-  # cage refuses to run as root: use (and if needed create) an unprivileged test user.
-  id balie-ci >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin balie-ci
-  run_as=(setpriv --reuid=balie-ci --regid=balie-ci --clear-groups --)
-  chown balie-ci: "$work"
-  setpriv --reuid=balie-ci --regid=balie-ci --clear-groups test -x "$kiosk" || skip "balie-ci cannot execute $kiosk (path not world-readable)"
-fi
+# shellcheck source=/dev/null # cage-common.sh next to this script
+. "$(dirname "$0")/cage-common.sh"
+work="" kiosk="" pid=""   # set by cage_setup
+cage_setup "${1:?usage: cage-lost.sh BALIE_KIOSK}" cage-lost
 # Once cage is gone balie-kiosk is no child of ours, so a wrapper between the two records its status.
 cat > "$work/kiosk-wrap" <<EOF
 #!/bin/sh
@@ -29,7 +18,6 @@ cat > "$work/kiosk-wrap" <<EOF
 echo \$? > "$work/kiosk.status"
 EOF
 chmod 0755 "$work/kiosk-wrap"
-pid=""
 app=""
 cleanup() {
   if [ -n "$app" ] && kill -0 "$app" 2>/dev/null; then kill -KILL "$app" 2>/dev/null || true; fi
@@ -39,26 +27,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"${run_as[@]}" mkdir -m 0700 "$work/run" "$work/state"
-env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work/run" BALIE_STATE_DIR="$work/state" \
-  WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=1 \
-  SDL_VIDEODRIVER=wayland MESA_SHADER_CACHE_DISABLE=true \
-  "${run_as[@]}" cage -d -- "$work/kiosk-wrap" "$kiosk" > "$work/cage.log" 2>&1 &
-pid=$!
-pixel=""
-for _ in $(seq 1 60); do
-  sleep 0.5
-  kill -0 "$pid" 2>/dev/null || { cat "$work/cage.log" >&2; fail "cage/balie-kiosk exited early"; }
-  sock=$(find "$work/run" -maxdepth 1 -name 'wayland-*' -type s 2>/dev/null | head -1)
-  [ -n "$sock" ] || continue
-  pixel=$(env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$work/run" WAYLAND_DISPLAY="${sock##*/}" \
-    "${run_as[@]}" grim -g "8,8 1x1" -t ppm - 2>/dev/null | tail -c 3 | od -An -tu1 | awk 'NF==3 {print $1","$2","$3}')
-  [ "$pixel" = "18,59,92" ] && break
-done
-if [ "$pixel" != "18,59,92" ]; then
-  tail -20 "$work/cage.log" >&2
-  fail "welcome scene background not found at (8,8): got '${pixel:-no screenshot}', want 18,59,92"
-fi
+cage_start "$work/kiosk-wrap" "$kiosk"
+cage_wait_welcome
 wrap=$(pgrep -P "$pid" -f kiosk-wrap) || fail "no kiosk wrapper under cage"
 app=$(pgrep -P "$wrap" -x balie-kiosk) || fail "no balie-kiosk process under cage"
 echo "welcome scene shown; killing cage (pid $pid) with SIGKILL, balie-kiosk is pid $app"
