@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "../platform/fake/fake_clock.h"
+#include "app/ink_cache.h"
 #include "app/png_writer.h"
 #include "app/script_runner.h"
 #include "app/sdl_input.h"
@@ -84,6 +85,7 @@ KioskApp::KioskApp(Options opts) : opts_(std::move(opts)) {}
 KioskApp::~KioskApp() {
   if (nav_) nav_->scene().exit();
   state_.end_session();
+  ink_cache_.reset();  // clears its texture while the renderer exists
   text_renderer_.reset();
   text_atlas_.reset();
   text_textures_.reset();
@@ -234,6 +236,11 @@ std::string KioskApp::init() {
   audio_ = platform::make_sdl_audio_output();
   if (std::string e = init_text(); !e.empty()) return e;
   ui_ = std::make_unique<Ui>(items_, *text_, *texts_);
+  // BALIE_INK_CACHE=0 draws the pad's ink as geometry every frame (comparisons, benchmarks).
+  if (const char* ic = std::getenv("BALIE_INK_CACHE"); !ic || std::string_view(ic) != "0") {
+    ink_cache_ = std::make_unique<SdlInkCache>(renderer_);
+    ui_->set_ink_layer(ink_cache_.get());
+  }
   items_.set_record_texts(script_ != nullptr);
 
   // The encrypted store: a failure is a staff-facing error screen, never an empty store.
@@ -396,6 +403,11 @@ void KioskApp::handle_event(const SDL_Event& e) {
       }
       frames_to_render_ = std::max(frames_to_render_, 2);  // exposed, resized, focus: redraw
       return;
+    case SDL_RENDER_TARGETS_RESET:
+    case SDL_RENDER_DEVICE_RESET:
+      if (ink_cache_) ink_cache_->wipe();  // its texture's contents are gone
+      frames_to_render_ = std::max(frames_to_render_, 2);
+      return;
     case SDL_KEYDOWN:
     case SDL_KEYUP: {
       Key k = to_key(e.key.keysym.sym);
@@ -461,6 +473,7 @@ void KioskApp::render_frame() {
   ui_->end_frame();
   items_.end_frame();
   ImGui::Render();
+  if (ink_cache_) ink_cache_->end_frame();
 
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
   SDL_RenderClear(renderer_);
@@ -512,6 +525,7 @@ void KioskApp::end_session() {
   if (text_engine_) text_engine_->reset_language();
   texts_->set_staff_mode(false);
   mapper_.reset();
+  if (ink_cache_) ink_cache_->wipe();
   text_->clear_caches();
   items_.wipe();
   timers_->set_session(false, clock_->mono_now());

@@ -44,6 +44,7 @@ class TextRenderer;
 namespace balie::kiosk {
 
 class ScriptRunner;
+class SdlInkCache;
 
 // Custom SDL user-event codes.
 enum : Sint32 { kUserEventTerminate = 1 };
@@ -139,6 +140,7 @@ class KioskApp {
   std::unique_ptr<TextRenderer> text_;
   std::unique_ptr<Texts> texts_;
   std::unique_ptr<Ui> ui_;
+  std::unique_ptr<SdlInkCache> ink_cache_;  // the pad's settled ink (app/ink_cache.h)
   std::unique_ptr<Navigator> nav_;
   AppState state_;
   Intents intents_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/ink_cache.h"
 #include "app/kiosk_app.h"
 #include "balie/platform/key_provider.h"
 #include "balie/sync/codec.h"
@@ -96,6 +97,7 @@ void KioskApp::feed_signature(const FrameInput& in) {
   if (cur.x != pad.x || cur.y != pad.y || cur.w != pad.w || cur.h != pad.h) {
     p.ink.wipe();
     p.ink = signing::Ink(pad);
+    if (ink_cache_) ink_cache_->wipe();
   }
   for (const PointerEvent& e : in.raw) {
     signing::InkSample s;
@@ -201,6 +203,7 @@ void KioskApp::on_clear_signature() {
   const signing::PadRect pad = p.ink.pad();
   p.ink.wipe();
   p.ink = signing::Ink(pad);
+  if (ink_cache_) ink_cache_->wipe();
   p.pad_message_key.clear();
   p.mark("cleared", clock_->mono_now());
 }
@@ -225,6 +228,7 @@ void KioskApp::on_redo_signature() {
   const signing::PadRect pad = p.ink.pad();
   p.ink.wipe();
   p.ink = signing::Ink(pad);
+  if (ink_cache_) ink_cache_->wipe();
   ++p.redo_count;
   p.error.clear();
   p.mark("redo", clock_->mono_now());

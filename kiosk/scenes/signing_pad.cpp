@@ -36,7 +36,7 @@ class SigningPadScene final : public Scene {
     ui.text(ui.mirror(Rect{pad.x + 60, ly - 52, 60, 0}), "\xC3\x97", theme::kTextTitle * 0.7f, theme::rgba(150, 150, 150));
     ui.capture_region(pad);
     ui.items().add_item("signing.pad", pad, false);
-    if (s.flow.pvt) draw_ink(ui.draw_list(), s.flow.pvt->ink, pad, theme::rgba(10, 30, 90));
+    if (s.flow.pvt) draw_pad_ink(ui, s.flow.pvt->ink, pad, theme::rgba(10, 30, 90));
 
     float y = pad.y + pad.h + 24;
     if (s.flow.pvt && !s.flow.pvt->pad_message_key.empty()) {

@@ -11,6 +11,7 @@
 
 #include "core/input_mapper.h"
 #include "core/item_registry.h"
+#include "ui/ink_layer.h"
 #include "ui/text_renderer.h"
 #include "ui/texts.h"
 #include "ui/theme.h"
@@ -63,11 +64,15 @@ class Ui {
   void capture_region(Rect r) { captures_.push_back(r); }
   const std::vector<Rect>& capture_regions() const { return captures_; }
   ImDrawList* draw_list() const;
+  // The app's ink layer for the signature pad (nullptr: scenes draw ink as geometry).
+  void set_ink_layer(InkLayer* layer) { ink_layer_ = layer; }
+  InkLayer* ink_layer() const { return ink_layer_; }
 
  private:
   ItemRegistry& items_;
   TextRenderer& text_;
   Texts& texts_;
+  InkLayer* ink_layer_ = nullptr;
   Vec2 screen_;
   FrameInput input_;
   bool rtl_ = false;

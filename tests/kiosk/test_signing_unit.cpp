@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "balie/store/store.h"
 #include "balie/sync/codec.h"
 #include "core/input_mapper.h"
+#include "scenes/ink_draw.h"
 #include "signing/evidence.h"
 #include "signing/flow.h"
 #include "signing/ink.h"
@@ -67,6 +70,73 @@ TEST(Ink, SmoothsIntoDenseDabsWithVelocityWidth) {
     return s / k.dabs().size();
   };
   EXPECT_GT(mean(slow), mean(fast) + 0.5);
+}
+
+// The pad's ink cache (kiosk/app/ink_cache.h) draws the settled dabs once and later only the newest
+// one: that must give exactly the geometry of drawing every dab each frame.
+TEST(InkDraw, SettledPartPlusNewestDabIsTheWholeInk) {
+  ImGuiContext* ctx = ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(1920, 1080);
+  unsigned char* px;
+  int w, h;
+  io.Fonts->AddFontDefault();
+  io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+  ImGui::NewFrame();
+  // Two strokes, as raw samples, so prefixes of the signature can be rebuilt.
+  std::vector<InkSample> samples;
+  std::uint32_t t = 1000;
+  for (int stroke = 0; stroke < 2; ++stroke) {
+    samples.push_back(InkSample{InkSample::Kind::Down, 300.0f + stroke * 500, 450, 1, t, 7});
+    for (int i = 1; i < 60; ++i)
+      samples.push_back(InkSample{InkSample::Kind::Move, 300.0f + stroke * 500 + i * 7.0f,
+                                  450 + ((i / 10) % 2 ? 1 : -1) * ((i % 10) * 13.0f), 1, t += 16 + (i % 3) * 9, 7});
+    samples.push_back(InkSample{InkSample::Kind::Up, 300.0f + stroke * 500 + 60 * 7.0f, 450, 1, t += 16, 7});
+  }
+  const Ink full = Ink::from_samples(kPad, samples);
+  ASSERT_GT(full.dabs().size(), 200u);
+  const balie::kiosk::Rect target{kPad.x, kPad.y, kPad.w, kPad.h};
+  const uint32_t colour = IM_COL32(10, 30, 90, 255);
+  auto fresh = [] {
+    auto dl = std::make_unique<ImDrawList>(ImGui::GetDrawListSharedData());
+    dl->_ResetForNewFrame();
+    dl->PushClipRectFullScreen();
+    dl->PushTextureID(ImGui::GetIO().Fonts->TexID);
+    return dl;
+  };
+  auto same = [](const ImDrawList& a, const ImDrawList& b) {
+    return a.VtxBuffer.Size == b.VtxBuffer.Size && a.IdxBuffer.Size == b.IdxBuffer.Size &&
+           std::memcmp(a.VtxBuffer.Data, b.VtxBuffer.Data, a.VtxBuffer.size_in_bytes()) == 0 &&
+           std::memcmp(a.IdxBuffer.Data, b.IdxBuffer.Data, a.IdxBuffer.size_in_bytes()) == 0;
+  };
+  auto whole = fresh();
+  balie::kiosk::draw_ink(whole.get(), full, target, colour);
+  for (size_t k = 0; k < full.dabs().size(); k += 7) {
+    auto split = fresh();
+    size_t last = SIZE_MAX;
+    balie::kiosk::draw_ink_range(split.get(), full, target, colour, 0, k, last);
+    balie::kiosk::draw_ink_range(split.get(), full, target, colour, k, full.dabs().size(), last);
+    ASSERT_TRUE(same(*whole, *split)) << "split at dab " << k;
+  }
+  // Every dab but the newest is final: drawn while the signature was shorter, the settled part is
+  // the same geometry as in the finished signature.
+  for (size_t n = 2; n < samples.size(); n += 5) {
+    const Ink part = Ink::from_samples(kPad, std::vector<InkSample>(samples.begin(), samples.begin() + n));
+    const size_t settled = part.dabs().empty() ? 0 : part.dabs().size() - 1;
+    ASSERT_LE(part.dabs().size(), full.dabs().size());
+    for (size_t i = 0; i < part.dabs().size(); ++i)  // dabs are only ever appended
+      ASSERT_TRUE(part.dabs()[i].x == full.dabs()[i].x && part.dabs()[i].y == full.dabs()[i].y &&
+                  part.dabs()[i].r == full.dabs()[i].r && part.dabs()[i].stroke_start == full.dabs()[i].stroke_start);
+    auto a = fresh(), b = fresh();
+    size_t la = SIZE_MAX, lb = SIZE_MAX;
+    balie::kiosk::draw_ink_range(a.get(), part, target, colour, 0, settled, la);
+    balie::kiosk::draw_ink_range(b.get(), full, target, colour, 0, settled, lb);
+    ASSERT_TRUE(same(*a, *b)) << "after " << n << " samples";
+    EXPECT_EQ(la, lb);
+  }
+  ImGui::EndFrame();
+  ImGui::DestroyContext(ctx);
 }
 
 TEST(Ink, TrivialSignaturesAreRefused) {
