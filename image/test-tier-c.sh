@@ -157,12 +157,14 @@ fi
 
 # UEFI boots (OVMF, Secure Boot on, snakeoil test keys enrolled): the disk's ESP with a test UKI whose
 # signed command line adds the serial console and the self-test mode.
+# BALIE_TIERC_VERBOSE=1: the test UKIs show kernel and systemd messages on the serial console.
+verbose=""; [ "${BALIE_TIERC_VERBOSE:-0}" = 1 ] && verbose=" loglevel=6 systemd.show_status=true"
 uefi_disk() {  # uefi_disk DISK MODE [--unsigned-loader|--unsigned-uki]: a fresh disk booting MODE
   local disk="$1" mode="$2" flag="${3:-}" sign=()
   [ "$flag" = --unsigned-uki ] && sign=(--unsigned)
   fresh_disk "$disk"
   "$here/uki.sh" clear-entries "$disk"
-  "$here/uki.sh" build "$out" "$work/test-uki.efi" --slot a --extra "console=ttyS0 balie.selftest=$mode" "${sign[@]}"
+  "$here/uki.sh" build "$out" "$work/test-uki.efi" --slot a --extra "console=ttyS0 balie.selftest=$mode$verbose" "${sign[@]}"
   "$here/uki.sh" install-entry "$disk" "$work/test-uki.efi" "balie-$(cat "$out/version").efi"
   if [ "$flag" = --unsigned-loader ]; then "$here/uki.sh" install-loader "$disk" "$out" --unsigned; fi
   rm -f "$work/test-uki.efi"
@@ -206,7 +208,7 @@ if want abupdate; then
   for scenario in ${BALIE_AB_SCENARIOS:-rollback good}; do
     health=""; [ "$scenario" = rollback ] && health=" balie.health=fail"
     "$here/bundle.sh" "$out" "$work/bundle.tar" --version $((v1 + 1)) \
-      --extra "console=ttyS0 balie.selftest=abupdate$health" > "$work/bundle-$scenario.log" 2>&1 \
+      --extra "console=ttyS0 balie.selftest=abupdate$health$verbose" > "$work/bundle-$scenario.log" 2>&1 \
       || { ok="FAIL(bundle: $(tail -1 "$work/bundle-$scenario.log"))"; break; }
     uefi_disk "$work/ab.img" abupdate
     rm -rf "$work/tpm-ab"
