@@ -3,6 +3,8 @@
 // The intent handlers are the only place where UI actions reach the store; draw code never does.
 #include "app/kiosk_app.h"
 
+#include "app/asset_dirs.h"
+
 #include <imgui.h>
 #include <imgui_impl_sdlrenderer.h>
 
@@ -40,16 +42,6 @@ struct overloaded : Ts... {
 };
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
-
-// An asset folder: the environment variable if set, else the build tree's folder when it exists
-// (development, tests, demo), else the installed one under /usr/share/balie (the terminal image).
-std::filesystem::path env_or(const char* name, const char* build_tree, const char* installed) {
-  const char* v = std::getenv(name);
-  if (v && *v) return std::filesystem::path(v);
-  std::error_code ec;
-  if (std::filesystem::is_directory(build_tree, ec)) return std::filesystem::path(build_tree);
-  return std::filesystem::path(installed);
-}
 
 void log(const std::string& s) { std::fprintf(stderr, "balie-kiosk: %s\n", s.c_str()); }
 
@@ -103,8 +95,7 @@ KioskApp::~KioskApp() {
 
 std::string KioskApp::init_text() {
   text_engine_ = std::make_unique<text::TextEngine>(
-      text::default_config(env_or("BALIE_ASSETS_DIR", BALIE_DEFAULT_ASSETS_DIR, "/usr/share/balie/assets"),
-                          env_or("BALIE_GENERATED_DIR", BALIE_DEFAULT_GENERATED_DIR, "/usr/share/balie")));
+      text::default_config(assets_dir(), generated_dir()));
   for (const auto& e : text_engine_->startup_errors()) log("text: " + e);
   text_textures_ = std::make_unique<text::SdlTextureBackend>(renderer_);
   text_atlas_ = std::make_unique<text::GlyphAtlas>(text_engine_->fonts(), *text_textures_, text::AtlasLimits{});

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/asset_dirs.h"
 #include "app/ink_cache.h"
 #include "app/kiosk_app.h"
 #include "balie/platform/key_provider.h"
@@ -22,11 +23,6 @@ namespace balie::kiosk {
 namespace {
 
 void slog(const std::string& s) { std::fprintf(stderr, "balie-kiosk: signing: %s\n", s.c_str()); }
-
-std::filesystem::path assets_dir() {
-  const char* v = std::getenv("BALIE_ASSETS_DIR");
-  return (v && *v) ? std::filesystem::path(v) : std::filesystem::path(BALIE_DEFAULT_ASSETS_DIR);
-}
 
 // Language of the texts for a session language (Dari uses the Persian texts).
 std::string text_language(const std::string& lang) { return lang == "prs" ? "fa" : lang; }
