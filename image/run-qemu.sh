@@ -56,7 +56,10 @@ else
   args+=(-machine q35 -kernel "$out/kernel" -initrd "$out/initrd" -append "$cmdline")
 fi
 # KVM only when asked for (BALIE_QEMU_ACCEL=kvm): /dev/kvm exists on some hosts where it does not work.
-if [ "${BALIE_QEMU_ACCEL:-tcg}" = kvm ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu max); fi
+# TCG: "max" without AVX2: QEMU 7.2's new AVX2 emulation crashed llvmpipe's JIT code in balie-kiosk at its
+# first frame (SIGSEGV inside JIT code, 2 of 3 starts under OVMF); with avx2=off no crash was seen.
+# BALIE_QEMU_CPU overrides the model.
+if [ "${BALIE_QEMU_ACCEL:-tcg}" = kvm ]; then args+=(-accel kvm -cpu host); else args+=(-accel tcg -cpu "${BALIE_QEMU_CPU:-max,avx2=off}"); fi
 [ -n "$pidfile" ] && args+=(-pidfile "$pidfile")
 [ "$gui" -eq 1 ] && args+=(-display gtk -device usb-ehci -device usb-tablet) || args+=(-display none)
 
