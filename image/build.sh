@@ -235,9 +235,12 @@ cmdline="root=/dev/mapper/root rootfstype=squashfs ro balie.verity=/dev/disk/by-
 echo "$cmdline" > "$out/cmdline"
 # ESP: signed systemd-boot as the default boot path + loader.conf, and the signed UKI of slot A as a
 # type #2 boot entry (the factory entry has no boot counter: it is the known-good one).
-"$here/uki.sh" build "$out" "$out/balie.efi" --slot a
+# (SHA256SUMS lists the unsigned UKI: the signature carries its signing time, so only the UKI
+# before signing is bit-identical between two builds.)
+"$here/uki.sh" build "$out" "$out/balie.unsigned.efi" --slot a --unsigned
+"$here/uki.sh" sign "$out/balie.unsigned.efi" "$out/balie.efi"
 "$here/uki.sh" install-loader "$disk" "$out"
 "$here/uki.sh" install-entry "$disk" "$out/balie.efi" "balie-$version.efi"
 log "done: $disk (root hash $roothash)"
-sha256sum "$out/root.squashfs" "$out/root.verity" "$out/kernel" "$out/initrd" "$out/balie.efi" | sed "s|$out/||" > "$out/SHA256SUMS"
+sha256sum "$out/root.squashfs" "$out/root.verity" "$out/kernel" "$out/initrd" "$out/balie.unsigned.efi" | sed "s|$out/||" > "$out/SHA256SUMS"
 cat "$out/SHA256SUMS"

@@ -4,7 +4,7 @@
 # signed systemd-boot loader that picks the newest UKI not marked bad (boot counting, see image/README.md).
 # Keys: BALIE_SB_KEY/BALIE_SB_CERT, else OVMF's snakeoil TEST keys (never ship those).
 # Usage: uki.sh build OUT_DIR UKI_FILE [--slot a|b] [--extra "ARGS"] [--version V] [--unsigned]
-#        uki.sh install-loader DISK OUT_DIR [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK
+#        uki.sh sign IN OUT | install-loader DISK OUT_DIR [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK
 set -euo pipefail
 esp_offset=$((1024 * 1024))   # the ESP starts at 1 MiB (see build.sh, layout.env)
 export MTOOLS_SKIP_CHECK=1
@@ -55,7 +55,18 @@ case "${1:-}" in
       --add-section .linux="$out/kernel" --change-section-vma .linux=0x2000000 \
       --add-section .initrd="$out/initrd" --change-section-vma .initrd=0x3000000 \
       "$stub" "$tmp/uki.efi"
+    # objcopy stamps the PE header with the current time: the build's time instead, and a zero
+    # checksum (unused by UEFI for applications), so two builds give the same UKI before signing.
+    pe=$(od -An -tu4 -j60 -N4 "$tmp/uki.efi" | tr -d ' ')
+    t="${SOURCE_DATE_EPOCH:-0}"
+    # shellcheck disable=SC2059 # the format is the four bytes, built from numbers only
+    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((t & 255)) $(((t >> 8) & 255)) $(((t >> 16) & 255)) $(((t >> 24) & 255)))" |
+      dd of="$tmp/uki.efi" bs=1 seek=$((pe + 8)) conv=notrunc status=none
+    printf '\0\0\0\0' | dd of="$tmp/uki.efi" bs=1 seek=$((pe + 88)) conv=notrunc status=none
     if [ "$sign" -eq 1 ]; then sign "$tmp/uki.efi" "$uki"; else cp "$tmp/uki.efi" "$uki"; fi
+    ;;
+  sign)  # sign IN OUT: the Secure Boot signature on a built (unsigned) UKI or loader
+    sign "$2" "$3"
     ;;
   install-loader)
     # \EFI\BOOT\BOOTX64.EFI = signed systemd-boot; no menu, no editor (Secure Boot forbids editing a
@@ -78,6 +89,6 @@ case "${1:-}" in
     disk="$2"
     mdel -i "$disk@@$esp_offset" '::/EFI/Linux/*.efi' 2>/dev/null || true
     ;;
-  *) echo "usage: uki.sh build OUT UKI [--slot a|b] [--extra ARGS] [--version V] [--unsigned]" \
+  *) echo "usage: uki.sh build OUT UKI [--slot a|b] [--extra ARGS] [--version V] [--unsigned] | sign IN OUT" \
           "| install-loader DISK OUT [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK" >&2; exit 2 ;;
 esac
