@@ -1,7 +1,13 @@
-# Architecture guard: layers registered with balie_headless(<target>) may not link ImGui or SDL,
-# directly or through another target. Checked once at the end of configuration; a violation stops
-# the configure step with a message naming the offending chain.
+# Architecture guard, checked once at the end of configuration; a violation stops the configure step
+# with a message naming the offending chain or file:
+#  - balie_headless(<target>): storage, record, sync, session and text layout link no ImGui or SDL,
+#    directly or through another target;
+#  - balie_no_network(<target>): the UI process (kiosk/) links neither libcurl nor the sync engine;
+#    the UI has no network, in the build graph too;
+#  - balie_check_private_includes(<root> <layer>...): no file outside a layer includes a header from
+#    that layer's src/ (its private headers); layers export only include/.
 set_property(GLOBAL PROPERTY BALIE_HEADLESS_TARGETS "")
+set_property(GLOBAL PROPERTY BALIE_NO_NETWORK_TARGETS "")
 
 function(balie_headless target)
   set_property(GLOBAL APPEND PROPERTY BALIE_HEADLESS_TARGETS ${target})
@@ -42,23 +48,67 @@ function(_balie_link_closure target out_var chain_var)
   set(${chain_var} ${chains} PARENT_SCOPE)
 endfunction()
 
-function(balie_check_headless_targets)
-  get_property(targets GLOBAL PROPERTY BALIE_HEADLESS_TARGETS)
+function(balie_no_network target)
+  set_property(GLOBAL APPEND PROPERTY BALIE_NO_NETWORK_TARGETS ${target})
+endfunction()
+
+# Fails when a target of `targets_property` links something whose lower-cased name matches `pattern`.
+function(_balie_check_closure targets_property pattern what)
+  get_property(targets GLOBAL PROPERTY ${targets_property})
   foreach(t ${targets})
     _balie_link_closure(${t} closure chains)
     foreach(dep ${closure})
       string(TOLOWER "${dep}" ldep)
-      if(ldep MATCHES "imgui|sdl2|pkgconfig::sdl|balie_ui|balie_kiosk")
+      if(ldep MATCHES "${pattern}")
         set(path "")
         foreach(c ${chains})
           if(c MATCHES "->${dep}$")
             set(path "${c}")
           endif()
         endforeach()
-        message(FATAL_ERROR
-          "Architecture violation: '${t}' is a headless library (storage/sync/session/text layout) "
-          "but links '${dep}' (${path}). Only kiosk/ may use ImGui or SDL; move the UI code there.")
+        message(FATAL_ERROR "Architecture violation: '${t}' ${what} but links '${dep}' (${path}).")
       endif()
     endforeach()
   endforeach()
+endfunction()
+
+function(balie_check_no_network_targets)
+  _balie_check_closure(BALIE_NO_NETWORK_TARGETS "curl|^balie_sync|^balie_inbox"
+    "is part of the UI process, which has no network (libcurl and the sync engine belong to balie-syncd)")
+endfunction()
+
+# Scans every C/C++ source and header under `root` (build trees excluded) for #include "..." lines
+# that resolve, relative to the including file, into <root>/<layer>/src/ of another layer, or that
+# name such a path outright.
+function(balie_check_private_includes root)
+  file(GLOB_RECURSE sources LIST_DIRECTORIES false
+       "${root}/*.cpp" "${root}/*.h" "${root}/*.hpp" "${root}/*.cc")
+  foreach(f ${sources})
+    file(RELATIVE_PATH rel "${root}" "${f}")
+    if(rel MATCHES "^(build|\\.git)/")
+      continue()
+    endif()
+    file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+    foreach(line ${lines})
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*$" "\\1" inc "${line}")
+      get_filename_component(dir "${f}" DIRECTORY)
+      get_filename_component(resolved "${dir}/${inc}" ABSOLUTE)
+      foreach(layer ${ARGN})
+        if(rel MATCHES "^${layer}/")
+          continue()
+        endif()
+        string(FIND "${resolved}" "${root}/${layer}/src/" at_resolved)
+        string(FIND "${inc}" "${layer}/src/" at_named)
+        if(at_resolved EQUAL 0 OR NOT at_named EQUAL -1)
+          message(FATAL_ERROR "Architecture violation: ${rel} includes \"${inc}\", a private header of ${layer}/ "
+                              "(only ${layer}/include/ is public).")
+        endif()
+      endforeach()
+    endforeach()
+  endforeach()
+endfunction()
+
+function(balie_check_headless_targets)
+  _balie_check_closure(BALIE_HEADLESS_TARGETS "imgui|sdl2|pkgconfig::sdl|balie_ui|balie_kiosk"
+    "is a headless library (record/storage/sync/session/text layout; only kiosk/ may use ImGui or SDL)")
 endfunction()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local municipality receivers for the demo: one balie-inbox per demo gemeente on loopback, with a
-# demo CA made with openssl on first run, wired to the kiosk's own encrypted store (store_kind "balie").
+# demo CA made with openssl on first run, wired to the kiosk's own encrypted store (the only store).
 #   scripts/demo-inbox.sh start    start (or restart) GM0363 GM0344 GM0599 GM0518 GM0014
 #   scripts/demo-inbox.sh stop     stop the instances this script started (by their pid files)
 #   scripts/demo-inbox.sh status   which instances run, and what each received (one line per record)
@@ -81,7 +81,7 @@ chmod 700 "$state" "$dir"
 jq -n --arg store "$state/balie.db" --arg dev "$device_id" \
   --arg cert "$dir/pki/device/cert.pem" --arg key "$dir/pki/device/key.pem" \
   --arg loc "$(jq -r '.device.location_id' "$demo_json")" \
-  '{store_kind: "balie", store: $store, device_id: $dev, client_cert: $cert, client_key: $key,
+  '{store: $store, device_id: $dev, client_cert: $cert, client_key: $key,
     locatiecode: $loc, window: "01:00-05:00"}' > "$config/syncd.json"
 
 # The kiosk store must hold the demo data before the routes are set (seeding an empty store writes the

@@ -13,6 +13,7 @@
 #include "../../tests/sync/harness.h"
 #include "balie/platform/clock.h"
 #include "balie/sync/engine.h"
+#include "balie/sync/store_adapter.h"
 
 using namespace balie;
 using namespace balie::test;
@@ -87,7 +88,7 @@ struct Setup {
   std::unique_ptr<Pki> pki;
   std::unique_ptr<ShapedLink> link;
   Proc inbox, delay;
-  sync::Route route;
+  store::Route route;
   std::string error;
   Setup() {
     work = fresh_dir("bench-shaped");
@@ -104,7 +105,7 @@ struct Setup {
     run({bin("balie-inbox").string(), "keygen", "--dir", (ib / "keys").string()}, &out);
     auto keys = json::parse(out);
     run({bin("balie-inbox").string(), "enroll-device", "--db", (ib / "inbox.db").string(), "--gemeentecode", "GM0363",
-         "--device-id", pki->device_id, "--ed25519-pk", sync::to_hex(pki->device.public_key.data(), 32)});
+         "--device-id", pki->device_id, "--ed25519-pk", record::to_hex(pki->device.public_key.data(), 32)});
     // A 500-resident feed in the store's dossier shape, each dossier like a full demo dossier.
     json demo = json::parse(slurp(fs::path(BALIE_SOURCE_DIR) / "assets/demo/demo.json"));
     json tmpl = demo["residents"][1];
@@ -112,6 +113,8 @@ struct Setup {
     for (long i = 0; i < env_long("BALIE_BENCH_RESIDENTS", 500); ++i) {
       json r = tmpl;
       r["resident"]["id"] = "bench-" + std::to_string(i);
+      r["resident"]["gemeentecode"] = "GM0363";
+      r["resident"]["location_id"] = "AZC-BENCH";
       residents.push_back({{"resident_id", "bench-" + std::to_string(i)}, {"locatiecode", "AZC-BENCH"}, {"dossier", r}});
     }
     spit(ib / "residents.json", json{{"residents", residents}}.dump());
@@ -134,13 +137,13 @@ struct Setup {
       // The proxy binds an ephemeral port; route to it.
     }
     route.gemeentecode = "GM0363";
-    route.base_url = link->netem ? "https://10.99.0.2:8443"
+    route.endpoint_base_url = link->netem ? "https://10.99.0.2:8443"
                                  : "https://10.99.0.2:" + trim(slurp(ib / "proxy.port"));
-    route.ca_pem = slurp(pki->dir / "ca.pem");
-    route.pinned_key = trim(slurp(pki->dir / "GM0363/pin"));
-    auto e = sync::from_hex(keys["ed25519_pk"].get<std::string>()), x = sync::from_hex(keys["x25519_pk"].get<std::string>());
-    std::copy(e->begin(), e->end(), route.ed25519_pk.begin());
-    std::copy(x->begin(), x->end(), route.x25519_pk.begin());
+    route.ca_certificate_pem = slurp(pki->dir / "ca.pem");
+    route.pinned_public_key = trim(slurp(pki->dir / "GM0363/pin"));
+    auto e = record::from_hex(keys["ed25519_pk"].get<std::string>()), x = record::from_hex(keys["x25519_pk"].get<std::string>());
+    std::copy(e->begin(), e->end(), route.ack_verify_key.begin());
+    std::copy(x->begin(), x->end(), route.box_public_key.begin());
   }
 };
 
@@ -152,27 +155,17 @@ void BM_SyncOverShapedLink(benchmark::State& state) {
   }
   const long records = env_long("BALIE_BENCH_RECORDS", 5000);
   const long sig_bytes = env_long("BALIE_BENCH_SIG_BYTES", 1500);
-  auto store = sync::DevStore::open((s.work / "kiosk.db").string(), "");
-  (void)(*store)->put_route(s.route);
-  Kiosk k(*s.pki, s.work);
+  // The terminal's real encrypted store; every record goes through Store::commit_sealed.
+  Kiosk k(*s.pki, s.work, "AZC-BENCH");
+  auto st = k.open();
+  (void)st->put_route(s.route);
   std::size_t envelope_bytes = 0;
   for (long i = 0; i < records; ++i) {
-    sync::RecordInput in;
-    in.record_id = sync::new_uuid_v4();
-    in.kind = "pvt.ondertekend";
-    in.gemeentecode = "GM0363";
-    in.device_id = s.pki->device_id;
-    in.created_at = std::time(nullptr);
-    in.public_json = "{\"resident_id\":\"bench-" + std::to_string(i % 500) + "\",\"text_version\":\"pvt-demo-1-ar\"}";
-    in.sensitive = json{{"resident_id", "bench-" + std::to_string(i % 500)}, {"bsn", "999990019"},
-                        {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)},
-                        {"text_version_id", "pvt-demo-1-ar"}, {"text_sha256", std::string(64, 'a')},
-                        {"decision", "signed"}, {"staff_id", "demo-coa"},
-                        {"handtekening_svg_path_b64", random_b64(static_cast<std::size_t>(sig_bytes))}}
-                       .dump();
-    auto r = (*store)->create_record(in, s.pki->device);
-    envelope_bytes += r->envelope.size();
+    const std::string id = k.add_record(*st, "GM0363", "bench-" + std::to_string(i % 500), 0,
+                                        static_cast<std::size_t>(sig_bytes));
+    envelope_bytes += st->store().outbox_entry(id).value()->payload.size();
   }
+  sync::StoreAdapter adapter(st->store(), "AZC-BENCH");
   platform::SystemClock clock;
   sync::EngineConfig cfg;
   cfg.device_id = s.pki->device_id;
@@ -186,7 +179,7 @@ void BM_SyncOverShapedLink(benchmark::State& state) {
   const std::uint64_t up0 = counter(s.link->host_if, "tx_bytes"), down0 = counter(s.link->host_if, "rx_bytes");
   sync::PassReport rep;
   for (auto _ : state) {
-    sync::SyncEngine engine(**store, clock, cfg);
+    sync::SyncEngine engine(adapter, clock, cfg);
     rep = engine.run_pass();
   }
   const double up = static_cast<double>(counter(s.link->host_if, "tx_bytes") - up0);

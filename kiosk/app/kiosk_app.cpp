@@ -623,7 +623,7 @@ void KioskApp::refresh_status() {
   auto routes = store_->routes();
   if (!counts || !states || !routes) return staff_error("De status kon niet worden gelezen.", !counts ? counts.error().message : !states ? states.error().message : routes.error().message);
   state_.status_rows = session::build_sync_status(counts.value(), states.value(), routes.value(),
-                                                  calendar::local_day(clock_->wall_now()));
+                                                  clock_->wall_now());
   for (const auto& r : state_.status_rows)
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }

@@ -15,10 +15,12 @@
 #include "balie/platform/audio_output.h"
 #include "balie/platform/clock.h"
 #include "balie/platform/display_power.h"
+#include "balie/platform/key_provider.h"
 #include "balie/platform/paths.h"
 #include "balie/platform/watchdog.h"
 #include "balie/store/store.h"
 #include "session/session_timers.h"
+#include "signing/evidence.h"
 #include "signing/texts.h"
 #include "core/app_state.h"
 #include "core/args.h"
@@ -111,6 +113,14 @@ class KioskApp {
   void on_confirm_signature();
   void on_open_consent(const OpenConsent& o);
   void on_answer_consent(const AnswerConsent& a);
+  // What the flows show after a durable commit: the record id and the resident's reference code.
+  struct StoredRecord {
+    std::string record_id, reference;
+  };
+  // Hands a draft and its evidence halves to Store::commit_sealed (the one record path); wipes both.
+  store::Result<StoredRecord> commit_record(store::RecordDraft d, signing::EvidenceParts parts,
+                                            const platform::DeviceSigningKey& device, const std::string& device_id,
+                                            const std::string& shown_gemeentecode);
   signing::TextIndex text_index_;
   double last_confirm_to_saved_ms_ = 0;
 

@@ -12,7 +12,7 @@
 #include "app/ink_cache.h"
 #include "app/kiosk_app.h"
 #include "balie/platform/key_provider.h"
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "core/secure_wipe.h"
 #include "balie/platform/dutch_calendar.h"
 #include "signing/evidence.h"
@@ -174,7 +174,7 @@ void KioskApp::on_open_signing(const OpenSigningMoment& o) {
   const std::string lang = text_language(state_.language);
   if (lang != "nl") p.text_own = signing::current_text(*store_, text_index_, "pvt_declaration", lang);
   if (lang != "nl" && !p.text_own) slog("no declaration text in '" + lang + "'; showing Dutch only");
-  p.canonical_sha256 = sync::sha256_hex(signing::canonical_shown_text(p.text_nl, p.text_own ? &*p.text_own : nullptr));
+  p.canonical_sha256 = record::sha256_hex(signing::canonical_shown_text(p.text_nl, p.text_own ? &*p.text_own : nullptr));
   p.started = clock_->mono_now();
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
@@ -249,12 +249,8 @@ void KioskApp::on_confirm_signature() {
   auto cfg = store_->device_config();
   if (!cfg || !cfg.value()) return fail("De apparaatconfiguratie ontbreekt.", "no device config");
   auto keys = platform::KeyProvider::from_environment(paths_.state_dir);
-  auto dk = keys.device_signing_key();
-  if (!dk) return fail("De apparaatsleutel is niet beschikbaar.", dk.error().message);
-  sync::SigningKey device;
-  std::copy(dk.value().secret_key.bytes().begin(), dk.value().secret_key.bytes().end(), device.secret_key.begin());
-  device.public_key = dk.value().public_key;
-  dk.value().secret_key.wipe();
+  auto device = keys.device_signing_key();
+  if (!device) return fail("De apparaatsleutel is niet beschikbaar.", device.error().message);
 
   signing::EvidenceContext c;
   c.resident = &r;
@@ -271,39 +267,46 @@ void KioskApp::on_confirm_signature() {
   c.monotonic_offset_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_->mono_now() - p.started).count();
   c.local_date = calendar::to_iso(calendar::local_day(clock_->wall_now()));
   c.gemeentecode = r.gemeentecode;
-  const std::string record_id = signing::new_record_id();
+  store::RecordDraft d;
+  d.record_id = signing::new_record_id();
   signing::EvidenceParts parts;
   std::string err;
-  if (!signing::build_pvt_evidence(p, c, record_id, &parts, &err)) {
-    sodium_memzero(device.secret_key.data(), device.secret_key.size());
+  if (!signing::build_pvt_evidence(p, c, d.record_id, &parts, &err))
     return fail("Het bewijsstuk kon niet worden gemaakt.", err);
-  }
-  signing::SealedCommit sc;
-  sc.record_id = record_id;
-  sc.kind = signing::kPvtRecordKind;
-  sc.resident_id = r.id;
-  sc.text_version_id = p.text_nl.version_id;
-  sc.decision = "signed";
-  sc.staff_id = p.host_id;
-  sc.device_id = c.kiosk_id;
-  sc.expected_gemeentecode = r.gemeentecode;
-  sc.box_public_key = route.value()->box_public_key;
-  sc.public_json = std::move(parts.public_json);
-  sc.sensitive = std::move(parts.sensitive_json);
-  auto committed = signing::commit_sealed(*store_, sc, device);
-  secure_wipe(sc.sensitive);
-  sodium_memzero(device.secret_key.data(), device.secret_key.size());
+  d.kind = signing::kPvtRecordKind;
+  d.resident_id = r.id;
+  d.text_version_id = p.text_nl.version_id;
+  d.decision = "signed";
+  d.staff_id = p.host_id;
+  auto committed = commit_record(std::move(d), std::move(parts), device.value(), c.kiosk_id, r.gemeentecode);
   if (!committed) return fail("Opslaan is mislukt: " + std::string(store::to_string(committed.error().code)) + ".",
                               committed.error().message);
   // Durable now: only from here on does the screen say "saved".
   p.saved = true;
   p.record_id = committed.value().record_id;
-  p.reference = parts.reference;
+  p.reference = committed.value().reference;
   last_confirm_to_saved_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "balie-kiosk: signing: record %s stored (confirm to saved %.1f ms)\n", p.record_id.c_str(),
                last_confirm_to_saved_ms_);
   refresh_signing_records();
   nav_->go(SceneId::SigningSaved, state_);
+}
+
+store::Result<KioskApp::StoredRecord> KioskApp::commit_record(store::RecordDraft d, signing::EvidenceParts parts,
+                                                             const platform::DeviceSigningKey& device,
+                                                             const std::string& device_id,
+                                                             const std::string& shown_gemeentecode) {
+  // The one record path: the store seals the personal half to the gekoppelde gemeente, signs with the
+  // device key in place, chains and enqueues in one durable transaction. Both halves are wiped here.
+  d.device_id = device_id;
+  d.expected_gemeentecode = shown_gemeentecode;
+  d.public_json = std::move(parts.public_json);
+  d.sensitive = std::move(parts.sensitive_json);
+  auto committed = store_->commit_sealed(d, device);
+  secure_wipe(d.sensitive);
+  secure_wipe(parts.sensitive_json);
+  if (!committed) return committed.error();
+  return StoredRecord{committed.value().record_id, std::move(parts.reference)};
 }
 
 void KioskApp::on_open_consent(const OpenConsent& o) {
@@ -344,17 +347,13 @@ void KioskApp::on_answer_consent(const AnswerConsent& a) {
   auto route = store_->route(r.gemeentecode);
   auto cfg = store_->device_config();
   auto keys = platform::KeyProvider::from_environment(paths_.state_dir);
-  auto dk = keys.device_signing_key();
-  if (!route || !route.value() || !cfg || !cfg.value() || !dk) {
+  auto device = keys.device_signing_key();
+  if (!route || !route.value() || !cfg || !cfg.value() || !device) {
     state_.flow.consent_saved_key = "consent_list.failed";
     slog("consent not stored: route, configuration or device key missing");
     nav_->go(SceneId::ConsentList, state_);
     return;
   }
-  sync::SigningKey device;
-  std::copy(dk.value().secret_key.bytes().begin(), dk.value().secret_key.bytes().end(), device.secret_key.begin());
-  device.public_key = dk.value().public_key;
-  dk.value().secret_key.wipe();
   // The notice recorded is the one the resident read (the text in their language).
   const store::TextVersion& notice = state_.flow.consent->text;
   signing::ConsentContext cc;
@@ -367,36 +366,30 @@ void KioskApp::on_answer_consent(const AnswerConsent& a) {
   cc.gemeente_name = session::gemeente_name(r.gemeentecode);
   cc.language = notice.language;
   cc.unix_ms = unix_ms(clock_->wall_now());
-  cc.device_public_key_hex = sync::to_hex(device.public_key.data(), device.public_key.size());
-  const std::string record_id = signing::new_record_id();
+  cc.device_public_key_hex = record::to_hex(device.value().public_key.data(), device.value().public_key.size());
+  store::RecordDraft d;
+  d.record_id = signing::new_record_id();
   signing::EvidenceParts parts;
   std::string err;
-  bool ok = signing::build_consent_receipt(*p, notice, a.decision, supersedes, cc, record_id, &parts, &err);
+  std::string reference;
+  bool ok = signing::build_consent_receipt(*p, notice, a.decision, supersedes, cc, d.record_id, &parts, &err);
   if (ok) {
-    signing::SealedCommit sc;
-    sc.record_id = record_id;
-    sc.kind = std::string(p->record_kind);
-    sc.resident_id = r.id;
-    sc.text_version_id = notice.version_id;
-    sc.decision = a.decision;
-    sc.staff_id = state_.staff_id;
-    sc.device_id = cc.kiosk_id;
-    sc.expected_gemeentecode = r.gemeentecode;
-    sc.box_public_key = route.value()->box_public_key;
-    sc.public_json = std::move(parts.public_json);
-    sc.sensitive = std::move(parts.sensitive_json);
-    auto committed = signing::commit_sealed(*store_, sc, device);
-    secure_wipe(sc.sensitive);
+    d.kind = std::string(p->record_kind);
+    d.resident_id = r.id;
+    d.text_version_id = notice.version_id;
+    d.decision = a.decision;
+    d.staff_id = state_.staff_id;
+    auto committed = commit_record(std::move(d), std::move(parts), device.value(), cc.kiosk_id, r.gemeentecode);
     ok = committed.ok();
-    if (!ok) err = committed.error().message;
+    if (ok) reference = committed.value().reference;
+    else err = committed.error().message;
   }
-  sodium_memzero(device.secret_key.data(), device.secret_key.size());
   if (!ok) {
     slog("consent not stored: " + err);
     state_.flow.consent_saved_key = "consent_list.failed";
   } else {
     state_.flow.consent_saved_key = "consent_list.saved." + a.decision;
-    state_.flow.consent_reference = parts.reference;
+    state_.flow.consent_reference = reference;
   }
   refresh_signing_records();
   nav_->go(SceneId::ConsentList, state_);

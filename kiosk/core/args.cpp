@@ -15,23 +15,6 @@ std::string usage() {
          "  --version        print the version and exit\n";
 }
 
-std::optional<long long> parse_utc(const std::string& s) {
-  int y, mo, d, h, mi, se;
-  char z = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z' ||
-      s.size() != 20)
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970 || y > 9999) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  return static_cast<long long>(timegm(&tm));
-}
-
 ArgsResult parse_args(const std::vector<std::string>& args) {
   ArgsResult r;
   auto& o = r.options;

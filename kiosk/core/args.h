@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "balie/record/codec.h"
+
 namespace balie::kiosk {
 
 struct Options {
@@ -25,7 +27,7 @@ struct ArgsResult {
 ArgsResult parse_args(const std::vector<std::string>& args);
 std::string usage();
 
-// Parses "YYYY-MM-DDTHH:MM:SSZ" into seconds since the epoch.
-std::optional<long long> parse_utc(const std::string& s);
+// Parses "YYYY-MM-DDTHH:MM:SSZ" into seconds since the epoch (record/'s one UTC parser).
+using record::parse_utc;
 
 }  // namespace balie::kiosk

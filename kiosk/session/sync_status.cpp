@@ -4,15 +4,15 @@
 #include <algorithm>
 #include <map>
 
+#include "balie/record/deadline.h"
 #include "session/dossier_view.h"
 
 namespace balie::session {
 
-using namespace balie::calendar;
-
 std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::OutboxCounts>& counts,
                                                   const std::vector<store::SyncState>& states,
-                                                  const std::vector<store::Route>& routes, Day today) {
+                                                  const std::vector<store::Route>& routes,
+                                                  std::chrono::system_clock::time_point now) {
   std::map<std::string, MunicipalityStatus> rows;
   auto row = [&](const std::string& code) -> MunicipalityStatus& {
     auto& r = rows[code];
@@ -32,16 +32,11 @@ std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::Outbo
     r.held = c.held;
     r.failed = c.failed;
     if (c.oldest_waiting) {
-      const Day created = std::chrono::floor<std::chrono::days>(*c.oldest_waiting);
-      const Day deadline = add_working_days(created, kRegistrationWorkingDays);
-      if (today > deadline) {
-        r.deadline = MunicipalityStatus::Deadline::Overdue;
-        r.working_days_left = -working_days_between(deadline, today);
-      } else {
-        r.working_days_left = working_days_between(today, deadline);
-        r.deadline = r.working_days_left <= kDeadlineSoonWorkingDays ? MunicipalityStatus::Deadline::Soon
+      const auto d = record::registration_deadline(*c.oldest_waiting, now);
+      r.working_days_left = d.working_days_left;
+      r.deadline = d.overdue                                           ? MunicipalityStatus::Deadline::Overdue
+                   : d.working_days_left <= kDeadlineSoonWorkingDays ? MunicipalityStatus::Deadline::Soon
                                                                      : MunicipalityStatus::Deadline::Ok;
-      }
     }
   }
   std::vector<MunicipalityStatus> out;

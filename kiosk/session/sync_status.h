@@ -1,13 +1,14 @@
 // The staff status screen's rows (kiosk session layer, headless): per gekoppelde gemeente the last
 // successful sync, waiting / held / failed counts, and the oldest waiting record against the
-// ten-working-day registration deadline (seed 004, 4.4), counted in Dutch working days.
+// ten-working-day registration deadline (record/deadline.h: the rule balie-syncd uses too).
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "balie/store/types.h"
-#include "balie/platform/dutch_calendar.h"
+
 
 namespace balie::session {
 
@@ -22,11 +23,11 @@ struct MunicipalityStatus {
   int working_days_left = 0;  // for the oldest waiting record (negative when overdue)
 };
 
-inline constexpr int kRegistrationWorkingDays = 10;
 inline constexpr int kDeadlineSoonWorkingDays = 3;
 
 std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::OutboxCounts>& counts,
                                                   const std::vector<store::SyncState>& states,
-                                                  const std::vector<store::Route>& routes, calendar::Day today);
+                                                  const std::vector<store::Route>& routes,
+                                                  std::chrono::system_clock::time_point now);
 
 }  // namespace balie::session

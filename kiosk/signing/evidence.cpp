@@ -7,7 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "core/secure_wipe.h"
 #include "signing/signature_png.h"
 
@@ -44,7 +44,7 @@ json text_entry(const store::TextVersion& t) {
 
 }  // namespace
 
-std::string new_record_id() { return sync::new_uuid_v4(); }
+std::string new_record_id() { return record::new_uuid_v4(); }
 
 bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const std::string& record_id,
                         EvidenceParts* out, std::string* error) {
@@ -88,8 +88,8 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   PngImage png;
   const float scale = pad.w > 0 ? std::min(1.0f, 1000.0f / pad.w) : 1.0f;
   if (!render_signature_png(s.ink, scale, &png, error)) return false;
-  const std::string png_b64 = sync::to_base64(png.bytes);
-  const std::string png_sha = sync::sha256_hex(png.bytes);
+  const std::string png_b64 = record::to_base64(png.bytes);
+  const std::string png_sha = record::sha256_hex(png.bytes);
   kiosk::secure_wipe(png.bytes);
 
   json events = json::array();
@@ -132,7 +132,7 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
 
   out->public_json = pub.dump();
   out->sensitive_json = sens.dump();
-  if (out->public_json.size() > sync::kMaxPublicBytes || out->sensitive_json.size() > sync::kMaxSensitiveBytes) {
+  if (out->public_json.size() > record::kMaxPublicBytes || out->sensitive_json.size() > record::kMaxSensitiveBytes) {
     kiosk::secure_wipe(out->sensitive_json);
     *error = "evidence package too large";
     return false;
@@ -201,42 +201,6 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
   out->public_json = pub.dump();
   out->sensitive_json = sens.dump();
   return true;
-}
-
-store::Result<store::CommittedRecord> commit_sealed(store::Store& st, const SealedCommit& in,
-                                                    const sync::SigningKey& device) {
-  store::RecordDraft d;
-  d.record_id = in.record_id;
-  d.kind = in.kind;
-  d.resident_id = in.resident_id;
-  d.text_version_id = in.text_version_id;
-  d.decision = in.decision;
-  d.staff_id = in.staff_id;
-  auto sealer = [&](const store::SealRequest& req) -> store::Result<store::SealedPayload> {
-    if (req.addressee.empty() || req.addressee != in.expected_gemeentecode)
-      return store::StoreError{store::StoreErrc::Conflict,
-                               "the gekoppelde gemeente changed while signing; nothing was stored"};
-    sync::RecordInput ri;
-    ri.record_id = req.record_id;
-    ri.kind = in.kind;
-    ri.gemeentecode = req.addressee;
-    ri.device_id = in.device_id;
-    ri.created_at = std::chrono::system_clock::to_time_t(req.created_at);
-    ri.public_json = in.public_json;
-    ri.sensitive = in.sensitive;
-    sync::ChainHead prev;
-    prev.seq = static_cast<std::uint64_t>(req.prev.seq);
-    if (!req.prev.package_sha256.empty()) prev.package_sha256 = req.prev.package_sha256;
-    auto sealed = sync::seal_record(ri, device, in.box_public_key, prev);
-    kiosk::secure_wipe(ri.sensitive);
-    if (!sealed) return store::StoreError{store::StoreErrc::InvalidArgument, "sealing failed: " + sealed.error().message};
-    store::SealedPayload sp;
-    sp.payload.assign(sealed.value().envelope.begin(), sealed.value().envelope.end());
-    sp.next.seq = static_cast<std::int64_t>(sealed.value().next.seq);
-    sp.next.package_sha256 = sealed.value().next.package_sha256;
-    return sp;
-  };
-  return st.commit_record(d, sealer);
 }
 
 }  // namespace balie::signing

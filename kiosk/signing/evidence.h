@@ -1,17 +1,13 @@
 // The evidence package of a signed participatieverklaring and the consent receipts (kiosk signing
 // layer, headless). build_pvt_evidence() makes the two halves: public JSON (non-personal metadata)
-// and sensitive JSON (subject, document events, every raw finger sample, the PNG, time). commit_sealed()
-// stores a record through Store::commit_record with a sealer that runs sync::seal_record INSIDE the
-// store transaction: the sensitive half is sealed to the gekoppelde gemeente's X25519 key, the package
-// (record id, addressee, chain position, prev hash, sealed hash, public JSON) is signed with the
-// device's Ed25519 key and chained per gemeentecode; the chain head is kept by the store.
+// and sensitive JSON (subject, document events, every raw finger sample, the PNG, time). The flows hand
+// both halves to Store::commit_sealed(), which seals, signs, chains and enqueues them in one durable
+// transaction (store/: the one record path).
 #pragma once
-#include <array>
 #include <cstdint>
 #include <string>
 
 #include "balie/store/store.h"
-#include "balie/sync/envelope.h"
 #include "signing/flow.h"
 
 namespace balie::signing {
@@ -59,18 +55,6 @@ struct ConsentContext {
 bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& notice, const std::string& state,
                            const std::string& supersedes, const ConsentContext& c, const std::string& record_id,
                            EvidenceParts* out, std::string* error);
-
-struct SealedCommit {
-  std::string record_id, kind, resident_id, text_version_id, decision, staff_id, device_id;
-  std::string expected_gemeentecode;  // the sealer refuses another addressee (link changed meanwhile)
-  std::array<std::uint8_t, 32> box_public_key{};
-  std::string public_json, sensitive;
-};
-
-// Commits one sealed, signed, chained record durably (one transaction) and returns the store's
-// CommittedRecord. Nothing reaches the outbox when this fails.
-store::Result<store::CommittedRecord> commit_sealed(store::Store& st, const SealedCommit& in,
-                                                    const sync::SigningKey& device);
 
 // Lowercase UUID v4 from libsodium randomness.
 std::string new_record_id();

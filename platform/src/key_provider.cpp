@@ -173,7 +173,7 @@ KeyProvider::KeyProvider(KeyMode mode, std::filesystem::path state_dir, std::fil
     : mode_(mode), state_dir_(std::move(state_dir)), credentials_dir_(std::move(credentials_dir)) {}
 
 KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name, const char* demo_file,
-                                                    std::size_t size) const {
+                                                    std::size_t size, bool create) const {
   ensure_sodium();
   if (mode_ == KeyMode::Production) {
     std::error_code ec;
@@ -199,23 +199,39 @@ KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name,
   }
   auto path = state_dir_ / demo_file;
   if (!std::filesystem::exists(path, ec)) {
+    if (!create)
+      return make_error(KeyErrc::MissingCredential, "demo key " + path.string() + " does not exist (the kiosk or "
+                                                    "balie-admin makes it with the store); refusing to make a new one");
     if (auto err = create_key_file(path, size)) return *err;
   }
   return read_key_file(path, size, true);
 }
 
 KeyResult<SecretBuffer> KeyProvider::db_key() const {
-  return load_or_create(kDbCredential, kDemoDbKeyFile, kDbKeyBytes);
+  return load_or_create(kDbCredential, kDemoDbKeyFile, kDbKeyBytes, true);
+}
+
+KeyResult<SecretBuffer> KeyProvider::existing_db_key() const {
+  return load_or_create(kDbCredential, kDemoDbKeyFile, kDbKeyBytes, false);
+}
+
+Ed25519KeyPair Ed25519KeyPair::from_seed(std::span<const std::uint8_t, 32> seed) {
+  Ed25519KeyPair k{SecretBuffer(crypto_sign_SECRETKEYBYTES), {}};
+  crypto_sign_seed_keypair(k.public_key.data(), k.secret_key.data(), seed.data());  // cannot fail for 32 bytes
+  return k;
+}
+
+Ed25519KeyPair Ed25519KeyPair::generate() {
+  SecretBuffer seed(crypto_sign_SEEDBYTES);
+  randombytes_buf(seed.data(), seed.size());
+  return from_seed(std::span<const std::uint8_t, 32>(seed.data(), 32));
 }
 
 KeyResult<DeviceSigningKey> KeyProvider::device_signing_key() const {
-  auto seed = load_or_create(kDeviceCredential, kDemoDeviceKeyFile, kDeviceSeedBytes);
+  auto seed = load_or_create(kDeviceCredential, kDemoDeviceKeyFile, kDeviceSeedBytes, true);
   if (!seed.ok()) return seed.error();
-  DeviceSigningKey k{SecretBuffer(crypto_sign_SECRETKEYBYTES), {}};
-  if (crypto_sign_seed_keypair(k.public_key.data(), k.secret_key.data(), seed.value().data()) != 0) {
-    return make_error(KeyErrc::BadCredential, "device key seed rejected by libsodium");
-  }
-  return k;
+  if (seed.value().size() != kDeviceSeedBytes) return make_error(KeyErrc::BadCredential, "device key seed has the wrong size");
+  return Ed25519KeyPair::from_seed(std::span<const std::uint8_t, 32>(seed.value().data(), 32));
 }
 
 }  // namespace balie::platform

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "balie/record/codec.h"
+#include "balie/record/envelope.h"
 #include "balie/store/store.h"
 #include "json_codec.h"
 #include "store_impl.h"
@@ -37,13 +39,6 @@ OutboxState state_from(std::string_view s) {
 
 }  // namespace
 
-Result<CommittedRecord> Store::commit_record(const RecordDraft& d) { return commit_impl(d, nullptr); }
-
-Result<CommittedRecord> Store::commit_record(const RecordDraft& d, const Sealer& seal) {
-  if (!seal) return StoreError{StoreErrc::InvalidArgument, "commit_record needs a sealing function"};
-  return commit_impl(d, &seal);
-}
-
 Result<ChainHead> Store::chain_head(std::string_view gemeentecode) {
   Stmt st(impl_->db, "SELECT seq, package_sha256 FROM chain_heads WHERE gemeentecode = ?1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a chain head");
@@ -51,34 +46,26 @@ Result<ChainHead> Store::chain_head(std::string_view gemeentecode) {
   int rc = st.step();
   if (rc == SQLITE_DONE) return ChainHead{};
   if (rc != SQLITE_ROW) return impl_->err(rc, "reading a chain head");
-  return ChainHead{st.int64(0), st.text(1)};
+  return ChainHead{static_cast<std::uint64_t>(st.int64(0)), st.text(1)};
 }
 
-Result<CommittedRecord> Store::commit_impl(const RecordDraft& d, const Sealer* seal) {
+Result<CommittedRecord> Store::commit_sealed(const RecordDraft& d, const platform::DeviceSigningKey& device) {
   auto& impl = *impl_;
   if (!valid_kind(d.kind)) return StoreError{StoreErrc::InvalidArgument, "record kind must be [a-z0-9_.:-], 1-64 chars"};
   if (d.resident_id.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs a resident id"};
   if (d.decision.empty() || d.decision.size() > 64) return StoreError{StoreErrc::InvalidArgument, "a record needs a decision"};
-  auto check_payload = [&](const std::vector<std::uint8_t>& p) -> Status {
-    if (p.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs its sealed payload"};
-    if (p.size() > impl.options.max_payload_bytes) {
-      return StoreError{StoreErrc::LimitReached, "the sealed payload is larger than the configured limit"};
-    }
-    return {};
-  };
-  if (seal == nullptr) {
-    if (Status s = check_payload(d.payload); !s.ok()) return s.error();
-  }
-  std::string record_id = d.record_id.empty() ? detail::uuid_v4() : d.record_id;
-  if (!detail::is_uuid(record_id)) return StoreError{StoreErrc::InvalidArgument, "record_id must be a UUID"};
+  if (d.sensitive.empty()) return StoreError{StoreErrc::InvalidArgument, "a record needs its personal part"};
+  if (device.secret_key.size() != crypto_sign_SECRETKEYBYTES)
+    return StoreError{StoreErrc::InvalidArgument, "the device signing key is not loaded"};
+  std::string record_id = d.record_id.empty() ? record::new_uuid_v4() : d.record_id;
   std::transform(record_id.begin(), record_id.end(), record_id.begin(),
                  [](char c) { return static_cast<char>(c >= 'A' && c <= 'F' ? c + 32 : c); });
+  if (!record::is_uuid(record_id)) return StoreError{StoreErrc::InvalidArgument, "record_id must be a UUID"};
 
   CommittedRecord out;
   out.record_id = record_id;
   out.created_at = impl.now();
   const char* what = "saving the record";
-  SealedPayload sealed;
   Status s = impl.write_tx(what, [&]() -> Status {
     Stmt res(impl.db, "SELECT gemeentecode FROM residents WHERE id = ?1");
     if (!res.ok()) return impl.err(res.prepare_rc(), what);
@@ -87,6 +74,10 @@ Result<CommittedRecord> Store::commit_impl(const RecordDraft& d, const Sealer* s
     if (rc == SQLITE_DONE) return StoreError{StoreErrc::NotFound, "no resident with this id on this device"};
     if (rc != SQLITE_ROW) return impl.err(rc, what);
     out.addressee = res.text(0);  // fixed now; never changed later
+    if (out.addressee.empty())
+      return StoreError{StoreErrc::NotFound, "the resident's gekoppelde gemeente is unknown: nothing can be sealed for it"};
+    if (!d.expected_gemeentecode.empty() && d.expected_gemeentecode != out.addressee)
+      return StoreError{StoreErrc::Conflict, "the gekoppelde gemeente changed while signing; nothing was stored"};
 
     Stmt txt(impl.db, "SELECT 1 FROM text_versions WHERE version_id = ?1");
     txt.bind(1, d.text_version_id);
@@ -110,37 +101,36 @@ Result<CommittedRecord> Store::commit_impl(const RecordDraft& d, const Sealer* s
                                                      " records not yet delivered); sync before signing more"};
     }
 
-    std::optional<std::int64_t> chain_seq;
-    if (seal != nullptr) {
-      // Seal inside the transaction so the chain position is allocated exactly once.
-      auto head = chain_head(out.addressee);
-      if (!head.ok()) return head.error();
-      SealRequest req{record_id, out.addressee, out.created_at, head.value()};
-      Result<SealedPayload> r = StoreError{StoreErrc::Io, "sealing failed"};
-      try {
-        r = (*seal)(req);
-      } catch (const std::exception& e) {
-        return StoreError{StoreErrc::InvalidArgument, std::string("sealing the record failed: ") + e.what()};
-      }
-      if (!r.ok()) return r.error();
-      sealed = std::move(r.value());
-      if (Status s2 = check_payload(sealed.payload); !s2.ok()) return s2;
-      if (sealed.next.seq != head.value().seq + 1 || sealed.next.package_sha256.size() != 64) {
-        return StoreError{StoreErrc::InvalidArgument, "the sealer returned a chain head that does not follow the current one"};
-      }
-      Stmt up(impl.db, "UPDATE chain_heads SET seq = ?2, package_sha256 = ?3 WHERE gemeentecode = ?1");
-      up.bind(1, out.addressee).bind(2, sealed.next.seq).bind(3, sealed.next.package_sha256);
-      if (Status s2 = impl.run(up, what); !s2.ok()) return s2;
-      if (sqlite3_changes(impl.db) == 0) {
-        Stmt ins(impl.db, "INSERT INTO chain_heads(gemeentecode, seq, package_sha256) VALUES (?1, ?2, ?3)");
-        ins.bind(1, out.addressee).bind(2, sealed.next.seq).bind(3, sealed.next.package_sha256);
-        if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
-      }
-      chain_seq = sealed.next.seq;
-    } else {
-      sealed.payload = d.payload;
+    // The addressee's sealing key, read in this transaction (a route change cannot slip in between).
+    auto rt = route(out.addressee);
+    if (!rt.ok()) return rt.error();
+    const bool has_key = rt.value() && std::any_of(rt.value()->box_public_key.begin(), rt.value()->box_public_key.end(),
+                                                   [](std::uint8_t b) { return b != 0; });
+    if (!has_key)
+      return StoreError{StoreErrc::NotFound, "no route with a sealing key for " + out.addressee + ": nothing was stored"};
+
+    // Seal, sign and chain inside the transaction so the chain position is allocated exactly once.
+    auto head = chain_head(out.addressee);
+    if (!head.ok()) return head.error();
+    record::RecordInput in{record_id, d.kind, out.addressee, d.device_id,
+                           static_cast<std::time_t>(out.created_at.time_since_epoch().count()), d.public_json,
+                           d.sensitive};
+    auto sealed = record::seal_record(in, device, rt.value()->box_public_key, head.value());
+    sodium_memzero(in.sensitive.data(), in.sensitive.size());
+    if (!sealed.ok()) return StoreError{StoreErrc::InvalidArgument, "sealing the record failed: " + sealed.error().message};
+    const record::SealedRecord& sr = sealed.value();
+    if (sr.envelope.size() > impl.options.max_payload_bytes) {
+      return StoreError{StoreErrc::LimitReached, "the sealed payload is larger than the configured limit"};
     }
-    out.payload_sha256 = detail::sha256_hex(sealed.payload);
+    Stmt up(impl.db, "UPDATE chain_heads SET seq = ?2, package_sha256 = ?3 WHERE gemeentecode = ?1");
+    up.bind(1, out.addressee).bind(2, static_cast<std::int64_t>(sr.next.seq)).bind(3, sr.next.package_sha256);
+    if (Status s2 = impl.run(up, what); !s2.ok()) return s2;
+    if (sqlite3_changes(impl.db) == 0) {
+      Stmt ins(impl.db, "INSERT INTO chain_heads(gemeentecode, seq, package_sha256) VALUES (?1, ?2, ?3)");
+      ins.bind(1, out.addressee).bind(2, static_cast<std::int64_t>(sr.next.seq)).bind(3, sr.next.package_sha256);
+      if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
+    }
+    out.payload_sha256 = sr.payload_sha256;
 
     Stmt rec(impl.db,
              "INSERT INTO records(record_id, kind, resident_id, text_version_id, decision, staff_id, created_at, "
@@ -150,19 +140,19 @@ Result<CommittedRecord> Store::commit_impl(const RecordDraft& d, const Sealer* s
     rec.bind(6, d.staff_id).bind(7, to_db(out.created_at)).bind(8, out.payload_sha256);
     if (Status s2 = impl.run(rec, what); !s2.ok()) return s2;
 
-    out.state = out.addressee.empty() ? OutboxState::Held : OutboxState::Pending;
+    out.state = OutboxState::Pending;
     Stmt ob(impl.db,
             "INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, held_reason, "
-            "chain_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+            "chain_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,'',?8)");
     if (!ob.ok()) return impl.err(ob.prepare_rc(), what);
     ob.bind(1, record_id).bind(2, d.kind).bind(3, out.addressee).bind(4, to_db(out.created_at));
-    ob.bind_blob(5, sealed.payload).bind(6, out.payload_sha256).bind(7, to_string(out.state));
-    ob.bind(8, out.addressee.empty() ? "gekoppelde gemeente unknown" : "").bind_opt(9, chain_seq);
+    ob.bind_blob(5, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(sr.envelope.data()), sr.envelope.size()));
+    ob.bind(6, out.payload_sha256).bind(7, to_string(out.state)).bind(8, static_cast<std::int64_t>(sr.next.seq));
     if (Status s2 = impl.run(ob, what); !s2.ok()) return s2;
 
     return impl.audit_in_tx(d.staff_id.empty() ? "kiosk" : d.staff_id, "record.commit",
                             "record=" + record_id + " kind=" + d.kind + " addressee=" + out.addressee +
-                                " sha256=" + out.payload_sha256);
+                                " seq=" + std::to_string(sr.next.seq) + " sha256=" + out.payload_sha256);
   });
   if (!s.ok()) return s.error();
   return out;  // COMMIT returned with synchronous=FULL: the WAL frame is on disk
@@ -630,7 +620,7 @@ std::string audit_hash(std::int64_t seq, std::int64_t at, std::string_view actor
   field(action);
   field(detail);
   field(prev);
-  return detail::sha256_hex(canon);
+  return record::sha256_hex(canon);
 }
 
 }  // namespace

@@ -775,7 +775,7 @@ Status Store::put_text_version(const TextVersion& t) {
   if (t.version_id.empty() || t.kind.empty() || t.language.empty()) {
     return StoreError{StoreErrc::InvalidArgument, "a text version needs an id, a kind and a language"};
   }
-  std::string sha = detail::sha256_hex(t.body);
+  std::string sha = record::sha256_hex(t.body);
   if (!t.sha256.empty() && t.sha256 != sha) {
     return StoreError{StoreErrc::InvalidArgument, "text version " + t.version_id + ": sha256 does not match the body"};
   }
@@ -831,7 +831,7 @@ Result<std::string> Store::export_resident_json(std::string_view resident_id) {
   if (!view.ok()) return view.error();
   json j;
   j["export"] = {{"purpose", "AVG inzageverzoek (right of access)"},
-                 {"exported_at", detail::format_utc(impl_->now())},
+                 {"exported_at", record::format_utc(impl_->now())},
                  {"schema_version", impl_->schema_version}};
   j["resident"] = view->resident;
   j["dossier"] = view->dossier;
@@ -841,7 +841,7 @@ Result<std::string> Store::export_resident_json(std::string_view resident_id) {
                     {"kind", r.kind},
                     {"text_version_id", r.text_version_id},
                     {"decision", r.decision},
-                    {"created_at", detail::format_utc(r.created_at)},
+                    {"created_at", record::format_utc(r.created_at)},
                     {"addressee", r.addressee},
                     {"outbox_state", r.outbox_state}});
   }

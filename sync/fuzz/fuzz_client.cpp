@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,11 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto r = balie::sync::parse_push_response(in)) {
     for (const auto& a : *r)
       if (!a.ack_json.empty())
-        (void)balie::sync::verify_ack(a.ack_json, a.record_id, "GM0363", std::string(64, '0'), balie::sync::Key32{});
+        (void)balie::record::verify_ack(a.ack_json, a.record_id, "GM0363", std::string(64, '0'), balie::record::Key32{});
   }
   (void)balie::sync::parse_dossier_batch(in);
   (void)balie::sync::parse_identity(in);
-  (void)balie::sync::parse_ack_json(in);
+  (void)balie::record::parse_ack_json(in);
   (void)balie::sync::parse_problem(in);
   return 0;
 }

@@ -5,19 +5,19 @@
 #include <cstdint>
 #include <string_view>
 
-#include "balie/sync/codec.h"
-#include "balie/sync/envelope.h"
+#include "balie/record/codec.h"
+#include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   if (auto batch = balie::sync::parse_push_request(in)) {
     for (const auto& e : *batch) {
-      auto env = balie::sync::parse_envelope(e);
-      if (env) (void)balie::sync::verify_envelope(*env, balie::sync::Key32{});
+      auto env = balie::record::parse_envelope(e);
+      if (env) (void)balie::record::verify_envelope(*env, balie::record::Key32{});
     }
   }
-  (void)balie::sync::parse_envelope(in);
-  (void)balie::sync::gzip_decompress(in, 1u << 20);
+  (void)balie::record::parse_envelope(in);
+  (void)balie::record::gzip_decompress(in, 1u << 20);
   return 0;
 }

@@ -4,7 +4,7 @@
 // as blocked with the reason, never exported.
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "inbox_db.h"
 
 namespace balie::inbox {
@@ -51,11 +51,11 @@ static std::string check_pvt(const std::string& gemeente, const std::string& tod
   const json& d = feed_dossier.contains("dossier") && feed_dossier["dossier"].is_object() ? feed_dossier["dossier"]
                                                                                        : feed_dossier;
   const json resident = feed_dossier.value("resident", json::object());
-  if (!sync::is_date(datum)) return "datumOndertekeningPvt is not a valid date";
+  if (!record::is_date(datum)) return "datumOndertekeningPvt is not a valid date";
   if (datum > today) return "datumOndertekeningPvt lies in the future";
   const json term = d.value("inburgeringstermijn", json::object());
   std::string start = term.is_object() ? str(term, "startdatum") : "", eind = term.is_object() ? str(term, "einddatum") : "";
-  if (!sync::is_date(start) || !sync::is_date(eind)) return "dossier lacks inburgeringstermijn start/einddatum";
+  if (!record::is_date(start) || !record::is_date(eind)) return "dossier lacks inburgeringstermijn start/einddatum";
   if (datum < start) return "datumOndertekeningPvt lies before the start of the inburgeringstermijn";
   const json pip = d.value("pip", json::object());
   std::string pip_gemeente = pip.is_object() ? str(pip, "gemeentecode") : "";
@@ -86,7 +86,7 @@ static std::string check_pvt(const std::string& gemeente, const std::string& tod
 }
 
 Result<std::string> InboxDb::export_pvt(const std::string& today) {
-  if (!sync::is_date(today)) return sync::make_error(sync::Errc::invalid_input, "today must be YYYY-MM-DD");
+  if (!record::is_date(today)) return record::make_error(record::Errc::invalid_input, "today must be YYYY-MM-DD");
   std::lock_guard l(mu_);
   sqlite3_stmt* s = nullptr;
   sqlite3_prepare_v2(db_,
@@ -94,7 +94,7 @@ Result<std::string> InboxDb::export_pvt(const std::string& today) {
                      "ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
                      "WHERE r.kind='pvt.ondertekend' ORDER BY r.received_at, r.record_id",
                      -1, &s, nullptr);
-  if (!s) return sync::make_error(sync::Errc::store, sqlite3_errmsg(db_));
+  if (!s) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
   json exports = json::array(), blocked = json::array();
   while (sqlite3_step(s) == SQLITE_ROW) {
     std::string id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));

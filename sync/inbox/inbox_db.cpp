@@ -4,28 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
+#include "balie/record/sqlite_stmt.h"
 
 namespace balie::inbox {
 namespace {
 using json = nlohmann::json;
-using sync::Errc;
-using sync::make_error;
+using record::Errc;
+using record::make_error;
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
-  ~Stmt() { sqlite3_finalize(s); }
-  bool ok() const { return s != nullptr; }
-  void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void i64(int i, long long v) { sqlite3_bind_int64(s, i, v); }
-  int step() { return sqlite3_step(s); }
-  std::string col(int i) {
-    auto p = sqlite3_column_text(s, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s, i)) : std::string();
-  }
-  long long coli(int i) { return sqlite3_column_int64(s, i); }
-};
+using Stmt = record::sql::Stmt;
 
 const char* kSchema = R"SQL(
 PRAGMA journal_mode=WAL;
@@ -70,31 +58,31 @@ Status InboxDb::exec(const char* sql) {
 }
 
 Status InboxDb::enroll_device(const std::string& id, const std::string& pk) {
-  auto b = sync::from_hex(pk);
+  auto b = record::from_hex(pk);
   if (!sync::is_token(id, 64) || !b || b->size() != 32)
     return make_error(Errc::invalid_input, "device id or Ed25519 public key (64 hex) invalid");
   std::lock_guard l(mu_);
   Stmt s(db_, "INSERT OR REPLACE INTO devices VALUES(?,?)");
-  s.text(1, id);
-  s.text(2, pk);
+  s.bind(1, id);
+  s.bind(2, pk);
   if (s.step() != SQLITE_DONE) return make_error(Errc::store, "enroll failed");
   return Status::Ok();
 }
 
-Result<std::optional<sync::Key32>> InboxDb::device_key(const std::string& id) {
+Result<std::optional<record::Key32>> InboxDb::device_key(const std::string& id) {
   std::lock_guard l(mu_);
   Stmt s(db_, "SELECT ed25519_pk FROM devices WHERE device_id=?");
-  s.text(1, id);
-  if (s.step() != SQLITE_ROW) return std::optional<sync::Key32>{};
-  auto b = sync::from_hex(s.col(0));
+  s.bind(1, id);
+  if (s.step() != SQLITE_ROW) return std::optional<record::Key32>{};
+  auto b = record::from_hex(s.text(0));
   if (!b || b->size() != 32) return make_error(Errc::store, "stored device key corrupt");
-  sync::Key32 k;
+  record::Key32 k;
   std::copy(b->begin(), b->end(), k.begin());
-  return std::optional<sync::Key32>{k};
+  return std::optional<record::Key32>{k};
 }
 
 Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<IncomingRecord>& recs,
-                                                        const sync::SigningKey& signer, std::time_t now) {
+                                                        const record::SigningKey& signer, std::time_t now) {
   std::lock_guard l(mu_);
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s.error();
   std::vector<StoredOutcome> out;
@@ -102,7 +90,7 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
     (void)exec("ROLLBACK");
     return make_error(Errc::store, m);
   };
-  const std::string received = sync::format_utc(now);
+  const std::string received = record::format_utc(now);
   for (const auto& r : recs) {
     const auto& e = r.env;
     StoredOutcome o;
@@ -111,12 +99,12 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
       o.problem = sync::Problem{"https://balie.invalid/problems/" + title, title, status, detail};
     };
     Stmt q(db_, "SELECT package_sha256 FROM records WHERE record_id=?");
-    q.text(1, e.record_id);
+    q.bind(1, e.record_id);
     int rc = q.step();
     if (rc == SQLITE_ROW) {
-      if (q.col(0) == e.package_sha256) {
+      if (q.text(0) == e.package_sha256) {
         o.result = "duplicate";
-        o.ack_json = sync::make_ack_json({e.record_id, gemeentecode_, e.package_sha256, "duplicate", received, {}}, signer);
+        o.ack_json = record::make_ack_json({e.record_id, gemeentecode_, e.package_sha256, "duplicate", received, {}}, signer);
       } else {
         reject(409, "record-id-reused", "record_id already stored with a different package");
       }
@@ -125,8 +113,8 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
     }
     if (rc != SQLITE_DONE) return fail("lookup failed");
     Stmt c(db_, "SELECT record_id FROM records WHERE device_id=? AND seq=?");
-    c.text(1, e.device_id);
-    c.i64(2, static_cast<long long>(e.seq));
+    c.bind(1, e.device_id);
+    c.bind(2, static_cast<std::int64_t>(e.seq));
     if (c.step() == SQLITE_ROW) {
       reject(409, "chain-conflict", "another record already holds seq " + std::to_string(e.seq) + " of this device");
       out.push_back(std::move(o));
@@ -141,10 +129,10 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
       }
     } else {
       Stmt p(db_, "SELECT package_sha256 FROM records WHERE device_id=? AND seq=?");
-      p.text(1, e.device_id);
-      p.i64(2, static_cast<long long>(e.seq - 1));
+      p.bind(1, e.device_id);
+      p.bind(2, static_cast<std::int64_t>(e.seq - 1));
       if (p.step() == SQLITE_ROW) {
-        if (p.col(0) != e.prev_sha256) {
+        if (p.text(0) != e.prev_sha256) {
           reject(409, "chain-mismatch", "prev_sha256 does not match the stored predecessor");
           out.push_back(std::move(o));
           continue;
@@ -154,21 +142,21 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
       }
     }
     o.result = "stored";
-    o.ack_json = sync::make_ack_json({e.record_id, gemeentecode_, e.package_sha256, "stored", received, {}}, signer);
+    o.ack_json = record::make_ack_json({e.record_id, gemeentecode_, e.package_sha256, "stored", received, {}}, signer);
     Stmt ins(db_, "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    ins.text(1, e.record_id);
-    ins.text(2, e.device_id);
-    ins.i64(3, static_cast<long long>(e.seq));
-    ins.text(4, e.kind);
-    ins.text(5, e.gemeentecode);
-    ins.text(6, e.created_at);
-    ins.text(7, received);
-    ins.text(8, e.package_sha256);
-    ins.text(9, e.prev_sha256);
-    ins.i64(10, gap);
-    ins.text(11, e.public_json);
-    ins.text(12, r.sensitive);
-    ins.text(13, o.ack_json);
+    ins.bind(1, e.record_id);
+    ins.bind(2, e.device_id);
+    ins.bind(3, static_cast<std::int64_t>(e.seq));
+    ins.bind(4, e.kind);
+    ins.bind(5, e.gemeentecode);
+    ins.bind(6, e.created_at);
+    ins.bind(7, received);
+    ins.bind(8, e.package_sha256);
+    ins.bind(9, e.prev_sha256);
+    ins.bind(10, gap);
+    ins.bind(11, e.public_json);
+    ins.bind(12, r.sensitive);
+    ins.bind(13, o.ack_json);
     if (ins.step() != SQLITE_DONE) return fail(std::string("insert failed: ") + sqlite3_errmsg(db_));
     out.push_back(std::move(o));
   }
@@ -184,7 +172,7 @@ Status InboxDb::import_dossiers(const std::string& text) {
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
   Stmt g(db_, "SELECT v FROM meta WHERE k='change_seq'");
   g.step();
-  long long seq = g.coli(0);
+  std::int64_t seq = g.int64(0);
   for (const auto& r : j["residents"]) {
     if (!r.is_object() || !r.contains("resident_id") || !r["resident_id"].is_string() || !r.contains("locatiecode") ||
         !r["locatiecode"].is_string() || !sync::is_token(r["resident_id"].get<std::string>(), 64) ||
@@ -208,25 +196,25 @@ Status InboxDb::import_dossiers(const std::string& text) {
       dossier = r["dossier"].dump();
     }
     Stmt s(db_, "INSERT OR REPLACE INTO residents VALUES(?,?,?,?,?,?)");
-    s.text(1, r["resident_id"].get<std::string>());
-    s.text(2, r["locatiecode"].get<std::string>());
-    s.text(3, state);
-    s.text(4, reason);
-    s.text(5, dossier);
-    s.i64(6, ++seq);
+    s.bind(1, r["resident_id"].get<std::string>());
+    s.bind(2, r["locatiecode"].get<std::string>());
+    s.bind(3, state);
+    s.bind(4, reason);
+    s.bind(5, dossier);
+    s.bind(6, ++seq);
     if (s.step() != SQLITE_DONE) {
       (void)exec("ROLLBACK");
       return make_error(Errc::store, "resident insert failed");
     }
   }
   Stmt u(db_, "UPDATE meta SET v=? WHERE k='change_seq'");
-  u.i64(1, seq);
+  u.bind(1, seq);
   u.step();
   return exec("COMMIT");
 }
 
 Result<sync::DossierBatch> InboxDb::dossier_updates(const std::string& loc, const std::string& cursor, std::size_t limit) {
-  long long from = 0;
+  std::int64_t from = 0;
   if (!cursor.empty()) {
     if (cursor.size() > 18) return make_error(Errc::invalid_input, "cursor invalid");
     for (char c : cursor)
@@ -236,29 +224,29 @@ Result<sync::DossierBatch> InboxDb::dossier_updates(const std::string& loc, cons
   std::lock_guard l(mu_);
   Stmt s(db_, "SELECT resident_id, state, reason, dossier_json, change_seq FROM residents "
               "WHERE locatiecode=? AND change_seq>? ORDER BY change_seq LIMIT ?");
-  s.text(1, loc);
-  s.i64(2, from);
-  s.i64(3, static_cast<long long>(limit) + 1);
+  s.bind(1, loc);
+  s.bind(2, from);
+  s.bind(3, static_cast<std::int64_t>(limit) + 1);
   sync::DossierBatch b;
   b.gemeentecode = gemeentecode_;
   b.locatiecode = loc;
   b.cursor = cursor;
-  long long last = from;
+  std::int64_t last = from;
   while (s.step() == SQLITE_ROW) {
     if (b.items.size() == limit) {
       b.more = true;
       break;
     }
     sync::DossierItem it;
-    it.resident_id = s.col(0);
-    if (s.col(1) == "purged") {
+    it.resident_id = s.text(0);
+    if (s.text(1) == "purged") {
       it.action = "purge";
-      it.reason = s.col(2);
+      it.reason = s.text(2);
     } else {
       it.action = "upsert";
-      it.dossier_json = s.col(3);
+      it.dossier_json = s.text(3);
     }
-    last = s.coli(4);
+    last = s.int64(4);
     b.items.push_back(std::move(it));
   }
   b.next_cursor = std::to_string(last);
@@ -271,11 +259,11 @@ Result<std::string> InboxDb::dump_records(bool sens) {
               "chain_gap, public_json, sensitive_json FROM records ORDER BY device_id, seq");
   json arr = json::array();
   while (s.step() == SQLITE_ROW) {
-    json o = {{"record_id", s.col(0)}, {"device_id", s.col(1)}, {"seq", s.coli(2)}, {"kind", s.col(3)},
-              {"gemeentecode", s.col(4)}, {"created_at", s.col(5)}, {"received_at", s.col(6)},
-              {"package_sha256", s.col(7)}, {"chain_gap", s.coli(8) != 0},
-              {"public", json::parse(s.col(9), nullptr, false)}};
-    if (sens) o["sensitive"] = json::parse(s.col(10), nullptr, false);
+    json o = {{"record_id", s.text(0)}, {"device_id", s.text(1)}, {"seq", s.int64(2)}, {"kind", s.text(3)},
+              {"gemeentecode", s.text(4)}, {"created_at", s.text(5)}, {"received_at", s.text(6)},
+              {"package_sha256", s.text(7)}, {"chain_gap", s.int64(8) != 0},
+              {"public", json::parse(s.text(9), nullptr, false)}};
+    if (sens) o["sensitive"] = json::parse(s.text(10), nullptr, false);
     arr.push_back(std::move(o));
   }
   return arr.dump(1);

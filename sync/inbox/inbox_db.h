@@ -10,17 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
-#include "balie/sync/result.h"
+#include "balie/record/result.h"
 
 namespace balie::inbox {
 
-using sync::Result;
-using sync::Status;
+using record::Result;
+using record::Status;
 
 struct IncomingRecord {
-  sync::Envelope env;
+  record::Envelope env;
   std::string sensitive;  // opened plaintext
 };
 
@@ -37,12 +37,12 @@ class InboxDb {
 
   Status enroll_device(const std::string& device_id, const std::string& ed25519_pk_hex);
   // Empty optional when the device is not enrolled.
-  Result<std::optional<sync::Key32>> device_key(const std::string& device_id);
+  Result<std::optional<record::Key32>> device_key(const std::string& device_id);
 
   // Stores a batch of verified, opened records in one transaction. `results[i]` says what happened
   // to records[i]; rejected records are not stored. Acks are signed with `signer`.
   Result<std::vector<StoredOutcome>> store_batch(const std::vector<IncomingRecord>& records,
-                                                 const sync::SigningKey& signer, std::time_t now);
+                                                 const record::SigningKey& signer, std::time_t now);
 
   // Dossier feed.
   Status import_dossiers(const std::string& json_text);  // {"residents":[{resident_id,locatiecode,dossier}|{...,purge:reason}]}

@@ -16,7 +16,7 @@
 #include <map>
 #include <sstream>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "inbox_db.h"
 #include "inbox_server.h"
 
@@ -40,19 +40,19 @@ bool read_file(const std::string& p, std::string* out, std::size_t max) {
   return out->size() <= max;
 }
 
-bool read_seed(const std::string& p, sync::Key32* k) {
+bool read_seed(const std::string& p, record::Key32* k) {
   std::string s;
   if (!read_file(p, &s, 200)) return false;
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  auto b = sync::from_hex(s);
+  auto b = record::from_hex(s);
   if (!b || b->size() != 32) return false;
   std::copy(b->begin(), b->end(), k->begin());
   return true;
 }
 
-bool write_seed(const std::string& p, const sync::Key32& k) {
+bool write_seed(const std::string& p, const record::Key32& k) {
   std::ofstream f(p, std::ios::trunc);
-  f << sync::to_hex(k.data(), k.size()) << "\n";
+  f << record::to_hex(k.data(), k.size()) << "\n";
   f.close();
   chmod(p.c_str(), 0600);
   return static_cast<bool>(f);
@@ -82,42 +82,42 @@ int main(int argc, char** argv) {
     }
     return opt[k];
   };
-  sync::crypto_ready();
+  record::crypto_ready();
 
   if (cmd == "keygen") {
     std::string dir = need("dir");
-    sync::Key32 s1 = sync::random_key32(), box_seed = sync::random_key32();
-    auto sk = sync::SigningKey::from_seed(s1);
+    record::Key32 s1 = record::random_key32(), box_seed = record::random_key32();
+    auto sk = record::SigningKey::from_seed(s1);
     if (!write_seed(dir + "/signing.seed", s1) || !write_seed(dir + "/box.seed", box_seed)) {
       std::fprintf(stderr, "balie-inbox keygen: cannot write seeds in %s\n", dir.c_str());
       return 1;
     }
-    auto bx = sync::BoxKey::from_seed(box_seed);
-    std::printf("{\"ed25519_pk\":\"%s\",\"x25519_pk\":\"%s\"}\n", sync::to_hex(sk.public_key.data(), 32).c_str(),
-                sync::to_hex(bx.public_key.data(), 32).c_str());
+    auto bx = record::BoxKey::from_seed(box_seed);
+    std::printf("{\"ed25519_pk\":\"%s\",\"x25519_pk\":\"%s\"}\n", record::to_hex(sk.public_key.data(), 32).c_str(),
+                record::to_hex(bx.public_key.data(), 32).c_str());
     return 0;
   }
   if (cmd == "seed-pubkey") {  // Ed25519 public key of a seed file (device enrollment in tests/demo)
-    sync::Key32 s1;
+    record::Key32 s1;
     if (!read_seed(need("file"), &s1)) return 1;
-    std::printf("%s\n", sync::to_hex(sync::SigningKey::from_seed(s1).public_key.data(), 32).c_str());
+    std::printf("%s\n", record::to_hex(record::SigningKey::from_seed(s1).public_key.data(), 32).c_str());
     return 0;
   }
   if (cmd == "pubkeys") {
-    sync::Key32 s1, s2;
+    record::Key32 s1, s2;
     if (!read_seed(need("keys") + "/signing.seed", &s1) || !read_seed(need("keys") + "/box.seed", &s2)) {
       std::fprintf(stderr, "balie-inbox pubkeys: cannot read seeds\n");
       return 1;
     }
     std::printf("{\"ed25519_pk\":\"%s\",\"x25519_pk\":\"%s\"}\n",
-                sync::to_hex(sync::SigningKey::from_seed(s1).public_key.data(), 32).c_str(),
-                sync::to_hex(sync::BoxKey::from_seed(s2).public_key.data(), 32).c_str());
+                record::to_hex(record::SigningKey::from_seed(s1).public_key.data(), 32).c_str(),
+                record::to_hex(record::BoxKey::from_seed(s2).public_key.data(), 32).c_str());
     return 0;
   }
   if (cmd == "serve") {
     inbox::ServerConfig c;
     c.gemeentecode = need("gemeentecode");
-    if (!sync::is_gemeentecode(c.gemeentecode)) {
+    if (!record::is_gemeentecode(c.gemeentecode)) {
       std::fprintf(stderr, "balie-inbox: gemeentecode must look like GM0363\n");
       return 64;
     }
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "export-pvt") {
-    std::string today = opt.count("today") ? opt["today"] : sync::format_utc(std::time(nullptr)).substr(0, 10);
+    std::string today = opt.count("today") ? opt["today"] : record::format_utc(std::time(nullptr)).substr(0, 10);
     auto r = db.export_pvt(today);
     if (!r) {
       std::fprintf(stderr, "balie-inbox: %s\n", r.error().message.c_str());

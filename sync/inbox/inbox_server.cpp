@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "balie/sync/protocol.h"
 #include "inbox_db.h"
 
@@ -52,8 +52,8 @@ int run_server(const ServerConfig& cfg) {
     return 2;
   }
   std::unique_ptr<InboxDb> db = std::move(*dbr);
-  const sync::SigningKey signer = sync::SigningKey::from_seed(cfg.signing_seed);
-  const sync::BoxKey box = sync::BoxKey::from_seed(cfg.box_seed);
+  const record::SigningKey signer = record::SigningKey::from_seed(cfg.signing_seed);
+  const record::BoxKey box = record::BoxKey::from_seed(cfg.box_seed);
 
   httplib::SSLServer svr(cfg.cert_file.c_str(), cfg.key_file.c_str(), cfg.client_ca_file.c_str());
   if (!svr.is_valid()) {
@@ -100,9 +100,9 @@ int run_server(const ServerConfig& cfg) {
 
   svr.Get("/v1/identiteit", [&](const httplib::Request& req, httplib::Response& res) {
     std::string nonce = req.get_param_value("nonce");
-    auto nb = sync::from_hex(nonce);
+    auto nb = record::from_hex(nonce);
     if (!nb || nb->size() != 32) return send_problem(res, 400, "bad-nonce", "nonce must be 64 hex characters");
-    std::string sig = sync::sign_detached_b64(sync::identity_canonical(g, nonce), signer);
+    std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce), signer);
     res.set_content("{\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"signature\":\"" + sig + "\"}",
                     "application/json");
   });
@@ -126,7 +126,7 @@ int run_server(const ServerConfig& cfg) {
     if (too_big) return send_problem(res, 413, "body-too-large", "request body exceeds the inbox limit");
     auto envs = sync::parse_push_request(body);
     if (!envs) {
-      return send_problem(res, envs.error().code == sync::Errc::limit ? 413 : 400, "malformed-batch",
+      return send_problem(res, envs.error().code == record::Errc::limit ? 413 : 400, "malformed-batch",
                           envs.error().message);
     }
     auto dk = db->device_key(cn);
@@ -139,7 +139,7 @@ int run_server(const ServerConfig& cfg) {
     std::map<std::string, std::uint64_t> last_seq;
     const std::time_t now = std::time(nullptr);
     for (std::size_t i = 0; i < envs->size(); ++i) {
-      auto e = sync::parse_envelope((*envs)[i]);
+      auto e = record::parse_envelope((*envs)[i]);
       if (!e) return send_problem(res, 400, "malformed-envelope", "record " + std::to_string(i) + ": " + e.error().message);
       auto& ls = last_seq[e->device_id];
       if (e->seq <= ls)
@@ -158,16 +158,16 @@ int run_server(const ServerConfig& cfg) {
         reject(403, "device-mismatch", "record signed for another device than the client certificate");
         continue;
       }
-      if (auto v = sync::verify_envelope(*e, **dk); !v) {
+      if (auto v = record::verify_envelope(*e, **dk); !v) {
         reject(422, "bad-signature", v.error().message);
         continue;
       }
-      auto created = sync::parse_utc(e->created_at);
+      auto created = record::parse_utc(e->created_at);
       if (*created > now + cfg.clock_skew_seconds) {
         reject(422, "clock-skew", "created_at lies in the future beyond the allowed clock skew");
         continue;
       }
-      auto plain = sync::open_sealed(*e, box);
+      auto plain = record::open_sealed(*e, box);
       if (!plain) {
         reject(422, "cannot-open", plain.error().message);
         continue;
@@ -217,7 +217,7 @@ int run_server(const ServerConfig& cfg) {
     auto b = db->dossier_updates(req.matches[1], req.get_param_value("cursor"), limit);
     if (!b) return send_problem(res, 400, "bad-cursor", b.error().message);
     std::string body = sync::dossier_batch_json(*b);
-    res.set_header("Balie-Signature", sync::sign_detached_b64(body, signer));
+    res.set_header("Balie-Signature", record::sign_detached_b64(body, signer));
     res.set_content(body, "application/json");
   });
 

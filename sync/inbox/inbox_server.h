@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 
 namespace balie::inbox {
 
@@ -14,8 +14,8 @@ struct ServerConfig {
   std::string port_file;        // optional: the bound port is written here once listening
   std::string cert_file, key_file, client_ca_file;
   std::string db_path;
-  sync::Key32 signing_seed{};   // municipality Ed25519 seed (acks, identity, feed signatures)
-  sync::Key32 box_seed{};       // municipality X25519 seed (opens sealed payloads)
+  record::Key32 signing_seed{};   // municipality Ed25519 seed (acks, identity, feed signatures)
+  record::Key32 box_seed{};       // municipality X25519 seed (opens sealed payloads)
   std::size_t max_body_bytes = 8u * 1024 * 1024;  // compressed and decompressed request body limit
   long clock_skew_seconds = 600;                  // records dated further in the future are refused
   int read_timeout_seconds = 15;

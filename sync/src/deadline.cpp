@@ -1,30 +1,24 @@
 // The staff status rows of balie-syncd (sync/): waiting records per municipality and their age in
-// Dutch working days (one calendar for kiosk and sync: balie/platform/dutch_calendar.h).
+// Dutch working days against the registration deadline (one rule for kiosk and sync: record/deadline.h).
 #include "balie/sync/deadline.h"
-
-#include "balie/platform/dutch_calendar.h"
 
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/codec.h"
+#include "balie/record/deadline.h"
 
 namespace balie::sync {
 
-int working_days_between(std::time_t from, std::time_t to) {
-  if (to <= from) return 0;
-  using std::chrono::system_clock;
-  return calendar::working_days_between(calendar::local_day(system_clock::from_time_t(from)),
-                                        calendar::local_day(system_clock::from_time_t(to)));
-}
-
 std::vector<StaffStatusRow> staff_status(const std::vector<GemeenteCounts>& counts, std::time_t now) {
+  using std::chrono::system_clock;
   std::vector<StaffStatusRow> rows;
   for (const auto& c : counts) {
     StaffStatusRow r;
     r.counts = c;
     if (c.oldest_waiting) {
-      r.working_days_waiting = working_days_between(*c.oldest_waiting, now);
-      r.overdue = r.working_days_waiting > kPvtDeadlineWorkingDays;
+      const auto d = registration_deadline(system_clock::from_time_t(*c.oldest_waiting), system_clock::from_time_t(now));
+      r.working_days_waiting = d.working_days_waiting;
+      r.working_days_left = d.working_days_left;
+      r.overdue = d.overdue;
     }
     rows.push_back(std::move(r));
   }
@@ -44,6 +38,7 @@ std::string staff_status_json(const std::vector<StaffStatusRow>& rows) {
                    {"oldest_unsent", c.oldest_waiting ? format_utc(*c.oldest_waiting) : ""},
                    {"working_days_waiting", r.working_days_waiting},
                    {"past_ten_working_days", r.overdue},
+                   {"working_days_left", r.working_days_left},
                    {"held_reason", c.held_reason},
                    {"last_error", c.last_error}});
   }

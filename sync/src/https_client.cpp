@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 
 namespace balie::sync::detail {
 namespace {

@@ -5,7 +5,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 
 namespace balie::sync {
 namespace {

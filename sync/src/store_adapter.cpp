@@ -19,26 +19,6 @@ std::time_t tt(store::UtcTime t) { return static_cast<std::time_t>(t.time_since_
 
 }  // namespace
 
-store::Store::Sealer make_store_sealer(const SigningKey& device, std::string device_id, std::string kind,
-                                       std::string public_json, std::string sensitive,
-                                       std::map<std::string, Key32> box_keys) {
-  return [=](const store::SealRequest& req) -> store::Result<store::SealedPayload> {
-    auto key = box_keys.find(req.addressee);
-    if (req.addressee.empty() || key == box_keys.end())
-      return store::StoreError{store::StoreErrc::InvalidArgument,
-                               "no sealing key for addressee '" + req.addressee + "' (gekoppelde gemeente unknown or unrouted)"};
-    RecordInput in{req.record_id, kind, req.addressee, device_id, tt(req.created_at), public_json, sensitive};
-    ChainHead prev{static_cast<std::uint64_t>(req.prev.seq),
-                   req.prev.package_sha256.empty() ? std::string(64, '0') : req.prev.package_sha256};
-    auto sealed = seal_record(in, device, key->second, prev);
-    if (!sealed) return store::StoreError{store::StoreErrc::InvalidArgument, "sealing: " + sealed.error().message};
-    store::SealedPayload out;
-    out.payload.assign(sealed->envelope.begin(), sealed->envelope.end());
-    out.next = store::ChainHead{static_cast<std::int64_t>(sealed->next.seq), sealed->next.package_sha256};
-    return out;
-  };
-}
-
 Result<std::vector<std::string>> StoreAdapter::gemeentecodes_with_work() {
   auto c = s_.outbox_counts();
   if (!c) return from(c.error());

@@ -3,10 +3,11 @@
 //   balie-syncd --config F               passes inside the window (default 01:00-05:00 local, randomised start)
 //                                        plus on staff request: SIGUSR1 or the file <runtime_dir>/sync-now
 //   balie-syncd --config F status        per-municipality staff status (JSON)
-//   balie-syncd --config F import-routing ROUTES.json   (into the DevStore or, store_kind "balie", the kiosk's store)
+//   balie-syncd --config F import-routing ROUTES.json   routes into the terminal's store (audited)
 //   balie-syncd --config F device-pubkey   the kiosk's device Ed25519 public key (hex) from the key provider,
 //                                          for enrollment at the municipalities (demo mode: creates device.key)
-//   balie-syncd --config F demo-record --gemeentecode GM.. --resident-id ID [--bsn 9 digits]
+// It opens only the terminal's encrypted store (store/), with the key from the key provider; a missing
+// store or key is refused (exit 2), never answered with a new, empty store.
 // Config (JSON): see sync/README.md ("balie-syncd configuration").
 #include <signal.h>
 #include <sodium.h>
@@ -22,15 +23,12 @@
 #include <thread>
 
 #include "balie/platform/clock.h"
-#include "balie/platform/paths.h"
-#include "balie/sync/deadline.h"
-#include "balie/sync/dev_store.h"
-#include "balie/sync/engine.h"
-#ifdef BALIE_SYNC_HAVE_STORE
 #include "balie/platform/key_provider.h"
+#include "balie/platform/paths.h"
 #include "balie/store/store.h"
+#include "balie/sync/deadline.h"
+#include "balie/sync/engine.h"
 #include "balie/sync/store_adapter.h"
-#endif
 
 using namespace balie;
 namespace fs = std::filesystem;
@@ -51,15 +49,8 @@ bool slurp(const fs::path& p, std::string* out) {
   return true;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Config {
-  std::string store_kind = "dev";  // "balie": the kiosk's record store (store/); "dev": DevStore
-  std::string store_path, store_key_hex;
-  sync::Key32 device_seed{};
+  std::string store_path;  // the terminal's encrypted store (balie.db); its key comes from the key provider
   sync::EngineConfig engine;
   int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
   int jitter_max_min = 60;
@@ -88,19 +79,9 @@ std::string load_config(const fs::path& path, Config* c) {
   auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
   c->store_path = rel(str("store")).string();
   if (str("store").empty()) return "config needs \"store\"";
-  if (!str("store_kind").empty()) c->store_kind = str("store_kind");
-  if (c->store_kind != "dev" && c->store_kind != "balie") return "store_kind must be \"dev\" or \"balie\"";
-  if (!str("store_key_file").empty()) {
-    if (!slurp(rel(str("store_key_file")), &c->store_key_hex)) return "cannot read store_key_file";
-    c->store_key_hex = trim(c->store_key_hex);
-  }
-  if (!str("device_key_file").empty()) {  // only needed by demo-record
-    std::string seed;
-    if (!slurp(rel(str("device_key_file")), &seed)) return "cannot read device_key_file";
-    auto sb = sync::from_hex(trim(seed));
-    if (!sb || sb->size() != 32) return "device_key_file must hold 64 hex characters (Ed25519 seed)";
-    std::copy(sb->begin(), sb->end(), c->device_seed.begin());
-  }
+  // "store_kind" named a development stand-in once; the terminal's store is the only one now.
+  if (!str("store_kind").empty() && str("store_kind") != "balie")
+    return "store_kind \"" + str("store_kind") + "\" is not supported: balie-syncd opens only the terminal's store";
   c->engine.device_id = str("device_id");
   if (!slurp(rel(str("client_cert")), &c->engine.client_cert_pem) ||
       !slurp(rel(str("client_key")), &c->engine.client_key_pem))
@@ -134,10 +115,8 @@ int minutes_now_local() {
 
 bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
 
-#ifdef BALIE_SYNC_HAVE_STORE
-// import-routing for store_kind "balie": {"routes":[{gemeentecode, base_url, ca_pem, pinned_key,
-// ed25519_pk, x25519_pk}]} (the DevStore field names) into the kiosk's store, replacing the route of
-// each gemeentecode listed; every import is in the store's audit log.
+// import-routing: {"routes":[{gemeentecode, base_url, ca_pem, pinned_key, ed25519_pk, x25519_pk}]} into
+// the terminal's store, replacing the route of each gemeentecode listed; every import is in the audit log.
 int import_routes_into_store(store::Store& st, const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("routes") || !j["routes"].is_array())
@@ -150,15 +129,15 @@ int import_routes_into_store(store::Store& st, const std::string& text) {
       rt.endpoint_base_url = r.at("base_url").get<std::string>();
       rt.ca_certificate_pem = r.at("ca_pem").get<std::string>();
       rt.pinned_public_key = r.at("pinned_key").get<std::string>();
-      auto ed = sync::from_hex(r.at("ed25519_pk").get<std::string>());
-      auto x = sync::from_hex(r.at("x25519_pk").get<std::string>());
+      auto ed = record::from_hex(r.at("ed25519_pk").get<std::string>());
+      auto x = record::from_hex(r.at("x25519_pk").get<std::string>());
       if (!ed || ed->size() != 32 || !x || x->size() != 32) return fail("route keys must be 64 hex characters");
       std::copy(ed->begin(), ed->end(), rt.ack_verify_key.begin());
       std::copy(x->begin(), x->end(), rt.box_public_key.begin());
     } catch (const std::exception&) {
       return fail("route entry lacks a required string field (gemeentecode, base_url, ca_pem, pinned_key, keys)");
     }
-    if (!sync::is_gemeentecode(rt.gemeentecode)) return fail("gemeentecode must look like GM0363");
+    if (!record::is_gemeentecode(rt.gemeentecode)) return fail("gemeentecode must look like GM0363");
     routes.push_back(std::move(rt));
   }
   for (const auto& rt : routes) {
@@ -168,7 +147,6 @@ int import_routes_into_store(store::Store& st, const std::string& text) {
   std::printf("imported %zu routes\n", routes.size());
   return 0;
 }
-#endif
 
 int run_once(sync::SyncStore& store, const Config& cfg) {
   platform::SystemClock clock;
@@ -191,41 +169,28 @@ int main(int argc, char** argv) {
     else if (a == "--once") once = true;
     else rest.push_back(a);
   }
-  if (config.empty()) return fail("usage: balie-syncd --config FILE [--once | status | import-routing F | demo-record ...]", 64);
+  if (config.empty()) return fail("usage: balie-syncd --config FILE [--once | status | import-routing F | device-pubkey]", 64);
   Config cfg;
   if (auto e = load_config(config, &cfg); !e.empty()) return fail(e);
-  std::unique_ptr<sync::DevStore> dev;
-  sync::SyncStore* port = nullptr;
-#ifdef BALIE_SYNC_HAVE_STORE
-  std::unique_ptr<store::Store> kiosk_store;
-  std::unique_ptr<sync::StoreAdapter> adapter;
-#endif
-  if (cfg.store_kind == "dev") {
-    auto st = sync::DevStore::open(cfg.store_path, cfg.store_key_hex);
-    if (!st) return fail(st.error().message);
-    dev = std::move(*st);
-    port = dev.get();
-  } else {
-#ifdef BALIE_SYNC_HAVE_STORE
-    // The database key comes from the key provider (systemd credential balie-db-key in production;
-    // demo mode: db.key next to the database file, as balie-admin does).
-    auto kp = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
-    auto key = kp.db_key();
-    if (!key) return fail("database key: " + key.error().message);
-    auto st = store::Store::open(cfg.store_path, key.value().bytes());
-    if (!st) return fail("store: " + st.error().message);
-    kiosk_store = std::move(st.value());
-    adapter = std::make_unique<sync::StoreAdapter>(*kiosk_store, cfg.engine.locatiecode);
-    port = adapter.get();
-#else
-    return fail("this balie-syncd was built without store/ (store_kind \"balie\" unavailable)");
-#endif
+  // The database key from the key provider (systemd credential balie-db-key in production; demo mode:
+  // db.key next to the database file, made by the kiosk or balie-admin with the store, never here).
+  const auto key_provider = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
+  std::error_code ec;
+  if (!fs::exists(cfg.store_path, ec))
+    return fail("no store at " + cfg.store_path + ": the kiosk (or balie-admin) creates it; nothing to sync", 2);
+  auto key = key_provider.existing_db_key();
+  if (!key) return fail("the store " + cfg.store_path + " has no key: " + key.error().message, 2);
+  store::OpenOptions open_options;
+  open_options.create_if_missing = false;
+  auto opened = store::Store::open(cfg.store_path, key.value().bytes(), open_options);
+  key.value().wipe();
+  if (!opened) {
+    const int code = opened.error().code == store::StoreErrc::NotFound ? 2 : 3;
+    return fail(std::string("store: ") + store::to_string(opened.error().code) + ": " + opened.error().message, code);
   }
-  sync::SyncStore& store = *port;
-  auto need_dev = [&]() -> sync::DevStore* {
-    if (!dev) std::fprintf(stderr, "balie-syncd: this command needs store_kind \"dev\"\n");
-    return dev.get();
-  };
+  std::unique_ptr<store::Store> terminal_store = std::move(opened.value());
+  sync::StoreAdapter adapter(*terminal_store, cfg.engine.locatiecode);
+  sync::SyncStore& store = adapter;
 
   if (!rest.empty() && rest[0] == "status") {
     auto c = store.counts();
@@ -236,43 +201,12 @@ int main(int argc, char** argv) {
   if (!rest.empty() && rest[0] == "import-routing" && rest.size() == 2) {
     std::string text;
     if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1]);
-#ifdef BALIE_SYNC_HAVE_STORE
-    if (kiosk_store) return import_routes_into_store(*kiosk_store, text);
-#endif
-    if (!need_dev()) return 64;
-    auto s = dev->import_routes_json(text, fs::path(rest[1]).parent_path().string());
-    return s ? 0 : fail(s.error().message);
+    return import_routes_into_store(*terminal_store, text);
   }
-#ifdef BALIE_SYNC_HAVE_STORE
   if (!rest.empty() && rest[0] == "device-pubkey") {
-    auto kp = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
-    auto dk = kp.device_signing_key();
+    auto dk = key_provider.device_signing_key();
     if (!dk) return fail("device key: " + dk.error().message);
-    std::printf("%s\n", sync::to_hex(dk.value().public_key.data(), dk.value().public_key.size()).c_str());
-    return 0;
-  }
-#endif
-  if (!rest.empty() && rest[0] == "demo-record") {
-    std::string g, resident, bsn = "999990019";
-    for (std::size_t i = 1; i + 1 < rest.size(); i += 2) {
-      if (rest[i] == "--gemeentecode") g = rest[i + 1];
-      if (rest[i] == "--resident-id") resident = rest[i + 1];
-      if (rest[i] == "--bsn") bsn = rest[i + 1];
-    }
-    sync::RecordInput in;
-    in.record_id = sync::new_uuid_v4();
-    in.kind = "pvt.ondertekend";
-    in.gemeentecode = g;
-    in.device_id = cfg.engine.device_id;
-    in.created_at = std::time(nullptr);
-    in.public_json = "{\"resident_id\":\"" + resident + "\"}";
-    in.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", bsn},
-                                  {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)}}
-                       .dump();
-    if (!need_dev()) return 64;
-    auto r = dev->create_record(in, sync::SigningKey::from_seed(cfg.device_seed));
-    if (!r) return fail(r.error().message);
-    std::printf("%s\n", in.record_id.c_str());
+    std::printf("%s\n", record::to_hex(dk.value().public_key.data(), dk.value().public_key.size()).c_str());
     return 0;
   }
   if (!rest.empty()) return fail("unknown command " + rest[0], 64);
@@ -287,7 +221,7 @@ int main(int argc, char** argv) {
 
   // Daemon: one pass per night at a random minute early in the window, retries every 15 minutes
   // while the window lasts and something transient failed; staff requests run a pass at once.
-  sync::crypto_ready();
+  record::crypto_ready();
   int jitter = static_cast<int>(randombytes_uniform(static_cast<uint32_t>(std::max(1, cfg.jitter_max_min))));
   int start = (cfg.window_start_min + jitter) % (24 * 60);
   bool done_tonight = false;

@@ -190,7 +190,8 @@ TEST_F(DemoLoopE2E, SignedRecordArrivesAtGM0363OnceAfterSyncOnce) {
   auto s = demo_inbox("start");
   ASSERT_EQ(s.exit_code, 0) << s.output;
   auto cfg = json::parse(slurp(dir_ / "config" / "syncd.json"), nullptr, false);
-  EXPECT_EQ(cfg.value("store_kind", ""), "balie");
+  // balie-syncd works on the kiosk's own encrypted store (the only store it opens).
+  EXPECT_EQ(cfg.value("store", ""), (dir_ / "state" / "balie.db").string());
   EXPECT_EQ(received()["GM0363"].size(), 0u);
 
   auto r = sync_once();

@@ -23,12 +23,12 @@
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 #include "kiosk_process.h"
 
 using namespace balie::kiosk::testing;
 namespace fs = std::filesystem;
-namespace bsync = balie::sync;
+namespace brec = balie::record;
 namespace store = balie::store;
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
@@ -188,16 +188,16 @@ Outcome verify_state(const fs::path& state, const std::string& saved_id, bool sa
         continue;
       }
       const std::string bytes(e.payload.begin(), e.payload.end());
-      EXPECT_EQ(bsync::sha256_hex(bytes), e.payload_sha256) << "payload does not match its hash";
-      auto env = bsync::parse_envelope(bytes);
+      EXPECT_EQ(brec::sha256_hex(bytes), e.payload_sha256) << "payload does not match its hash";
+      auto env = brec::parse_envelope(bytes);
       if (!env.ok()) {
         ADD_FAILURE() << "envelope does not parse: " << env.error().message;
         continue;
       }
       EXPECT_EQ(env.value().record_id, rec.record_id);
-      EXPECT_EQ(env.value().package_sha256, bsync::sha256_hex(env.value().package));
+      EXPECT_EQ(env.value().package_sha256, brec::sha256_hex(env.value().package));
       auto dk = kp.device_signing_key();
-      EXPECT_TRUE(dk.ok() && bsync::verify_envelope(env.value(), dk.value().public_key).ok()) << "envelope signature invalid";
+      EXPECT_TRUE(dk.ok() && brec::verify_envelope(env.value(), dk.value().public_key).ok()) << "envelope signature invalid";
       EXPECT_TRUE(seqs.insert(static_cast<int64_t>(env.value().seq)).second) << "chain position used twice";
       if (static_cast<int64_t>(env.value().seq) > max_seq) {
         max_seq = static_cast<int64_t>(env.value().seq);

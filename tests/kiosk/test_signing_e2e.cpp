@@ -14,8 +14,8 @@
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
-#include "balie/sync/codec.h"
-#include "balie/sync/envelope.h"
+#include "balie/record/codec.h"
+#include "balie/record/envelope.h"
 #include "kiosk_process.h"
 #include "signing/flow.h"
 #include "signing/signature_png.h"
@@ -23,18 +23,18 @@
 using namespace balie::kiosk::testing;
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-namespace bsync = balie::sync;
+namespace brec = balie::record;
 namespace store = balie::store;
 
 namespace {
 const std::string kKiosk = std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk";
 const std::string kScripts = std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts";
 
-bsync::BoxKey demo_box(const std::string& code) {
+brec::BoxKey demo_box(const std::string& code) {
   const std::string s = "balie-demo:" + code + ":box";
-  bsync::Key32 seed{};
+  brec::Key32 seed{};
   crypto_hash_sha256(seed.data(), reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  return bsync::BoxKey::from_seed(seed);
+  return brec::BoxKey::from_seed(seed);
 }
 
 class SigningE2E : public KioskProcessTest {
@@ -57,7 +57,7 @@ class SigningE2E : public KioskProcessTest {
     EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
     return st.ok() ? std::move(st.value()) : nullptr;
   }
-  bsync::Key32 device_pk() {
+  brec::Key32 device_pk() {
     balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
     auto k = kp.device_signing_key();
     EXPECT_TRUE(k.ok());
@@ -102,13 +102,13 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   ASSERT_TRUE(entry.ok() && entry.value());
   EXPECT_EQ(entry.value()->state, store::OutboxState::Pending);
   const std::string env_bytes(entry.value()->payload.begin(), entry.value()->payload.end());
-  auto env = bsync::parse_envelope(env_bytes);
+  auto env = brec::parse_envelope(env_bytes);
   ASSERT_TRUE(env.ok()) << env.error().message;
   const auto& e = env.value();
 
   // Binding: device signature, package hash, chain link (first record of this device for GM0363).
-  EXPECT_TRUE(bsync::verify_envelope(e, device_pk()).ok());
-  EXPECT_EQ(e.package_sha256, bsync::sha256_hex(e.package));
+  EXPECT_TRUE(brec::verify_envelope(e, device_pk()).ok());
+  EXPECT_EQ(e.package_sha256, brec::sha256_hex(e.package));
   EXPECT_EQ(e.seq, 1u);
   EXPECT_EQ(e.prev_sha256, std::string(64, '0'));
   auto head = st->chain_head("GM0363");
@@ -119,11 +119,11 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   // A tampered package no longer verifies.
   auto bad = e;
   bad.package[bad.package.size() / 2] ^= 1;
-  EXPECT_FALSE(bsync::verify_envelope(bad, device_pk()).ok());
+  EXPECT_FALSE(brec::verify_envelope(bad, device_pk()).ok());
 
   // Privacy: only GM0363 opens the sealed part.
-  EXPECT_FALSE(bsync::open_sealed(e, demo_box("GM0344")).ok());
-  auto opened = bsync::open_sealed(e, demo_box("GM0363"));
+  EXPECT_FALSE(brec::open_sealed(e, demo_box("GM0344")).ok());
+  auto opened = brec::open_sealed(e, demo_box("GM0363"));
   ASSERT_TRUE(opened.ok());
   const json s = json::parse(opened.value());
   const json pub = json::parse(e.public_json);
@@ -138,8 +138,8 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   for (const auto* t : {&*nl.value(), &*ar.value()})
     canon += "version_id:" + t->version_id + "\nlanguage:" + t->language + "\ntitle:" + t->title + "\nbody_bytes:" +
              std::to_string(t->body.size()) + "\n" + t->body + "\n";
-  EXPECT_EQ(s["document"]["canonical_text_sha256"], bsync::sha256_hex(canon));
-  EXPECT_EQ(pub["document"]["canonical_text_sha256"], bsync::sha256_hex(canon));
+  EXPECT_EQ(s["document"]["canonical_text_sha256"], brec::sha256_hex(canon));
+  EXPECT_EQ(pub["document"]["canonical_text_sha256"], brec::sha256_hex(canon));
   EXPECT_EQ(s["document"]["languages_shown"], json::array({"nl", "ar"}));
 
   // Subject, host, events.
@@ -164,9 +164,9 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   EXPECT_EQ(sig["samples"].back()[0], "up");
   for (const auto& row : sig["samples"]) EXPECT_EQ(row[1], sig["samples"][0][1]);
   EXPECT_EQ(sig["screen"]["w_px"], 1920);
-  auto png = bsync::from_base64(sig["image"]["base64"].get<std::string>(), 4 << 20);
+  auto png = brec::from_base64(sig["image"]["base64"].get<std::string>(), 4 << 20);
   ASSERT_TRUE(png);
-  EXPECT_EQ(bsync::sha256_hex(*png), sig["image"]["sha256"]);
+  EXPECT_EQ(brec::sha256_hex(*png), sig["image"]["sha256"]);
   int w = 0, h = 0;
   std::vector<uint8_t> grey;
   ASSERT_TRUE(balie::signing::decode_png_grey(*png, &w, &h, &grey));
@@ -195,11 +195,11 @@ TEST_F(SigningE2E, ConsentGivenRefusedWithdrawnReceipts) {
   for (const auto& rec : recs.value()) {
     auto entry = st->outbox_entry(rec.record_id);
     ASSERT_TRUE(entry.ok() && entry.value());
-    auto env = bsync::parse_envelope(std::string(entry.value()->payload.begin(), entry.value()->payload.end()));
+    auto env = brec::parse_envelope(std::string(entry.value()->payload.begin(), entry.value()->payload.end()));
     ASSERT_TRUE(env.ok());
-    EXPECT_TRUE(bsync::verify_envelope(env.value(), device_pk()).ok());
-    EXPECT_FALSE(bsync::open_sealed(env.value(), demo_box("GM0344")).ok());
-    auto opened = bsync::open_sealed(env.value(), demo_box("GM0363"));
+    EXPECT_TRUE(brec::verify_envelope(env.value(), device_pk()).ok());
+    EXPECT_FALSE(brec::open_sealed(env.value(), demo_box("GM0344")).ok());
+    auto opened = brec::open_sealed(env.value(), demo_box("GM0363"));
     ASSERT_TRUE(opened.ok());
     json receipt = json::parse(opened.value())["receipt"];
     EXPECT_EQ(receipt["version"], "KI-CR-v1.1.0");

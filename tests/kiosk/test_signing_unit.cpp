@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/store/store.h"
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 #include "core/input_mapper.h"
 #include "scenes/ink_draw.h"
 #include "signing/evidence.h"
@@ -22,7 +22,7 @@
 using namespace balie::signing;
 namespace fs = std::filesystem;
 namespace store = balie::store;
-namespace bsync = balie::sync;
+namespace brec = balie::record;
 
 namespace {
 const PadRect kPad{200, 200, 1380, 520};
@@ -289,69 +289,6 @@ TEST(Consent, NewestRecordPerPurposeIsTheState) {
   EXPECT_TRUE(consent_states({})[0].state.empty());
 }
 
-class SealedCommitTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    dir_ = fs::temp_directory_path() / ("balie-signing-unit-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::array<uint8_t, 32> key{};
-    randombytes_buf(key.data(), key.size());
-    auto st = store::Store::open(dir_ / "balie.db", key);
-    ASSERT_TRUE(st.ok()) << st.error().message;
-    st_ = std::move(st.value());
-    ASSERT_TRUE(store::seed_demo_data(*st_).ok());
-  }
-  void TearDown() override {
-    st_.reset();
-    fs::remove_all(dir_);
-  }
-  balie::signing::SealedCommit draft(const std::string& gemeente) {
-    balie::signing::SealedCommit c;
-    c.record_id = new_record_id();
-    c.kind = "pvt.ondertekend";
-    c.resident_id = "demo-01";
-    c.text_version_id = "pvt-demo-1-nl";
-    c.decision = "signed";
-    c.staff_id = "demo-host";
-    c.device_id = "demo-kiosk-01";
-    c.expected_gemeentecode = gemeente;
-    auto route = st_->route("GM0363");
-    c.box_public_key = route.value()->box_public_key;
-    c.public_json = "{}";
-    c.sensitive = "{\"resident_id\":\"demo-01\"}";
-    return c;
-  }
-  fs::path dir_;
-  std::unique_ptr<store::Store> st_;
-};
-
-TEST_F(SealedCommitTest, ChainsPerMunicipalityAndRefusesAnotherAddressee) {
-  auto device = bsync::SigningKey::generate();
-  auto a = commit_sealed(*st_, draft("GM0363"), device);
-  ASSERT_TRUE(a.ok()) << a.error().message;
-  auto b = commit_sealed(*st_, draft("GM0363"), device);
-  ASSERT_TRUE(b.ok());
-  auto payload = [&](const std::string& id) {
-    auto e = st_->outbox_entry(id);
-    EXPECT_TRUE(e.ok() && e.value());
-    return std::string(e.value()->payload.begin(), e.value()->payload.end());
-  };
-  auto ea = bsync::parse_envelope(payload(a.value().record_id));
-  auto eb = bsync::parse_envelope(payload(b.value().record_id));
-  ASSERT_TRUE(ea.ok() && eb.ok());
-  EXPECT_EQ(eb.value().seq, ea.value().seq + 1);
-  EXPECT_EQ(eb.value().prev_sha256, ea.value().package_sha256);
-  EXPECT_TRUE(bsync::verify_envelope(eb.value(), device.public_key).ok());
-  // The resident is linked to GM0363: a sealer expecting another addressee stores nothing.
-  auto before = st_->records_for("demo-01").value().size();
-  auto c = commit_sealed(*st_, draft("GM0344"), device);
-  EXPECT_FALSE(c.ok());
-  EXPECT_EQ(st_->records_for("demo-01").value().size(), before);
-  EXPECT_EQ(st_->chain_head("GM0363").value().package_sha256, eb.value().package_sha256);
-}
-
 TEST(Evidence, PackageHalvesAndLimits) {
   store::Resident r;
   r.id = "demo-01";
@@ -362,7 +299,7 @@ TEST(Evidence, PackageHalvesAndLimits) {
   s.text_nl.language = "nl";
   s.text_nl.title = "T";
   s.text_nl.body = "B";
-  s.canonical_sha256 = bsync::sha256_hex(canonical_shown_text(s.text_nl, nullptr));
+  s.canonical_sha256 = brec::sha256_hex(canonical_shown_text(s.text_nl, nullptr));
   s.ink = zigzag();
   s.screen_w = 1920;
   s.screen_h = 1080;
@@ -386,5 +323,5 @@ TEST(Evidence, PackageHalvesAndLimits) {
     big.add(InkSample{InkSample::Kind::Move, 300 + (i % 1000) * 1.237f, 300 + (i % 300) * 1.113f, 0.537f, t += 17, 123456789});
   s.ink = big;
   ASSERT_TRUE(build_pvt_evidence(s, c, "00000000-0000-4000-8000-000000000001", &p, &err)) << err;
-  EXPECT_LE(p.sensitive_json.size(), bsync::kMaxSensitiveBytes);
+  EXPECT_LE(p.sensitive_json.size(), brec::kMaxSensitiveBytes);
 }

@@ -69,14 +69,14 @@ TEST(StoreFaults, DiskFullDuringCommitSavesNothingAndRecovers) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->put_text_version(test_text()).ok());
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1")).ok());
-  auto first = store->commit_record(draft_for("r1", 2000));
+  auto first = commit(*store, draft_for("r1", 2000));
   ASSERT_TRUE(first.ok());
 
   fill(dir / "mnt" / "filler");
   int failures = 0;
   StoreErrc code = StoreErrc::Io;
   for (int i = 0; i < 20 && failures == 0; ++i) {  // the WAL may have some room left: keep writing
-    auto c = store->commit_record(draft_for("r1", 100000));
+    auto c = commit(*store, draft_for("r1", 100000));
     if (!c.ok()) {
       ++failures;
       code = c.error().code;
@@ -90,7 +90,7 @@ TEST(StoreFaults, DiskFullDuringCommitSavesNothingAndRecovers) {
 
   fs::remove(dir / "mnt" / "filler");
   fs::remove(dir / "mnt" / "filler2");
-  auto after = store->commit_record(draft_for("r1", 2000));
+  auto after = commit(*store, draft_for("r1", 2000));
   ASSERT_TRUE(after.ok()) << after.error().message;
   const auto n_records = store->records_for("r1").value().size();
   store.reset();

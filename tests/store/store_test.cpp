@@ -321,7 +321,7 @@ TEST_F(StoreTest, FeedBatchIsAtomicAndAdvancesCursor) {
   EXPECT_FALSE(store->resident("f3").value().has_value());
 
   // A purge via the feed keeps undelivered records until they are acknowledged.
-  auto rec = store->commit_record(draft_for("f2"));
+  auto rec = commit(*store, draft_for("f2"));
   ASSERT_TRUE(rec.ok()) << rec.error().message;
   DossierBatch purge;
   purge.purges = {"f2"};
@@ -356,16 +356,28 @@ TEST_F(StoreTest, FeedBatchFromJson) {
 TEST_F(StoreTest, CommitRecordCreatesRecordAndOutboxEntryTogether) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0599")).ok());
   auto d = draft_for("r1", 1000);
-  auto c = store->commit_record(d);
+  auto c = commit(*store, d);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c.value().addressee, "GM0599");
   EXPECT_EQ(c.value().state, OutboxState::Pending);
-  EXPECT_EQ(c.value().payload_sha256, sha256_hex(d.payload));
   EXPECT_EQ(c.value().record_id.size(), 36u);
   reopen();
   auto e = store->outbox_entry(c.value().record_id);
   ASSERT_TRUE(e.ok() && e.value());
-  EXPECT_EQ(e.value()->payload, d.payload);
+  EXPECT_EQ(c.value().payload_sha256, sha256_hex(e.value()->payload));
+  // The payload is the sealed envelope: signed by the device, addressed and chained to GM0599,
+  // its personal part readable only with GM0599's box key, never stored in the clear.
+  const std::string env_text(e.value()->payload.begin(), e.value()->payload.end());
+  EXPECT_EQ(env_text.find(d.sensitive), std::string::npos);
+  auto env = record::parse_envelope(env_text);
+  ASSERT_TRUE(env.ok()) << env.error().message;
+  EXPECT_TRUE(record::verify_envelope(env.value(), test_device().public_key).ok());
+  EXPECT_EQ(env.value().record_id, c.value().record_id);
+  EXPECT_EQ(env.value().gemeentecode, "GM0599");
+  EXPECT_EQ(env.value().device_id, "kiosk-test-01");
+  EXPECT_EQ(env.value().seq, 1u);
+  EXPECT_EQ(record::open_sealed(env.value(), box_key("GM0599")).value(), d.sensitive);
+  EXPECT_FALSE(record::open_sealed(env.value(), box_key("GM0363")).ok());
   EXPECT_EQ(e.value()->kind, "pvt_declaration");
   EXPECT_EQ(e.value()->addressee, "GM0599");
   EXPECT_EQ(e.value()->created_at, std::chrono::time_point_cast<std::chrono::seconds>(clock.wall_now()));
@@ -378,7 +390,7 @@ TEST_F(StoreTest, CommitRecordCreatesRecordAndOutboxEntryTogether) {
 
 TEST_F(StoreTest, AddresseeIsFixedAtCreation) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0014")).ok());
-  auto c = store->commit_record(draft_for("r1"));
+  auto c = commit(*store, draft_for("r1"));
   ASSERT_TRUE(c.ok());
   auto moved = marker_resident("r1", "R1", "GM0363");
   ASSERT_TRUE(store->upsert_resident(moved).ok());
@@ -387,60 +399,71 @@ TEST_F(StoreTest, AddresseeIsFixedAtCreation) {
   EXPECT_TRUE(store->list_pending("GM0363", 10, 1 << 20).value().empty());
 }
 
-TEST_F(StoreTest, UnlinkedResidentGivesHeldEntry) {
+TEST_F(StoreTest, NothingIsStoredWithoutAGekoppeldeGemeenteItsRouteOrTheShownOne) {
+  // No addressee, or no sealing key for it: nothing can be sealed, nothing is stored, staff are told.
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "")).ok());
-  auto c = store->commit_record(draft_for("r1"));
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c.value().state, OutboxState::Held);
-  auto e = store->outbox_entry(c.value().record_id).value();
-  EXPECT_EQ(e->state, OutboxState::Held);
-  EXPECT_FALSE(e->held_reason.empty());
+  auto c = commit(*store, draft_for("r1"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, StoreErrc::NotFound);
+  EXPECT_NE(c.error().message.find("gekoppelde gemeente"), std::string::npos);
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0014")).ok());
+  auto unrouted = store->commit_sealed(draft_for("r2"), test_device());
+  ASSERT_FALSE(unrouted.ok());
+  EXPECT_EQ(unrouted.error().code, StoreErrc::NotFound);
+  // The link changed while the resident was signing: the flow showed GM0363, the store says GM0014.
+  auto d = draft_for("r2");
+  d.expected_gemeentecode = "GM0363";
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::Conflict);
+  EXPECT_TRUE(store->records_for("r1").value().empty());
+  EXPECT_TRUE(store->records_for("r2").value().empty());
+  EXPECT_TRUE(store->outbox_counts().value().empty());
+  EXPECT_EQ(store->chain_head("GM0014").value().seq, 0u);
 }
 
 TEST_F(StoreTest, CommitRecordRejectsBadDrafts) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1")).ok());
   auto d = draft_for("r1");
   d.record_id = "not-a-uuid";
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::InvalidArgument);
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::InvalidArgument);
   d = draft_for("nobody");
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::NotFound);
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::NotFound);
   d = draft_for("r1");
   d.text_version_id = "unknown-text";
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::InvalidArgument);
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::InvalidArgument);
   d = draft_for("r1");
-  d.payload.clear();
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::InvalidArgument);
+  d.sensitive.clear();
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::InvalidArgument);
   d = draft_for("r1");
   d.kind = "Bad Kind";
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::InvalidArgument);
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::InvalidArgument);
   d = draft_for("r1");
   d.record_id = "0f0e0d0c-0b0a-4908-8706-050403020100";
-  ASSERT_TRUE(store->commit_record(d).ok());
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::Conflict);
+  ASSERT_TRUE(commit(*store, d).ok());
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::Conflict);
   EXPECT_EQ(store->records_for("r1").value().size(), 1u);
 }
 
 TEST_F(StoreTest, OutboxLimitsAreEnforced) {
   OpenOptions small = opts;
   small.max_outbox_entries = 2;
-  small.max_payload_bytes = 1000;
+  small.max_payload_bytes = 3000;  // the sealed envelope of a 256-byte personal part is ~1.3 KB
   store.reset();
   store = open_ok(db, key, small);
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1")).ok());
-  EXPECT_EQ(store->commit_record(draft_for("r1", 1001)).error().code, StoreErrc::LimitReached);
-  ASSERT_TRUE(store->commit_record(draft_for("r1")).ok());
-  auto second = store->commit_record(draft_for("r1"));
+  EXPECT_EQ(commit(*store, draft_for("r1", 3000)).error().code, StoreErrc::LimitReached);
+  ASSERT_TRUE(commit(*store, draft_for("r1")).ok());
+  auto second = commit(*store, draft_for("r1"));
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(store->commit_record(draft_for("r1")).error().code, StoreErrc::LimitReached);
+  EXPECT_EQ(commit(*store, draft_for("r1")).error().code, StoreErrc::LimitReached);
   ASSERT_TRUE(store->store_acknowledgement(second.value().record_id, {}, UtcTime(std::chrono::seconds(1))).ok());
-  EXPECT_TRUE(store->commit_record(draft_for("r1")).ok());
+  EXPECT_TRUE(commit(*store, draft_for("r1")).ok());
 }
 
 TEST_F(StoreTest, ListPendingRespectsCountAndBytes) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0344")).ok());
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    auto c = store->commit_record(draft_for("r1", 1000));
+    auto c = commit(*store, draft_for("r1", 1000));
     ASSERT_TRUE(c.ok());
     ids.push_back(c.value().record_id);
     clock.advance(std::chrono::seconds(10));
@@ -449,7 +472,8 @@ TEST_F(StoreTest, ListPendingRespectsCountAndBytes) {
   ASSERT_EQ(two.size(), 2u);
   EXPECT_EQ(two[0].record_id, ids[0]);  // oldest first
   EXPECT_EQ(two[1].record_id, ids[1]);
-  EXPECT_EQ(store->list_pending("GM0344", 10, 2500).value().size(), 2u);
+  const std::size_t one = std::max(two[0].payload.size(), two[1].payload.size());
+  EXPECT_EQ(store->list_pending("GM0344", 10, one * 5 / 2).value().size(), 2u);
   EXPECT_EQ(store->list_pending("GM0344", 10, 10).value().size(), 1u);  // always at least one
   EXPECT_EQ(store->list_pending("GM0344", 0, 1 << 20).value().size(), 0u);
   EXPECT_EQ(store->list_pending("GM0344", 10, 1 << 20).value().size(), 5u);
@@ -458,10 +482,10 @@ TEST_F(StoreTest, ListPendingRespectsCountAndBytes) {
 TEST_F(StoreTest, OutboxStateMachineAndCounts) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0363")).ok());
   ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0518")).ok());
-  auto a = store->commit_record(draft_for("r1")).value();
+  auto a = commit(*store, draft_for("r1")).value();
   clock.advance(std::chrono::seconds(60));
-  auto b = store->commit_record(draft_for("r1")).value();
-  auto c = store->commit_record(draft_for("r2")).value();
+  auto b = commit(*store, draft_for("r1")).value();
+  auto c = commit(*store, draft_for("r2")).value();
 
   ASSERT_TRUE(store->mark_attempt(a.record_id, "timeout").ok());
   ASSERT_TRUE(store->mark_attempt(a.record_id).ok());
@@ -492,7 +516,7 @@ TEST_F(StoreTest, OutboxStateMachineAndCounts) {
 
 TEST_F(StoreTest, AcknowledgementDeletesPayloadAndLeavesTombstone) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1")).ok());
-  auto c = store->commit_record(draft_for("r1")).value();
+  auto c = commit(*store, draft_for("r1")).value();
   UtcTime ack_time(std::chrono::seconds(1795001234));
   std::vector<std::uint8_t> ack = {9, 8, 7};
   ASSERT_TRUE(store->store_acknowledgement(c.record_id, ack, ack_time).ok());
@@ -518,14 +542,14 @@ TEST_F(StoreTest, AcknowledgementDeletesPayloadAndLeavesTombstone) {
   // The tombstone blocks re-use of the record id.
   auto d = draft_for("r1");
   d.record_id = c.record_id;
-  EXPECT_EQ(store->commit_record(d).error().code, StoreErrc::Conflict);
+  EXPECT_EQ(commit(*store, d).error().code, StoreErrc::Conflict);
 }
 
 TEST_F(StoreTest, HoldAndReleaseAllRecordsOfOneMunicipality) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0363")).ok());
   ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0014")).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->commit_record(draft_for("r1")).ok());
-  ASSERT_TRUE(store->commit_record(draft_for("r2")).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(commit(*store, draft_for("r1")).ok());
+  ASSERT_TRUE(commit(*store, draft_for("r2")).ok());
   EXPECT_EQ(store->gemeentecodes_with_work().value(), (std::vector<std::string>{"GM0014", "GM0363"}));
   auto held = store->hold_all("GM0363", "identity proof failed");
   ASSERT_TRUE(held.ok());
@@ -538,47 +562,39 @@ TEST_F(StoreTest, HoldAndReleaseAllRecordsOfOneMunicipality) {
   EXPECT_EQ(store->release_held("GM0363").value(), 0);
 }
 
-TEST_F(StoreTest, SealerRunsInsideTheCommitAndChainsRecords) {
+TEST_F(StoreTest, CommitSealedChainsRecordsPerMunicipalityInsideTheTransaction) {
   ASSERT_TRUE(store->upsert_resident(marker_resident("r1", "R1", "GM0599")).ok());
-  std::vector<SealRequest> seen;
-  auto sealer = [&](const SealRequest& req) -> Result<SealedPayload> {
-    seen.push_back(req);
-    SealedPayload p;
-    std::string body = "sealed:" + req.record_id + ":" + std::to_string(req.prev.seq);
-    p.payload.assign(body.begin(), body.end());
-    p.next.seq = req.prev.seq + 1;
-    p.next.package_sha256 = sha256_hex(p.payload);
-    return p;
-  };
-  auto a = store->commit_record(draft_for("r1"), sealer);
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0344")).ok());
+  auto a = commit(*store, draft_for("r1"));
   ASSERT_TRUE(a.ok()) << a.error().message;
-  auto b = store->commit_record(draft_for("r1"), sealer);
+  auto other = commit(*store, draft_for("r2"));
+  ASSERT_TRUE(other.ok());
+  auto b = commit(*store, draft_for("r1"));
   ASSERT_TRUE(b.ok());
-  ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0].addressee, "GM0599");
-  EXPECT_EQ(seen[0].prev.seq, 0);
-  EXPECT_EQ(seen[0].record_id, a.value().record_id);
-  EXPECT_EQ(seen[1].prev.seq, 1);
-  EXPECT_EQ(seen[1].prev.package_sha256, a.value().payload_sha256);
+  auto envelope = [&](const std::string& id) {
+    auto p = store->outbox_entry(id).value()->payload;
+    return record::parse_envelope(std::string(p.begin(), p.end())).value();
+  };
+  const auto ea = envelope(a.value().record_id), eb = envelope(b.value().record_id), eo = envelope(other.value().record_id);
+  EXPECT_EQ(ea.seq, 1u);
+  EXPECT_EQ(ea.prev_sha256, std::string(64, '0'));
+  EXPECT_EQ(eb.seq, 2u);
+  EXPECT_EQ(eb.prev_sha256, ea.package_sha256);  // chained to the previous record of GM0599
+  EXPECT_EQ(eo.seq, 1u);                          // GM0344 has its own chain
   auto head = store->chain_head("GM0599").value();
-  EXPECT_EQ(head.seq, 2);
-  EXPECT_EQ(head.package_sha256, b.value().payload_sha256);
-  std::string expected = "sealed:" + b.value().record_id + ":1";
-  EXPECT_EQ(store->outbox_entry(b.value().record_id).value()->payload,
-            std::vector<std::uint8_t>(expected.begin(), expected.end()));
-  // A failing or misbehaving sealer leaves nothing behind and does not move the chain.
-  auto failing = [](const SealRequest&) -> Result<SealedPayload> {
-    return StoreError{StoreErrc::InvalidArgument, "no municipality key"};
-  };
-  EXPECT_EQ(store->commit_record(draft_for("r1"), failing).error().code, StoreErrc::InvalidArgument);
-  auto skipping = [](const SealRequest& req) -> Result<SealedPayload> {
-    return SealedPayload{{1, 2, 3}, ChainHead{req.prev.seq + 2, std::string(64, 'a')}};
-  };
-  EXPECT_EQ(store->commit_record(draft_for("r1"), skipping).error().code, StoreErrc::InvalidArgument);
-  auto throwing = [](const SealRequest&) -> Result<SealedPayload> { throw std::runtime_error("boom"); };
-  EXPECT_FALSE(store->commit_record(draft_for("r1"), throwing).ok());
-  EXPECT_EQ(store->chain_head("GM0599").value().seq, 2);
+  EXPECT_EQ(head.seq, 2u);
+  EXPECT_EQ(head.package_sha256, eb.package_sha256);
+  // A refused commit (unknown text) leaves nothing behind and does not move the chain.
+  auto bad = draft_for("r1");
+  bad.text_version_id = "unknown-text";
+  EXPECT_EQ(commit(*store, bad).error().code, StoreErrc::InvalidArgument);
+  EXPECT_EQ(store->chain_head("GM0599").value().seq, 2u);
   EXPECT_EQ(store->records_for("r1").value().size(), 2u);
+  // The same record id twice is one record: the chain does not move either.
+  auto again = draft_for("r1");
+  again.record_id = b.value().record_id;
+  EXPECT_EQ(commit(*store, again).error().code, StoreErrc::Conflict);
+  EXPECT_EQ(store->chain_head("GM0599").value().seq, 2u);
 }
 
 TEST_F(StoreTest, ScopedFeedOnlyTouchesItsOwnResidents) {
@@ -670,7 +686,7 @@ TEST_F(StoreTest, ExportResidentIsCompleteJson) {
   ASSERT_TRUE(seed_demo_data(*store).ok());
   auto d = draft_for("demo-03");
   d.text_version_id = "pvt-demo-1-nl";
-  ASSERT_TRUE(store->commit_record(d).ok());
+  ASSERT_TRUE(commit(*store, d).ok());
   auto text = store->export_resident_json("demo-03");
   ASSERT_TRUE(text.ok()) << text.error().message;
   auto j = nlohmann::json::parse(text.value());

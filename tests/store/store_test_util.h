@@ -11,11 +11,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "balie/platform/key_provider.h"
+#include "balie/record/envelope.h"
 #include "balie/store/store.h"
 
 namespace balie::store::test {
@@ -183,16 +186,49 @@ inline TextVersion test_text() {
   return TextVersion{"pvt-test-1-nl", "pvt_declaration", "nl", "Participatieverklaring", "Testtekst.", ""};
 }
 
-inline RecordDraft draft_for(const std::string& resident_id, std::size_t payload_size = 256, std::uint8_t fill = 0xA5) {
+// A draft whose personal part is `sensitive_size` bytes (the first 32 random, the rest `fill`, hex-
+// encoded into a JSON string so it is valid text). The store seals it; the payload is the envelope.
+inline RecordDraft draft_for(const std::string& resident_id, std::size_t sensitive_size = 256, std::uint8_t fill = 0xA5) {
   RecordDraft d;
   d.kind = "pvt_declaration";
   d.resident_id = resident_id;
   d.text_version_id = "pvt-test-1-nl";
   d.decision = "signed";
   d.staff_id = "staff-1";
-  d.payload.assign(payload_size, fill);
-  randombytes_buf(d.payload.data(), std::min<std::size_t>(payload_size, 32));
+  d.device_id = "kiosk-test-01";
+  std::vector<std::uint8_t> body(sensitive_size / 2 + 1, fill);
+  randombytes_buf(body.data(), std::min<std::size_t>(body.size(), 32));
+  d.sensitive = "{\"x\":\"" + hex(body).substr(0, sensitive_size > 8 ? sensitive_size - 8 : 0) + "\"}";
   return d;
+}
+
+// The device key and the municipalities' box keys of the store tests. commit() gives the resident's
+// gekoppelde gemeente a route with a box key when it has none, then commits through the one record
+// path (Store::commit_sealed); box_key(g) opens what was sealed to g.
+inline const platform::DeviceSigningKey& test_device() {
+  static const platform::DeviceSigningKey k = platform::Ed25519KeyPair::generate();
+  return k;
+}
+inline const record::BoxKey& box_key(const std::string& g) {
+  static std::map<std::string, record::BoxKey> keys;
+  auto it = keys.find(g);
+  if (it == keys.end()) it = keys.emplace(g, record::BoxKey::generate()).first;
+  return it->second;
+}
+inline void ensure_route(Store& s, const std::string& g) {
+  if (g.empty()) return;
+  auto r = s.route(g);
+  if (r.ok() && r.value()) return;
+  Route rt;
+  rt.gemeentecode = g;
+  rt.endpoint_base_url = "https://" + g + ".invalid";
+  rt.box_public_key = box_key(g).public_key;
+  ASSERT_TRUE(s.put_route(rt).ok());
+}
+inline Result<CommittedRecord> commit(Store& s, const RecordDraft& d) {
+  auto r = s.resident(d.resident_id);
+  if (r.ok() && r.value()) ensure_route(s, r.value()->gemeentecode);
+  return s.commit_sealed(d, test_device());
 }
 
 inline std::string sha256_hex(const std::vector<std::uint8_t>& b) {

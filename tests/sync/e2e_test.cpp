@@ -112,22 +112,22 @@ TEST(Misrouting, AsRecordsPointedAtBsEndpointAreHeldAndNothingReachesB) {
   }
   struct Case {
     const char* name;
-    std::function<void(sync::Route&)> edit;
+    std::function<void(store::Route&)> edit;
     const char* reason;
   };
   std::vector<Case> cases = {
-      {"B's URL, A's pin", [&](sync::Route& r) { r.base_url = B.url(); }, "TLS refused"},
-      {"B's URL and B's pin", [&](sync::Route& r) {
-         r.base_url = B.url();
-         r.pinned_key = trim(slurp(env.pki->dir / "GM0344/pin"));
+      {"B's URL, A's pin", [&](store::Route& r) { r.endpoint_base_url = B.url(); }, "TLS refused"},
+      {"B's URL and B's pin", [&](store::Route& r) {
+         r.endpoint_base_url = B.url();
+         r.pinned_public_key = trim(slurp(env.pki->dir / "GM0344/pin"));
        }, "does not name GM0363"},
-      {"A's URL, wrong municipality key", [&](sync::Route& r) { r.ed25519_pk = B.ed_pk; }, "did not prove"},
+      {"A's URL, wrong municipality key", [&](store::Route& r) { r.ack_verify_key = B.ed_pk; }, "did not prove"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     {
       auto st = env.kiosk->open();
-      sync::Route r = route_for(*env.pki, A);
+      store::Route r = route_for(*env.pki, A);
       c.edit(r);
       ASSERT_TRUE(st->put_route(r));
     }
@@ -173,7 +173,7 @@ TEST(BadCertificates, UntrustedExpiredAndWrongPinAreRefused) {
     {
       auto st = env.kiosk->open();
       auto r = route_for(*env.pki, A);
-      if (!c.pin_from.empty()) r.pinned_key = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+      if (!c.pin_from.empty()) r.pinned_public_key = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
       ASSERT_TRUE(st->put_route(r));
     }
     std::string out;
@@ -214,8 +214,9 @@ TEST(DossierFeed, AppliesUpsertsAndPurgesPerMunicipalityAndAdvancesTheCursor) {
   json residents = json::array();
   for (int i = 0; i < 25; ++i)
     residents.push_back({{"resident_id", "r" + std::to_string(i)}, {"locatiecode", "AZC-TER-APEL"},
-                         {"dossier", {{"regime", "Wi2021"}, {"n", i}}}});
-  residents.push_back({{"resident_id", "elsewhere"}, {"locatiecode", "AZC-BUDEL"}, {"dossier", json::object()}});
+                         {"dossier", feed_dossier("r" + std::to_string(i), "GM0363", "AZC-TER-APEL")}});
+  residents.push_back({{"resident_id", "elsewhere"}, {"locatiecode", "AZC-BUDEL"},
+                       {"dossier", feed_dossier("elsewhere", "GM0363", "AZC-BUDEL")}});
   spit(env.work / "d1.json", json{{"residents", residents}}.dump());
   std::string out;
   ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
@@ -246,17 +247,21 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
   Env env("duo", {"GM0363"});
   auto& A = *env.inbox["GM0363"];
   std::time_t now = std::time(nullptr);
-  std::string today = sync::format_utc(now).substr(0, 10);
+  std::string today = record::format_utc(now).substr(0, 10);
   json residents = {
+      // Store-shaped dossiers (what the terminal applies from the feed); the PIP belongs to the
+      // resident's gekoppelde gemeente. "other-pip" has no PIP at all.
       {{"resident_id", "ok"}, {"locatiecode", "AZC-TER-APEL"},
-       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
-                    {"pip", {{"gemeentecode", "GM0363"}, {"actueel", true}}}}}},
+       {"dossier", feed_dossier("ok", "GM0363", "AZC-TER-APEL",
+                                {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
+                                 {"pip", {{"dagtekening", "2024-02-01"}}}})}},
       {{"resident_id", "other-pip"}, {"locatiecode", "AZC-TER-APEL"},
-       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
-                    {"pip", {{"gemeentecode", "GM0344"}, {"actueel", true}}}}}},
+       {"dossier", feed_dossier("other-pip", "GM0363", "AZC-TER-APEL",
+                                {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}}})}},
       {{"resident_id", "late"}, {"locatiecode", "AZC-TER-APEL"},
-       {"dossier", {{"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
-                    {"pip", {{"gemeentecode", "GM0363"}, {"actueel", true}}}}}},
+       {"dossier", feed_dossier("late", "GM0363", "AZC-TER-APEL",
+                                {{"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
+                                 {"pip", {{"dagtekening", "2020-02-01"}}}})}},
   };
   spit(env.work / "d.json", json{{"residents", residents}}.dump());
   std::string out;
@@ -302,7 +307,7 @@ class InboxInput : public ::testing::Test {
     fs::path f = env_->work / "req.bin";
     spit(f, body);
     if (gzip) {
-      auto gz = sync::gzip_compress(body);
+      auto gz = record::gzip_compress(body);
       spit(f, *gz);
     }
     auto& A = *env_->inbox["GM0363"];
@@ -320,17 +325,17 @@ class InboxInput : public ::testing::Test {
     auto nl = out.rfind('\n');
     return nl == std::string::npos ? out : out.substr(nl + 1) + " " + out.substr(0, nl);
   }
-  sync::SealedRecord seal(const std::string& g, std::uint64_t seq_prev, const std::string& prev_hash,
-                          const sync::SigningKey* key = nullptr, std::time_t when = 0, std::string id = "") {
-    sync::RecordInput in;
-    in.record_id = id.empty() ? sync::new_uuid_v4() : id;
+  record::SealedRecord seal(const std::string& g, std::uint64_t seq_prev, const std::string& prev_hash,
+                          const record::SigningKey* key = nullptr, std::time_t when = 0, std::string id = "") {
+    record::RecordInput in;
+    in.record_id = id.empty() ? record::new_uuid_v4() : id;
     in.kind = "pvt.ondertekend";
     in.gemeentecode = g;
     in.device_id = env_->pki->device_id;
     in.created_at = when ? when : std::time(nullptr);
     in.sensitive = "{\"resident_id\":\"x\"}";
-    auto r = sync::seal_record(in, key ? *key : env_->pki->device, env_->inbox[g]->x_pk,
-                               sync::ChainHead{seq_prev, prev_hash});
+    auto r = record::seal_record(in, key ? *key : env_->pki->device, env_->inbox[g]->x_pk,
+                               record::ChainHead{seq_prev, prev_hash});
     EXPECT_TRUE(r.ok());
     return *r;
   }
@@ -365,7 +370,7 @@ TEST_F(InboxInput, RejectsMalformedAndOffContractRequestsWithProblemJsonAndStore
 
 TEST_F(InboxInput, RejectsWrongSignaturesMisaddressedAndSkewedRecordsPerRecord) {
   std::size_t before = stored();
-  auto stranger = sync::SigningKey::generate();
+  auto stranger = record::SigningKey::generate();
   auto bad_sig = seal("GM0363", 0, std::string(64, '0'), &stranger);
   auto for_b = seal("GM0344", 0, std::string(64, '0'));
   auto future = seal("GM0363", 0, std::string(64, '0'), nullptr, std::time(nullptr) + 3600);
@@ -397,7 +402,7 @@ TEST_F(InboxInput, ReplayIsReAcknowledgedReorderedBatchIsRefusedForkedChainIsRej
   EXPECT_EQ(stored(), before + 2);
   auto acks = sync::parse_push_response(out.substr(4));
   ASSERT_TRUE(acks.ok()) << out;
-  EXPECT_TRUE(sync::verify_ack((*acks)[0].ack_json, (*acks)[0].record_id, "GM0363",
+  EXPECT_TRUE(record::verify_ack((*acks)[0].ack_json, (*acks)[0].record_id, "GM0363",
                                r1.package_sha256, A.ed_pk));
   // A different record claiming r2's place in the chain (a fork) is refused.
   auto fork = seal("GM0363", r1.next.seq, r1.next.package_sha256);

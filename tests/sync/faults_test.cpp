@@ -46,7 +46,7 @@ struct FaultEnv {
                                          {"low_speed_time_s", 3}, {"total_timeout_s", 20}});
     auto st = kiosk->open();
     auto r = route_for(*pki, *inbox);
-    r.base_url = "https://127.0.0.1:" + std::to_string(proxy_port);
+    r.endpoint_base_url = "https://127.0.0.1:" + std::to_string(proxy_port);
     EXPECT_TRUE(st->put_route(r));
     for (int i = 0; i < records; ++i) ids.insert(kiosk->add_record(*st, "GM0363", "r" + std::to_string(i), 0, padding));
   }

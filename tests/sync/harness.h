@@ -1,6 +1,8 @@
 // Test harness for tests/sync: real processes on loopback. Makes a throw-away PKI with
-// sync/tools/make-pki.sh, starts balie-inbox instances (port 0, read back from a port file),
-// writes a kiosk DevStore + balie-syncd config, and runs commands with bounded time.
+// sync/tools/make-pki.sh, starts balie-inbox instances (port 0, read back from a port file), makes
+// the terminal's real encrypted store (store::Store on SQLCipher, key from the key provider) with a
+// balie-syncd config pointing at it, commits records through Store::commit_sealed (the kiosk's one
+// record path) and runs commands with bounded time.
 #pragma once
 #include <fcntl.h>
 #include <signal.h>
@@ -15,14 +17,19 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "balie/sync/codec.h"
-#include "balie/sync/dev_store.h"
-#include "balie/sync/envelope.h"
+#include "balie/platform/clock.h"
+#include "balie/platform/key_provider.h"
+#include "balie/record/codec.h"
+#include "balie/record/envelope.h"
+#include "balie/store/json.h"
+#include "balie/store/store.h"
+#include "balie/sync/store_port.h"
 
 extern char** environ;
 
@@ -116,17 +123,18 @@ inline int run(const std::vector<std::string>& argv, std::string* out = nullptr,
 struct Pki {
   fs::path dir;
   std::string device_id = "kiosk-test-01";
-  sync::SigningKey device;
+  record::SigningKey device;
   Pki(const fs::path& d, const std::vector<std::string>& gemeenten) : dir(d) {
     std::vector<std::string> argv = {"/bin/bash", (fs::path(BALIE_SOURCE_DIR) / "sync/tools/make-pki.sh").string(),
                                      dir.string(), device_id};
     argv.insert(argv.end(), gemeenten.begin(), gemeenten.end());
     std::string out;
     if (run(argv, &out) != 0) throw std::runtime_error("make-pki.sh failed: " + out);
-    auto seed = sync::from_hex(trim(slurp(dir / "device/ed25519.seed")));
-    sync::Key32 k;
+    auto seed = record::from_hex(trim(slurp(dir / "device/ed25519.seed")));
+    record::Key32 k;
     std::copy(seed->begin(), seed->end(), k.begin());
-    device = sync::SigningKey::from_seed(k);
+    device = record::SigningKey::from_seed(k);
+    sodium_memzero(k.data(), k.size());
   }
 };
 
@@ -141,7 +149,7 @@ struct Inbox {
   std::string g;
   fs::path dir, db;
   int port = 0;
-  sync::Key32 ed_pk{}, x_pk{};
+  record::Key32 ed_pk{}, x_pk{};
   Proc proc;
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
 
@@ -160,11 +168,11 @@ struct Inbox {
       run({bin("balie-inbox").string(), "pubkeys", "--keys", (ib->dir / "keys").string()}, &out);
     }
     auto j = nlohmann::json::parse(out);
-    auto e = sync::from_hex(j["ed25519_pk"].get<std::string>()), x = sync::from_hex(j["x25519_pk"].get<std::string>());
+    auto e = record::from_hex(j["ed25519_pk"].get<std::string>()), x = record::from_hex(j["x25519_pk"].get<std::string>());
     std::copy(e->begin(), e->end(), ib->ed_pk.begin());
     std::copy(x->begin(), x->end(), ib->x_pk.begin());
     if (run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", g,
-             "--device-id", pki.device_id, "--ed25519-pk", sync::to_hex(pki.device.public_key.data(), 32)},
+             "--device-id", pki.device_id, "--ed25519-pk", record::to_hex(pki.device.public_key.data(), 32)},
             &out) != 0)
       throw std::runtime_error("enroll failed: " + out);
     ib->restart(pki, o);
@@ -197,14 +205,14 @@ struct Inbox {
   }
 };
 
-inline sync::Route route_for(const Pki& pki, const Inbox& ib) {
-  sync::Route r;
+inline store::Route route_for(const Pki& pki, const Inbox& ib) {
+  store::Route r;
   r.gemeentecode = ib.g;
-  r.base_url = ib.url();
-  r.ca_pem = slurp(pki.dir / "ca.pem");
-  r.pinned_key = trim(slurp(pki.dir / ib.g / "pin"));
-  r.ed25519_pk = ib.ed_pk;
-  r.x25519_pk = ib.x_pk;
+  r.endpoint_base_url = ib.url();
+  r.ca_certificate_pem = slurp(pki.dir / "ca.pem");
+  r.pinned_public_key = trim(slurp(pki.dir / ib.g / "pin"));
+  r.ack_verify_key = ib.ed_pk;
+  r.box_public_key = ib.x_pk;
   return r;
 }
 
@@ -212,27 +220,98 @@ inline sync::Route route_for(const Pki& pki, const Inbox& ib) {
 inline std::string random_b64(std::size_t n) {
   std::string s;
   while (s.size() < n) {
-    auto k = sync::random_key32();
-    s += sync::to_base64(k.data(), k.size());
+    auto k = record::random_key32();
+    s += record::to_base64(k.data(), k.size());
   }
   s.resize(n);
   return s;
 }
 
-// The kiosk side: a DevStore file plus a balie-syncd config pointing at it.
+// A wall clock the test can pin (records made "at" a given time); unpinned it is the system clock.
+class PinnedClock final : public platform::Clock {
+ public:
+  void pin(std::time_t t) { pinned_ = t; }
+  WallTime wall_now() const override {
+    return pinned_ ? std::chrono::system_clock::from_time_t(pinned_) : std::chrono::system_clock::now();
+  }
+  MonoTime mono_now() const override { return std::chrono::steady_clock::now(); }
+  bool wall_synchronised() const override { return false; }
+  const char* source_name() const override { return "test"; }
+
+ private:
+  std::time_t pinned_ = 0;
+};
+
+// A store-shaped feed dossier (what the municipality's feed carries and store/ applies): resident
+// `id` linked to `g` at `locatie`, with `dossier` as its dossier object. Checked against store/'s
+// parser here, so a fixture the terminal would refuse fails the test at once.
+inline nlohmann::json feed_dossier(const std::string& id, const std::string& g, const std::string& locatie,
+                                   const nlohmann::json& dossier = nlohmann::json::object()) {
+  nlohmann::json j = {{"resident", {{"id", id}, {"gemeentecode", g}, {"location_id", locatie},
+                                    {"naam_latijns", "Test " + id}, {"regime", "Wi2021"}}},
+                      {"dossier", dossier}};
+  if (auto rd = store::resident_dossier_from_json(j.dump()); !rd.ok())
+    throw std::runtime_error("feed dossier fixture refused by store/: " + rd.error().message);
+  return j;
+}
+
+// The terminal's encrypted store as the sync tests see it: store::Store plus the few questions the
+// tests ask (outbox state, residents per gekoppelde gemeente).
+class KioskStore {
+ public:
+  KioskStore(std::unique_ptr<store::Store> s, std::unique_ptr<PinnedClock> c) : clock_(std::move(c)), s_(std::move(s)) {}
+  store::Store& store() { return *s_; }
+  PinnedClock& clock() { return *clock_; }
+  store::Status put_route(const store::Route& r) { return s_->put_route(r); }
+  store::Status remove_route(const std::string& g) { return s_->remove_route(g); }
+  // pending | held | failed | acknowledged, or "" for an unknown record.
+  record::Result<std::string> outbox_state(const std::string& id) {
+    auto e = s_->outbox_entry(id);
+    if (!e.ok()) return record::make_error(record::Errc::store, e.error().message);
+    return std::string(e.value() ? store::to_string(e.value()->state) : "");
+  }
+  record::Result<int> dossier_count(const std::string& g) {
+    auto all = s_->list_residents();
+    if (!all.ok()) return record::make_error(record::Errc::store, all.error().message);
+    int n = 0;
+    for (const auto& r : all.value()) n += r.gemeentecode == g;
+    return n;
+  }
+  // The resident's dossier as JSON when it is linked to `g`, else "".
+  record::Result<std::string> dossier(const std::string& g, const std::string& id) {
+    auto v = s_->load_dossier(id);
+    if (!v.ok()) return std::string();
+    if (v.value().resident.gemeentecode != g) return std::string();
+    return store::to_json(store::ResidentDossier{v.value().resident, v.value().dossier});
+  }
+  record::Result<std::string> dossier_cursor(const std::string& g) {
+    auto c = s_->dossier_cursor(location_, g);
+    if (!c.ok()) return record::make_error(record::Errc::store, c.error().message);
+    return c.value();
+  }
+  std::string location_;
+
+ private:
+  std::unique_ptr<PinnedClock> clock_;
+  std::unique_ptr<store::Store> s_;
+};
+
+// The kiosk side: the terminal's encrypted store (balie.db, demo-mode key file db.key next to it, as
+// the key provider keeps it) plus a balie-syncd config pointing at it.
 struct Kiosk {
+  static constexpr const char* kTextVersion = "pvt-test-nl-1";
   fs::path dir, store, config;
   const Pki* pki;
-  Kiosk(const Pki& p, const fs::path& work, const std::string& locatie = "AZC-TER-APEL",
+  std::string locatie;
+  Kiosk(const Pki& p, const fs::path& work, const std::string& locatie_ = "AZC-TER-APEL",
         const nlohmann::json& extra = nlohmann::json::object())
-      : pki(&p) {
+      : pki(&p), locatie(locatie_) {
     dir = work / "kiosk";
     fs::create_directories(dir);
-    store = dir / "store.db";
+    store = dir / store::kDatabaseFileName;
     config = dir / "syncd.json";
     nlohmann::json c = {{"store", store.string()},
                         {"device_id", p.device_id},
-                        {"device_key_file", (p.dir / "device/ed25519.seed").string()},
                         {"client_cert", (p.dir / "device/cert.pem").string()},
                         {"client_key", (p.dir / "device/key.pem").string()},
                         {"locatiecode", locatie},
@@ -243,29 +322,56 @@ struct Kiosk {
                         {"total_timeout_s", 30}};
     for (auto it = extra.begin(); it != extra.end(); ++it) c[it.key()] = it.value();
     spit(config, c.dump(1));
+    if (c["store"].get<std::string>() != store.string()) return;  // another kiosk's store
+    // The store as the kiosk makes it: created with the key provider's key, holding the text the
+    // records refer to.
+    auto st = open();
+    if (!st->store().text_version(kTextVersion).value()) {
+      store::TextVersion t{kTextVersion, "pvt_declaration", "nl", "Participatieverklaring", "Ik verklaar ...", ""};
+      auto s = st->store().put_text_version(t);
+      if (!s.ok()) throw std::runtime_error("text version: " + s.error().message);
+    }
   }
-  std::unique_ptr<sync::DevStore> open() const {
-    auto s = sync::DevStore::open(store.string(), "");
-    if (!s) throw std::runtime_error(s.error().message);
-    return std::move(*s);
+  std::unique_ptr<KioskStore> open() const {
+    auto key = platform::KeyProvider(platform::KeyMode::Demo, dir, {}).db_key();
+    if (!key) throw std::runtime_error("store key: " + key.error().message);
+    auto clock = std::make_unique<PinnedClock>();
+    store::OpenOptions o;
+    o.clock = clock.get();
+    auto s = store::Store::open(store, key.value().bytes(), o);
+    if (!s) throw std::runtime_error(std::string("store: ") + store::to_string(s.error().code) + ": " + s.error().message);
+    auto ks = std::make_unique<KioskStore>(std::move(s.value()), std::move(clock));
+    ks->location_ = locatie;
+    return ks;
   }
-  // Creates one PVT record addressed to `g`; returns its id.
-  std::string add_record(sync::DevStore& st, const std::string& g, const std::string& resident,
+  // Commits one PVT record for `resident` through Store::commit_sealed; the resident is linked to `g`
+  // first (a changed `g` is a changed koppeling). Returns the record id.
+  std::string add_record(KioskStore& st, const std::string& g, const std::string& resident,
                          std::time_t when = 0, std::size_t padding = 0) const {
-    sync::RecordInput in;
-    in.record_id = sync::new_uuid_v4();
-    in.kind = "pvt.ondertekend";
-    in.gemeentecode = g;
-    in.device_id = pki->device_id;
-    in.created_at = when ? when : std::time(nullptr);
-    in.public_json = "{\"resident_id\":\"" + resident + "\"}";
-    in.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", "999990019"},
-                                  {"datumOndertekeningPvt", sync::format_utc(in.created_at).substr(0, 10)},
-                                  {"handtekening_png_b64", random_b64(padding)}}
-                       .dump();
-    auto r = st.create_record(in, pki->device);
-    if (!r) throw std::runtime_error(r.error().message);
-    return in.record_id;
+    auto cur = st.store().resident(resident);
+    if (!cur.ok()) throw std::runtime_error(cur.error().message);
+    if (!cur.value() || cur.value()->gemeentecode != g) {
+      auto rd = store::resident_dossier_from_json(feed_dossier(resident, g, locatie).dump());
+      if (auto s = st.store().upsert_resident(rd.value()); !s.ok()) throw std::runtime_error(s.error().message);
+    }
+    st.clock().pin(when);
+    const std::time_t made = when ? when : std::time(nullptr);
+    store::RecordDraft d;
+    d.kind = "pvt.ondertekend";
+    d.resident_id = resident;
+    d.text_version_id = kTextVersion;
+    d.decision = "signed";
+    d.device_id = pki->device_id;
+    d.expected_gemeentecode = g;
+    d.public_json = "{\"resident_id\":\"" + resident + "\"}";
+    d.sensitive = nlohmann::json{{"resident_id", resident}, {"bsn", "999990019"},
+                                 {"datumOndertekeningPvt", record::format_utc(made).substr(0, 10)},
+                                 {"handtekening_png_b64", random_b64(padding)}}
+                      .dump();
+    auto r = st.store().commit_sealed(d, pki->device);
+    st.clock().pin(0);
+    if (!r) throw std::runtime_error(std::string("commit_sealed: ") + r.error().message);
+    return r.value().record_id;
   }
   int sync_once(std::string* out = nullptr, int timeout_s = 120) const {
     return run({bin("balie-syncd").string(), "--config", config.string(), "--once"}, out, timeout_s);

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
 
 using namespace balie::sync;

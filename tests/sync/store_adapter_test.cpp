@@ -1,6 +1,7 @@
-// balie-syncd on the kiosk's real encrypted record store (store/, "store_kind": "balie"): records
-// committed with store::Store::commit_record reach exactly their gekoppelde gemeente, acks land in
-// the store, and the dossier feed goes through store::Store::apply_dossier_batch. Real processes.
+// balie-syncd on the kiosk's real encrypted record store in its own state folder (as the demo and the
+// terminal lay it out): records committed with store::Store::commit_sealed reach exactly their
+// gekoppelde gemeente, acks land in the store, and the dossier feed goes through
+// store::Store::apply_dossier_batch scoped per municipality. Real processes.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -51,8 +52,7 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     auto st = open_store(state);
     for (auto* ib : {a.get(), b.get()}) {
       auto r = route_for(pki, *ib);
-      store::Route sr{r.gemeentecode, r.base_url, r.ca_pem, r.pinned_key, r.ed25519_pk, r.x25519_pk};
-      ASSERT_TRUE(st->put_route(sr).ok());
+      ASSERT_TRUE(st->put_route(r).ok());
     }
     store::TextVersion tv;
     tv.version_id = "pvt-test-1-nl";
@@ -63,7 +63,6 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     ASSERT_TRUE(st->put_text_version(tv).ok());
     ASSERT_TRUE(st->upsert_resident(resident("res-a", "GM0363")).ok());
     ASSERT_TRUE(st->upsert_resident(resident("res-b", "GM0344")).ok());
-    std::map<std::string, sync::Key32> box_keys = {{"GM0363", a->x_pk}, {"GM0344", b->x_pk}};
     for (auto [res, g] : std::vector<std::pair<std::string, std::string>>{
              {"res-a", "GM0363"}, {"res-a", "GM0363"}, {"res-b", "GM0344"}}) {
       store::RecordDraft d;
@@ -71,10 +70,10 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
       d.resident_id = res;
       d.decision = "signed";
       d.text_version_id = "pvt-test-1-nl";
-      // Sealed inside the store's transaction, chained to the store's chain head (signing flow path).
-      auto c = st->commit_record(d, sync::make_store_sealer(pki.device, pki.device_id, d.kind, "{}",
-                                                            json{{"resident_id", res}, {"bsn", "999990019"}}.dump(),
-                                                            box_keys));
+      d.device_id = pki.device_id;
+      d.sensitive = json{{"resident_id", res}, {"bsn", "999990019"}}.dump();
+      // Sealed to the route's box key inside the store's transaction, chained (the signing flow path).
+      auto c = st->commit_sealed(d, pki.device);
       ASSERT_TRUE(c.ok()) << c.error().message;
       ASSERT_EQ(c.value().addressee, g);
       expected[g].insert(c.value().record_id);
@@ -86,7 +85,11 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     d.resident_id = "res-unknown";
     d.decision = "signed";
     d.text_version_id = "pvt-test-1-nl";
-    EXPECT_FALSE(st->commit_record(d, sync::make_store_sealer(pki.device, pki.device_id, d.kind, "{}", "{}", box_keys)).ok());
+    d.device_id = pki.device_id;
+    d.sensitive = "{}";
+    auto refused = st->commit_sealed(d, pki.device);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, store::StoreErrc::NotFound);
   }
   // GM0363 feeds one new resident; GM0344 claims res-a moved away (it never had her): ignored.
   json feed_a = {{"residents", {{{"resident_id", "res-new"}, {"locatiecode", "azc-demo"},
@@ -99,7 +102,7 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
   ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", b->db.string(), "--gemeentecode", "GM0344",
                  "--file", (work / "fb.json").string()}), 0);
 
-  Kiosk k(pki, work, "azc-demo", {{"store", (state / "balie.db").string()}, {"store_kind", "balie"}});
+  Kiosk k(pki, work, "azc-demo", {{"store", (state / "balie.db").string()}});
   setenv("BALIE_STATE_DIR", state.c_str(), 1);
   std::string out;
   int rc = k.sync_once(&out);

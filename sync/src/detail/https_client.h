@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "balie/sync/result.h"
+#include "balie/record/result.h"
 #include "balie/sync/store_port.h"
 
 namespace balie::sync::detail {

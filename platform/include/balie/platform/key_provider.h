@@ -73,12 +73,17 @@ class [[nodiscard]] KeyResult {
   std::variant<T, KeyError> v_;
 };
 
-// Device Ed25519 key pair (libsodium crypto_sign): secret_key is the 64-byte libsodium secret key
-// expanded from the 32-byte seed that is stored in the credential / key file.
-struct DeviceSigningKey {
-  SecretBuffer secret_key;                  // 64 bytes (crypto_sign_SECRETKEYBYTES)
-  std::array<std::uint8_t, 32> public_key;  // crypto_sign_PUBLICKEYBYTES
+// An Ed25519 key pair (libsodium crypto_sign): the device key, or a municipality's signing key.
+// secret_key is the 64-byte libsodium secret key expanded from a 32-byte seed; it lives only in its
+// SecretBuffer (guarded, wiped on free), so the type is move-only and signing reads it in place.
+struct Ed25519KeyPair {
+  SecretBuffer secret_key;                     // 64 bytes (crypto_sign_SECRETKEYBYTES)
+  std::array<std::uint8_t, 32> public_key{};   // crypto_sign_PUBLICKEYBYTES
+  static Ed25519KeyPair from_seed(std::span<const std::uint8_t, 32> seed);
+  static Ed25519KeyPair generate();
 };
+// The device signing key as the key provider hands it out (the stored 32-byte seed, expanded).
+using DeviceSigningKey = Ed25519KeyPair;
 
 class KeyProvider {
  public:
@@ -96,12 +101,15 @@ class KeyProvider {
   KeyMode mode() const { return mode_; }
   // The 32-byte raw SQLCipher key. Demo mode creates db.key (0600) on first use.
   [[nodiscard]] KeyResult<SecretBuffer> db_key() const;
+  // The same, but never makes a key (demo mode: a missing db.key is MissingCredential). For processes
+  // that only open an existing store (balie-syncd): a new key could only open a new, empty store.
+  [[nodiscard]] KeyResult<SecretBuffer> existing_db_key() const;
   // The device signing key. Demo mode creates device.key (0600, 32-byte seed) on first use.
   [[nodiscard]] KeyResult<DeviceSigningKey> device_signing_key() const;
 
  private:
   KeyResult<SecretBuffer> load_or_create(const char* credential_name, const char* demo_file,
-                                         std::size_t size) const;
+                                         std::size_t size, bool create) const;
   KeyMode mode_;
   std::filesystem::path state_dir_;
   std::filesystem::path credentials_dir_;

@@ -3,8 +3,8 @@
 // The kiosk maps StoreErrc to a staff-facing error screen; balie-admin maps it to a non-zero exit.
 #pragma once
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "balie/record/result.h"
 
 namespace balie::store {
 
@@ -31,38 +31,10 @@ struct StoreError {
   std::string message;  // human, staff-facing; never contains key material or personal data
 };
 
-// Either a T or a StoreError. Check ok() before value().
+// Either a T or a StoreError (the one result template of record/). Check ok() before value().
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(StoreError error) : v_(std::in_place_index<1>, std::move(error)) {}
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  const StoreError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, StoreError> v_;
-};
-
+using Result = record::Result<T, StoreError>;
 // Result without a value.
-class [[nodiscard]] Status {
- public:
-  Status() = default;
-  Status(StoreError error) : error_(std::move(error)), failed_(true) {}
-  static Status success() { return {}; }
-  bool ok() const { return !failed_; }
-  explicit operator bool() const { return ok(); }
-  const StoreError& error() const { return error_; }
-
- private:
-  StoreError error_{StoreErrc::Io, {}};
-  bool failed_ = false;
-};
+using Status = record::BasicStatus<StoreError>;
 
 }  // namespace balie::store

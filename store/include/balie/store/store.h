@@ -1,13 +1,13 @@
 // Store: the encrypted record store on SQLCipher 3.4.1 (store/ layer, headless).
 // One Store = one connection; use it from one thread at a time. The kiosk and the sync daemon each
 // open their own Store on the same file (WAL, busy_timeout, short transactions), so cross-process
-// access is safe. Every mutating call is one transaction; commit_record returns only after the
+// access is safe. Every mutating call is one transaction; commit_sealed returns only after the
 // commit is durable (WAL + synchronous=FULL). No call throws; failures come back as StoreError.
 //
 // Map:  open / status / integrity_check            (this file, [SECTION] Lifecycle)
 //       residents, search, dossier, feed batches   ([SECTION] Residents)
 //       staff + PIN lockout                        ([SECTION] Staff)
-//       commit_record + outbox for the sync engine ([SECTION] Records and outbox)
+//       commit_sealed + outbox for the sync engine ([SECTION] Records and outbox)
 //       routing, sync state, device config, texts  ([SECTION] Configuration)
 //       audit chain, purge                         ([SECTION] Audit and retention)
 #pragma once
@@ -117,16 +117,15 @@ class Store {
   void set_lockout_policy(const LockoutPolicy& policy);
 
   // [SECTION] Records and outbox
-  // Stores the record, its outbox entry (addressee = the resident's gekoppelde gemeente now) and an
-  // audit entry in ONE transaction and returns after the commit is durable. An empty gemeentecode
-  // gives a held entry ("gekoppelde gemeente unknown"). Same record_id twice -> Conflict.
-  Result<CommittedRecord> commit_record(const RecordDraft& draft);
-  // The same, but the payload is produced by `seal` INSIDE the write transaction, given the
-  // addressee and the chain head of that addressee; draft.payload is ignored. The returned
-  // next chain head is stored in the same transaction, so chain positions are never reused or
-  // skipped, even across processes and crashes. `seal` must be quick (no I/O) and not throw.
-  using Sealer = std::function<Result<SealedPayload>(const SealRequest&)>;
-  Result<CommittedRecord> commit_record(const RecordDraft& draft, const Sealer& seal);
+  // The one way a record is made. In ONE durable transaction: fixes the addressee (the resident's
+  // gekoppelde gemeente now; draft.expected_gemeentecode must match when given, else Conflict),
+  // seals draft.sensitive to that municipality's X25519 key from the routing table, builds the
+  // canonical package chained to the addressee's chain head, signs it with the device key (read in
+  // place from its guarded buffer), stores record, outbox entry, next chain head and an audit entry,
+  // and returns after the commit is durable. Nothing is stored when any step fails: unknown
+  // resident (NotFound), no gekoppelde gemeente or no route/sealing key for it (NotFound: staff must
+  // fix the koppeling or routing), same record_id twice (Conflict), full outbox (LimitReached).
+  Result<CommittedRecord> commit_sealed(const RecordDraft& draft, const platform::DeviceSigningKey& device);
   Result<ChainHead> chain_head(std::string_view gemeentecode);
   Result<std::vector<RecordSummary>> records_for(std::string_view resident_id);
   // Pending entries for one municipality, oldest first, at most max_count entries and max_bytes of
@@ -187,7 +186,6 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
-  Result<CommittedRecord> commit_impl(const RecordDraft& draft, const Sealer* seal);
   std::unique_ptr<Impl> impl_;
 };
 

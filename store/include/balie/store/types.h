@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "balie/record/envelope.h"
+
 namespace balie::store {
 
 using UtcTime = std::chrono::sys_seconds;
@@ -343,15 +345,22 @@ struct PinVerdict {
 enum class OutboxState { Pending, Held, Failed, Acknowledged };
 const char* to_string(OutboxState s);  // "pending" | "held" | "failed" | "acknowledged"
 
-// What the kiosk hands to commit_record after the resident signed or consented.
+// What the kiosk's flows hand to Store::commit_sealed() after the resident signed or consented: the
+// record's metadata and its two halves. `sensitive` is personal: the store seals it to the addressee
+// inside the write transaction and never keeps it in the clear; the caller wipes its own copy.
 struct RecordDraft {
   std::string record_id;        // UUID text (idempotency key); empty -> the store makes a v4 UUID
-  std::string kind;             // "pvt_declaration", "consent", ... ([a-z0-9_.:-], <= 64 chars)
+  std::string kind;             // "pvt.ondertekend", "consent.<purpose>", ... ([a-z0-9_.:-], <= 64 chars)
   std::string resident_id;
   std::string text_version_id;  // the exact text shown (TextVersion::version_id)
   std::string decision;         // "signed", "given", "refused", "withdrawn"
   std::string staff_id;         // staff member who opened the session ("" if none)
-  std::vector<std::uint8_t> payload;  // sealed envelope (crypto_box_seal) made by the caller
+  std::string device_id;        // this terminal's id (= CN of its device certificate)
+  // The gekoppelde gemeente the flow showed; when the store's link differs at commit time (changed
+  // meanwhile) nothing is stored (Conflict). Empty: no expectation.
+  std::string expected_gemeentecode;
+  std::string public_json = "{}";  // non-personal metadata (JSON object text)
+  std::string sensitive;           // personal data (JSON text): sealed, never stored in the clear
 };
 
 struct CommittedRecord {
@@ -386,27 +395,9 @@ struct OutboxCounts {
   std::string held_reason;                // reason of the most recently held entry ("" if none)
 };
 
-// Position in the per-gemeentecode hash chain of sealed records (this device is the only writer).
-// seq 0 with an empty hash is the start of a chain.
-struct ChainHead {
-  std::int64_t seq = 0;
-  std::string package_sha256;  // lowercase hex; "" at the start
-};
-
-// What commit_record hands to the sealing callback (inside the write transaction).
-struct SealRequest {
-  std::string record_id;
-  std::string addressee;  // gemeentecode fixed at creation ("" when the link is unknown)
-  UtcTime created_at;
-  ChainHead prev;         // current chain head of `addressee`
-};
-
-// What the sealing callback returns: the envelope bytes and the chain head after this record
-// (must be prev.seq + 1). Stored together with the record in the same transaction.
-struct SealedPayload {
-  std::vector<std::uint8_t> payload;
-  ChainHead next;
-};
+// Position in the per-gemeentecode hash chain of sealed records (this device is the only writer):
+// record/'s ChainHead, seq 0 with 64 zeros at the start of a chain.
+using ChainHead = record::ChainHead;
 
 struct Tombstone {
   std::string record_id;

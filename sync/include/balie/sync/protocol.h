@@ -8,9 +8,14 @@
 #include <string_view>
 #include <vector>
 
-#include "balie/sync/result.h"
+#include "balie/record/codec.h"
+#include "balie/record/envelope.h"
+#include "balie/record/result.h"
 
 namespace balie::sync {
+
+// sync/ speaks the record format (record/): its types and helpers are used unqualified here.
+using namespace balie::record;
 
 inline constexpr const char* kApiVersion = "1.0.0";
 inline constexpr std::size_t kMaxBatchRecords = 500;

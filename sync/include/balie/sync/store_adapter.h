@@ -1,23 +1,13 @@
-// StoreAdapter: the sync engine's SyncStore port on top of the kiosk's encrypted record store
-// (balie::store::Store from store/, schema v4: hold/release per gemeentecode, feed cursor and
-// purges scoped per gemeentecode). Used by balie-syncd with "store_kind": "balie". One thread at a time.
+// StoreAdapter: the sync engine's SyncStore port on the terminal's encrypted record store
+// (balie::store::Store from store/: hold/release per gemeentecode, feed cursor and purges scoped per
+// gemeentecode). The only store balie-syncd opens. One thread at a time.
 #pragma once
-#include <map>
 #include <string>
 
 #include "balie/store/store.h"
 #include "balie/sync/store_port.h"
 
 namespace balie::sync {
-
-// The sealing callback for store::Store::commit_record(draft, sealer), for the signing flow: seals
-// `sensitive` to the addressee's X25519 key from `box_keys` (take it from store.routes() before the
-// commit: the callback runs inside the store's write transaction) and chains the package to the
-// store's chain head of that addressee. An addressee without a box key (link unknown, no route)
-// fails with InvalidArgument: nothing can be sealed for it (see sync/README.md, "Open points").
-store::Store::Sealer make_store_sealer(const SigningKey& device, std::string device_id, std::string kind,
-                                       std::string public_json, std::string sensitive,
-                                       std::map<std::string, Key32> box_keys);
 
 class StoreAdapter final : public SyncStore {
  public:

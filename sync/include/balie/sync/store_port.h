@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
-#include "balie/sync/result.h"
+#include "balie/record/result.h"
 
 namespace balie::sync {
 

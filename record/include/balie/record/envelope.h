@@ -1,17 +1,18 @@
-// Record envelopes, acknowledgements and municipality statements (sync/, any thread).
-// The signing flow calls seal_record() to create a record; the inbox calls parse_envelope(),
-// verify_envelope() and open_sealed(); the kiosk verifies acknowledgements with verify_ack().
-// The byte formats are documented in sync/README.md ("Envelope format") and sync/openapi.yaml.
+// Record envelopes, acknowledgements and municipality statements (record/, any thread): the format
+// every part shares. Store::commit_sealed() calls seal_record() inside its write transaction; the inbox
+// calls parse_envelope(), verify_envelope() and open_sealed(); the sync engine verifies acknowledgements
+// with verify_ack(). The byte formats are documented in record/README.md and sync/openapi.yaml.
 #pragma once
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "balie/sync/codec.h"
-#include "balie/sync/result.h"
+#include "balie/platform/key_provider.h"
+#include "balie/record/codec.h"
+#include "balie/record/result.h"
 
-namespace balie::sync {
+namespace balie::record {
 
 using Key32 = std::array<std::uint8_t, 32>;
 
@@ -23,13 +24,9 @@ inline constexpr std::size_t kMaxSensitiveBytes = 192 * 1024;
 inline constexpr std::size_t kMaxPublicBytes = 8 * 1024;
 inline constexpr std::size_t kMaxEnvelopeBytes = 300 * 1024;
 
-// An Ed25519 key pair derived from a 32-byte seed (the device key, or a municipality's key).
-struct SigningKey {
-  Key32 public_key{};
-  std::array<std::uint8_t, 64> secret_key{};
-  static SigningKey from_seed(const Key32& seed);
-  static SigningKey generate();
-};
+// An Ed25519 key pair derived from a 32-byte seed (the device key, or a municipality's key). Its
+// secret half lives in a guarded platform::SecretBuffer and is read in place when signing.
+using SigningKey = platform::Ed25519KeyPair;
 // An X25519 box key pair (municipality side; the kiosk only knows the public half).
 struct BoxKey {
   Key32 public_key{};
@@ -104,4 +101,4 @@ std::string identity_canonical(std::string_view gemeentecode, std::string_view n
 std::string sign_detached_b64(std::string_view message, const SigningKey& key);
 bool verify_detached_b64(std::string_view message, std::string_view sig_b64, const Key32& pk);
 
-}  // namespace balie::sync
+}  // namespace balie::record

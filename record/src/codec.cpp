@@ -1,6 +1,6 @@
 // Implementation of the encoding helpers (hex, base64, SHA-256, gzip, UUID, UTC times).
 // libsodium for hashing/base64/randomness, zlib for gzip. Thread-safe.
-#include "balie/sync/codec.h"
+#include "balie/record/codec.h"
 
 #include <sodium.h>
 #include <zlib.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace balie::sync {
+namespace balie::record {
 
 const char* errc_name(Errc c) {
   switch (c) {
@@ -219,4 +219,4 @@ std::optional<std::time_t> parse_utc(std::string_view s) {
   return timegm(&tm);
 }
 
-}  // namespace balie::sync
+}  // namespace balie::record

@@ -1,13 +1,13 @@
 // Envelope sealing/signing and verification, acknowledgements, identity proofs (sync/).
 // Canonical package text is line-based with a fixed field order so both sides hash the same
 // bytes no matter how the surrounding JSON is re-serialised. See sync/README.md.
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
 
-namespace balie::sync {
+namespace balie::record {
 namespace {
 
 using json = nlohmann::json;
@@ -42,18 +42,6 @@ Key32 random_key32() {
   return k;
 }
 
-SigningKey SigningKey::from_seed(const Key32& seed) {
-  crypto_ready();
-  SigningKey k;
-  crypto_sign_seed_keypair(k.public_key.data(), k.secret_key.data(), seed.data());
-  return k;
-}
-SigningKey SigningKey::generate() {
-  crypto_ready();
-  Key32 seed;
-  randombytes_buf(seed.data(), seed.size());
-  return from_seed(seed);
-}
 BoxKey BoxKey::from_seed(const Key32& seed) {
   crypto_ready();
   BoxKey k;
@@ -295,4 +283,4 @@ bool verify_detached_b64(std::string_view msg, std::string_view sig_b64, const K
                                      pk.data()) == 0;
 }
 
-}  // namespace balie::sync
+}  // namespace balie::record

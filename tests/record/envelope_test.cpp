@@ -1,13 +1,12 @@
-// Unit tests of the record envelope (seal, sign, chain, verify, open), acknowledgements, the
-// identity statement and Dutch working days. Pure functions: no processes, no network.
+// Unit tests of the record envelope (seal, sign, chain, verify, open), acknowledgements and the
+// identity statement. Pure functions: no processes, no network.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "balie/sync/deadline.h"
-#include "balie/sync/envelope.h"
+#include "balie/record/envelope.h"
 
-using namespace balie::sync;
+using namespace balie::record;
 
 namespace {
 RecordInput input(const std::string& g = "GM0363") {
@@ -123,24 +122,3 @@ TEST(Identity, StatementBindsGemeentecodeAndNonce) {
   EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0363", "ac"), sig, m.public_key));
 }
 
-TEST(WorkingDays, SkipsWeekendsAndDutchHolidays) {
-  // One calendar with the kiosk (balie/platform/dutch_calendar.h, Algemene termijnenwet):
-  // 5 May counts every year and Goede Vrijdag is a working day; sync used to differ on both.
-  auto t = [](const char* s) { return *parse_utc(s); };
-  EXPECT_EQ(working_days_between(t("2026-05-04T10:00:00Z"), t("2026-05-06T10:00:00Z")), 1);  // 5 May off
-  EXPECT_EQ(working_days_between(t("2026-04-02T10:00:00Z"), t("2026-04-03T10:00:00Z")), 1);  // Goede Vrijdag
-  // Amsterdam dates: 23:30 UTC on 2 March is already 3 March there.
-  EXPECT_EQ(working_days_between(t("2026-03-02T10:00:00Z"), t("2026-03-02T23:30:00Z")), 1);
-  // Friday 2026-12-18 -> Monday 2027-01-04: 21,22,23,24,28,29,30,31 Dec, 4 Jan (25/26 Dec, 1 Jan off).
-  EXPECT_EQ(working_days_between(t("2026-12-18T10:00:00Z"), t("2027-01-04T10:00:00Z")), 9);
-  EXPECT_EQ(working_days_between(t("2026-03-02T10:00:00Z"), t("2026-03-02T22:00:00Z")), 0);
-  GemeenteCounts c;
-  c.gemeentecode = "GM0363";
-  c.waiting = 1;
-  c.oldest_waiting = t("2026-03-02T10:00:00Z");  // a Monday
-  auto rows = staff_status({c}, t("2026-03-16T10:00:00Z"));
-  EXPECT_EQ(rows[0].working_days_waiting, 10);
-  EXPECT_FALSE(rows[0].overdue);
-  rows = staff_status({c}, t("2026-03-17T10:00:00Z"));
-  EXPECT_TRUE(rows[0].overdue);
-}
