@@ -7,14 +7,15 @@
 #include <cstdint>
 #include <string>
 
+#include "balie/record/evidence.h"
 #include "balie/store/store.h"
 #include "signing/flow.h"
 
 namespace balie::signing {
 
-inline constexpr const char* kPvtRecordKind = "pvt.ondertekend";
-inline constexpr const char* kPvtSchema = "balie-pvt-evidence/1";
-inline constexpr const char* kConsentSchema = "balie-consent-receipt/1";
+using record::kConsentSchema;  // the names both sides use (balie/record/evidence.h)
+using record::kPvtRecordKind;
+using record::kPvtSchema;
 
 struct EvidenceContext {
   const store::Resident* resident = nullptr;

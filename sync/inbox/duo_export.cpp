@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
+#include "balie/record/evidence.h"
+#include "balie/record/sqlite_stmt.h"
 #include "inbox_db.h"
 
 namespace balie::inbox {
@@ -88,19 +90,17 @@ static std::string check_pvt(const std::string& gemeente, const std::string& tod
 Result<std::string> InboxDb::export_pvt(const std::string& today) {
   if (!record::is_date(today)) return record::make_error(record::Errc::invalid_input, "today must be YYYY-MM-DD");
   std::lock_guard l(mu_);
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db_,
+  record::sql::Stmt s(db_,
                      "SELECT r.record_id, r.sensitive_json, d.dossier_json FROM records r LEFT JOIN residents d "
                      "ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
-                     "WHERE r.kind='pvt.ondertekend' ORDER BY r.received_at, r.record_id",
-                     -1, &s, nullptr);
-  if (!s) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
+                     "WHERE r.kind = ?1 ORDER BY r.received_at, r.record_id");
+  if (!s.ok()) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
+  s.bind(1, record::kPvtRecordKind);
   json exports = json::array(), blocked = json::array();
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    std::string id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    json sens = json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr, false);
-    const unsigned char* dt = sqlite3_column_text(s, 2);
-    json dossier = dt ? json::parse(reinterpret_cast<const char*>(dt), nullptr, false) : json();
+  while (s.step() == SQLITE_ROW) {
+    const std::string id = s.text(0);
+    json sens = json::parse(s.text(1), nullptr, false);
+    json dossier = s.is_null(2) ? json() : json::parse(s.text(2), nullptr, false);
     std::string bsn = sens.is_object() ? str(sens, "bsn") : "";
     std::string datum = sens.is_object() ? str(sens, "datumOndertekeningPvt") : "";
     std::string reason, verwijtbaar;
@@ -115,7 +115,6 @@ Result<std::string> InboxDb::export_pvt(const std::string& today) {
     if (!verwijtbaar.empty()) body["verwijtbaar"] = verwijtbaar;
     exports.push_back({{"record_id", id}, {"method", "PUT"}, {"path", "/personen/" + bsn + "/pvt"}, {"body", body}});
   }
-  sqlite3_finalize(s);
   return json{{"exports", exports}, {"blocked", blocked}}.dump(1);
 }
 

@@ -454,3 +454,43 @@ TEST(SyncDaemon, RunsAPassOnStaffRequestOutsideTheWindowAndStopsOnSigterm) {
   EXPECT_EQ(d.wait(std::chrono::seconds(10)), 0);
   EXPECT_EQ(ids_at(*env.inbox["GM0363"]), (std::set<std::string>{id1, id2}));
 }
+
+// balie-syncd opens only the terminal's encrypted store and never makes one: a missing store or key
+// is refused with a clear message (exit 2, the next pass tries again), a wrong key or an old
+// development "store_kind" with 3; nothing is created on disk by any of them.
+TEST(SyncDaemon, RefusesAMissingOrUnkeyedStoreAndNeverMakesOne) {
+  fs::path work = fresh_dir("refuse-store");
+  Pki pki(work / "pki", {"GM0363"});
+  fs::path other = work / "elsewhere";
+  fs::create_directories(other);
+  Kiosk k(pki, work / "a", "AZC-TER-APEL", {{"store", (other / "balie.db").string()}});
+  std::string out;
+  EXPECT_EQ(k.sync_once(&out), 2) << out;
+  EXPECT_NE(out.find("no store at"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(other / "balie.db"));
+  EXPECT_FALSE(fs::exists(other / "db.key"));
+
+  // A store whose key is gone: refused, and no new key is made (it could only open a new, empty store).
+  Kiosk real(pki, work / "b");  // makes b/kiosk/balie.db with its demo key db.key
+  fs::copy_file(real.store, other / "balie.db");
+  EXPECT_EQ(k.sync_once(&out), 2) << out;
+  EXPECT_NE(out.find("has no key"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(other / "db.key"));
+
+  // Another key: the store says so (wrong_key), exit 3; the file is untouched.
+  const auto before = slurp(other / "balie.db");
+  {
+    std::ofstream f(other / "db.key", std::ios::binary);
+    auto wrong = record::random_key32();
+    f.write(reinterpret_cast<const char*>(wrong.data()), static_cast<std::streamsize>(wrong.size()));
+  }
+  fs::permissions(other / "db.key", fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(k.sync_once(&out), 3) << out;
+  EXPECT_NE(out.find("wrong_key"), std::string::npos) << out;
+  EXPECT_EQ(slurp(other / "balie.db"), before);
+
+  // The development stand-in is gone; a config that still asks for it is refused.
+  Kiosk dev(pki, work / "c", "AZC-TER-APEL", {{"store", real.store.string()}, {"store_kind", "dev"}});
+  EXPECT_EQ(dev.sync_once(&out), 3) << out;
+  EXPECT_NE(out.find("store_kind"), std::string::npos) << out;
+}
