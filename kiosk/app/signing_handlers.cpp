@@ -13,7 +13,7 @@
 #include "app/kiosk_app.h"
 #include "balie/platform/key_provider.h"
 #include "balie/sync/codec.h"
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "balie/platform/dutch_calendar.h"
 #include "signing/evidence.h"
 #include "signing/flow.h"
@@ -291,7 +291,7 @@ void KioskApp::on_confirm_signature() {
   sc.public_json = std::move(parts.public_json);
   sc.sensitive = std::move(parts.sensitive_json);
   auto committed = signing::commit_sealed(*store_, sc, device);
-  secure_wipe(sc.sensitive);
+  platform::secure_wipe(sc.sensitive);
   sodium_memzero(device.secret_key.data(), device.secret_key.size());
   if (!committed) return fail("Opslaan is mislukt: " + std::string(store::to_string(committed.error().code)) + ".",
                               committed.error().message);
@@ -386,7 +386,7 @@ void KioskApp::on_answer_consent(const AnswerConsent& a) {
     sc.public_json = std::move(parts.public_json);
     sc.sensitive = std::move(parts.sensitive_json);
     auto committed = signing::commit_sealed(*store_, sc, device);
-    secure_wipe(sc.sensitive);
+    platform::secure_wipe(sc.sensitive);
     ok = committed.ok();
     if (!ok) err = committed.error().message;
   }

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/sync/codec.h"
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "signing/signature_png.h"
 
 namespace balie::signing {
@@ -90,7 +90,7 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   if (!render_signature_png(s.ink, scale, &png, error)) return false;
   const std::string png_b64 = sync::to_base64(png.bytes);
   const std::string png_sha = sync::sha256_hex(png.bytes);
-  kiosk::secure_wipe(png.bytes);
+  platform::secure_wipe(png.bytes);
 
   json events = json::array();
   for (const auto& e : s.events) events.push_back({{"event", e.name}, {"t_ms", e.t_ms}});
@@ -133,7 +133,7 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   out->public_json = pub.dump();
   out->sensitive_json = sens.dump();
   if (out->public_json.size() > sync::kMaxPublicBytes || out->sensitive_json.size() > sync::kMaxSensitiveBytes) {
-    kiosk::secure_wipe(out->sensitive_json);
+    platform::secure_wipe(out->sensitive_json);
     *error = "evidence package too large";
     return false;
   }
@@ -228,7 +228,7 @@ store::Result<store::CommittedRecord> commit_sealed(store::Store& st, const Seal
     prev.seq = static_cast<std::uint64_t>(req.prev.seq);
     if (!req.prev.package_sha256.empty()) prev.package_sha256 = req.prev.package_sha256;
     auto sealed = sync::seal_record(ri, device, in.box_public_key, prev);
-    kiosk::secure_wipe(ri.sensitive);
+    platform::secure_wipe(ri.sensitive);
     if (!sealed) return store::StoreError{store::StoreErrc::InvalidArgument, "sealing failed: " + sealed.error().message};
     store::SealedPayload sp;
     sp.payload.assign(sealed.value().envelope.begin(), sealed.value().envelope.end());
