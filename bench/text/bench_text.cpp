@@ -6,9 +6,9 @@
 
 #include <memory>
 
-#include "balie/text/sdl_texture_backend.h"
-#include "balie/text/text_renderer.h"
 #include "balie/text/utf8.h"
+#include "balie/text_imgui/sdl_texture_backend.h"
+#include "balie/text_imgui/text_renderer.h"
 #ifdef BALIE_BENCH_SDLRENDERER
 #include <imgui_impl_sdlrenderer.h>
 #endif

@@ -13,19 +13,19 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "../platform/fake/fake_clock.h"
 #include "app/ink_cache.h"
 #include "app/png_writer.h"
 #include "app/script_runner.h"
 #include "app/sdl_input.h"
 #include "balie/platform/key_provider.h"
-#include "balie/text/glyph_atlas.h"
-#include "balie/text/sdl_texture_backend.h"
+#include "balie/platform/scripted_clock.h"
+#include "balie/platform/sdl_audio_output.h"
+#include "balie/platform/secure_wipe.h"
 #include "balie/text/text_engine.h"
-#include "balie/text/text_renderer.h"
-#include "core/secure_wipe.h"
+#include "balie/text_imgui/glyph_atlas.h"
+#include "balie/text_imgui/sdl_texture_backend.h"
+#include "balie/text_imgui/text_renderer.h"
 #include "scenes/scenes.h"
-#include "sdl_audio_output.h"
 #include "session/dossier_view.h"
 #include "balie/platform/dutch_calendar.h"
 #include "session/sync_status.h"
@@ -151,12 +151,12 @@ void KioskApp::load_staff_tiles() {
 }
 
 std::string KioskApp::init() {
-  // Clock: fake for scripts (deterministic timeouts), system otherwise.
+  // Clock: scripted for scripts and --clock-start (deterministic timeouts), system otherwise.
   if (!opts_.clock_start.empty() || !opts_.script.empty()) {
     auto start = opts_.clock_start.empty()
                      ? std::chrono::system_clock::now()
                      : std::chrono::system_clock::time_point(std::chrono::seconds(*parse_utc(opts_.clock_start)));
-    auto fc = std::make_unique<platform::FakeClock>(std::chrono::time_point_cast<std::chrono::system_clock::duration>(start));
+    auto fc = std::make_unique<platform::ScriptedClock>(std::chrono::time_point_cast<std::chrono::system_clock::duration>(start));
     fake_clock_ = fc.get();
     clock_ = std::move(fc);
   } else {
@@ -476,7 +476,7 @@ void KioskApp::render_frame() {
     } else {
       screenshot_error_ = write_png_rgba(screenshot_path_, pw, ph, px);
     }
-    secure_wipe(px);
+    platform::secure_wipe(px);
     screenshot_path_.clear();
   }
   SDL_RenderPresent(renderer_);
@@ -558,7 +558,7 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
 void KioskApp::on_search(const SearchResidents& q) {
   if (!store_) return;
   for (auto& h : state_.search_hits)
-    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
+    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) platform::secure_wipe(*s);
   state_.search_hits.clear();
   auto res = q.query.empty() ? store_->list_residents(location_id_) : store_->search_residents(q.query, 50);
   if (!res) return staff_error("Zoeken is mislukt.", res.error().message);

@@ -12,8 +12,8 @@
 #include "app/ink_cache.h"
 #include "app/kiosk_app.h"
 #include "balie/platform/key_provider.h"
+#include "balie/platform/secure_wipe.h"
 #include "balie/record/codec.h"
-#include "core/secure_wipe.h"
 #include "balie/platform/dutch_calendar.h"
 #include "signing/evidence.h"
 #include "signing/flow.h"
@@ -303,8 +303,8 @@ store::Result<KioskApp::StoredRecord> KioskApp::commit_record(store::RecordDraft
   d.public_json = std::move(parts.public_json);
   d.sensitive = std::move(parts.sensitive_json);
   auto committed = store_->commit_sealed(d, device);
-  secure_wipe(d.sensitive);
-  secure_wipe(parts.sensitive_json);
+  platform::secure_wipe(d.sensitive);
+  platform::secure_wipe(parts.sensitive_json);
   if (!committed) return committed.error();
   return StoredRecord{committed.value().record_id, std::move(parts.reference)};
 }

@@ -1,9 +1,11 @@
 // AppState::end_session: returns the state to "no session", overwriting every personal string.
 #include "core/app_state.h"
 
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 
 namespace balie::kiosk {
+
+using platform::secure_wipe;
 
 void wipe(store::Resident& r) {
   for (std::string* s : {&r.id, &r.v_nummer, &r.bsn, &r.gemeente_client_id, &r.naam_eigen_schrift, &r.naam_latijns,

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 
 namespace balie::kiosk {
+
+using platform::secure_wipe;
 
 void ItemRegistry::begin_frame() {
   for (auto& t : texts_) secure_wipe(t);

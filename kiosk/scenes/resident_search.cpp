@@ -2,11 +2,14 @@
 // room on the on-screen keyboard; matching residents at this location are listed and one is
 // chosen. The query lives in this scene and is overwritten on exit. Each change records a
 // SearchResidents intent; the app queries the store and fills AppState::search_hits.
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "scenes/scenes.h"
 #include "ui/keyboard.h"
 
 namespace balie::kiosk {
+
+using platform::secure_wipe;
+
 namespace {
 
 class ResidentSearchScene final : public Scene {

@@ -2,11 +2,14 @@
 // municipality host mandated for the resident's gekoppelde gemeente opens the signing moment with
 // their own PIN; the host is recorded in the evidence. Same PIN pad as the staff unlock; the digits
 // live in this scene object and are overwritten on exit.
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "scenes/scenes.h"
 #include "ui/pin_pad.h"
 
 namespace balie::kiosk {
+
+using platform::secure_wipe;
+
 namespace {
 
 class SigningHostScene final : public Scene {

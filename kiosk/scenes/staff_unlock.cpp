@@ -2,11 +2,14 @@
 // number pad (no physical keyboard on the terminal). Staff screens are in Dutch. The typed digits
 // live in this scene object and are overwritten on exit; OK records a SubmitStaffPin intent and
 // the app verifies it against the store (Argon2id, persistent lockout).
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "scenes/scenes.h"
 #include "ui/pin_pad.h"
 
 namespace balie::kiosk {
+
+using platform::secure_wipe;
+
 namespace {
 
 class StaffUnlockScene final : public Scene {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 
 namespace balie::session {
 
@@ -390,7 +390,7 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
 }
 
 void wipe(DossierView& v) {
-  using balie::kiosk::secure_wipe;
+  using balie::platform::secure_wipe;
   auto wipe_line = [](Line& l) {
     secure_wipe(l.key);
     for (auto& a : l.args) {

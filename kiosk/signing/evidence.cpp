@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 #include "signing/signature_png.h"
 
 namespace balie::signing {
@@ -90,7 +90,7 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   if (!render_signature_png(s.ink, scale, &png, error)) return false;
   const std::string png_b64 = record::to_base64(png.bytes);
   const std::string png_sha = record::sha256_hex(png.bytes);
-  kiosk::secure_wipe(png.bytes);
+  platform::secure_wipe(png.bytes);
 
   json events = json::array();
   for (const auto& e : s.events) events.push_back({{"event", e.name}, {"t_ms", e.t_ms}});
@@ -133,7 +133,7 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   out->public_json = pub.dump();
   out->sensitive_json = sens.dump();
   if (out->public_json.size() > record::kMaxPublicBytes || out->sensitive_json.size() > record::kMaxSensitiveBytes) {
-    kiosk::secure_wipe(out->sensitive_json);
+    platform::secure_wipe(out->sensitive_json);
     *error = "evidence package too large";
     return false;
   }

@@ -10,11 +10,11 @@
 #include <array>
 #include <charconv>
 
-#include "core/secure_wipe.h"
+#include "balie/platform/secure_wipe.h"
 
 namespace balie::signing {
 
-using kiosk::secure_wipe;
+using platform::secure_wipe;
 
 int age_on(std::string_view b, std::string_view d) {
   auto num = [](std::string_view s, size_t pos, size_t n, int* out) {

@@ -1,12 +1,12 @@
-// Adapters from the kiosk's TextRenderer/Texts interfaces to the text engine in kiosk/text
+// Adapters from the kiosk's TextRenderer/Texts interfaces to the text engine in text/
 // (HarfBuzz shaping, FriBidi, glyph atlas). Kiosk UI layer, main thread only.
 #pragma once
 #include <memory>
 
-#include "balie/text/glyph_atlas.h"
-#include "balie/text/sdl_texture_backend.h"
 #include "balie/text/text_engine.h"
-#include "balie/text/text_renderer.h"
+#include "balie/text_imgui/glyph_atlas.h"
+#include "balie/text_imgui/sdl_texture_backend.h"
+#include "balie/text_imgui/text_renderer.h"
 #include "ui/text_renderer.h"
 #include "ui/texts.h"
 

@@ -1,6 +1,7 @@
 // How the UI draws and measures text (kiosk UI layer, main thread). The production renderer is the
-// text engine in kiosk/text (HarfBuzz + FriBidi + FreeType glyph atlas); ImGuiFontRenderer is the
-// minimal fallback used when the engine cannot start (no fonts): Latin only, clearly degraded.
+// text engine in text/, drawn by kiosk/text_imgui (HarfBuzz + FriBidi + FreeType glyph atlas);
+// ImGuiFontRenderer is the minimal fallback used when the engine cannot start (no fonts): Latin
+// only, clearly degraded.
 #pragma once
 #include <cstdint>
 #include <string_view>

@@ -1,5 +1,5 @@
 // SDL AudioOutput: queues a clip on the default device (SDL_QueueAudio), stop clears the queue.
-#include "sdl_audio_output.h"
+#include "balie/platform/sdl_audio_output.h"
 
 #include <SDL.h>
 

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
-#include "balie/text/glyph_atlas.h"
-#include "balie/text/text_renderer.h"
+#include "balie/text_imgui/glyph_atlas.h"
+#include "balie/text_imgui/text_renderer.h"
 #include "test_support.h"
 
 namespace balie::text {

@@ -1,6 +1,6 @@
 // Time sources for Balie (platform layer). Everything that needs "now" takes a Clock&, so tests
-// and the scripted driver can use FakeClock (platform/fake) and jump forward in time.
-// SystemClock is thread-safe; FakeClock is meant for one thread.
+// and the scripted driver can use ScriptedClock (scripted_clock.h) and jump forward in time.
+// SystemClock and ScriptedClock are thread-safe.
 #pragma once
 #include <chrono>
 
@@ -17,7 +17,7 @@ class Clock {
   virtual MonoTime mono_now() const = 0;
   // True when the wall clock is known to be synchronised (NTP); recorded with evidence.
   virtual bool wall_synchronised() const = 0;
-  // A short name of the clock source ("system", "fake"), recorded with evidence.
+  // A short name of the clock source ("system", "scripted"), recorded with evidence.
   virtual const char* source_name() const = 0;
 };
 

@@ -1,0 +1,45 @@
+// Spoken texts (text/, main thread): finds and loads the WAV for (language, key) into a
+// platform::PcmClip. A recorded file (assets/audio/<lang>/<key>.wav) wins over the espeak-ng clip
+// generated at build time (<generated>/audio/<lang>/<key>.wav). Loaded clips are cached (bounded).
+#pragma once
+#include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "balie/platform/audio_output.h"
+#include "balie/text/result.h"
+
+namespace balie::text {
+
+// Reads a RIFF/WAVE file with 16-bit (or 8-bit) PCM, mono or stereo (downmixed to mono).
+Result<platform::PcmClip> load_wav(const std::filesystem::path& path, size_t max_bytes = 16u << 20);
+Result<platform::PcmClip> parse_wav(std::string_view bytes);
+
+enum class AudioSource { kNone, kRecorded, kGenerated };
+
+class AudioLibrary {
+ public:
+  AudioLibrary(std::filesystem::path recorded_dir, std::filesystem::path generated_dir,
+               size_t max_cached_clips = 16);
+  // Which file would play for (language, key); kNone when there is none.
+  AudioSource source(std::string_view language, std::string_view key) const;
+  std::filesystem::path path(std::string_view language, std::string_view key) const;
+  // Loads the clip; an error names the language and key (the caller shows the control anyway and
+  // stays silent).
+  Result<std::shared_ptr<const platform::PcmClip>> clip(std::string_view language, std::string_view key);
+  // True when any clip exists for the language (recorded or generated). Looked up once per
+  // language, then remembered (cheap enough to call every frame).
+  bool has_audio(std::string_view language) const;
+  void clear_cache() { cache_.clear(); }
+
+ private:
+  std::filesystem::path recorded_, generated_;
+  size_t max_cached_;
+  std::list<std::pair<std::string, std::shared_ptr<const platform::PcmClip>>> cache_;
+  mutable std::map<std::string, bool, std::less<>> has_audio_;  // one entry per language code
+};
+
+}  // namespace balie::text

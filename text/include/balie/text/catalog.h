@@ -1,0 +1,78 @@
+// gettext .po catalogs (text/, any thread): parsing, validation against the Dutch base
+// catalog, and filling of named placeholders ({name}). Used at run time by TextEngine and at build
+// time by balie_text_tool (which fails the build on any validation error).
+//
+// Conventions (see text/README.md): msgid is the namespaced key ("welcome.title"), msgstr the
+// text. An extracted comment "#. spoken" in nl.po marks a key whose text is read aloud (audio is
+// generated for it). A header "X-Balie-Fallback: fa" lets a variant (prs) hold only the keys whose
+// wording differs. "#, fuzzy" entries count as untranslated.
+#pragma once
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "balie/text/result.h"
+
+namespace balie::text {
+
+struct CatalogEntry {
+  std::string key;
+  std::string text;
+  bool spoken = false;
+  bool fuzzy = false;
+  int line = 0;  // line of the msgid in the source file
+};
+
+class Catalog {
+ public:
+  std::string language;                      // from the "Language:" header (or the file name)
+  std::string source;                        // file name, for messages
+  std::map<std::string, std::string> headers;
+  std::vector<CatalogEntry> entries;         // in file order
+
+  const CatalogEntry* find(std::string_view key) const;
+  void reindex();
+  std::string fallback() const;  // X-Balie-Fallback header, "" when none
+
+ private:
+  std::unordered_map<std::string, size_t> index_;
+};
+
+// Parses .po text. Errors (syntax, duplicate key, bad escape, invalid UTF-8, plural forms) are
+// returned with file:line. `source` names the file in messages.
+Result<Catalog> parse_po(std::string_view content, std::string_view source);
+Result<Catalog> load_po_file(const std::filesystem::path& path);
+
+// Placeholder names used in a text, in order of appearance, with duplicates. Returns an error for a
+// malformed brace ("{", "}", "{Name}", "{}"): placeholders are {lower_snake_case}.
+Result<std::vector<std::string>> placeholders(std::string_view text);
+
+struct ValidationIssue {
+  std::string source;   // catalog file
+  std::string key;
+  std::string message;
+  bool fatal = true;    // false: reported, does not fail the build (e.g. a key Dutch lacks)
+};
+
+// Checks the base catalog itself: key syntax, non-empty texts, placeholder syntax, spoken keys
+// without placeholders.
+std::vector<ValidationIssue> validate_base(const Catalog& base);
+// Checks `catalog` against the base: every base key present (here or in `fallback`), non-empty,
+// not fuzzy, same placeholder set as the Dutch text.
+std::vector<ValidationIssue> validate_against_base(const Catalog& base, const Catalog& catalog,
+                                                   const Catalog* fallback);
+// Checks one entry against the base text (used at run time to drop broken entries).
+Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry);
+
+struct Arg {
+  std::string_view name;
+  std::string_view value;
+  bool untrusted = true;  // isolate with FSI..PDI (default: every value is treated as untrusted)
+};
+// Fills {name} placeholders. Unknown names in the text stay visible as "{name}" and are reported.
+Result<std::string> fill_placeholders(std::string_view text, std::initializer_list<Arg> args);
+
+}  // namespace balie::text

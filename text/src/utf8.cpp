@@ -1,0 +1,160 @@
+// UTF-8 decoding/encoding with U+FFFD replacement and bidi isolation of untrusted strings
+// (text/, any thread). See utf8.h for the contracts.
+#include "balie/text/utf8.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace balie::text {
+
+std::u32string decode_utf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char b0 = p[i];
+    if (b0 < 0x80) {
+      out.push_back(b0);
+      ++i;
+      continue;
+    }
+    int len = 0;
+    char32_t cp = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+      cp = b0 & 0x1F;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      cp = b0 & 0x0F;
+      if (b0 == 0xE0) lo = 0xA0;
+      if (b0 == 0xED) hi = 0x9F;  // no surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      cp = b0 & 0x07;
+      if (b0 == 0xF0) lo = 0x90;
+      if (b0 == 0xF4) hi = 0x8F;
+    } else {
+      out.push_back(kReplacementChar);
+      ++i;
+      continue;
+    }
+    size_t j = 1;
+    bool bad = false;
+    for (; j < static_cast<size_t>(len); ++j) {
+      if (i + j >= n) {
+        bad = true;
+        break;
+      }
+      const unsigned char b = p[i + j];
+      const unsigned char min = (j == 1) ? lo : 0x80;
+      const unsigned char max = (j == 1) ? hi : 0xBF;
+      if (b < min || b > max) {
+        bad = true;
+        break;
+      }
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    if (bad) {
+      out.push_back(kReplacementChar);
+      i += j;  // maximal subpart: skip the valid prefix only
+      continue;
+    }
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = kReplacementChar;
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+std::string encode_utf8(std::u32string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char32_t c : text) append_utf8(out, c);
+  return out;
+}
+
+std::string sanitize_utf8(std::string_view utf8) { return encode_utf8(decode_utf8(utf8)); }
+
+bool is_bidi_control(char32_t c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+         c == 0x200F || c == 0x061C;
+}
+
+std::string isolate_untrusted(std::string_view utf8) {
+  const std::u32string in = decode_utf8(utf8);
+  std::u32string body;
+  body.reserve(in.size() + 8);
+  // Stack of what is open inside the untrusted text: true = isolate, false = embedding/override.
+  std::vector<bool> open;
+  for (char32_t c : in) {
+    switch (c) {
+      case 0x202A: case 0x202B: case 0x202D: case 0x202E:  // LRE RLE LRO RLO
+        open.push_back(false);
+        body.push_back(c);
+        break;
+      case 0x2066: case 0x2067: case 0x2068:  // LRI RLI FSI
+        open.push_back(true);
+        body.push_back(c);
+        break;
+      case 0x202C:  // PDF: only closes an embedding opened inside this string
+        if (!open.empty() && !open.back()) {
+          open.pop_back();
+          body.push_back(c);
+        }
+        break;
+      case 0x2069:  // PDI: closes the innermost isolate opened inside (and embeddings within it)
+        if (std::find(open.begin(), open.end(), true) != open.end()) {
+          while (!open.back()) {
+            body.push_back(0x202C);
+            open.pop_back();
+          }
+          open.pop_back();
+          body.push_back(c);
+        }
+        break;
+      case 0x000A: case 0x000D: case 0x001C: case 0x001D: case 0x001E: case 0x0085:
+      case 0x2029: case 0x2028:  // paragraph/line separators would end the isolate
+        body.push_back(0x0020);
+        break;
+      default:
+        body.push_back(c);
+    }
+  }
+  while (!open.empty()) {
+    body.push_back(open.back() ? char32_t{0x2069} : char32_t{0x202C});
+    open.pop_back();
+  }
+  std::string out;
+  append_utf8(out, 0x2068);
+  out += encode_utf8(body);
+  append_utf8(out, 0x2069);
+  secure_wipe(body);
+  return out;
+}
+
+void secure_zero(void* data, std::size_t size) { explicit_bzero(data, size); }
+
+}  // namespace balie::text
