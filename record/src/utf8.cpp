@@ -1,51 +1,52 @@
 // UTF-8 decoding and encoding (record/, any thread): strict (no overlongs, no surrogates, nothing
-// above U+10FFFF). See utf8.h.
+// above U+10FFFF), an invalid sequence skipped as its maximal subpart (Unicode 15, 3.9). See utf8.h.
 #include "balie/record/utf8.h"
 
 namespace balie::record {
 
-// Decodes one UTF-8 code point; returns 0xFFFFFFFF for an invalid sequence (and skips one byte).
 char32_t utf8_next(std::string_view s, std::size_t& i) {
-  auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) -> int {
-    if (i + k >= s.size()) return -1;
-    auto b = static_cast<unsigned char>(s[i + k]);
-    return (b & 0xC0) == 0x80 ? (b & 0x3F) : -1;
-  };
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  const unsigned char b0 = p[i];
   if (b0 < 0x80) {
-    i += 1;
+    ++i;
     return b0;
   }
-  if ((b0 & 0xE0) == 0xC0) {
-    int c1 = cont(1);
-    if (c1 >= 0 && b0 >= 0xC2) {
-      i += 2;
-      return static_cast<char32_t>(((b0 & 0x1F) << 6) | c1);
-    }
-  } else if ((b0 & 0xF0) == 0xE0) {
-    int c1 = cont(1), c2 = cont(2);
-    if (c1 >= 0 && c2 >= 0) {
-      char32_t cp = static_cast<char32_t>(((b0 & 0x0F) << 12) | (c1 << 6) | c2);
-      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-        i += 3;
-        return cp;
-      }
-    }
-  } else if ((b0 & 0xF8) == 0xF0) {
-    int c1 = cont(1), c2 = cont(2), c3 = cont(3);
-    if (c1 >= 0 && c2 >= 0 && c3 >= 0) {
-      char32_t cp = static_cast<char32_t>(((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3);
-      if (cp >= 0x10000 && cp <= 0x10FFFF) {
-        i += 4;
-        return cp;
-      }
-    }
+  int len = 0;
+  char32_t cp = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;  // no overlongs
+    if (b0 == 0xED) hi = 0x9F;  // no surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;  // no overlongs
+    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    ++i;
+    return kInvalidCodePoint;
   }
-  i += 1;
-  return kInvalidCodePoint;
+  for (std::size_t j = 1; j < static_cast<std::size_t>(len); ++j) {
+    const unsigned char min = (j == 1) ? lo : 0x80;
+    const unsigned char max = (j == 1) ? hi : 0xBF;
+    if (i + j >= n || p[i + j] < min || p[i + j] > max) {
+      i += j;  // maximal subpart: skip the valid prefix only
+      return kInvalidCodePoint;
+    }
+    cp = (cp << 6) | (p[i + j] & 0x3F);
+  }
+  i += static_cast<std::size_t>(len);
+  return cp;
 }
 
 void utf8_append(std::string& out, char32_t cp) {
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;  // never encode what is not a scalar value
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {

@@ -1,6 +1,8 @@
-// UTF-8 decoding/encoding with U+FFFD replacement and bidi isolation of untrusted strings
-// (text/, any thread). See utf8.h for the contracts.
+// UTF-8 decoding/encoding with U+FFFD replacement (on record/'s one strict decoder) and bidi
+// isolation of untrusted strings (text/, any thread). See utf8.h for the contracts.
 #include "balie/text/utf8.h"
+
+#include "balie/record/utf8.h"
 
 #include <string.h>
 
@@ -12,82 +14,14 @@ namespace balie::text {
 std::u32string decode_utf8(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char b0 = p[i];
-    if (b0 < 0x80) {
-      out.push_back(b0);
-      ++i;
-      continue;
-    }
-    int len = 0;
-    char32_t cp = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      len = 2;
-      cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      len = 3;
-      cp = b0 & 0x0F;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;  // no surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      len = 4;
-      cp = b0 & 0x07;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    } else {
-      out.push_back(kReplacementChar);
-      ++i;
-      continue;
-    }
-    size_t j = 1;
-    bool bad = false;
-    for (; j < static_cast<size_t>(len); ++j) {
-      if (i + j >= n) {
-        bad = true;
-        break;
-      }
-      const unsigned char b = p[i + j];
-      const unsigned char min = (j == 1) ? lo : 0x80;
-      const unsigned char max = (j == 1) ? hi : 0xBF;
-      if (b < min || b > max) {
-        bad = true;
-        break;
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (bad) {
-      out.push_back(kReplacementChar);
-      i += j;  // maximal subpart: skip the valid prefix only
-      continue;
-    }
-    out.push_back(cp);
-    i += len;
+  for (std::size_t i = 0; i < s.size();) {
+    const char32_t cp = record::utf8_next(s, i);
+    out.push_back(cp == record::kInvalidCodePoint ? kReplacementChar : cp);
   }
   return out;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = kReplacementChar;
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
+void append_utf8(std::string& out, char32_t c) { record::utf8_append(out, c); }
 
 std::string encode_utf8(std::u32string_view text) {
   std::string out;

@@ -1,6 +1,6 @@
-// UTF-8 decoding and encoding, the one strict implementation for store, sync and inbox (record/, any
-// thread). Names in any script pass through here (search folding, field validation); invalid input
-// is reported, never guessed at.
+// UTF-8 decoding and encoding, the one strict implementation for store, text, sync and inbox
+// (record/, any thread). Names in any script pass through here (search folding, shaping input, field
+// validation); invalid input is reported, never guessed at.
 #pragma once
 #include <string>
 #include <string_view>
@@ -9,10 +9,11 @@ namespace balie::record {
 
 inline constexpr char32_t kInvalidCodePoint = 0xFFFFFFFF;
 
-// Decodes the code point at s[i] and advances i past it; an invalid sequence (truncated, overlong,
-// surrogate, > U+10FFFF) returns kInvalidCodePoint and advances i by one byte.
+// Decodes the code point at s[i] (i < s.size()) and advances i past it; an invalid sequence
+// (truncated, overlong, surrogate, > U+10FFFF) returns kInvalidCodePoint and advances i past its
+// maximal subpart, so callers replace it with one U+FFFD (Unicode 15, 3.9) or drop it.
 char32_t utf8_next(std::string_view s, std::size_t& i);
-// Appends `cp` (a valid code point) as UTF-8.
+// Appends `cp` as UTF-8; a surrogate or a value above U+10FFFF is written as U+FFFD.
 void utf8_append(std::string& out, char32_t cp);
 bool is_valid_utf8(std::string_view s);
 
