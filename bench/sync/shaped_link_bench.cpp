@@ -1,5 +1,6 @@
-// Benchmark: push 5,000 realistic records (sealed PVT payload with a signature image, device
-// signature, chain) and pull a 500-resident dossier feed over a shaped link: a Linux network
+// Benchmark: push 5,000 realistic records (committed through Store::commit_sealed on the terminal's
+// encrypted store: sealed PVT payload with a signature image, device signature, chain) and pull a
+// 500-resident dossier feed into that store over a shaped link: a Linux network
 // namespace joined by a veth pair with tc netem (1 Mbit/s, 50 ms each way = 100 ms RTT, 1% loss
 // each way). Reports wall time, bytes on the wire (veth counters: TCP/IP/TLS and retransmissions
 // included) and the time the link itself needs for those bytes. Needs root and iproute2.
