@@ -6,7 +6,7 @@
 # lock's versions pinned where they exist, so dependencies that moved come along and dependencies no
 # longer needed drop out. Uses a private apt directory (lists, cache, status, preferences): the host's
 # apt state and configuration are never read or touched. The indexes are refreshed on every run.
-# Usage: image/resolve-manifest.sh [--out DIR] [--lock FILE] [--latest] [--diff]
+# Usage: image/resolve-manifest.sh [--out DIR] [--lock FILE] [--packages FILE] [--latest] [--diff]
 #   writes DIR/manifest.resolved (default build/image; apt state in DIR/apt) and prints the drift:
 #     moved: PKG LOCKED -> NOW      the locked version is gone (or --latest): the archive's current one
 #     added: PKG VERSION            newly pulled in (a moved package's new dependency, a new packages.txt entry)
@@ -23,6 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out="$repo/build/image"
 lock="$here/manifest.lock"
+packages="$here/packages.txt"
 latest=0
 diff_only=0
 mirror="${BALIE_MIRROR:-http://deb.debian.org/debian}"
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --lock) lock="$2"; shift 2 ;;
+    --packages) packages="$2"; shift 2 ;;
     --latest) latest=1; shift ;;
     --diff) diff_only=1; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -106,11 +108,11 @@ if [ "$latest" -eq 0 ]; then
 fi
 
 # 3. What mmdebstrap's minbase installs (Essential:yes, Priority:required, apt) plus packages.txt.
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/packages.txt" | grep -v '^$')
+mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$packages" | grep -v '^$')
 known=$(apt-cache madison "${wanted[@]}" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $1); print $1}' | sort -u)
 for p in "${wanted[@]}"; do
   grep -qxF "$p" <<<"$known" \
-    || die "$p (image/packages.txt) is not in the archive (bookworm, bookworm-security): replace or remove it"
+    || die "$p ($packages) is not in the archive (bookworm, bookworm-security): replace or remove it"
 done
 mapfile -t base < <(apt-cache dumpavail | awk 'BEGIN { RS = ""; FS = "\n" }
   { p = ""; keep = 0
