@@ -64,8 +64,9 @@ base_inputs_hash() {  # the resolved package set (not the lock: a version the ar
   } | sha256sum | cut -d' ' -f1
 }
 # The base's own epoch is the last commit that changed its inputs, so other commits reuse the cache
-# (stage 3 clamps every timestamp to SOURCE_DATE_EPOCH anyway).
-base_epoch=$(git -C "$repo" log -1 --format=%ct -- image/packages.txt image/manifest.lock image/initramfs \
+# (stage 3 clamps every timestamp to SOURCE_DATE_EPOCH anyway). Not the lock's: its package content is
+# the resolved set, so a refreshed lock that resolves to the same set reuses the base.
+base_epoch=$(git -C "$repo" log -1 --format=%ct -- image/packages.txt image/initramfs \
   image/hooks/base.sh 2>/dev/null || true)
 base_epoch="${base_epoch:-$SOURCE_DATE_EPOCH}"
 

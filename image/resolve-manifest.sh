@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --packages) packages="$2"; shift 2 ;;
     --latest) latest=1; shift ;;
     --diff) diff_only=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "resolve-manifest.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
