@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Balie terminal image from the description in image/: a bookworm rootfs (mmdebstrap, pinned
-# by image/manifest.lock), the Balie binaries and image/rootfs/ laid over it, locked down, then
-# assembled into a squashfs root slot with dm-verity, an ext4 data (/var) image and a GPT disk.
-# Usage: image/build.sh [--bin-dir DIR] [--out DIR] [--update-manifest] [--base-only|--rootfs-only|--assemble-only]
-# Needs root. Outputs in --out (default build/image/): disk.img, root.squashfs, kernel, initrd, cmdline, balie.efi.
+# Builds the Balie terminal image from the description in image/: a bookworm rootfs (mmdebstrap, the
+# package set resolved against the archive by image/resolve-manifest.sh from image/manifest.lock), the
+# Balie binaries and image/rootfs/ laid over it, locked down, then assembled into a squashfs root slot
+# with dm-verity, an ext4 data (/var) image and a GPT disk.
+# Usage: image/build.sh [--bin-dir DIR] [--out DIR] [--manifest FILE] [--latest] [--update-manifest]
+#                       [--base-only|--rootfs-only|--assemble-only]
+#   --manifest FILE: install this resolved set (a manifest.resolved) instead of resolving today's
+#   --latest: resolve every package to the archive's current version, not the lock's
+#   --update-manifest: write the installed set to image/manifest.lock (refresh the lock; review the diff)
+# Needs root. Outputs in --out (default build/image/): disk.img, root.squashfs, kernel, initrd, cmdline,
+# balie.efi, manifest.resolved (the package set installed, also /usr/lib/balie/manifest in the image).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,20 +17,26 @@ repo=$(cd "$here/.." && pwd)
 out="$repo/build/image"
 bin_dir=""
 update_manifest=0
+manifest_in=""
+latest=0
 base_only=0
 rootfs_only=0
 assemble_only=0
 mirror="${BALIE_MIRROR:-http://deb.debian.org/debian}"
+security="${BALIE_SECURITY_MIRROR:-${mirror%/debian}/debian-security}"
+export BALIE_MIRROR="$mirror" BALIE_SECURITY_MIRROR="$security"   # the resolver asks the same archive
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin-dir) bin_dir="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --update-manifest) update_manifest=1; shift ;;
+    --manifest) manifest_in=$(realpath "$2"); shift 2 ;;
+    --latest) latest=1; shift ;;
     --base-only) base_only=1; shift ;;
     --rootfs-only) rootfs_only=1; shift ;;
     --assemble-only) assemble_only=1; shift ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -43,24 +55,38 @@ log() { printf '[build %s] %s\n' "$(date +%T)" "$*"; }
 # ---------------------------------------------------------------------------------------------
 # Stage 1: the package base (cached; rebuilt only when its inputs change)
 # ---------------------------------------------------------------------------------------------
-packages() { sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/packages.txt" | grep -v '^$'; }
-base_inputs_hash() {
+entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1" | awk '{print $1, $2, $3}' | LC_ALL=C sort; }
+base_inputs_hash() {  # the resolved package set (not the lock: a version the archive moved rebuilds the base)
   {
-    cat "$here/packages.txt"
-    [ -f "$here/manifest.lock" ] && [ "$update_manifest" -eq 0 ] && cat "$here/manifest.lock"
+    entries "$resolved"
     find "$here/initramfs" "$here/hooks/base.sh" -type f -print0 | sort -z | xargs -0 sha256sum
-    echo "$base_epoch $mirror"
+    echo "$base_epoch $mirror $security"
   } | sha256sum | cut -d' ' -f1
 }
 # The base's own epoch is the last commit that changed its inputs, so other commits reuse the cache
-# (stage 3 clamps every timestamp to SOURCE_DATE_EPOCH anyway).
-base_epoch=$(git -C "$repo" log -1 --format=%ct -- image/packages.txt image/manifest.lock image/initramfs \
+# (stage 3 clamps every timestamp to SOURCE_DATE_EPOCH anyway). Not the lock's: its package content is
+# the resolved set, so a refreshed lock that resolves to the same set reuses the base.
+base_epoch=$(git -C "$repo" log -1 --format=%ct -- image/packages.txt image/initramfs \
   image/hooks/base.sh 2>/dev/null || true)
 base_epoch="${base_epoch:-$SOURCE_DATE_EPOCH}"
 
 base="$out/base"
 root="$out/rootfs"
-want=$(base_inputs_hash)
+resolved="$out/manifest.resolved"
+if [ "$assemble_only" -eq 0 ]; then
+  # The package set: image/manifest.lock's versions where the archive still has them, else the archive's
+  # current ones (one "moved:" line each), resolved afresh on every build; or the given resolved set.
+  if [ -n "$manifest_in" ]; then
+    [ -f "$manifest_in" ] || { echo "build.sh: no resolved manifest $manifest_in" >&2; exit 1; }
+    [ "$manifest_in" = "$resolved" ] || cp "$manifest_in" "$resolved"
+    log "package set from $manifest_in ($(entries "$resolved" | wc -l) packages)"
+  else
+    resolve_args=(--out "$out")
+    [ "$latest" -eq 1 ] && resolve_args+=(--latest)
+    "$here/resolve-manifest.sh" "${resolve_args[@]}"
+  fi
+  want=$(base_inputs_hash)
+fi
 if [ "$assemble_only" -eq 1 ]; then
   [ -x "$root/usr/lib/balie/kiosk-session" ] || { echo "build.sh: no rootfs in $root to assemble" >&2; exit 1; }
   log "assembling the existing rootfs $root"
@@ -69,30 +95,28 @@ elif [ -f "$out/base.stamp" ] && [ "$(cat "$out/base.stamp")" = "$want" ] && [ -
 else
   log "building base rootfs with mmdebstrap"
   rm -rf "$base" "$out/base.stamp"
-  include=()
-  if [ -f "$here/manifest.lock" ] && [ "$update_manifest" -eq 0 ]; then
-    # Pinned: every package of the last good build at its exact version (apt fails if one is gone).
-    mapfile -t include < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/manifest.lock" | awk '{print $1"="$2}')
-    # Packages added to packages.txt since the manifest was made come in unpinned.
-    while read -r p; do
-      grep -q "^$p " "$here/manifest.lock" || include+=("$p")
-    done < <(packages)
-  else
-    mapfile -t include < <(packages)
-  fi
+  # Every package of the resolved set at its exact version, and pinned to it (priority 1001) while
+  # mmdebstrap works: its first phase installs the essential packages at apt's candidate version, which
+  # is not the resolved one where the lock keeps a version the archive has since updated in
+  # bookworm-security (the explicit pkg=version would then be a refused downgrade).
+  mapfile -t include < <(entries "$resolved" | awk '{print $1"="$2}')
+  entries "$resolved" | awk '{printf "Package: %s\nPin: version %s\nPin-Priority: 1001\n\n", $1, $2}' \
+    > "$out/base.pins"
+  pins=/etc/apt/preferences.d/99balie-resolved
   SOURCE_DATE_EPOCH="$base_epoch" mmdebstrap --variant=minbase --mode=root --format=directory \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/nl/*' \
     --include="$(IFS=,; echo "${include[*]}")" \
+    --setup-hook="install -D -m 0644 \"$out/base.pins\" \"\$1$pins\"" \
     --setup-hook="\"$here/hooks/base.sh\" setup \"\$1\" \"$here\"" \
-    --customize-hook="\"$here/hooks/base.sh\" customize \"\$1\" \"$here\"" \
-    bookworm "$base" "$mirror" "${mirror%/debian}/debian-security bookworm-security main"
-  echo "$want" > "$out/base.stamp"
+    --customize-hook="\"$here/hooks/base.sh\" customize \"\$1\" \"$here\"" --customize-hook="rm \"\$1$pins\"" \
+    bookworm "$base" "$mirror" "$security bookworm-security main"
 fi
 
-# The manifest of what is actually installed (package, version, architecture).
+# The manifest of what is actually installed (package, version, architecture). It must be the
+# resolved set exactly: a package pulled in or left out behind our back is an error.
 manifest="$out/manifest.txt"
 if [ "$assemble_only" -eq 0 ]; then
 {
@@ -101,6 +125,12 @@ if [ "$assemble_only" -eq 0 ]; then
   # shellcheck disable=SC2016 # dpkg-query format, not a shell expansion
   chroot "$base" dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 } > "$manifest"
+if ! diff <(entries "$resolved") <(entries "$manifest") > "$out/manifest.diff"; then
+  echo "build.sh: the base's packages differ from the resolved set $resolved (< resolved, > installed):" >&2
+  cat "$out/manifest.diff" >&2
+  exit 1
+fi
+[ -f "$out/base.stamp" ] || echo "$want" > "$out/base.stamp"
 if [ "$update_manifest" -eq 1 ]; then
   cp "$manifest" "$here/manifest.lock"
   log "wrote image/manifest.lock ($(grep -vc '^#' "$manifest") packages)"
@@ -117,6 +147,7 @@ rm -rf "$root"
 cp -a "$base" "$root"
 cp -a "$here/rootfs/." "$root/"
 install -d "$root/usr/lib/systemd/system"
+install -m 0644 "$resolved" "$root/usr/lib/balie/manifest"   # the package set of this image
 install -m 0644 "$here"/units/*.service "$here"/units/*.timer "$here"/units/*.path "$root/usr/lib/systemd/system/"
 if [ -n "$bin_dir" ]; then
   for b in kiosk/balie-kiosk sync/balie-syncd store/balie-admin; do

@@ -39,12 +39,18 @@ boot() {  # boot DISK TPM LOG MODE [extra run-qemu args]
     --timeout "$boot_timeout" --log "$serial" "$@" >/dev/null 2>&1
 }
 
-# --- reproducibility: two clean builds of the same commit give identical root, verity, kernel, initrd
+# --- reproducibility: two clean builds of the same commit from the same resolved package set (resolved
+# once against today's archive) give identical root, verity, kernel, initrd and unsigned UKI
 if want repro; then
   t=$(date +%s); ok=PASS
+  if ! "$here/resolve-manifest.sh" --out "$work" > "$work/resolve.log" 2>&1; then
+    ok="FAIL(resolution, see $work/resolve.log)"
+  fi
   for n in 1 2; do
+    [ "$ok" = PASS ] || break
     rm -rf "$work/repro-$n"
-    "$here/build.sh" --bin-dir "$bin_dir" --out "$work/repro-$n" > "$work/repro-$n.log" 2>&1 || { ok="FAIL(build $n, see $work/repro-$n.log)"; break; }
+    "$here/build.sh" --bin-dir "$bin_dir" --out "$work/repro-$n" --manifest "$work/manifest.resolved" \
+      > "$work/repro-$n.log" 2>&1 || { ok="FAIL(build $n, see $work/repro-$n.log)"; break; }
   done
   if [ "$ok" = PASS ]; then
     if ! diff "$work/repro-1/SHA256SUMS" "$work/repro-2/SHA256SUMS" > "$work/repro.diff"; then
