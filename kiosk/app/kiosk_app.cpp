@@ -157,7 +157,7 @@ std::string KioskApp::init() {
                      ? std::chrono::system_clock::now()
                      : std::chrono::system_clock::time_point(std::chrono::seconds(*parse_utc(opts_.clock_start)));
     auto fc = std::make_unique<platform::ScriptedClock>(std::chrono::time_point_cast<std::chrono::system_clock::duration>(start));
-    fake_clock_ = fc.get();
+    scripted_clock_ = fc.get();
     clock_ = std::move(fc);
   } else {
     clock_ = std::make_unique<platform::SystemClock>();
@@ -252,7 +252,7 @@ std::string KioskApp::init() {
 }
 
 void KioskApp::advance_fake_time(double seconds) {
-  if (fake_clock_) fake_clock_->advance(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
+  if (scripted_clock_) scripted_clock_->advance(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
   frames_to_render_ = std::max(frames_to_render_, 2);
 }
 

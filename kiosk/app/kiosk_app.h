@@ -129,7 +129,7 @@ class KioskApp {
   SDL_Renderer* renderer_ = nullptr;
   DisplayLink display_link_;
   std::unique_ptr<platform::Clock> clock_;
-  platform::ScriptedClock* fake_clock_ = nullptr;  // set when the clock is scripted (--script, --clock-start)
+  platform::ScriptedClock* scripted_clock_ = nullptr;  // set when the clock is scripted (--script, --clock-start)
   std::unique_ptr<platform::Watchdog> watchdog_;
   std::unique_ptr<platform::AudioOutput> audio_;
   std::unique_ptr<platform::DisplayPower> display_power_;

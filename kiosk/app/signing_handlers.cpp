@@ -261,8 +261,8 @@ void KioskApp::on_confirm_signature() {
   c.location_name = cfg.value()->location_name;
   c.software_version = BALIE_VERSION;
   c.build_hash = BALIE_BUILD_HASH;
-  c.clock_source = fake_clock_ ? "fake clock (scripted run)" : "system CLOCK_REALTIME";
-  c.clock_synchronised = fake_clock_ ? false : clock_synchronised();
+  c.clock_source = scripted_clock_ ? "scripted clock (scripted run)" : "system CLOCK_REALTIME";
+  c.clock_synchronised = scripted_clock_ ? false : clock_synchronised();
   c.confirmed_unix_ms = unix_ms(clock_->wall_now());
   c.monotonic_offset_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_->mono_now() - p.started).count();
   c.local_date = calendar::to_iso(calendar::local_day(clock_->wall_now()));

@@ -173,7 +173,7 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   size_t dark = 0;
   for (auto g : grey) dark += g < 128;
   EXPECT_GT(dark, 2000u);
-  EXPECT_EQ(s["time"]["clock_source"], "fake clock (scripted run)");
+  EXPECT_EQ(s["time"]["clock_source"], "scripted clock (scripted run)");
   // The reference on the saved screen is derived from the record id.
   EXPECT_EQ(pub["reference"], balie::signing::reference_code(rec.record_id));
 }

@@ -24,7 +24,7 @@ struct EvidenceContext {
   std::string identification_method = "verblijfsdocument";
   std::string kiosk_id, location_id, location_name;
   std::string software_version, build_hash;
-  std::string clock_source;          // "system CLOCK_REALTIME", "fake (script)"
+  std::string clock_source;          // "system CLOCK_REALTIME", "scripted clock (scripted run)"
   bool clock_synchronised = false;
   std::int64_t confirmed_unix_ms = 0;
   std::int64_t monotonic_offset_ms = 0;  // since the text was first shown
