@@ -33,7 +33,7 @@ using MunicipalityStatus = session::MunicipalityStatus;
 struct AppState {
   SceneId scene = SceneId::Welcome;
   std::string language = "nl";          // session language; staff screens use Dutch
-  std::chrono::system_clock::time_point now;  // wall clock at frame start (fake clock in scripts)
+  std::chrono::system_clock::time_point now;  // wall clock at frame start (the scripted clock in scripts)
 
   // Device and store
   std::string store_error;              // staff-facing; non-empty -> StoreError scene

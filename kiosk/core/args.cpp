@@ -11,7 +11,7 @@ std::string usage() {
          "  --windowed WxH   a window of W x H pixels instead of fullscreen (development)\n"
          "  --script FILE    run the scripted UI driver's steps from FILE, then exit (0 = all steps passed)\n"
          "  --shots DIR      where 'screenshot NAME' steps write NAME.png (default: current directory)\n"
-         "  --clock-start T  run on a fake clock starting at T (UTC); scripts move it with advance-time\n"
+         "  --clock-start T  run on a scripted clock starting at T (UTC); scripts move it with advance-time\n"
          "  --version        print the version and exit\n";
 }
 

@@ -14,7 +14,7 @@ struct Options {
   int width = 1920, height = 1080;  // window size with --windowed
   std::string script;               // --script FILE
   std::string shots_dir;            // --shots DIR (screenshots)
-  std::string clock_start;          // --clock-start ISO8601 UTC (fake clock; implies scripted time)
+  std::string clock_start;          // --clock-start ISO8601 UTC (scripted clock; implies scripted time)
   bool help = false;
   bool version = false;
 };
