@@ -608,7 +608,7 @@ void KioskApp::on_audio(const PlayScreenAudio& a) {
   if (!audio_ || !text_engine_) return;
   auto clip = text_engine_->spoken_clip(a.key);
   if (!clip) {
-    log("no audio for " + a.key + ": " + clip.error());
+    log("no audio for " + a.key + ": " + clip.error().message);
     return;
   }
   if (!audio_->play(**clip)) log("audio device unavailable");

@@ -16,7 +16,7 @@ const std::filesystem::path kI18n = std::filesystem::path(BALIE_ASSETS_DIR) / "i
 
 TEST(Catalogs, EveryLanguageHasEveryDutchKeyWithTheSamePlaceholders) {
   auto nl = load_po_file(kI18n / "nl.po");
-  ASSERT_TRUE(nl) << nl.error();
+  ASSERT_TRUE(nl) << nl.error().message;
   EXPECT_TRUE(validate_base(*nl).empty());
   for (const char* key : {"common.listen", "common.error_staff", "inactivity.body", "welcome.title",
                           "staff_unlock.wrong", "staff_unlock.locked", "language.title", "language.body"})
@@ -25,7 +25,7 @@ TEST(Catalogs, EveryLanguageHasEveryDutchKeyWithTheSamePlaceholders) {
     if (lang.code == kBaseLanguage) continue;
     SCOPED_TRACE(std::string(lang.code));
     auto cat = load_po_file(kI18n / (std::string(lang.code) + ".po"));
-    ASSERT_TRUE(cat) << cat.error();
+    ASSERT_TRUE(cat) << cat.error().message;
     std::optional<Catalog> parent;
     if (!lang.fallback.empty()) parent = load_po_file(kI18n / (std::string(lang.fallback) + ".po")).value();
     for (const auto& issue : validate_against_base(*nl, *cat, parent ? &*parent : nullptr))
@@ -55,7 +55,7 @@ TEST(Catalogs, ParserReadsMultilineEscapesAndFlags) {
       "#. spoken\nmsgid \"a.b\"\nmsgstr \"\"\n\"Regel \\\"een\\\"\\n\"\n\"twee\"\n\n"
       "#, fuzzy\nmsgid \"a.c\"\nmsgstr \"x\"\n",
       "t.po");
-  ASSERT_TRUE(c) << c.error();
+  ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->language, "nl");
   ASSERT_EQ(c->entries.size(), 2u);
   EXPECT_EQ(c->find("a.b")->text, "Regel \"een\"\ntwee");
@@ -79,8 +79,8 @@ TEST(Catalogs, ParserRejectsBrokenInputWithFileAndLine) {
   for (const auto& b : bad) {
     auto c = parse_po(b.po, "bad.po");
     ASSERT_FALSE(c) << b.po;
-    EXPECT_NE(c.error().find(b.fragment), std::string::npos) << c.error();
-    EXPECT_NE(c.error().find("bad.po:"), std::string::npos) << c.error();
+    EXPECT_NE(c.error().message.find(b.fragment), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("bad.po:"), std::string::npos) << c.error().message;
   }
 }
 

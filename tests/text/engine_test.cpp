@@ -42,7 +42,7 @@ TEST(Engine, UnknownLanguageIsAnErrorAndKeepsTheLanguage) {
   TextEngine engine(testing::repo_config());
   auto st = engine.set_language("xx");
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().find("unknown language code 'xx'"), std::string::npos);
+  EXPECT_NE(st.error().message.find("unknown language code 'xx'"), std::string::npos);
   EXPECT_EQ(engine.language().code, "nl");
 }
 
@@ -192,7 +192,7 @@ TEST(Audio, GeneratedClipsForEspeakLanguagesAndNoneForTigrinya) {
   for (const char* code : {"nl", "en", "ar", "fa", "tr", "ku"}) {
     ASSERT_TRUE(engine.set_language(code));
     auto clip = engine.spoken_clip("welcome.body");
-    ASSERT_TRUE(clip) << code << ": " << clip.error();
+    ASSERT_TRUE(clip) << code << ": " << clip.error().message;
     EXPECT_GT((*clip)->samples.size(), 5000u) << code;
     EXPECT_EQ((*clip)->sample_rate, 22050);
     EXPECT_TRUE(engine.has_audio(engine.language()));
@@ -200,7 +200,7 @@ TEST(Audio, GeneratedClipsForEspeakLanguagesAndNoneForTigrinya) {
   ASSERT_TRUE(engine.set_language("ti"));
   auto none = engine.spoken_clip("welcome.body");
   ASSERT_FALSE(none);
-  EXPECT_NE(none.error().find("'ti'"), std::string::npos);
+  EXPECT_NE(none.error().message.find("'ti'"), std::string::npos);
   EXPECT_FALSE(engine.has_audio(*find_language("ti")));
   EXPECT_FALSE(engine.spoken_clip("common.back")) << "not a spoken key: no clip";
 }
@@ -225,7 +225,7 @@ TEST(Audio, RecordedFileWinsAndStereoIsDownmixed) {
   EXPECT_EQ(lib.source("nl", "welcome.body"), AudioSource::kGenerated);
   EXPECT_EQ(lib.source("so", "welcome.body"), AudioSource::kNone);
   auto clip = lib.clip("ti", "welcome.body");
-  ASSERT_TRUE(clip) << clip.error();
+  ASSERT_TRUE(clip) << clip.error().message;
   EXPECT_EQ((*clip)->sample_rate, 16000);
   EXPECT_EQ((*clip)->samples, (std::vector<int16_t>{200, -200}));
   EXPECT_FALSE(parse_wav("RIFF\0\0\0\0WAVE"));

@@ -71,7 +71,7 @@ Result<platform::PcmClip> load_wav(const std::filesystem::path& path, size_t max
   bytes.resize(static_cast<size_t>(in.gcount()));
   if (bytes.size() > max_bytes) return Error{path.string() + " is larger than the clip limit"};
   auto clip = parse_wav(bytes);
-  if (!clip) return Error{path.string() + ": " + clip.error()};
+  if (!clip) return Error{path.string() + ": " + clip.error().message};
   return clip;
 }
 
@@ -122,7 +122,7 @@ Result<std::shared_ptr<const platform::PcmClip>> AudioLibrary::clip(std::string_
   auto p = path(language, key);
   if (p.empty()) return Error{"no audio for '" + std::string(key) + "' in language '" + std::string(language) + "'"};
   auto clip = load_wav(p);
-  if (!clip) return Error{clip.error()};
+  if (!clip) return Error{clip.error().message};
   auto shared = std::make_shared<const platform::PcmClip>(std::move(clip).value());
   cache_.emplace_front(id, shared);
   while (cache_.size() > max_cached_) cache_.pop_back();

@@ -88,7 +88,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
   auto finish = [&]() -> Status {
     if (!cur.has_msgid && !cur.has_msgstr) {
       cur = Pending{};
-      return Ok{};
+      return Status::Ok();
     }
     if (!cur.has_msgid || !cur.has_msgstr)
       return Error{where(cur.entry.line) + "entry needs both msgid and msgstr"};
@@ -109,7 +109,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
       cat.entries.push_back(std::move(cur.entry));
     }
     cur = Pending{};
-    return Ok{};
+    return Status::Ok();
   };
 
   size_t pos = 0;
@@ -126,7 +126,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
     if (line[0] == '#') {
       // A comment starts a new entry once the previous one is complete.
       if (cur.has_msgstr) {
-        if (auto st = finish(); !st) return Error{st.error()};
+        if (auto st = finish(); !st) return Error{st.error().message};
       }
       target = nullptr;
       if (line.rfind("#.", 0) == 0 && trim(std::string_view(line).substr(2)) == "spoken")
@@ -145,7 +145,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
     std::string rest = space == std::string::npos ? "" : trim(std::string_view(line).substr(space));
     if (kw == "msgid") {
       if (cur.has_msgstr || cur.has_msgid) {
-        if (auto st = finish(); !st) return Error{st.error()};
+        if (auto st = finish(); !st) return Error{st.error().message};
       }
       cur.has_msgid = true;
       cur.entry.line = line_no;
@@ -164,7 +164,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
     }
     if (!parse_quoted(rest, *target, err)) return Error{where(line_no) + err};
   }
-  if (auto st = finish(); !st) return Error{st.error()};
+  if (auto st = finish(); !st) return Error{st.error().message};
   for (const auto& e : cat.entries) {
     if (sanitize_utf8(e.text) != e.text || sanitize_utf8(e.key) != e.key)
       return Error{where(e.line) + "invalid UTF-8 in entry '" + sanitize_utf8(e.key) + "'"};
@@ -225,15 +225,15 @@ Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry) {
   if (entry.fuzzy) return Error{"entry is marked fuzzy (not reviewed)"};
   if (trim(entry.text).empty()) return Error{"empty msgstr"};
   auto mine = placeholders(entry.text);
-  if (!mine) return Error{mine.error()};
+  if (!mine) return Error{mine.error().message};
   auto theirs = placeholders(base_entry.text);
-  if (!theirs) return Error{"Dutch text: " + theirs.error()};
+  if (!theirs) return Error{"Dutch text: " + theirs.error().message};
   auto a = placeholder_set(*mine), b = placeholder_set(*theirs);
   // Compare as sets of names: a translation may use a placeholder once where Dutch uses it twice.
   std::set<std::string> sa(a.begin(), a.end()), sb(b.begin(), b.end());
   if (sa != sb)
     return Error{"placeholders " + join(a) + " differ from the Dutch text's " + join(b)};
-  return Ok{};
+  return Status::Ok();
 }
 
 std::vector<ValidationIssue> validate_base(const Catalog& base) {
@@ -244,7 +244,7 @@ std::vector<ValidationIssue> validate_base(const Catalog& base) {
     if (e.fuzzy) out.push_back({base.source, e.key, "Dutch entry is marked fuzzy"});
     if (trim(e.text).empty()) out.push_back({base.source, e.key, "empty msgstr"});
     auto ph = placeholders(e.text);
-    if (!ph) out.push_back({base.source, e.key, ph.error()});
+    if (!ph) out.push_back({base.source, e.key, ph.error().message});
     else if (e.spoken && !ph->empty())
       out.push_back({base.source, e.key, "a spoken text cannot have placeholders (audio is pre-generated)"});
   }
@@ -261,7 +261,7 @@ std::vector<ValidationIssue> validate_against_base(const Catalog& base, const Ca
       out.push_back({catalog.source, be.key, "missing (the Dutch catalog has it)"});
       continue;
     }
-    if (auto st = check_entry(be, *e); !st) out.push_back({catalog.source, be.key, st.error()});
+    if (auto st = check_entry(be, *e); !st) out.push_back({catalog.source, be.key, st.error().message});
   }
   for (const auto& e : catalog.entries) {
     if (!base.find(e.key))

@@ -24,7 +24,7 @@ TextEngine::TextEngine(const TextEngineConfig& config)
   if (specs) {
     list = std::move(specs).value();
   } else {
-    startup_errors_.push_back(specs.error() + "; using the built-in font list");
+    startup_errors_.push_back(specs.error().message + "; using the built-in font list");
     list = {{"Noto Sans", {}}, {"Noto Naskh Arabic", {}}, {"Noto Sans Ethiopic", {}}};
   }
   fonts_ = std::make_unique<FontSet>(list, config.max_font_faces);
@@ -40,7 +40,7 @@ void TextEngine::load_catalogs(const std::filesystem::path& dir) {
   // Dutch first: every other catalog is checked against it.
   auto base = load_po_file(dir / "nl.po");
   if (!base) {
-    startup_errors_.push_back("Dutch catalog unusable (" + base.error() +
+    startup_errors_.push_back("Dutch catalog unusable (" + base.error().message +
                               "); screens will show message keys");
     return;
   }
@@ -54,7 +54,7 @@ void TextEngine::load_catalogs(const std::filesystem::path& dir) {
     auto cat = load_po_file(dir / (std::string(lang.code) + ".po"));
     if (!cat) {
       startup_errors_.push_back("catalog for " + std::string(lang.english_name) + " unusable (" +
-                                cat.error() + "); that language shows Dutch");
+                                cat.error().message + "); that language shows Dutch");
       continue;
     }
     catalogs_.emplace(std::string(lang.code), std::move(cat).value());
@@ -67,7 +67,7 @@ void TextEngine::load_catalogs(const std::filesystem::path& dir) {
       const CatalogEntry* be = nl.find(e.key);
       if (!be) continue;  // stale key: unused
       if (auto st = check_entry(*be, e); !st) {
-        startup_errors_.push_back(cat.source + ": " + e.key + ": " + st.error() + "; showing Dutch");
+        startup_errors_.push_back(cat.source + ": " + e.key + ": " + st.error().message + "; showing Dutch");
         continue;
       }
       kept.push_back(std::move(e));
@@ -103,7 +103,7 @@ Status TextEngine::set_language(std::string_view code) {
   if (!lang) return Error{"unknown language code '" + sanitize_utf8(code) + "'; staying in " + std::string(language_->english_name)};
   if (!catalog(code)) return Error{"no usable catalog for " + std::string(lang->english_name) + "; staying in " + std::string(language_->english_name)};
   language_ = lang;
-  return Ok{};
+  return Status::Ok();
 }
 
 void TextEngine::reset_language() { language_ = &base_language(); }
@@ -137,7 +137,7 @@ std::string TextEngine::tr_in(const Language& lang, std::string_view key,
   }
   auto filled = fill_placeholders(e->text, args);
   if (!filled) {
-    log_runtime(std::string(lang.code) + ": " + e->key + ": " + filled.error());
+    log_runtime(std::string(lang.code) + ": " + e->key + ": " + filled.error().message);
     return e->text;
   }
   return std::move(filled).value();

@@ -33,7 +33,7 @@ std::string read_file(const fs::path& p) {
 int check(const fs::path& dir) {
   auto base = load_po_file(dir / "nl.po");
   if (!base) {
-    std::cerr << "error: " << base.error() << "\n";
+    std::cerr << "error: " << base.error().message << "\n";
     return 1;
   }
   int fatal = 0;
@@ -48,7 +48,7 @@ int check(const fs::path& dir) {
     if (lang.code == kBaseLanguage) continue;
     auto cat = load_po_file(dir / (std::string(lang.code) + ".po"));
     if (!cat) {
-      std::cerr << "error: " << cat.error() << "\n";
+      std::cerr << "error: " << cat.error().message << "\n";
       ++fatal;
       continue;
     }
@@ -92,7 +92,7 @@ int run_espeak(const std::string& espeak, const std::string& voice, const fs::pa
 int audio(const fs::path& dir, const fs::path& recorded, const fs::path& out, std::string espeak) {
   auto base = load_po_file(dir / "nl.po");
   if (!base) {
-    std::cerr << "error: " << base.error() << "\n";
+    std::cerr << "error: " << base.error().message << "\n";
     return 1;
   }
   std::vector<std::string> spoken;

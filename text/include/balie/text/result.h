@@ -1,10 +1,10 @@
-// Result<T>: the text engine's value-or-error type (text/, any thread).
-// Expected runtime failures (missing file, broken catalog entry, unknown language) are returned as
-// values carrying a message for the operator; exceptions never leave this module.
+// The text engine's value-or-error types (text/, any thread): record/'s one Result template with an
+// error that carries a message for the operator. Expected runtime failures (missing file, broken
+// catalog entry, unknown language) are returned as values; exceptions never leave this module.
 #pragma once
-#include <optional>
 #include <string>
-#include <utility>
+
+#include "balie/record/result.h"
 
 namespace balie::text {
 
@@ -13,28 +13,8 @@ struct Error {
 };
 
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
-  Result(Error error) : error_(std::move(error.message)) {}  // NOLINT
-  bool ok() const { return value_.has_value(); }
-  explicit operator bool() const { return ok(); }
-  const T& value() const& { return *value_; }
-  T& value() & { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  const T& operator*() const& { return *value_; }
-  T& operator*() & { return *value_; }
-  const T* operator->() const { return &*value_; }
-  T* operator->() { return &*value_; }
-  const std::string& error() const { return error_; }
-
- private:
-  std::optional<T> value_;
-  std::string error_;
-};
-
+using Result = record::Result<T, Error>;
 // For operations that produce no value.
-struct Ok {};
-using Status = Result<Ok>;
+using Status = record::BasicStatus<Error>;
 
 }  // namespace balie::text
