@@ -125,13 +125,13 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
   }
   std::string out;
   ASSERT_EQ(k.sync_once(&out), 0) << out;
-  // The cuts land uniformly over 1.3 clean passes, so every phase of a pass (start, routing proof,
-  // push, acknowledgements, feed pages) is cut, and some passes finish.
+  // The cuts land uniformly over 2.5 clean passes (a pass beside a writer is slower), so every phase
+  // of a pass (start, routing proof, push, acknowledgements, feed pages) is cut, and some finish.
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(k.sync_once(&out), 0) << out;
   const int pass_ms = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-  const int cut_window_ms = std::max(200, pass_ms * 13 / 10);
+  const int cut_window_ms = std::max(300, pass_ms * 5 / 2);
   std::printf("power cuts: a clean pass takes %d ms; cuts within %d ms\n", pass_ms, cut_window_ms);
 
   std::set<std::string> confirmed;
@@ -219,6 +219,12 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
   EXPECT_EQ(writer_errors, 0);
   EXPECT_GT(cuts_during_writes, cuts_wanted / 4);
   EXPECT_GT(cuts_during_sync, cuts_wanted / 4);
+
+  // Records delivered while the power kept failing (so cuts hit acknowledgements, not only starts).
+  std::size_t before_clean = 0;
+  for (auto& [g, ib] : inbox) before_clean += receiver_ids(*ib).size();
+  std::printf("power cuts: %zu records reached a municipality between the cuts\n", before_clean);
+  EXPECT_GT(before_clean, confirmed.size() / 4);
 
   // Power back for good: clean passes deliver everything, exactly once, to the addressee only.
   int passes = 0;
