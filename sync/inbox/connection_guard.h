@@ -19,7 +19,7 @@ struct GuardConfig {
   int max_pending = 64;         // accepted connections waiting for a worker; beyond that: closed at once
   int handshake_timeout_s = 5;  // TLS handshake, whole, from the first read attempt
   int header_timeout_s = 10;    // request line + headers after the handshake, whole
-  int request_timeout_s = 60;   // body + handler + response + keep-alive wait + next request's headers
+  int request_timeout_s = 120;   // body + handler + response + keep-alive wait + next request's headers
   double rate_per_minute = 120;  // per device: sustained requests per minute ...
   double rate_burst = 120;       // ... and how many may come in a row
 };

@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,6 +119,49 @@ TEST(InboxAbuse, ConnectionCapAndHandshakeDeadlineCloseIdleSockets) {
   EXPECT_GE(shed, 20) << "30 connections against a cap of 4 + 4 pending";
   std::this_thread::sleep_for(std::chrono::milliseconds(2700));  // handshake deadline (1 s) x2, with margin
   EXPECT_EQ(idle.closed_by_server(), 30) << "idle connections outlived the handshake deadline";
+  auto r = curl(net, *ib, {identity_path()});
+  EXPECT_EQ(r.code, 200);
+}
+
+// A client with a valid device certificate that completes the handshake and then sends its request
+// headers one byte every 300 ms: every read is well within httplib's 15 s inactivity timeout, so
+// only a whole-phase header deadline ends it.
+TEST(InboxAbuse, HeaderDeadlineCutsADrippingClient) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Net net("abuse-drip");
+  InboxOptions o;
+  o.extra = {"--header-timeout", "2"};
+  auto ib = Inbox::start(*net.pki, "GM0363", net.work, o);
+  IdleSockets tcp(ib->port, 1);
+  int fd = tcp.fds[0];
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_file(ctx, (net.pki->dir / "device/cert.pem").c_str(), SSL_FILETYPE_PEM), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, (net.pki->dir / "device/key.pem").c_str(), SSL_FILETYPE_PEM), 1);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1) << "mTLS handshake with the device certificate";
+  std::string head = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ";
+  ASSERT_GT(SSL_write(ssl, head.data(), static_cast<int>(head.size())), 0);
+  auto t0 = std::chrono::steady_clock::now();
+  double closed_after = -1;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    pollfd p{fd, POLLIN, 0};
+    char c = 'x';
+    if (::poll(&p, 1, 0) == 1 || SSL_write(ssl, &c, 1) <= 0) {
+      char buf[256];
+      if (SSL_read(ssl, buf, sizeof buf) <= 0) {
+        closed_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        break;
+      }
+    }
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  std::printf("[figures] dripping header client cut after %.2f s (header timeout 2 s)\n", closed_after);
+  EXPECT_GT(closed_after, 1.0);
+  EXPECT_GT(closed_after, 0) << "the dripping client kept its worker for 8 s";
+  EXPECT_LT(closed_after, 5.0);
   auto r = curl(net, *ib, {identity_path()});
   EXPECT_EQ(r.code, 200);
 }
