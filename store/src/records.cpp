@@ -328,7 +328,8 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
   constexpr std::size_t kMaxAck = 64 * 1024;
   if (ack.size() > kMaxAck) return StoreError{StoreErrc::LimitReached, "acknowledgement larger than 64 KiB"};
   const char* what = "storing an acknowledgement";
-  return impl.write_tx(what, [&]() -> Status {
+  bool purged_record = false;
+  Status s = impl.write_tx(what, [&]() -> Status {
     Stmt sel(impl.db, "SELECT state, payload_sha256 FROM outbox WHERE record_id = ?1");
     sel.bind(1, record_id);
     int rc = sel.step();
@@ -357,8 +358,13 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
                 "DELETE FROM records WHERE record_id = ?1 AND resident_id NOT IN (SELECT id FROM residents)");
     orphan.bind(1, record_id);
     if (Status s = impl.run(orphan, what); !s.ok()) return s;
+    purged_record = sqlite3_changes(impl.db) > 0;
     return impl.audit_in_tx("sync", "record.ack", "record=" + std::string(record_id) + " sha256=" + hash);
   });
+  if (!s.ok()) return s;
+  // The last trace of a purged resident went: erase it from the files before reporting done.
+  if (purged_record || impl.erase_pending) return impl.erase_deleted_pages("an acknowledgement");
+  return {};
 }
 
 Result<std::optional<Tombstone>> Store::tombstone(std::string_view record_id) {
@@ -744,6 +750,20 @@ Status Store::purge_resident(std::string_view resident_id, bool even_if_unsent) 
   return vacuum();
 }
 
+Status Store::Impl::erase_deleted_pages(std::string_view what) {
+  erase_pending = true;
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  if (rc != SQLITE_OK) {
+    auto e = err(rc, "erasing deleted data from the database files after " + std::string(what));
+    e.message += "; the deletion is committed, but old pages still hold the data until this succeeds "
+                 "(the erase is retried with the next feed page, purge or acknowledgement)";
+    return e;
+  }
+  erase_pending = false;
+  return {};
+}
+
 Status Store::vacuum() {
   // VACUUM rewrites the file without free pages; the TRUNCATE checkpoint then moves the new pages
   // out of the WAL and truncates it, so no old frame survives in either file.
@@ -753,8 +773,10 @@ Status Store::vacuum() {
   int log = 0, done = 0;
   int rc = sqlite3_wal_checkpoint_v2(impl_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
   if (rc != SQLITE_OK) {
+    impl_->erase_pending = true;
     return impl_->err(rc, "truncating the WAL after compaction (the deletion itself is committed; retry vacuum)");
   }
+  impl_->erase_pending = false;
   return {};
 }
 

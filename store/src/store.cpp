@@ -284,6 +284,7 @@ Status Store::checkpoint() {
   int rc = sqlite3_wal_checkpoint_v2(impl_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
   (void)busy;
   if (rc != SQLITE_OK) return impl_->err(rc, "checkpointing the WAL");
+  impl_->erase_pending = false;
   return {};
 }
 
@@ -584,6 +585,12 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
                                 std::to_string(outcome.purged) + " skipped=" + std::to_string(outcome.skipped));
   });
   if (!s.ok()) return s.error();
+  // An SS106 purge is done only when no page of the main file or the WAL still holds the resident.
+  if (outcome.purged > 0 || impl.erase_pending) {
+    if (Status e = impl.erase_deleted_pages("applying the dossier feed (the page itself was applied)"); !e.ok()) {
+      return e.error();
+    }
+  }
   return outcome;
 }
 }  // namespace

@@ -23,6 +23,9 @@ struct Store::Impl {
   const balie::platform::Clock* clock = nullptr;
   LockoutPolicy lockout;
   int schema_version = 0;
+  // A purge committed but its old page images could not yet be erased from the files (a reader
+  // kept an old snapshot past the busy timeout): retried before the next write that deletes data.
+  bool erase_pending = false;
 
   ~Impl() {
     if (db != nullptr) sqlite3_close_v2(db);
@@ -41,6 +44,12 @@ struct Store::Impl {
   // Deletes a resident's rows inside the caller's transaction. keep_unsent: leave records that
   // are not yet acknowledged (feed purges). Returns the number of records deleted via *deleted.
   Status purge_in_tx(std::string_view resident_id, bool keep_unsent, int* deleted);
+  // After a committed deletion of personal data: secure_delete has zeroed the cells in the new page
+  // images (in the WAL), but the main file still holds the old images and the WAL may hold older
+  // frames. A TRUNCATE checkpoint (waiting up to the busy timeout for readers on old snapshots)
+  // copies the zeroed pages into the main file and empties the WAL. Only when it returns OK does
+  // no decryptable page hold the deleted data; otherwise erase_pending stays set.
+  Status erase_deleted_pages(std::string_view what);
 };
 
 inline std::int64_t to_db(UtcTime t) { return t.time_since_epoch().count(); }

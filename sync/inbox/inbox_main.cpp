@@ -7,10 +7,15 @@
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
 //   balie-inbox pubkeys --keys D | seed-pubkey --file F
+//     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
+//     --handshake-timeout S --header-timeout S --request-timeout S
+//     --rate-limit-per-minute N (0: off) --rate-limit-burst N
 //   test-only serve options: --chaos-500-every N, --chaos-duplicate-acks
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -138,6 +143,34 @@ int main(int argc, char** argv) {
     }
     if (opt.count("port-file")) c.port_file = opt["port-file"];
     if (opt.count("max-body")) c.max_body_bytes = std::stoul(opt["max-body"]);
+    // The connection guard's limits: whole numbers in a sane range, or exit 2 naming the flag.
+    struct IntFlag {
+      const char* name;
+      int lo, hi;
+      int* out;
+    };
+    int per_minute = static_cast<int>(c.guard.rate_per_minute), burst = static_cast<int>(c.guard.rate_burst);
+    for (const IntFlag& f : {IntFlag{"max-connections", 1, 4096, &c.guard.max_connections},
+                             IntFlag{"max-pending", 0, 65536, &c.guard.max_pending},
+                             IntFlag{"handshake-timeout", 1, 3600, &c.guard.handshake_timeout_s},
+                             IntFlag{"header-timeout", 1, 3600, &c.guard.header_timeout_s},
+                             IntFlag{"request-timeout", 1, 86400, &c.guard.request_timeout_s},
+                             IntFlag{"rate-limit-per-minute", 0, 1000000, &per_minute},
+                             IntFlag{"rate-limit-burst", 1, 1000000, &burst}}) {
+      if (!opt.count(f.name)) continue;
+      const std::string& v = opt[f.name];
+      char* end = nullptr;
+      errno = 0;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || errno != 0 || n < f.lo || n > f.hi) {
+        std::fprintf(stderr, "balie-inbox serve: --%s expects a whole number from %d to %d (got '%s')\n", f.name,
+                     f.lo, f.hi, v.c_str());
+        return 2;
+      }
+      *f.out = static_cast<int>(n);
+    }
+    c.guard.rate_per_minute = per_minute;
+    c.guard.rate_burst = burst;
     if (opt.count("chaos-500-every")) c.chaos_500_every = std::stoi(opt["chaos-500-every"]);
     if (opt.count("chaos-duplicate-acks")) c.chaos_duplicate_acks = true;
     return inbox::run_server(c);

@@ -8,7 +8,9 @@
 #include <openssl/x509.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <atomic>
 #include <map>
@@ -66,8 +68,11 @@ int run_server(const ServerConfig& cfg) {
   svr.set_write_timeout(cfg.read_timeout_seconds, 0);
   svr.set_keep_alive_timeout(10);
   svr.set_keep_alive_max_count(1000);
-  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  ConnectionGuard guard(cfg.guard);
+  guard.install(svr);
+  svr.set_post_routing_handler([&guard](const httplib::Request&, httplib::Response& res) {
     res.set_header("API-Version", sync::kApiVersion);
+    guard.response_ready();
   });
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) send_problem(res, res.status, res.status == 404 ? "not-found" : "error", "");
@@ -79,6 +84,17 @@ int run_server(const ServerConfig& cfg) {
 
   // Refuse oversized bodies from their Content-Length before reading them.
   svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    // Per device (certificate CN; the peer address if there is none), before any other work.
+    const std::string cn = peer_cn(req);
+    if (int wait = guard.admit_request(cn.empty() ? "addr:" + req.remote_addr : cn); wait > 0) {
+      send_problem(res, 429, "too-many-requests", "rate limit reached; retry after " + std::to_string(wait) + " s");
+      res.set_header("Retry-After", std::to_string(wait));
+      res.set_header("Connection", "close");  // the body is not read: the client must not reuse the stream
+      res.set_header("API-Version", sync::kApiVersion);
+      std::fprintf(stderr, "balie-inbox: rate limit: %s answered 429 (retry after %d s)\n",
+                   cn.empty() ? req.remote_addr.c_str() : cn.c_str(), wait);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.has_header("Content-Length")) {
       std::string cl = req.get_header_value("Content-Length");
       if (cl.size() > 12 || cl.find_first_not_of("0123456789") != std::string::npos ||
@@ -234,13 +250,17 @@ int run_server(const ServerConfig& cfg) {
   });
 
   int port = cfg.port;
+  errno = 0;
   if (port == 0) {
     port = svr.bind_to_any_port(cfg.host);
   } else if (!svr.bind_to_port(cfg.host, port)) {
     port = -1;
   }
   if (port <= 0) {
-    std::fprintf(stderr, "balie-inbox: cannot bind %s:%d\n", cfg.host.c_str(), cfg.port);
+    int e = errno;
+    std::fprintf(stderr, "balie-inbox: cannot listen on %s:%d: %s%s\n", cfg.host.c_str(), cfg.port,
+                 e != 0 ? std::strerror(e) : "bind failed",
+                 e == EADDRINUSE ? " (the port is in use, e.g. by another balie-inbox; nothing was started)" : "");
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
     return 2;

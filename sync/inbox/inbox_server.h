@@ -4,6 +4,7 @@
 #include <string>
 
 #include "balie/record/envelope.h"
+#include "connection_guard.h"
 
 namespace balie::inbox {
 
@@ -19,6 +20,7 @@ struct ServerConfig {
   std::size_t max_body_bytes = 8u * 1024 * 1024;  // compressed and decompressed request body limit
   long clock_skew_seconds = 600;                  // records dated further in the future are refused
   int read_timeout_seconds = 15;
+  GuardConfig guard;  // connection cap, handshake/header/request deadlines, per-device rate limit
   // Test-only fault injection (balie-inbox --chaos-500-every N / --chaos-duplicate-acks): answer
   // every Nth record push with 500 AFTER storing it (a lost response), or repeat every ack entry.
   int chaos_500_every = 0;

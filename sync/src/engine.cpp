@@ -114,8 +114,21 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
   auto request = [&](auto&& fn) -> Result<detail::HttpResponse> {
     for (;;) {
       Result<detail::HttpResponse> res = fn();
-      if (res && res->status >= 500) res = make_error(Errc::server, "HTTP " + std::to_string(res->status) + " from " + g);
+      // 429 (rate limited) is transient like a 5xx; its Retry-After is the least we wait, and one
+      // longer than the backoff cap ends this pass for g as a transient failure (the next pass retries).
+      long retry_after_ms = res && (res->status == 429 || res->status == 503) ? res->retry_after_s * 1000 : -1;
+      if (res && (res->status >= 500 || res->status == 429))
+        res = make_error(Errc::server, "HTTP " + std::to_string(res->status) + " from " + g +
+                                           (retry_after_ms >= 0 ? " (retry after " + std::to_string(retry_after_ms / 1000) + " s)" : ""));
       if (res || !retryable(res.error()) || attempt >= cfg_.max_retries || stopped(stop)) return res;
+      if (retry_after_ms > cfg_.backoff_cap_ms) return res;
+      if (retry_after_ms > 0) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(retry_after_ms);
+        while (std::chrono::steady_clock::now() < until && !stopped(stop))
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ++attempt;
+        continue;
+      }
       sleep_backoff(attempt++, cfg_.backoff_base_ms, cfg_.backoff_cap_ms, stop);
     }
   };

@@ -39,6 +39,8 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
     if (k == "content-type") r->content_type = v;
     if (k == "balie-signature") r->signature = v;
     if (k == "api-version") r->api_version = v;
+    if (k == "retry-after" && !v.empty() && v.size() <= 6 && v.find_first_not_of("0123456789") == std::string::npos)
+      r->retry_after_s = std::stol(v);  // delta-seconds only; an HTTP date counts as absent
   }
   return size * n;
 }

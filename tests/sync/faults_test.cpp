@@ -79,7 +79,10 @@ struct FaultEnv {
 }  // namespace
 
 TEST(Faults, CutRequestsAndResponsesAndSlowBodiesLoseNothingAndDuplicateNothing) {
-  FaultEnv env("cuts", {}, {"--seed", "7", "--cut-request", "0.25", "--cut-response", "0.25", "--slow", "0.2",
+  // The proxy draws one fault per connection from the seed. Seed 19 puts two request cuts and two
+  // response cuts in the first four connections (seed 7 relied on extra connections from a failing
+  // TLS session resumption, fixed in balie-inbox).
+  FaultEnv env("cuts", {}, {"--seed", "19", "--cut-request", "0.25", "--cut-response", "0.25", "--slow", "0.2",
                             "--slow-delay-ms", "5"},
                60 * scale());
   int passes = env.drain(40 * scale());

@@ -30,6 +30,7 @@ struct HttpResponse {
   std::string signature;     // Balie-Signature header
   std::string api_version;   // API-Version header
   std::string server_subject;  // subject of the server certificate (new connections only)
+  long retry_after_s = -1;     // Retry-After in seconds (429/503), -1 if absent or not a number
 };
 
 class HttpsSession {
