@@ -99,13 +99,18 @@ Status check_fields(const nlohmann::json& j, std::initializer_list<JsonField> fi
     if (f->kind == JsonKind::integer) expected += " from " + std::to_string(f->min) + " to " + std::to_string(f->max);
     bool ok = has_kind(v, f->kind);
     if (ok && f->kind == JsonKind::integer) {
-      // Unsigned values above LLONG_MAX are out of range by definition.
-      ok = !(v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(f->max));
-      if (ok) {
-        const long long n = v.get<long long>();
-        ok = n >= f->min && n <= f->max;
-        if (!ok) return make_error(Errc::invalid_input, w + ": \"" + f->name + "\" must be " + expected + " (got " + std::to_string(n) + ")");
+      std::string got;
+      bool in_range;
+      if (v.is_number_unsigned()) {  // every non-negative integer nlohmann reads, up to 2^64-1
+        const auto u = v.get<unsigned long long>();
+        in_range = u <= static_cast<unsigned long long>(f->max) && (f->min <= 0 || u >= static_cast<unsigned long long>(f->min));
+        got = std::to_string(u);
+      } else {
+        const auto n = v.get<long long>();
+        in_range = n >= f->min && n <= f->max;
+        got = std::to_string(n);
       }
+      if (!in_range) return make_error(Errc::invalid_input, w + ": \"" + f->name + "\" must be " + expected + " (got " + got + ")");
     }
     if (!ok) return make_error(Errc::invalid_input, w + ": \"" + f->name + "\" must be " + expected + " (got " + json_type_name(v) + ")");
   }
