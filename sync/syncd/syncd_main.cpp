@@ -8,7 +8,7 @@
 //                                          for enrollment at the municipalities (demo mode: creates device.key)
 // It opens only the terminal's encrypted store (store/), with the key from the key provider; a missing
 // store or key is refused (exit 2), never answered with a new, empty store.
-// Config (JSON): see sync/README.md ("balie-syncd configuration").
+// Config (JSON): see sync/README.md ("balie-syncd configuration"); parsed by sync/src/syncd_config.cpp.
 #include <signal.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -21,16 +21,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-#include <type_traits>
 
 #include "balie/platform/clock.h"
 #include "balie/platform/key_provider.h"
 #include "balie/platform/paths.h"
-#include "balie/record/json_limits.h"
 #include "balie/store/store.h"
 #include "balie/sync/deadline.h"
 #include "balie/sync/engine.h"
 #include "balie/sync/store_adapter.h"
+#include "balie/sync/syncd_config.h"
 
 using namespace balie;
 namespace fs = std::filesystem;
@@ -64,80 +63,23 @@ int fail(const std::string& m, int code = 3) {
   return code;
 }
 
-bool parse_hhmm(const std::string& s, int* out) {
-  int h, m;
-  if (std::sscanf(s.c_str(), "%d:%d", &h, &m) != 2 || h < 0 || h > 24 || m < 0 || m > 59) return false;
-  *out = h * 60 + m;
-  return true;
-}
-
-// Config file limits: 64 KiB, record::kMaxJsonDepth levels. Every key is checked for its type and
-// range; an unknown key is an error (a misspelt "max_retries" must not silently fall back).
-constexpr std::size_t kMaxConfigBytes = 64 * 1024;
-
 std::string load_config(const fs::path& path, Config* c) {
   std::string text;
-  const std::string where = path.filename().string();
   if (!slurp(path, &text)) return "cannot read config " + path.string();
-  auto parsed = record::parse_json_limited(text, record::JsonLimits{kMaxConfigBytes}, where);
+  const std::string where = path.filename().string();
+  auto parsed = sync::parse_syncd_config(text, where);
   if (!parsed) return parsed.error().message;
-  const nlohmann::json& j = *parsed;
-  using record::JsonKind;
-  if (auto st = record::check_fields(j,
-                                     {{"store", JsonKind::string, true},
-                                      {"store_kind", JsonKind::string},
-                                      {"device_id", JsonKind::string, true},
-                                      {"client_cert", JsonKind::string, true},
-                                      {"client_key", JsonKind::string, true},
-                                      {"locatiecode", JsonKind::string},
-                                      {"window", JsonKind::string},
-                                      {"window_jitter_minutes", JsonKind::integer, false, 0, 24 * 60},
-                                      {"batch_max_records", JsonKind::integer, false, 1, sync::kMaxBatchRecords},
-                                      {"batch_max_bytes", JsonKind::integer, false, 1024, sync::kMaxBatchBodyBytes},
-                                      {"max_retries", JsonKind::integer, false, 0, 20},
-                                      {"backoff_base_ms", JsonKind::integer, false, 1, 60 * 1000},
-                                      {"connect_timeout_s", JsonKind::integer, false, 1, 600},
-                                      {"low_speed_time_s", JsonKind::integer, false, 1, 3600},
-                                      {"total_timeout_s", JsonKind::integer, false, 1, 24 * 3600}},
-                                     where);
-      !st)
-    return st.error().message;
   fs::path base = path.parent_path();
-  auto rel = [&](const std::string& p) { return (p.empty() || p[0] == '/') ? fs::path(p) : base / p; };
-  auto str = [&](const char* k) { return j.contains(k) ? j[k].get<std::string>() : std::string(); };
-  if (str("store").empty()) return where + ": \"store\" must be a non-empty path";
-  c->store_path = rel(str("store")).string();
-  // "store_kind" named a development stand-in once; the terminal's store is the only one now.
-  if (j.contains("store_kind") && str("store_kind") != "balie")
-    return where + ": store_kind \"" + str("store_kind") +
-           "\" is not supported: balie-syncd opens only the terminal's store (\"balie\" or leave it out)";
-  c->engine.device_id = str("device_id");
-  if (!sync::is_token(c->engine.device_id, 64)) return where + ": \"device_id\" must match [A-Za-z0-9._-]{1,64}";
-  c->engine.locatiecode = str("locatiecode");
-  if (!c->engine.locatiecode.empty() && !sync::is_token(c->engine.locatiecode, 64))
-    return where + ": \"locatiecode\" must match [A-Za-z0-9._-]{1,64}";
-  if (!slurp(rel(str("client_cert")), &c->engine.client_cert_pem))
-    return where + ": cannot read \"client_cert\" " + rel(str("client_cert")).string();
-  if (!slurp(rel(str("client_key")), &c->engine.client_key_pem))
-    return where + ": cannot read \"client_key\" " + rel(str("client_key")).string();
-  auto num = [&](const char* k, auto* out) {
-    if (j.contains(k)) *out = static_cast<std::remove_reference_t<decltype(*out)>>(j[k].get<long long>());
-  };
-  num("batch_max_records", &c->engine.batch_max_records);
-  num("batch_max_bytes", &c->engine.batch_max_bytes);
-  num("max_retries", &c->engine.max_retries);
-  num("backoff_base_ms", &c->engine.backoff_base_ms);
-  num("connect_timeout_s", &c->engine.connect_timeout_s);
-  num("low_speed_time_s", &c->engine.low_speed_time_s);
-  num("total_timeout_s", &c->engine.total_timeout_s);
-  num("window_jitter_minutes", &c->jitter_max_min);
-  std::string w = str("window");
-  if (j.contains("window")) {
-    auto dash = w.find('-');
-    if (dash == std::string::npos || !parse_hhmm(w.substr(0, dash), &c->window_start_min) ||
-        !parse_hhmm(w.substr(dash + 1), &c->window_end_min))
-      return where + ": \"window\" must be a string like \"01:00-05:00\" (got \"" + w.substr(0, 40) + "\")";
-  }
+  auto rel = [&](const std::string& p) { return p[0] == '/' ? fs::path(p) : base / p; };
+  c->store_path = rel(parsed->store_path).string();
+  c->engine = parsed->engine;
+  c->window_start_min = parsed->window_start_min;
+  c->window_end_min = parsed->window_end_min;
+  c->jitter_max_min = parsed->jitter_max_min;
+  if (!slurp(rel(parsed->client_cert_path), &c->engine.client_cert_pem))
+    return where + ": cannot read \"client_cert\" " + rel(parsed->client_cert_path).string();
+  if (!slurp(rel(parsed->client_key_path), &c->engine.client_key_pem))
+    return where + ": cannot read \"client_key\" " + rel(parsed->client_key_path).string();
   c->runtime_dir = platform::Paths::from_environment().runtime_dir;
   return "";
 }
@@ -151,53 +93,23 @@ int minutes_now_local() {
 
 bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
 
-// import-routing: {"routes":[{gemeentecode, base_url, ca_pem, pinned_key, ed25519_pk, x25519_pk}]} into
-// the terminal's store, replacing the route of each gemeentecode listed; every import is in the audit log.
-// Limits: 8 MiB, record::kMaxJsonDepth levels, 1000 routes; every key checked, unknown keys refused.
-// Nothing is stored unless the whole file is valid.
-constexpr std::size_t kMaxRoutingBytes = 8u * 1024 * 1024;
-constexpr std::size_t kMaxRoutes = 1000;
-
+// import-routing: the routing file (sync::parse_routing: every key checked, all or nothing) into the
+// terminal's store, replacing the route of each gemeentecode listed; every import is in the audit log.
 int import_routes_into_store(store::Store& st, const std::string& text, const std::string& where) {
-  auto parsed = record::parse_json_limited(text, record::JsonLimits{kMaxRoutingBytes}, where);
+  auto parsed = sync::parse_routing(text, where);
   if (!parsed) return fail(parsed.error().message, 2);
-  const nlohmann::json& j = *parsed;
-  using record::JsonKind;
-  if (auto s = record::check_fields(j, {{"routes", JsonKind::array, true}}, where); !s) return fail(s.error().message, 2);
-  if (j["routes"].size() > kMaxRoutes) return fail(where + ": more than " + std::to_string(kMaxRoutes) + " routes", 2);
-  std::vector<store::Route> routes;
-  std::size_t n = 0;
-  for (const auto& r : j["routes"]) {
-    const std::string at = where + ": routes[" + std::to_string(n++) + "]";
-    if (auto s = record::check_fields(r,
-                                      {{"gemeentecode", JsonKind::string, true},
-                                       {"base_url", JsonKind::string, true},
-                                       {"ca_pem", JsonKind::string, true},
-                                       {"pinned_key", JsonKind::string, true},
-                                       {"ed25519_pk", JsonKind::string, true},
-                                       {"x25519_pk", JsonKind::string, true}},
-                                      at);
-        !s)
-      return fail(s.error().message, 2);
+  for (const auto& r : *parsed) {
     store::Route rt;
-    rt.gemeentecode = r["gemeentecode"].get<std::string>();
-    rt.endpoint_base_url = r["base_url"].get<std::string>();
-    rt.ca_certificate_pem = r["ca_pem"].get<std::string>();
-    rt.pinned_public_key = r["pinned_key"].get<std::string>();
-    auto ed = record::from_hex(r["ed25519_pk"].get<std::string>());
-    auto x = record::from_hex(r["x25519_pk"].get<std::string>());
-    if (!ed || ed->size() != 32 || !x || x->size() != 32)
-      return fail(at + ": \"ed25519_pk\" and \"x25519_pk\" must be 64 hex characters", 2);
-    std::copy(ed->begin(), ed->end(), rt.ack_verify_key.begin());
-    std::copy(x->begin(), x->end(), rt.box_public_key.begin());
-    if (!record::is_gemeentecode(rt.gemeentecode)) return fail(at + ": \"gemeentecode\" must look like GM0363", 2);
-    routes.push_back(std::move(rt));
-  }
-  for (const auto& rt : routes) {
+    rt.gemeentecode = r.gemeentecode;
+    rt.endpoint_base_url = r.base_url;
+    rt.ca_certificate_pem = r.ca_pem;
+    rt.pinned_public_key = r.pinned_key;
+    rt.ack_verify_key = r.ed25519_pk;
+    rt.box_public_key = r.x25519_pk;
     if (auto s = st.put_route(rt); !s.ok()) return fail("store: " + s.error().message);
     (void)st.append_audit("balie-syncd", "routing.import", rt.gemeentecode + " " + rt.endpoint_base_url);
   }
-  std::printf("imported %zu routes\n", routes.size());
+  std::printf("imported %zu routes\n", parsed->size());
   return 0;
 }
 
