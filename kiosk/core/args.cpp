@@ -12,7 +12,9 @@ std::string usage() {
          "  --script FILE    run the scripted UI driver's steps from FILE, then exit (0 = all steps passed)\n"
          "  --shots DIR      where 'screenshot NAME' steps write NAME.png (default: current directory)\n"
          "  --clock-start T  run on a scripted clock starting at T (UTC); scripts move it with advance-time\n"
-         "  --version        print the version and exit\n";
+         "  --version        print the version and exit\n"
+         "  --help           this text\n"
+         "Exit status 2: an unknown option or a malformed value (named in the message).\n";
 }
 
 ArgsResult parse_args(const std::vector<std::string>& args) {
@@ -21,7 +23,7 @@ ArgsResult parse_args(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
-      if (i + 1 >= args.size()) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
         r.error = std::string(name) + " needs a value";
         return nullptr;
       }

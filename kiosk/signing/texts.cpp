@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "balie/record/json_limits.h"
+
 namespace balie::signing {
 
 TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, std::vector<std::string>* errors) {
@@ -20,28 +22,39 @@ TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, s
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    if (std::filesystem::file_size(f, ec) > 256 * 1024) {
+    if (std::filesystem::file_size(f, ec) > kMaxTextSeriesBytes) {
       errors->push_back("texts: " + f.filename().string() + " too large");
       continue;
     }
     std::ifstream in(f);
     std::stringstream ss;
     ss << in.rdbuf();
-    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("series") || !j.contains("kind") || !j["texts"].is_array()) {
-      errors->push_back("texts: " + f.filename().string() + " is not a text series");
+    auto parsed = record::parse_json_limited(ss.str(), record::JsonLimits{kMaxTextSeriesBytes}, f.filename().string());
+    if (!parsed) {
+      errors->push_back("texts: " + parsed.error().message);
       continue;
     }
-    const std::string series = j.value("series", ""), kind = j.value("kind", "");
+    const nlohmann::json& j = *parsed;
+    auto str = [](const nlohmann::json& o, const char* k) {
+      auto it = o.find(k);
+      return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (!j.is_object() || str(j, "series").empty() || str(j, "kind").empty() || !j.contains("texts") ||
+        !j["texts"].is_array()) {
+      errors->push_back("texts: " + f.filename().string() +
+                        " is not a text series ({\"series\": string, \"kind\": string, \"texts\": array})");
+      continue;
+    }
+    const std::string series = str(j, "series"), kind = str(j, "kind");
     bool any = false;
     for (const auto& t : j["texts"]) {
       if (!t.is_object()) continue;
       store::TextVersion v;
-      v.language = t.value("language", "");
+      v.language = str(t, "language");
       v.version_id = series + "-" + v.language;
       v.kind = kind;
-      v.title = t.value("title", "");
-      v.body = t.value("body", "");
+      v.title = str(t, "title");
+      v.body = str(t, "body");
       if (v.language.empty() || v.body.empty()) continue;
       auto s = st.put_text_version(v);
       if (!s) errors->push_back("texts: " + v.version_id + ": " + s.error().message);

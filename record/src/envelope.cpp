@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "balie/record/json_limits.h"
+
 namespace balie::record {
 namespace {
 
@@ -69,11 +71,8 @@ Result<SealedRecord> seal_record(const RecordInput& in, const SigningKey& device
     return make_error(Errc::limit, "sensitive part exceeds " + std::to_string(kMaxSensitiveBytes) + " bytes");
   std::string pub = in.public_json.empty() ? "{}" : in.public_json;
   if (pub.size() > kMaxPublicBytes) return make_error(Errc::limit, "public part too large");
-  try {
-    if (!json::parse(pub).is_object()) return make_error(Errc::invalid_input, "public part must be a JSON object");
-  } catch (const std::exception&) {
-    return make_error(Errc::invalid_input, "public part is not valid JSON");
-  }
+  if (auto pj = parse_json_limited(pub, JsonLimits{kMaxPublicBytes}, "public part"); !pj) return pj.error();
+  else if (!pj->is_object()) return make_error(Errc::invalid_input, "public part must be a JSON object");
   Bytes sealed(in.sensitive.size() + crypto_box_SEALBYTES);
   if (crypto_box_seal(sealed.data(), reinterpret_cast<const unsigned char*>(in.sensitive.data()),
                       in.sensitive.size(), box_pk.data()) != 0)
@@ -108,12 +107,9 @@ Result<SealedRecord> seal_record(const RecordInput& in, const SigningKey& device
 
 Result<Envelope> parse_envelope(std::string_view bytes) {
   if (bytes.size() > kMaxEnvelopeBytes) return make_error(Errc::limit, "envelope exceeds size limit");
-  json j;
-  try {
-    j = json::parse(bytes);
-  } catch (const std::exception&) {
-    return make_error(Errc::invalid_input, "envelope is not valid JSON");
-  }
+  auto parsed = parse_json_limited(bytes, JsonLimits{kMaxEnvelopeBytes}, "envelope");
+  if (!parsed) return parsed.error();
+  json j = std::move(*parsed);
   if (!j.is_object()) return make_error(Errc::invalid_input, "envelope must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     const auto& k = it.key();
@@ -178,11 +174,8 @@ Result<Envelope> parse_envelope(std::string_view bytes) {
   auto pub = from_base64(vals[8], kMaxPublicBytes);
   if (!pub) return make_error(Errc::invalid_input, "package public part invalid");
   e.public_json.assign(pub->begin(), pub->end());
-  try {
-    if (!json::parse(e.public_json).is_object()) return make_error(Errc::invalid_input, "public part must be an object");
-  } catch (const std::exception&) {
-    return make_error(Errc::invalid_input, "public part is not valid JSON");
-  }
+  if (auto pj = parse_json_limited(e.public_json, JsonLimits{kMaxPublicBytes}, "public part"); !pj) return pj.error();
+  else if (!pj->is_object()) return make_error(Errc::invalid_input, "public part must be an object");
   e.package_sha256 = sha256_hex(e.package);
   return e;
 }
@@ -221,12 +214,9 @@ std::string make_ack_json(Ack a, const SigningKey& m) {
 
 Result<Ack> parse_ack_json(std::string_view bytes) {
   if (bytes.size() > 4096) return make_error(Errc::limit, "acknowledgement too large");
-  json j;
-  try {
-    j = json::parse(bytes);
-  } catch (const std::exception&) {
-    return make_error(Errc::invalid_input, "acknowledgement is not valid JSON");
-  }
+  auto parsed = parse_json_limited(bytes, JsonLimits{4096}, "acknowledgement");
+  if (!parsed) return parsed.error();
+  json j = std::move(*parsed);
   if (!j.is_object() || j.size() != 6) return make_error(Errc::invalid_input, "acknowledgement must have exactly 6 fields");
   Ack a;
   std::string sig;

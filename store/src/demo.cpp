@@ -30,12 +30,9 @@ Result<bool> seed_demo_data(Store& store) {
   if (!existing.ok()) return existing.error();
   if (!existing.value().empty()) return false;
 
-  json doc;
-  try {
-    doc = json::parse(demo_data_json());
-  } catch (const std::exception& e) {
-    return StoreError{StoreErrc::Corrupt, std::string("the embedded demo data set is malformed: ") + e.what()};
-  }
+  auto parsed = parse_store_json(demo_data_json(), 16u * 1024 * 1024, "the embedded demo data set", StoreErrc::Corrupt);
+  if (!parsed.ok()) return parsed.error();
+  json doc = std::move(parsed.value());
   try {
     DeviceConfig dev{doc.at("device").at("kiosk_id").get<std::string>(), doc.at("device").at("location_id").get<std::string>(),
                      doc.at("device").at("location_name").get<std::string>()};

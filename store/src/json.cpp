@@ -7,8 +7,10 @@
 namespace balie::store {
 
 Result<ResidentDossier> resident_dossier_from_json(std::string_view text) {
+  auto j = parse_store_json(text, kMaxResidentDossierJsonBytes, "resident JSON");
+  if (!j.ok()) return j.error();
   try {
-    return json::parse(text).get<ResidentDossier>();
+    return j.value().get<ResidentDossier>();
   } catch (const std::exception& e) {
     return StoreError{StoreErrc::InvalidArgument, std::string("malformed resident JSON: ") + e.what()};
   }
@@ -17,8 +19,10 @@ Result<ResidentDossier> resident_dossier_from_json(std::string_view text) {
 std::string to_json(const ResidentDossier& rd) { return json(rd).dump(); }
 
 Result<DossierBatch> dossier_batch_from_json(std::string_view text) {
+  auto parsed = parse_store_json(text, kMaxDossierBatchJsonBytes, "dossier batch JSON");
+  if (!parsed.ok()) return parsed.error();
   try {
-    auto j = json::parse(text);
+    const json& j = parsed.value();
     DossierBatch b;
     if (j.contains("upserts")) b.upserts = j.at("upserts").get<std::vector<ResidentDossier>>();
     if (j.contains("purges")) b.purges = j.at("purges").get<std::vector<std::string>>();

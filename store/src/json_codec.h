@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "balie/record/json_limits.h"
 #include "balie/store/types.h"
 
 namespace nlohmann {
@@ -89,5 +90,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Dossier, inburgeringsplicht, inb
                                                 ontheffingen, handhaving, contactpersoon,
                                                 maatschappelijke_begeleiding, financieel_ontzorgen, afspraken)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ResidentDossier, resident, dossier)
+
+// Every JSON text the store reads goes through record's limited parser (size and nesting depth);
+// its errors become StoreError `on_error` (InvalidArgument for input, Corrupt for our own rows).
+inline Result<json> parse_store_json(std::string_view text, std::size_t max_bytes, std::string_view what,
+                                     StoreErrc on_error = StoreErrc::InvalidArgument) {
+  auto j = record::parse_json_limited(text, record::JsonLimits{max_bytes}, what);
+  if (!j) return StoreError{on_error, j.error().message};
+  return std::move(*j);
+}
 
 }  // namespace balie::store

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "balie/platform/key_provider.h"
+#include "balie/store/json.h"
 #include "balie/store/store.h"
 #include "json_codec.h"
 #include "schema.h"
@@ -311,7 +312,8 @@ Resident read_resident(const Stmt& st) {
   r.gemeentecode = st.text(10);
   r.gekoppeld_sinds = st.text(11);
   try {
-    r.eerdere_koppelingen = json::parse(st.text(12)).get<std::vector<GemeenteKoppeling>>();
+    auto k = parse_store_json(st.text(12), kMaxResidentDossierJsonBytes, "eerdere_koppelingen", StoreErrc::Corrupt);
+    if (k.ok()) r.eerdere_koppelingen = k.value().get<std::vector<GemeenteKoppeling>>();
   } catch (const std::exception&) {
     r.eerdere_koppelingen.clear();
   }
@@ -507,8 +509,10 @@ Result<ResidentView> Store::load_dossier(std::string_view resident_id) {
   st.bind(1, resident_id);
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
+    auto item = parse_store_json(st.text(1), kMaxResidentDossierJsonBytes, "dossier item", StoreErrc::Corrupt);
+    if (!item.ok()) return StoreError{StoreErrc::Corrupt, "a dossier item of kind " + st.text(0) + " cannot be read"};
     try {
-      apply_item(view.dossier, st.text(0), json::parse(st.text(1)));
+      apply_item(view.dossier, st.text(0), item.value());
     } catch (const std::exception& e) {
       return StoreError{StoreErrc::Corrupt, "a dossier item of kind " + st.text(0) + " cannot be read"};
     }

@@ -16,15 +16,19 @@ namespace {
 
 using namespace balie;
 
+const char* kUsage =
+    "usage: balie-admin [--db FILE] <command>\n"
+    "  status                 schema, counts, outbox per municipality, file sizes\n"
+    "  verify-audit           check the audit log's hash chain\n"
+    "  integrity-check        run SQLite's integrity check on the encrypted file\n"
+    "  export-resident <id>   AVG right of access: one resident's data as JSON on stdout\n"
+    "  seed-demo              fill an empty demo store with the fictional demo data\n"
+    "  --help                 this text\n"
+    "Environment: BALIE_STATE_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY.\n"
+    "Exit status: 0 ok, 2 usage, 3 cannot open the store, 4 a check found a problem, 5 failed.\n";
+
 int usage() {
-  std::fprintf(stderr,
-               "usage: balie-admin [--db FILE] <command>\n"
-               "  status                 schema, counts, outbox per municipality, file sizes\n"
-               "  verify-audit           check the audit log's hash chain\n"
-               "  integrity-check        run SQLite's integrity check on the encrypted file\n"
-               "  export-resident <id>   AVG right of access: one resident's data as JSON on stdout\n"
-               "  seed-demo              fill an empty demo store with the fictional demo data\n"
-               "Environment: BALIE_STATE_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY.\n");
+  std::fputs(kUsage, stderr);
   return 2;
 }
 
@@ -43,16 +47,21 @@ std::string fmt_time(const std::optional<store::UtcTime>& t) {
 int main(int argc, char** argv) {
   std::filesystem::path db_path;
   int i = 1;
-  if (i + 1 < argc && std::strcmp(argv[i], "--db") == 0) {
+  for (int k = 1; k < argc; ++k)
+    if (std::strcmp(argv[k], "--help") == 0 || std::strcmp(argv[k], "-h") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  if (i < argc && std::strcmp(argv[i], "--db") == 0) {
+    if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+      std::fprintf(stderr, "balie-admin: --db needs a file name\n");
+      return usage();
+    }
     db_path = argv[i + 1];
     i += 2;
   }
   if (i >= argc) return usage();
   std::string cmd = argv[i++];
-  if (cmd == "-h" || cmd == "--help") {
-    usage();
-    return 0;
-  }
   if (cmd != "status" && cmd != "verify-audit" && cmd != "integrity-check" && cmd != "export-resident" &&
       cmd != "seed-demo") {
     std::fprintf(stderr, "balie-admin: unknown command '%s'\n", cmd.c_str());
@@ -61,6 +70,13 @@ int main(int argc, char** argv) {
   if (cmd == "export-resident" && i >= argc) {
     std::fprintf(stderr, "balie-admin: export-resident needs a resident id\n");
     return 2;
+  }
+  // Every command's arguments are exactly what it takes: nothing is silently ignored.
+  const int takes = cmd == "export-resident" ? 1 : 0;
+  if (argc - i > takes) {
+    std::fprintf(stderr, "balie-admin: %s takes %s (got '%s')\n", cmd.c_str(),
+                 takes ? "one resident id" : "no arguments", argv[i + takes]);
+    return usage();
   }
 
   auto paths = platform::Paths::from_environment();

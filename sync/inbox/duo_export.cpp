@@ -6,6 +6,7 @@
 
 #include "balie/record/codec.h"
 #include "balie/record/evidence.h"
+#include "balie/record/json_limits.h"
 #include "balie/record/sqlite_stmt.h"
 #include "inbox_db.h"
 
@@ -99,8 +100,12 @@ Result<std::string> InboxDb::export_pvt(const std::string& today) {
   json exports = json::array(), blocked = json::array();
   while (s.step() == SQLITE_ROW) {
     const std::string id = s.text(0);
-    json sens = json::parse(s.text(1), nullptr, false);
-    json dossier = s.is_null(2) ? json() : json::parse(s.text(2), nullptr, false);
+    // Both were checked under their limits when stored; an unreadable one blocks the export below.
+    auto sp = record::parse_json_limited(s.text(1), record::JsonLimits{record::kMaxSensitiveBytes}, "sensitive part");
+    auto dp = s.is_null(2) ? record::Result<json>(json())
+                           : record::parse_json_limited(s.text(2), record::JsonLimits{sync::kMaxDossierBytes}, "dossier");
+    json sens = sp ? std::move(*sp) : json();
+    json dossier = dp ? std::move(*dp) : json();
     std::string bsn = sens.is_object() ? str(sens, "bsn") : "";
     std::string datum = sens.is_object() ? str(sens, "datumOndertekeningPvt") : "";
     std::string reason, verwijtbaar;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
+#include "balie/record/json_limits.h"
 #include "balie/record/sqlite_stmt.h"
 
 namespace balie::inbox {
@@ -14,6 +15,12 @@ using record::Errc;
 using record::make_error;
 
 using Stmt = record::sql::Stmt;
+
+// JSON this inbox stored itself (checked when it arrived), back as a value; null if unreadable.
+json stored_json(const std::string& text, std::size_t max) {
+  auto j = record::parse_json_limited(text, record::JsonLimits{max}, "stored JSON");
+  return j ? std::move(*j) : json();
+}
 
 const char* kSchema = R"SQL(
 PRAGMA journal_mode=WAL;
@@ -165,8 +172,10 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
 }
 
 Status InboxDb::import_dossiers(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("residents") || !j["residents"].is_array())
+  auto parsed = record::parse_json_limited(text, record::JsonLimits{kMaxDossierImportBytes}, "dossier import");
+  if (!parsed) return parsed.error();
+  json j = std::move(*parsed);
+  if (!j.is_object() || !j.contains("residents") || !j["residents"].is_array())
     return make_error(Errc::invalid_input, "dossier import must be {\"residents\":[...]}");
   std::lock_guard l(mu_);
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
@@ -194,6 +203,12 @@ Status InboxDb::import_dossiers(const std::string& text) {
         return make_error(Errc::invalid_input, "active resident needs a dossier object");
       }
       dossier = r["dossier"].dump();
+      if (dossier.size() > sync::kMaxDossierBytes) {  // the feed could never carry it
+        (void)exec("ROLLBACK");
+        return make_error(Errc::limit, "dossier of " + r["resident_id"].get<std::string>() + " is " +
+                                           std::to_string(dossier.size()) + " bytes, more than the feed limit of " +
+                                           std::to_string(sync::kMaxDossierBytes));
+      }
     }
     Stmt s(db_, "INSERT OR REPLACE INTO residents VALUES(?,?,?,?,?,?)");
     s.bind(1, r["resident_id"].get<std::string>());
@@ -262,8 +277,8 @@ Result<std::string> InboxDb::dump_records(bool sens) {
     json o = {{"record_id", s.text(0)}, {"device_id", s.text(1)}, {"seq", s.int64(2)}, {"kind", s.text(3)},
               {"gemeentecode", s.text(4)}, {"created_at", s.text(5)}, {"received_at", s.text(6)},
               {"package_sha256", s.text(7)}, {"chain_gap", s.int64(8) != 0},
-              {"public", json::parse(s.text(9), nullptr, false)}};
-    if (sens) o["sensitive"] = json::parse(s.text(10), nullptr, false);
+              {"public", stored_json(s.text(9), record::kMaxPublicBytes)}};
+    if (sens) o["sensitive"] = stored_json(s.text(10), record::kMaxSensitiveBytes);
     arr.push_back(std::move(o));
   }
   return arr.dump(1);

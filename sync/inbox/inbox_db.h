@@ -44,7 +44,9 @@ class InboxDb {
   Result<std::vector<StoredOutcome>> store_batch(const std::vector<IncomingRecord>& records,
                                                  const record::SigningKey& signer, std::time_t now);
 
-  // Dossier feed.
+  // Dossier feed. The import file is at most kMaxDossierImportBytes, nests at most
+  // record::kMaxJsonDepth levels, and each dossier is at most sync::kMaxDossierBytes (the feed's limit).
+  static constexpr std::size_t kMaxDossierImportBytes = 64u * 1024 * 1024;
   Status import_dossiers(const std::string& json_text);  // {"residents":[{resident_id,locatiecode,dossier}|{...,purge:reason}]}
   Result<sync::DossierBatch> dossier_updates(const std::string& locatiecode, const std::string& cursor,
                                              std::size_t limit);

@@ -13,7 +13,7 @@
 //   test-only serve options: --chaos-500-every N, --chaos-duplicate-acks
 #include <sys/stat.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,11 +29,65 @@ using namespace balie;
 
 namespace {
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: balie-inbox keygen|serve|enroll-device|import-dossiers|dump|export-pvt [--options]\n"
-               "see the comment at the top of sync/inbox/inbox_main.cpp or sync/README.md\n");
-  return 64;
+const char* kUsage =
+    "usage: balie-inbox COMMAND [--options]\n"
+    "  keygen --dir D                 write signing.seed + box.seed, print public keys (JSON)\n"
+    "  serve --gemeentecode GM.. --db F --cert F --key F --client-ca F --keys D\n"
+    "        [--listen HOST:PORT] [--port-file F] [--max-body BYTES] [--max-connections N]\n"
+    "        [--max-pending N] [--handshake-timeout S] [--header-timeout S] [--request-timeout S]\n"
+    "        [--rate-limit-per-minute N] [--rate-limit-burst N]   (defaults: sync/README.md)\n"
+    "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX\n"
+    "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
+    "  dump --db F --gemeentecode GM.. [--sensitive]\n"
+    "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
+    "  pubkeys --keys D | seed-pubkey --file F\n"
+    "  --help                         this text\n"
+    "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
+    "See sync/README.md.\n";
+
+int usage_error(const std::string& m) {
+  std::fprintf(stderr, "balie-inbox: %s\n%s", m.c_str(), kUsage);
+  return 2;
+}
+
+// The options each command takes (value options; `flags` take no value). Anything else is an error.
+struct CommandSpec {
+  const char* name;
+  std::vector<std::string> required, optional, flags;
+};
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> c = {
+      {"keygen", {"dir"}, {}, {}},
+      {"seed-pubkey", {"file"}, {}, {}},
+      {"pubkeys", {"keys"}, {}, {}},
+      {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
+       {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
+        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "chaos-500-every"},
+       {"chaos-duplicate-acks"}},
+      {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk"}, {}, {}},
+      {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
+      {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
+      {"export-pvt", {"db", "gemeentecode"}, {"today"}, {}},
+  };
+  return c;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// A decimal integer in [lo, hi]; the message names the option and the expected range.
+bool parse_int(const std::string& flag, const std::string& v, long long lo, long long hi, long long* out,
+               std::string* err) {
+  const bool digits = !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
+  const long long n = digits ? std::stoll(v) : 0;
+  if (!digits || n < lo || n > hi) {
+    *err = "--" + flag + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + " (got '" +
+           v.substr(0, 40) + "')";
+    return false;
+  }
+  *out = n;
+  return true;
 }
 
 bool read_file(const std::string& p, std::string* out, std::size_t max) {
@@ -66,27 +120,43 @@ bool write_seed(const std::string& p, const record::Key32& k) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return usage();
+  if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+                    std::strcmp(argv[1], "help") == 0)) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc < 2) return usage_error("a command is required");
   std::string cmd = argv[1];
+  const CommandSpec* spec = nullptr;
+  for (const auto& c : commands())
+    if (cmd == c.name) spec = &c;
+  if (!spec) return usage_error("unknown command '" + cmd + "'");
   std::map<std::string, std::string> opt;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--", 0) != 0) return usage();
-    if (a == "--sensitive" || a == "--chaos-duplicate-acks") {
-      opt[a.substr(2)] = "1";
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a.rfind("--", 0) != 0) return usage_error(cmd + ": unexpected argument '" + a + "'");
+    const std::string k = a.substr(2);
+    if (opt.count(k)) return usage_error(cmd + ": --" + k + " given twice");
+    if (contains(spec->flags, k)) {
+      opt[k] = "1";
       continue;
     }
-    if (i + 1 >= argc) return usage();
-    opt[a.substr(2)] = argv[++i];
+    if (!contains(spec->required, k) && !contains(spec->optional, k))
+      return usage_error(cmd + ": unknown option '" + a + "'");
+    if (i + 1 >= argc || argv[i + 1][0] == '\0') return usage_error(cmd + ": " + a + " needs a value");
+    opt[k] = argv[++i];
   }
-  auto need = [&](const char* k) -> const std::string& {
-    static const std::string empty;
-    if (!opt.count(k)) {
-      std::fprintf(stderr, "balie-inbox %s: --%s is required\n", cmd.c_str(), k);
-      std::exit(64);
-    }
-    return opt[k];
-  };
+  for (const auto& k : spec->required)
+    if (!opt.count(k)) return usage_error(cmd + ": --" + k + " is required");
+  auto need = [&](const char* k) -> const std::string& { return opt[k]; };
+  if (opt.count("gemeentecode") && !record::is_gemeentecode(opt["gemeentecode"]))
+    return usage_error(cmd + ": --gemeentecode must look like GM0363 (got '" + opt["gemeentecode"].substr(0, 40) + "')");
+  if (opt.count("today") && !record::is_date(opt["today"]))
+    return usage_error(cmd + ": --today must be a date YYYY-MM-DD (got '" + opt["today"].substr(0, 40) + "')");
   record::crypto_ready();
 
   if (cmd == "keygen") {
@@ -122,10 +192,6 @@ int main(int argc, char** argv) {
   if (cmd == "serve") {
     inbox::ServerConfig c;
     c.gemeentecode = need("gemeentecode");
-    if (!record::is_gemeentecode(c.gemeentecode)) {
-      std::fprintf(stderr, "balie-inbox: gemeentecode must look like GM0363\n");
-      return 64;
-    }
     c.db_path = need("db");
     c.cert_file = need("cert");
     c.key_file = need("key");
@@ -134,19 +200,30 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "balie-inbox: cannot read signing.seed / box.seed in %s\n", opt["keys"].c_str());
       return 2;
     }
+    std::string err;
+    long long n = 0;
     if (opt.count("listen")) {
       auto l = opt["listen"];
       auto colon = l.rfind(':');
-      if (colon == std::string::npos) return usage();
+      if (colon == std::string::npos || colon == 0)
+        return usage_error("serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8443 (got '" + l.substr(0, 60) + "')");
       c.host = l.substr(0, colon);
-      c.port = std::atoi(l.c_str() + colon + 1);
+      if (!parse_int("listen port", l.substr(colon + 1), 0, 65535, &n, &err)) return usage_error("serve: " + err);
+      c.port = static_cast<int>(n);
     }
     if (opt.count("port-file")) c.port_file = opt["port-file"];
-    if (opt.count("max-body")) c.max_body_bytes = std::stoul(opt["max-body"]);
-    // The connection guard's limits: whole numbers in a sane range, or exit 2 naming the flag.
+    if (opt.count("max-body")) {
+      if (!parse_int("max-body", opt["max-body"], 1024, 1LL << 30, &n, &err)) return usage_error("serve: " + err);
+      c.max_body_bytes = static_cast<std::size_t>(n);
+    }
+    if (opt.count("chaos-500-every")) {
+      if (!parse_int("chaos-500-every", opt["chaos-500-every"], 1, 1000000, &n, &err)) return usage_error("serve: " + err);
+      c.chaos_500_every = static_cast<int>(n);
+    }
+    // The connection guard's limits (inbox/connection_guard.h).
     struct IntFlag {
       const char* name;
-      int lo, hi;
+      long long lo, hi;
       int* out;
     };
     int per_minute = static_cast<int>(c.guard.rate_per_minute), burst = static_cast<int>(c.guard.rate_burst);
@@ -158,20 +235,11 @@ int main(int argc, char** argv) {
                              IntFlag{"rate-limit-per-minute", 0, 1000000, &per_minute},
                              IntFlag{"rate-limit-burst", 1, 1000000, &burst}}) {
       if (!opt.count(f.name)) continue;
-      const std::string& v = opt[f.name];
-      char* end = nullptr;
-      errno = 0;
-      long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || errno != 0 || n < f.lo || n > f.hi) {
-        std::fprintf(stderr, "balie-inbox serve: --%s expects a whole number from %d to %d (got '%s')\n", f.name,
-                     f.lo, f.hi, v.c_str());
-        return 2;
-      }
+      if (!parse_int(f.name, opt[f.name], f.lo, f.hi, &n, &err)) return usage_error("serve: " + err);
       *f.out = static_cast<int>(n);
     }
     c.guard.rate_per_minute = per_minute;
     c.guard.rate_burst = burst;
-    if (opt.count("chaos-500-every")) c.chaos_500_every = std::stoi(opt["chaos-500-every"]);
     if (opt.count("chaos-duplicate-acks")) c.chaos_duplicate_acks = true;
     return inbox::run_server(c);
   }
@@ -189,8 +257,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "import-dossiers") {
     std::string text;
-    if (!read_file(need("file"), &text, 64u * 1024 * 1024)) {
-      std::fprintf(stderr, "balie-inbox: cannot read %s\n", opt["file"].c_str());
+    if (!read_file(need("file"), &text, inbox::InboxDb::kMaxDossierImportBytes)) {
+      std::fprintf(stderr, "balie-inbox: cannot read %s, or it is larger than %zu bytes\n", opt["file"].c_str(),
+                   inbox::InboxDb::kMaxDossierImportBytes);
       return 1;
     }
     auto s = db.import_dossiers(text);
@@ -213,5 +282,5 @@ int main(int argc, char** argv) {
     std::printf("%s\n", r->c_str());
     return 0;
   }
-  return usage();
+  return usage_error("unknown command '" + cmd + "'");
 }

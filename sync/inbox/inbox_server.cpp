@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "balie/record/codec.h"
+#include "balie/record/json_limits.h"
 #include "balie/sync/protocol.h"
 #include "inbox_db.h"
 
@@ -127,6 +128,11 @@ int run_server(const ServerConfig& cfg) {
                               const httplib::ContentReader& reader) {
     const std::string cn = peer_cn(req);
     if (cn.empty()) return send_problem(res, 401, "no-client-certificate", "a device certificate is required");
+    // Enrolment first: a certificate the CA issued is not enough to make this inbox read and parse a
+    // body; only an enrolled device's body is read (and then parsed under the limits of protocol.h).
+    auto dk = db->device_key(cn);
+    if (!dk) return send_problem(res, 503, "store-unavailable", dk.error().message);
+    if (!dk->has_value()) return send_problem(res, 403, "unknown-device", "device '" + cn + "' is not enrolled");
     if (!content_type_json(req))
       return send_problem(res, 415, "unsupported-media-type", "Content-Type must be application/json");
     std::string body;
@@ -145,9 +151,6 @@ int run_server(const ServerConfig& cfg) {
       return send_problem(res, envs.error().code == record::Errc::limit ? 413 : 400, "malformed-batch",
                           envs.error().message);
     }
-    auto dk = db->device_key(cn);
-    if (!dk) return send_problem(res, 503, "store-unavailable", dk.error().message);
-    if (!dk->has_value()) return send_problem(res, 403, "unknown-device", "device '" + cn + "' is not enrolled");
 
     std::vector<IncomingRecord> ok;
     std::vector<sync::PushResult> results(envs->size());
@@ -188,9 +191,9 @@ int run_server(const ServerConfig& cfg) {
         reject(422, "cannot-open", plain.error().message);
         continue;
       }
-      auto pj = nlohmann::json::parse(*plain, nullptr, false);
-      if (pj.is_discarded() || !pj.is_object()) {
-        reject(422, "bad-payload", "sealed payload is not a JSON object");
+      auto pj = record::parse_json_limited(*plain, record::JsonLimits{record::kMaxSensitiveBytes}, "sealed payload");
+      if (!pj || !pj->is_object()) {
+        reject(422, "bad-payload", pj ? "sealed payload is not a JSON object" : pj.error().message);
         continue;
       }
       ok.push_back({std::move(*e), std::move(*plain)});

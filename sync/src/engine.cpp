@@ -82,7 +82,16 @@ PassReport SyncEngine::run_pass(const std::atomic<bool>* stop) {
     if (stopped(stop)) break;
     GemeenteResult r;
     r.gemeentecode = g;
-    push_gemeente(g, r, stop);
+    // One municipality's endpoint must never stop delivery to the next one in this pass: whatever it
+    // answers is parsed under limits (protocol.h), and anything that still escapes is this
+    // municipality's transient failure, not the pass's end.
+    try {
+      push_gemeente(g, r, stop);
+    } catch (const std::exception& e) {
+      r.transient_failure = true;
+      r.error = std::string("internal error while syncing with ") + g + ": " + e.what();
+      (void)store_.record_sync_result(g, wall(clock_), false, r.error);
+    }
     rep.gemeenten.push_back(std::move(r));
   }
   return rep;

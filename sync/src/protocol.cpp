@@ -6,18 +6,21 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
+#include "balie/record/json_limits.h"
 
 namespace balie::sync {
 namespace {
 using json = nlohmann::json;
 
+// Every wire body: size limit of its kind, nesting depth kMaxJsonDepth (record/json_limits.h).
 Result<json> parse_json(std::string_view body, std::size_t max, const char* what) {
-  if (body.size() > max) return make_error(Errc::limit, std::string(what) + " exceeds " + std::to_string(max) + " bytes");
-  try {
-    return json::parse(body);
-  } catch (const std::exception&) {
-    return make_error(Errc::invalid_input, std::string(what) + " is not valid JSON");
-  }
+  return parse_json_limited(body, JsonLimits{max}, what);
+}
+
+// Our own, already checked JSON text back into a value for serialising (null if it ever were not).
+json reparse(std::string_view text, std::size_t max) {
+  auto j = parse_json_limited(text, JsonLimits{max}, "stored JSON");
+  return j ? std::move(*j) : json();
 }
 
 std::optional<std::string> unknown_field(const json& j, std::initializer_list<const char*> allowed) {
@@ -93,8 +96,8 @@ std::string push_response_json(const std::vector<PushResult>& rs) {
   json arr = json::array();
   for (const auto& r : rs) {
     json o = {{"record_id", r.record_id}, {"result", r.result}};
-    if (!r.ack_json.empty()) o["ack"] = json::parse(r.ack_json, nullptr, false);
-    if (r.problem) o["problem"] = json::parse(problem_json(*r.problem));
+    if (!r.ack_json.empty()) o["ack"] = reparse(r.ack_json, 4096);
+    if (r.problem) o["problem"] = reparse(problem_json(*r.problem), 64 * 1024);
     arr.push_back(std::move(o));
   }
   return json{{"acknowledgements", arr}}.dump();
@@ -153,7 +156,7 @@ std::string dossier_batch_json(const DossierBatch& b) {
   for (const auto& i : b.items) {
     json o = {{"resident_id", i.resident_id}, {"action", i.action}};
     if (!i.reason.empty()) o["reason"] = i.reason;
-    if (i.action == "upsert") o["dossier"] = json::parse(i.dossier_json, nullptr, false);
+    if (i.action == "upsert") o["dossier"] = reparse(i.dossier_json, kMaxDossierBytes);
     items.push_back(std::move(o));
   }
   return json{{"gemeentecode", b.gemeentecode}, {"locatiecode", b.locatiecode}, {"cursor", b.cursor},

@@ -8,7 +8,7 @@
 //                                          for enrollment at the municipalities (demo mode: creates device.key)
 // It opens only the terminal's encrypted store (store/), with the key from the key provider; a missing
 // store or key is refused (exit 2), never answered with a new, empty store.
-// Config (JSON): see sync/README.md ("balie-syncd configuration").
+// Config (JSON): see sync/README.md ("balie-syncd configuration"); parsed by sync/src/syncd_config.cpp.
 #include <signal.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -29,6 +29,7 @@
 #include "balie/sync/deadline.h"
 #include "balie/sync/engine.h"
 #include "balie/sync/store_adapter.h"
+#include "balie/sync/syncd_config.h"
 
 using namespace balie;
 namespace fs = std::filesystem;
@@ -62,46 +63,23 @@ int fail(const std::string& m, int code = 3) {
   return code;
 }
 
-bool parse_hhmm(const std::string& s, int* out) {
-  int h, m;
-  if (std::sscanf(s.c_str(), "%d:%d", &h, &m) != 2 || h < 0 || h > 24 || m < 0 || m > 59) return false;
-  *out = h * 60 + m;
-  return true;
-}
-
 std::string load_config(const fs::path& path, Config* c) {
   std::string text;
   if (!slurp(path, &text)) return "cannot read config " + path.string();
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "config is not a JSON object";
+  const std::string where = path.filename().string();
+  auto parsed = sync::parse_syncd_config(text, where);
+  if (!parsed) return parsed.error().message;
   fs::path base = path.parent_path();
-  auto rel = [&](const std::string& p) { return (p.empty() || p[0] == '/') ? fs::path(p) : base / p; };
-  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-  c->store_path = rel(str("store")).string();
-  if (str("store").empty()) return "config needs \"store\"";
-  // "store_kind" named a development stand-in once; the terminal's store is the only one now.
-  if (!str("store_kind").empty() && str("store_kind") != "balie")
-    return "store_kind \"" + str("store_kind") + "\" is not supported: balie-syncd opens only the terminal's store";
-  c->engine.device_id = str("device_id");
-  if (!slurp(rel(str("client_cert")), &c->engine.client_cert_pem) ||
-      !slurp(rel(str("client_key")), &c->engine.client_key_pem))
-    return "cannot read client_cert / client_key";
-  c->engine.locatiecode = str("locatiecode");
-  if (j.contains("batch_max_records")) c->engine.batch_max_records = j["batch_max_records"].get<std::size_t>();
-  if (j.contains("batch_max_bytes")) c->engine.batch_max_bytes = j["batch_max_bytes"].get<std::size_t>();
-  if (j.contains("max_retries")) c->engine.max_retries = j["max_retries"].get<int>();
-  if (j.contains("backoff_base_ms")) c->engine.backoff_base_ms = j["backoff_base_ms"].get<long>();
-  if (j.contains("connect_timeout_s")) c->engine.connect_timeout_s = j["connect_timeout_s"].get<long>();
-  if (j.contains("low_speed_time_s")) c->engine.low_speed_time_s = j["low_speed_time_s"].get<long>();
-  if (j.contains("total_timeout_s")) c->engine.total_timeout_s = j["total_timeout_s"].get<long>();
-  std::string w = str("window");
-  if (!w.empty()) {
-    auto dash = w.find('-');
-    if (dash == std::string::npos || !parse_hhmm(w.substr(0, dash), &c->window_start_min) ||
-        !parse_hhmm(w.substr(dash + 1), &c->window_end_min))
-      return "window must look like 01:00-05:00";
-  }
-  if (j.contains("window_jitter_minutes")) c->jitter_max_min = j["window_jitter_minutes"].get<int>();
+  auto rel = [&](const std::string& p) { return p[0] == '/' ? fs::path(p) : base / p; };
+  c->store_path = rel(parsed->store_path).string();
+  c->engine = parsed->engine;
+  c->window_start_min = parsed->window_start_min;
+  c->window_end_min = parsed->window_end_min;
+  c->jitter_max_min = parsed->jitter_max_min;
+  if (!slurp(rel(parsed->client_cert_path), &c->engine.client_cert_pem))
+    return where + ": cannot read \"client_cert\" " + rel(parsed->client_cert_path).string();
+  if (!slurp(rel(parsed->client_key_path), &c->engine.client_key_pem))
+    return where + ": cannot read \"client_key\" " + rel(parsed->client_key_path).string();
   c->runtime_dir = platform::Paths::from_environment().runtime_dir;
   return "";
 }
@@ -115,36 +93,23 @@ int minutes_now_local() {
 
 bool in_window(int now, int a, int b) { return a <= b ? (now >= a && now < b) : (now >= a || now < b); }
 
-// import-routing: {"routes":[{gemeentecode, base_url, ca_pem, pinned_key, ed25519_pk, x25519_pk}]} into
-// the terminal's store, replacing the route of each gemeentecode listed; every import is in the audit log.
-int import_routes_into_store(store::Store& st, const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("routes") || !j["routes"].is_array())
-    return fail("routing file must be {\"routes\":[...]}");
-  std::vector<store::Route> routes;
-  for (const auto& r : j["routes"]) {
+// import-routing: the routing file (sync::parse_routing: every key checked, all or nothing) into the
+// terminal's store, replacing the route of each gemeentecode listed; every import is in the audit log.
+int import_routes_into_store(store::Store& st, const std::string& text, const std::string& where) {
+  auto parsed = sync::parse_routing(text, where);
+  if (!parsed) return fail(parsed.error().message, 2);
+  for (const auto& r : *parsed) {
     store::Route rt;
-    try {
-      rt.gemeentecode = r.at("gemeentecode").get<std::string>();
-      rt.endpoint_base_url = r.at("base_url").get<std::string>();
-      rt.ca_certificate_pem = r.at("ca_pem").get<std::string>();
-      rt.pinned_public_key = r.at("pinned_key").get<std::string>();
-      auto ed = record::from_hex(r.at("ed25519_pk").get<std::string>());
-      auto x = record::from_hex(r.at("x25519_pk").get<std::string>());
-      if (!ed || ed->size() != 32 || !x || x->size() != 32) return fail("route keys must be 64 hex characters");
-      std::copy(ed->begin(), ed->end(), rt.ack_verify_key.begin());
-      std::copy(x->begin(), x->end(), rt.box_public_key.begin());
-    } catch (const std::exception&) {
-      return fail("route entry lacks a required string field (gemeentecode, base_url, ca_pem, pinned_key, keys)");
-    }
-    if (!record::is_gemeentecode(rt.gemeentecode)) return fail("gemeentecode must look like GM0363");
-    routes.push_back(std::move(rt));
-  }
-  for (const auto& rt : routes) {
+    rt.gemeentecode = r.gemeentecode;
+    rt.endpoint_base_url = r.base_url;
+    rt.ca_certificate_pem = r.ca_pem;
+    rt.pinned_public_key = r.pinned_key;
+    rt.ack_verify_key = r.ed25519_pk;
+    rt.box_public_key = r.x25519_pk;
     if (auto s = st.put_route(rt); !s.ok()) return fail("store: " + s.error().message);
     (void)st.append_audit("balie-syncd", "routing.import", rt.gemeentecode + " " + rt.endpoint_base_url);
   }
-  std::printf("imported %zu routes\n", routes.size());
+  std::printf("imported %zu routes\n", parsed->size());
   return 0;
 }
 
@@ -157,6 +122,22 @@ int run_once(sync::SyncStore& store, const Config& cfg) {
   return rep.exit_status();
 }
 
+const char* kUsage =
+    "usage: balie-syncd --config FILE [--once | status | import-routing ROUTES.json | device-pubkey]\n"
+    "  --config FILE   syncd.json (keys: sync/README.md, \"balie-syncd configuration\")\n"
+    "  --once          one pass, then exit: 0 delivered, 1 held/rejected, 2 transient or usage/config error,\n"
+    "                  3 local error\n"
+    "  (no command)    daemon: passes in the configured window and on staff request (SIGUSR1, sync-now)\n"
+    "  status          staff status per municipality (JSON)\n"
+    "  import-routing  routes into the terminal's store (audited)\n"
+    "  device-pubkey   the device's Ed25519 public key (hex)\n"
+    "  --help          this text\n";
+
+int usage_error(const std::string& m) {
+  std::fprintf(stderr, "balie-syncd: %s\n%s", m.c_str(), kUsage);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,13 +146,35 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--config" && i + 1 < argc) config = argv[++i];
-    else if (a == "--once") once = true;
-    else rest.push_back(a);
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a == "--config") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') return usage_error("--config needs a file name");
+      config = argv[++i];
+    } else if (a == "--once") {
+      once = true;
+    } else if (a.rfind("-", 0) == 0) {
+      return usage_error("unknown option '" + a + "'");
+    } else {
+      rest.push_back(a);
+    }
   }
-  if (config.empty()) return fail("usage: balie-syncd --config FILE [--once | status | import-routing F | device-pubkey]", 64);
+  if (config.empty()) return usage_error("--config FILE is required");
+  if (!rest.empty()) {
+    const std::string& c = rest[0];
+    const bool known = (c == "status" && rest.size() == 1) || (c == "device-pubkey" && rest.size() == 1) ||
+                       (c == "import-routing" && rest.size() == 2);
+    if (!known) {
+      if (c == "import-routing") return usage_error("import-routing needs exactly one file name");
+      if (c == "status" || c == "device-pubkey") return usage_error(c + " takes no arguments");
+      return usage_error("unknown command '" + c + "'");
+    }
+    if (once) return usage_error("--once runs a pass; it cannot be combined with '" + c + "'");
+  }
   Config cfg;
-  if (auto e = load_config(config, &cfg); !e.empty()) return fail(e);
+  if (auto e = load_config(config, &cfg); !e.empty()) return fail(e, 2);
   // The database key from the key provider (systemd credential balie-db-key in production; demo mode:
   // db.key next to the database file, made by the kiosk or balie-admin with the store, never here).
   const auto key_provider = platform::KeyProvider::from_environment(fs::path(cfg.store_path).parent_path());
@@ -200,8 +203,8 @@ int main(int argc, char** argv) {
   }
   if (!rest.empty() && rest[0] == "import-routing" && rest.size() == 2) {
     std::string text;
-    if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1]);
-    return import_routes_into_store(*terminal_store, text);
+    if (!slurp(rest[1], &text)) return fail("cannot read " + rest[1], 2);
+    return import_routes_into_store(*terminal_store, text, fs::path(rest[1]).filename().string());
   }
   if (!rest.empty() && rest[0] == "device-pubkey") {
     auto dk = key_provider.device_signing_key();
@@ -209,7 +212,6 @@ int main(int argc, char** argv) {
     std::printf("%s\n", record::to_hex(dk.value().public_key.data(), dk.value().public_key.size()).c_str());
     return 0;
   }
-  if (!rest.empty()) return fail("unknown command " + rest[0], 64);
 
   struct sigaction sa {};
   sa.sa_handler = on_term;

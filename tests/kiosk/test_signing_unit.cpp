@@ -1,11 +1,15 @@
 // Unit tests of the headless signing layer (kiosk/signing): ink smoothing, trivial signatures,
 // a second finger through the real InputMapper, PNG and QR, the offer rules, consent state, the
-// evidence package and the sealed commit on a real SQLCipher store (chain, wrong addressee refused).
+// evidence package and the sealed commit on a real SQLCipher store (chain, wrong addressee refused),
+// and the text-series loader's handling of malformed files.
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +22,7 @@
 #include "signing/ink.h"
 #include "signing/qr.h"
 #include "signing/signature_png.h"
+#include "signing/texts.h"
 
 using namespace balie::signing;
 namespace fs = std::filesystem;
@@ -324,4 +329,43 @@ TEST(Evidence, PackageHalvesAndLimits) {
   s.ink = big;
   ASSERT_TRUE(build_pvt_evidence(s, c, "00000000-0000-4000-8000-000000000001", &p, &err)) << err;
   EXPECT_LE(p.sensitive_json.size(), brec::kMaxSensitiveBytes);
+}
+
+// Text series files (assets/texts/*.json) of the wrong shape are reported and skipped, never thrown
+// out of the loader (issue 13): wrong JSON types, a deep file, a huge file. Before, a number where a
+// string belongs escaped as nlohmann::type_error and ended the kiosk.
+TEST(TextAssets, WrongTypesDeepAndHugeSeriesAreReportedAndSkipped) {
+  const fs::path dir = fs::temp_directory_path() / ("balie-texts-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "texts");
+  std::vector<std::uint8_t> key(32);
+  randombytes_buf(key.data(), key.size());
+  auto st = store::Store::open(dir / "balie.db", key);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto spit = [&](const char* name, const std::string& s) { std::ofstream(dir / "texts" / name) << s; };
+  spit("a-good.json", R"({"series":"pvt-x-1","kind":"pvt_declaration","texts":[{"language":"nl","title":"T","body":"B"}]})");
+  spit("b-series-number.json", R"({"series":5,"kind":"pvt_declaration","texts":[]})");
+  spit("c-title-number.json", R"({"series":"c-1","kind":"consent","texts":[{"language":"nl","title":7,"body":"B"}]})");
+  spit("d-deep.json", "{\"series\":\"d-1\",\"kind\":\"k\",\"texts\":[" + std::string(40000, '[') + std::string(40000, ']') + "]}");
+  spit("e-huge.json", "{\"series\":\"e-1\",\"pad\":\"" + std::string(300 * 1024, 'x') + "\"}");
+  spit("f-texts-missing.json", R"({"series":"f-1","kind":"k"})");
+  std::vector<std::string> errors;
+  TextIndex idx = load_text_assets(*st.value(), dir / "texts", &errors);
+  EXPECT_EQ(idx.series_by_kind.at("pvt_declaration"), "pvt-x-1");
+  auto joined = [&] {
+    std::string s;
+    for (const auto& e : errors) s += e + "\n";
+    return s;
+  }();
+  EXPECT_NE(joined.find("b-series-number.json is not a text series"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("d-deep.json nests deeper than 32 levels"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("e-huge.json too large"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("f-texts-missing.json is not a text series"), std::string::npos) << joined;
+  // A text with a non-string title is stored without a title rather than taking the loader down.
+  auto t = st.value()->text_version("c-1-nl");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(t.value().has_value());
+  EXPECT_EQ(t.value()->title, "");
+  st.value().reset();
+  fs::remove_all(dir);
 }

@@ -77,6 +77,9 @@ struct Pending {
 }  // namespace
 
 Result<Catalog> parse_po(std::string_view content, std::string_view source) {
+  if (content.size() > kMaxCatalogBytes)
+    return Error{std::string(source) + ": catalog is " + std::to_string(content.size()) + " bytes, more than the limit of " +
+                 std::to_string(kMaxCatalogBytes)};
   Catalog cat;
   cat.source = std::string(source);
   std::set<std::string> seen;

@@ -17,6 +17,8 @@ struct TextIndex {
   std::map<std::string, std::string> series_by_kind;  // "pvt_declaration" -> "pvt-balie-1"
 };
 
+inline constexpr std::size_t kMaxTextSeriesBytes = 256 * 1024;  // per file; nesting record::kMaxJsonDepth
+
 // Loads every *.json in `dir` (at most 32 files of 256 KiB) into the store. Problems are appended
 // to `errors` (operator log, no personal data); a bad file does not stop the others.
 TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, std::vector<std::string>* errors);

@@ -41,7 +41,10 @@ class Catalog {
   std::unordered_map<std::string, size_t> index_;
 };
 
-// Parses .po text. Errors (syntax, duplicate key, bad escape, invalid UTF-8, plural forms) are
+// Largest catalog parse_po() accepts (the shipped ones are about 25 KB).
+inline constexpr std::size_t kMaxCatalogBytes = 4u * 1024 * 1024;
+
+// Parses .po text (at most kMaxCatalogBytes). Errors (syntax, duplicate key, bad escape, invalid UTF-8, plural forms) are
 // returned with file:line. `source` names the file in messages.
 Result<Catalog> parse_po(std::string_view content, std::string_view source);
 Result<Catalog> load_po_file(const std::filesystem::path& path);

@@ -1,6 +1,6 @@
 // libFuzzer target: everything balie-inbox parses from a kiosk (push batch, each envelope,
-// gzip bodies). Built with the "fuzz" preset (clang, -DBALIE_FUZZ=ON); the regular test suite
-// runs the committed corpus once through corpus_main.cpp.
+// gzip bodies). Built with the "fuzz" preset (clang, -DBALIE_FUZZ=ON; fuzz/CMakeLists.txt); the regular
+// test suite runs the committed corpus once (fuzz_corpus_sync_inbox).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,4 +1,4 @@
-// Runs a libFuzzer target's corpus once without libFuzzer (regular GCC test builds):
+// Runs a libFuzzer target's corpus once without libFuzzer (regular GCC test builds; fuzz/CMakeLists.txt):
 //   <runner> DIR...   feeds every file under each DIR to LLVMFuzzerTestOneInput; exit 1 if empty.
 #include <cstdint>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // libFuzzer target: everything balie-syncd parses from a municipality (push response with acks,
-// dossier feed, identity statement, problem+json). See fuzz_inbox.cpp for how it is built and run.
+// dossier feed, identity statement, problem+json). See fuzz/CMakeLists.txt for how it is built and run.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
