@@ -2,11 +2,13 @@
 //   balie-inbox keygen --dir D                 write signing.seed + box.seed, print public keys (JSON)
 //   balie-inbox serve --gemeentecode GM.. --db F --cert F --key F --client-ca F --keys D
 //                     [--listen 127.0.0.1:PORT] [--port-file F] [--max-body N]
-//   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX
+//   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC
+//   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
 //   balie-inbox pubkeys --keys D | seed-pubkey --file F
+//   serve --clock-skew-seconds N: records dated more than N s ahead are refused (default 600)
 //   test-only serve options: --chaos-500-every N, --chaos-duplicate-acks
 #include <sys/stat.h>
 
@@ -26,7 +28,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: balie-inbox keygen|serve|enroll-device|import-dossiers|dump|export-pvt [--options]\n"
+               "usage: balie-inbox keygen|serve|enroll-device|import-dossiers|dump|export-pvt|feed-problems [--options]\n"
                "see the comment at the top of sync/inbox/inbox_main.cpp or sync/README.md\n");
   return 64;
 }
@@ -138,6 +140,14 @@ int main(int argc, char** argv) {
     }
     if (opt.count("port-file")) c.port_file = opt["port-file"];
     if (opt.count("max-body")) c.max_body_bytes = std::stoul(opt["max-body"]);
+    if (opt.count("clock-skew-seconds")) {
+      const std::string& v = opt["clock-skew-seconds"];
+      if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) {
+        std::fprintf(stderr, "balie-inbox: --clock-skew-seconds must be a number of seconds (0-999999)\n");
+        return 64;
+      }
+      c.clock_skew_seconds = std::stol(v);
+    }
     if (opt.count("chaos-500-every")) c.chaos_500_every = std::stoi(opt["chaos-500-every"]);
     if (opt.count("chaos-duplicate-acks")) c.chaos_duplicate_acks = true;
     return inbox::run_server(c);
@@ -150,7 +160,7 @@ int main(int argc, char** argv) {
   }
   auto& db = **dbr;
   if (cmd == "enroll-device") {
-    auto s = db.enroll_device(need("device-id"), need("ed25519-pk"));
+    auto s = db.enroll_device(need("device-id"), need("ed25519-pk"), need("locatiecode"));
     if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());
     return s ? 0 : 1;
   }
@@ -166,6 +176,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "dump") {
     auto r = db.dump_records(opt.count("sensitive") > 0);
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
+  if (cmd == "feed-problems") {
+    auto r = db.dump_feed_problems();
     if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;
