@@ -7,6 +7,7 @@
 #include <set>
 
 #include "balie/record/problems.h"
+#include "balie/sync/reports.h"
 #include "harness.h"
 
 using namespace balie;
@@ -383,4 +384,24 @@ TEST(FeedScope, DeviceReadsOnlyItsOwnLocationAndTheTerminalRefusesOtherLocations
   auto probs = json::parse(inbox_cmd(A, "feed-problems"));
   ASSERT_EQ(probs.size(), 1u) << probs.dump();
   EXPECT_EQ(probs[0]["problem"], "feed-item-wrong-location");
+}
+
+// The two new wire messages: round trip, and bad input refused with a clear error (no throw).
+TEST(Reports, FeedReportAndChainHeadParsersAreStrictAndBounded) {
+  sync::FeedProblemReport r{"AZC-TER-APEL", "", "7", {{"r-bad", "feed-item-invalid", "plichtig: must be a boolean"}}};
+  auto back = sync::parse_feed_report(sync::feed_report_json(r));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->problems.at(0).resident_id, "r-bad");
+  EXPECT_EQ(back->next_cursor, "7");
+  EXPECT_FALSE(sync::parse_feed_report("{\"problems\":" + std::string(100000, '[') + std::string(100000, ']') + "}").ok());
+  EXPECT_FALSE(sync::parse_feed_report(R"({"locatiecode":"A","cursor":"","next_cursor":"1","problems":[]})").ok());
+  EXPECT_FALSE(sync::parse_feed_report(R"({"locatiecode":"A","cursor":"x","next_cursor":"1","problems":[{"resident_id":"a","problem":"p","detail":""}]})").ok());
+  EXPECT_FALSE(sync::parse_feed_report(R"({"locatiecode":"A","cursor":"","next_cursor":"1","extra":1,"problems":[{"resident_id":"a","problem":"p","detail":""}]})").ok());
+  EXPECT_FALSE(sync::parse_feed_report(std::string(sync::kMaxReportBytes + 1, ' ')).ok());
+  sync::DeviceChainHead h{"GM0363", "kiosk-1", record::ChainHead{5, std::string(64, 'a')}};
+  auto hb = sync::parse_chain_head(sync::chain_head_json(h));
+  ASSERT_TRUE(hb.ok()) << hb.error().message;
+  EXPECT_EQ(hb->head.seq, 5u);
+  EXPECT_FALSE(sync::parse_chain_head(R"({"gemeentecode":"GM0363","device_id":"k","seq":-1,"package_sha256":"00"})").ok());
+  EXPECT_FALSE(sync::parse_chain_head("[[[[").ok());
 }
