@@ -138,7 +138,11 @@ Result<std::vector<FeedRefusal>> StoreAdapter::check_dossier_batch(const Dossier
     };
     auto rd = store::resident_dossier_from_json(it.dossier_json);
     if (!rd) {
-      refuse("feed-item-invalid", rd.error().message);
+      // The parser names the field and rule; a syntax error's "last read" excerpt could hold a value
+      // (a name), which must not reach the audit log or the report.
+      std::string why = rd.error().message;
+      if (auto cut = why.find("; last read"); cut != std::string::npos) why.resize(cut);
+      refuse("feed-item-invalid", why.substr(0, 300));
       continue;
     }
     const auto& res = rd.value().resident;
