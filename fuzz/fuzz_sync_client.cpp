@@ -6,6 +6,7 @@
 
 #include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
+#include "balie/sync/reports.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -16,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)balie::sync::parse_dossier_batch(in);
   (void)balie::sync::parse_identity(in);
+  (void)balie::sync::parse_chain_head(in);
   (void)balie::record::parse_ack_json(in);
   (void)balie::sync::parse_problem(in);
   return 0;

@@ -8,6 +8,7 @@
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
+#include "balie/sync/reports.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -18,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)balie::record::parse_envelope(in);
+  (void)balie::sync::parse_feed_report(in);
   (void)balie::record::gzip_decompress(in, 1u << 20);
   return 0;
 }

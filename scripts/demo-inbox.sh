@@ -110,7 +110,8 @@ for g in "${gemeenten[@]}"; do
    printf 'balie-demo:%s:box' "$g" | sha256sum | cut -c1-64 > "$dir/$g/keys/box.seed")
   keys=$("$inbox_bin" pubkeys --keys "$dir/$g/keys")
   db=$dir/$g/inbox.db
-  "$inbox_bin" enroll-device --db "$db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk"
+  "$inbox_bin" enroll-device --db "$db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+    --locatiecode "$(jq -r '.device.location_id' "$demo_json")"
   # This municipality's residents from the demo data set, in the store's dossier shape.
   jq --arg g "$g" '{residents: [.residents[] | select(.resident.gemeentecode == $g)
       | {resident_id: .resident.id, locatiecode: .resident.location_id, dossier: .}]}' "$demo_json" > "$dir/$g/residents.json"

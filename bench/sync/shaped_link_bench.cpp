@@ -106,7 +106,8 @@ struct Setup {
     run({bin("balie-inbox").string(), "keygen", "--dir", (ib / "keys").string()}, &out);
     auto keys = json::parse(out);
     run({bin("balie-inbox").string(), "enroll-device", "--db", (ib / "inbox.db").string(), "--gemeentecode", "GM0363",
-         "--device-id", pki->device_id, "--ed25519-pk", record::to_hex(pki->device.public_key.data(), 32)});
+         "--device-id", pki->device_id, "--ed25519-pk", record::to_hex(pki->device.public_key.data(), 32),
+         "--locatiecode", "AZC-BENCH"});
     // A 500-resident feed in the store's dossier shape, each dossier like a full demo dossier.
     json demo = json::parse(slurp(fs::path(BALIE_SOURCE_DIR) / "assets/demo/demo.json"));
     json tmpl = demo["residents"][1];

@@ -1,6 +1,7 @@
 // Staff status scene (Dutch): per gekoppelde gemeente the last successful sync, records waiting,
-// held (no route or failed proof) and failed, and records close to or past the ten-working-day
-// registration deadline (seed 004, 4.4). Holds no personal data: counts and dates only.
+// held (with the reason: no route, failed proof, clock ahead, ...) and failed, dossier feed problems,
+// and records close to or past the ten-working-day registration deadline (seed 004, 4.4). Holds no
+// personal data: counts, dates and problem texts (ids only).
 #include <chrono>
 #include <cstdio>
 
@@ -48,6 +49,10 @@ class StaffStatusScene final : public Scene {
       ui.text(Rect{m + cols[5] * w, y, col_w(5), 0}, dl, theme::kTextSmall,
               r.deadline == D::Overdue || r.deadline == D::Soon ? theme::kDanger : theme::kText);
       y += 70;
+      if (!r.problem.empty()) {  // why records are held, or the last feed / sync problem
+        ui.text(Rect{m, y - 8, w, 0}, r.problem, theme::kTextSmall * 0.8f, theme::kDanger);
+        y += 44;
+      }
     }
     if (s.held_without_route > 0) {
       y += 10;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "balie/record/deadline.h"
+#include "balie/record/problems.h"
 #include "session/dossier_view.h"
 
 namespace balie::session {
@@ -31,6 +32,10 @@ std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::Outbo
     r.waiting = c.waiting;
     r.held = c.held;
     r.failed = c.failed;
+    if (c.held > 0 && !c.held_reason.empty()) {
+      auto nl = record::staff_text_for_reason(c.held_reason);
+      r.problem = "Vastgehouden: " + (nl.empty() ? c.held_reason : std::string(nl));
+    }
     if (c.oldest_waiting) {
       const auto d = record::registration_deadline(*c.oldest_waiting, now);
       r.working_days_left = d.working_days_left;
@@ -40,7 +45,14 @@ std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::Outbo
     }
   }
   std::vector<MunicipalityStatus> out;
-  for (auto& [code, r] : rows) out.push_back(std::move(r));
+  for (auto& [code, r] : rows) {
+    if (r.problem.empty() && !r.last_error.empty()) {
+      auto nl = record::staff_text_for_reason(r.last_error);
+      r.problem = "Laatste probleem: " + r.last_error.substr(0, 200) + (nl.empty() ? "" : " (" + std::string(nl) + ")");
+    }
+    if (r.failed > 0 && r.problem.empty()) r.problem = "Mislukt: de technicus ziet de reden met balie-admin outbox";
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

@@ -35,6 +35,37 @@ const char* kPackageMagic = "balie-package/1";
 const char* kFieldOrder[] = {"record_id", "kind",        "gemeentecode",  "device_id", "created_at",
                              "seq",       "prev_sha256", "sealed_sha256", "public"};
 
+// Builds the canonical package over already sealed bytes, signs it and wraps it in the envelope.
+Result<SealedRecord> sign_package(const std::string& record_id, const std::string& kind, const std::string& gemeentecode,
+                                  const std::string& device_id, const std::string& created_at, const ChainHead& prev,
+                                  const Bytes& sealed, const std::string& pub, const SigningKey& device) {
+  std::string pkg = std::string(kPackageMagic) + "\n";
+  pkg += "record_id:" + record_id + "\n";
+  pkg += "kind:" + kind + "\n";
+  pkg += "gemeentecode:" + gemeentecode + "\n";
+  pkg += "device_id:" + device_id + "\n";
+  pkg += "created_at:" + created_at + "\n";
+  pkg += "seq:" + std::to_string(prev.seq + 1) + "\n";
+  pkg += "prev_sha256:" + prev.package_sha256 + "\n";
+  pkg += "sealed_sha256:" + sha256_hex(sealed) + "\n";
+  pkg += "public:" + to_base64(pub) + "\n";
+
+  std::uint8_t sig[crypto_sign_BYTES];
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(pkg.data()), pkg.size(),
+                       device.secret_key.data());
+  json env = {{"v", 1},
+              {"package", to_base64(pkg)},
+              {"sealed", to_base64(sealed)},
+              {"signature", to_base64(sig, sizeof sig)}};
+  SealedRecord out;
+  out.envelope = env.dump();
+  if (out.envelope.size() > kMaxEnvelopeBytes) return make_error(Errc::limit, "envelope too large");
+  out.package_sha256 = sha256_hex(pkg);
+  out.payload_sha256 = sha256_hex(out.envelope);
+  out.next = ChainHead{prev.seq + 1, out.package_sha256};
+  return out;
+}
+
 }  // namespace
 
 Key32 random_key32() {
@@ -78,31 +109,20 @@ Result<SealedRecord> seal_record(const RecordInput& in, const SigningKey& device
                       in.sensitive.size(), box_pk.data()) != 0)
     return make_error(Errc::crypto, "crypto_box_seal failed");
 
-  std::string pkg = std::string(kPackageMagic) + "\n";
-  pkg += "record_id:" + in.record_id + "\n";
-  pkg += "kind:" + in.kind + "\n";
-  pkg += "gemeentecode:" + in.gemeentecode + "\n";
-  pkg += "device_id:" + in.device_id + "\n";
-  pkg += "created_at:" + format_utc(in.created_at) + "\n";
-  pkg += "seq:" + std::to_string(prev.seq + 1) + "\n";
-  pkg += "prev_sha256:" + prev.package_sha256 + "\n";
-  pkg += "sealed_sha256:" + sha256_hex(sealed) + "\n";
-  pkg += "public:" + to_base64(pub) + "\n";
+  return sign_package(in.record_id, in.kind, in.gemeentecode, in.device_id, format_utc(in.created_at), prev, sealed,
+                      pub, device);
+}
 
-  std::uint8_t sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(pkg.data()), pkg.size(),
-                       device.secret_key.data());
-  json env = {{"v", 1},
-              {"package", to_base64(pkg)},
-              {"sealed", to_base64(sealed)},
-              {"signature", to_base64(sig, sizeof sig)}};
-  SealedRecord out;
-  out.envelope = env.dump();
-  if (out.envelope.size() > kMaxEnvelopeBytes) return make_error(Errc::limit, "envelope too large");
-  out.package_sha256 = sha256_hex(pkg);
-  out.payload_sha256 = sha256_hex(out.envelope);
-  out.next = ChainHead{prev.seq + 1, out.package_sha256};
-  return out;
+Result<SealedRecord> rechain_record(std::string_view envelope_json, const SigningKey& device, const ChainHead& prev) {
+  if (!crypto_ready()) return make_error(Errc::crypto, "libsodium failed to initialise");
+  if (!is_hex64(prev.package_sha256)) return make_error(Errc::invalid_input, "chain head hash is not 64 hex");
+  auto e = parse_envelope(envelope_json);
+  if (!e) return e.error();
+  // Only this device's own records are re-chained: the package must verify under its key.
+  if (auto v = verify_envelope(*e, device.public_key); !v)
+    return make_error(Errc::crypto, "record was not signed by this device's key: " + v.error().message);
+  return sign_package(e->record_id, e->kind, e->gemeentecode, e->device_id, e->created_at, prev, e->sealed,
+                      e->public_json, device);
 }
 
 Result<Envelope> parse_envelope(std::string_view bytes) {

@@ -204,7 +204,10 @@ Result<std::vector<OutboxEntry>> Store::list_pending(std::string_view gemeenteco
   std::vector<OutboxEntry> out;
   if (max_count == 0) return out;
   Stmt st(impl_->db, std::string("SELECT ") + kOutboxCols +
-                         " FROM outbox WHERE addressee = ?1 AND state = 'pending' ORDER BY created_at, rowid LIMIT ?2");
+                         " FROM outbox WHERE addressee = ?1 AND state = 'pending' "
+                         // Chain order, not time order: a clock set back between two signings must not
+                         // make the receiver see seq 5 before seq 4 (records before schema 4 have no seq).
+                         "ORDER BY chain_seq, created_at, rowid LIMIT ?2");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the outbox");
   st.bind(1, gemeentecode).bind(2, static_cast<std::int64_t>(std::min<std::size_t>(max_count, 100000)));
   std::size_t bytes = 0;
@@ -244,7 +247,7 @@ Result<std::vector<OutboxEntry>> Store::list_outbox(OutboxState state, std::size
 namespace {
 // Runs one UPDATE on an unacknowledged outbox entry; NotFound when no such entry.
 Status update_entry(Store::Impl& impl, const char* sql, std::string_view record_id, std::string_view text,
-                    const char* action, bool audit) {
+                    const char* action, bool audit, std::string_view actor = "sync") {
   return impl.write_tx("updating the outbox", [&]() -> Status {
     Stmt st(impl.db, sql);
     // Parameters a statement does not use are ignored by SQLite (SQLITE_RANGE on bind, harmless).
@@ -254,7 +257,9 @@ Status update_entry(Store::Impl& impl, const char* sql, std::string_view record_
       return StoreError{StoreErrc::NotFound, "no unacknowledged outbox entry " + std::string(record_id)};
     }
     if (!audit) return {};
-    return impl.audit_in_tx("sync", action, "record=" + std::string(record_id));
+    std::string detail = "record=" + std::string(record_id);
+    if (!text.empty()) detail += " reason=" + std::string(text.substr(0, 200));
+    return impl.audit_in_tx(actor, action, detail);
   });
 }
 }  // namespace
@@ -278,11 +283,67 @@ Status Store::mark_failed(std::string_view record_id, std::string_view problem) 
                       record_id, problem, "outbox.fail", true);
 }
 
-Status Store::release(std::string_view record_id) {
+Status Store::release(std::string_view record_id, std::string_view actor, std::string_view why) {
   return update_entry(*impl_,
                       "UPDATE outbox SET state = 'pending', held_reason = '' WHERE record_id = ?1 "
                       "AND state IN ('held', 'failed')",
-                      record_id, "", "outbox.release", true);
+                      record_id, why, "outbox.release", true, actor);
+}
+
+Result<int> Store::rechain_unacknowledged(std::string_view gemeentecode, const ChainHead& receiver_head,
+                                          const platform::DeviceSigningKey& device) {
+  auto& impl = *impl_;
+  const char* what = "continuing the record chain";
+  if (device.secret_key.size() != crypto_sign_SECRETKEYBYTES)
+    return StoreError{StoreErrc::InvalidArgument, "the device signing key is not loaded"};
+  int n = 0;
+  Status s = impl.write_tx(what, [&]() -> Status {
+    struct Row {
+      std::string id;
+      std::vector<std::uint8_t> payload;
+    };
+    std::vector<Row> rows;
+    {
+      Stmt st(impl.db, "SELECT record_id, payload FROM outbox WHERE addressee = ?1 AND state != 'acknowledged' "
+                       "ORDER BY chain_seq, created_at, rowid");
+      if (!st.ok()) return impl.err(st.prepare_rc(), what);
+      st.bind(1, gemeentecode);
+      int rc;
+      while ((rc = st.step()) == SQLITE_ROW) rows.push_back({st.text(0), st.blob(1)});
+      if (rc != SQLITE_DONE) return impl.err(rc, what);
+    }
+    ChainHead head = receiver_head;
+    for (const auto& r : rows) {
+      std::string_view env(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+      auto sealed = record::rechain_record(env, device, head);
+      if (!sealed.ok()) return StoreError{StoreErrc::InvalidArgument, "record " + r.id + ": " + sealed.error().message};
+      const auto& sr = sealed.value();
+      Stmt up(impl.db, "UPDATE outbox SET payload = ?2, payload_sha256 = ?3, chain_seq = ?4 WHERE record_id = ?1");
+      up.bind(1, r.id);
+      up.bind_blob(2, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(sr.envelope.data()),
+                                                     sr.envelope.size()));
+      up.bind(3, sr.payload_sha256).bind(4, static_cast<std::int64_t>(sr.next.seq));
+      if (Status s2 = impl.run(up, what); !s2.ok()) return s2;
+      Stmt rec(impl.db, "UPDATE records SET payload_sha256 = ?2 WHERE record_id = ?1");
+      rec.bind(1, r.id).bind(2, sr.payload_sha256);
+      if (Status s2 = impl.run(rec, what); !s2.ok()) return s2;
+      head = sr.next;
+      ++n;
+    }
+    // Records signed from now on continue after the last re-chained one (or the receiver's head).
+    Stmt del(impl.db, "DELETE FROM chain_heads WHERE gemeentecode = ?1");
+    del.bind(1, gemeentecode);
+    if (Status s2 = impl.run(del, what); !s2.ok()) return s2;
+    Stmt ins(impl.db, "INSERT INTO chain_heads(gemeentecode, seq, package_sha256) VALUES (?1, ?2, ?3)");
+    ins.bind(1, gemeentecode).bind(2, static_cast<std::int64_t>(head.seq)).bind(3, head.package_sha256);
+    if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
+    return impl.audit_in_tx("sync", "outbox.rechain",
+                            "addressee=" + std::string(gemeentecode) + " from_seq=" +
+                                std::to_string(receiver_head.seq) + " records=" + std::to_string(n) +
+                                " head_seq=" + std::to_string(head.seq));
+  });
+  if (!s.ok()) return s.error();
+  return n;
 }
 
 Result<int> Store::hold_all(std::string_view gemeentecode, std::string_view reason) {

@@ -575,6 +575,14 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
       if (Status s2 = impl.purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s2.ok()) return s2;
       ++outcome.purged;
     }
+    for (const auto& [id, why] : batch.refused) {
+      if (Status s2 = impl.audit_in_tx("sync", "feed.item_refused",
+                                        "location=" + std::string(location_id) + " gemeentecode=" +
+                                            std::string(gemeentecode) + " resident=" + id.substr(0, 64) +
+                                            " cursor=" + std::string(new_cursor) + " reason=" + why.substr(0, 300));
+          !s2.ok())
+        return s2;
+    }
     Stmt upd(impl.db, "UPDATE feed_cursor SET cursor = ?3 WHERE location_id = ?1 AND gemeentecode = ?2");
     upd.bind(1, location_id).bind(2, gemeentecode).bind(3, new_cursor);
     if (Status s2 = impl.run(upd, what); !s2.ok()) return s2;
@@ -586,7 +594,8 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
     return impl.audit_in_tx("sync", "feed.apply",
                             "location=" + std::string(location_id) + " gemeentecode=" + std::string(gemeentecode) +
                                 " upserts=" + std::to_string(outcome.upserted) + " purges=" +
-                                std::to_string(outcome.purged) + " skipped=" + std::to_string(outcome.skipped));
+                                std::to_string(outcome.purged) + " skipped=" + std::to_string(outcome.skipped) +
+                                " refused=" + std::to_string(batch.refused.size()));
   });
   if (!s.ok()) return s.error();
   // An SS106 purge is done only when no page of the main file or the WAL still holds the resident.

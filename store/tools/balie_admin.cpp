@@ -1,5 +1,6 @@
 // balie-admin: operator tool for the record store (store/ layer, command line, no UI).
 //   balie-admin [--db FILE] status | verify-audit | integrity-check | export-resident <id> | seed-demo
+//                           | outbox | release <record-id> | release --gemeente GM.. | retry <record-id>
 // The key comes from the platform KeyProvider (production: systemd credential; demo: state dir).
 // Never creates a database. Exit codes: 0 ok, 2 usage, 3 cannot open the store (wrong key, corrupt,
 // missing, ...), 4 a check found a problem, 5 the operation failed.
@@ -10,6 +11,7 @@
 
 #include "balie/platform/key_provider.h"
 #include "balie/platform/paths.h"
+#include "balie/record/problems.h"
 #include "balie/store/store.h"
 
 namespace {
@@ -23,6 +25,10 @@ const char* kUsage =
     "  integrity-check        run SQLite's integrity check on the encrypted file\n"
     "  export-resident <id>   AVG right of access: one resident's data as JSON on stdout\n"
     "  seed-demo              fill an empty demo store with the fictional demo data\n"
+    "  outbox                 held and failed records with their reasons (and what to do)\n"
+    "  release <record-id>    a held record back to the queue (the cause is fixed); audited\n"
+    "  release --gemeente GM  every held record of one municipality back to the queue; audited\n"
+    "  retry <record-id>      a failed record back to the queue for another try; audited\n"
     "  --help                 this text\n"
     "Environment: BALIE_STATE_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY.\n"
     "Exit status: 0 ok, 2 usage, 3 cannot open the store, 4 a check found a problem, 5 failed.\n";
@@ -63,19 +69,30 @@ int main(int argc, char** argv) {
   if (i >= argc) return usage();
   std::string cmd = argv[i++];
   if (cmd != "status" && cmd != "verify-audit" && cmd != "integrity-check" && cmd != "export-resident" &&
-      cmd != "seed-demo") {
+      cmd != "seed-demo" && cmd != "outbox" && cmd != "release" && cmd != "retry") {
     std::fprintf(stderr, "balie-admin: unknown command '%s'\n", cmd.c_str());
     return usage();
+  }
+  if ((cmd == "release" || cmd == "retry") && (i >= argc || (std::strcmp(argv[i], "--gemeente") == 0 &&
+                                                              (cmd == "retry" || i + 1 >= argc)))) {
+    std::fprintf(stderr, "balie-admin: %s needs a record id%s\n", cmd.c_str(),
+                 cmd == "release" ? " or --gemeente GM0363" : "");
+    return 2;
   }
   if (cmd == "export-resident" && i >= argc) {
     std::fprintf(stderr, "balie-admin: export-resident needs a resident id\n");
     return 2;
   }
   // Every command's arguments are exactly what it takes: nothing is silently ignored.
-  const int takes = cmd == "export-resident" ? 1 : 0;
+  const bool by_gemeente = (cmd == "release" || cmd == "retry") && std::strcmp(argv[i], "--gemeente") == 0;
+  const int takes = cmd == "export-resident" ? 1 : by_gemeente ? 2 : (cmd == "release" || cmd == "retry") ? 1 : 0;
   if (argc - i > takes) {
     std::fprintf(stderr, "balie-admin: %s takes %s (got '%s')\n", cmd.c_str(),
-                 takes ? "one resident id" : "no arguments", argv[i + takes]);
+                 cmd == "export-resident" ? "one resident id"
+                 : by_gemeente            ? "--gemeente GM.."
+                 : takes                  ? "one record id"
+                                          : "no arguments",
+                 argv[i + takes]);
     return usage();
   }
 
@@ -172,6 +189,62 @@ int main(int argc, char** argv) {
       return 5;
     }
     std::cout << j.value() << "\n";
+    return 0;
+  }
+  if (cmd == "outbox") {
+    int n = 0;
+    for (auto state : {store::OutboxState::Held, store::OutboxState::Failed}) {
+      auto list = st.list_outbox(state, 100000);
+      if (!list.ok()) {
+        std::fprintf(stderr, "balie-admin: cannot read the outbox [%s]: %s\n", store::to_string(list.error().code),
+                     list.error().message.c_str());
+        return 5;
+      }
+      for (const auto& e : list.value()) {
+        const std::string& reason = state == store::OutboxState::Held ? e.held_reason : e.last_error;
+        auto advice = record::staff_text_for_reason(reason);
+        std::printf("%s  %-6s  %s  signed %s  attempts %d\n  reason: %s\n", e.record_id.c_str(),
+                    store::to_string(state), e.addressee.c_str(), fmt_time(e.created_at).c_str(), e.attempts,
+                    reason.empty() ? "-" : reason.c_str());
+        if (!advice.empty()) std::printf("  uitleg: %.*s\n", static_cast<int>(advice.size()), advice.data());
+        std::printf("  %s: balie-admin %s %s\n", state == store::OutboxState::Held ? "release" : "retry",
+                    state == store::OutboxState::Held ? "release" : "retry", e.record_id.c_str());
+        ++n;
+      }
+    }
+    if (n == 0) std::printf("no held or failed records\n");
+    return 0;
+  }
+  if (cmd == "release" || cmd == "retry") {
+    const auto want = cmd == "release" ? store::OutboxState::Held : store::OutboxState::Failed;
+    std::vector<std::string> ids;
+    if (std::strcmp(argv[i], "--gemeente") == 0) {
+      auto list = st.list_outbox(store::OutboxState::Held, 100000);
+      if (!list.ok()) {
+        std::fprintf(stderr, "balie-admin: cannot read the outbox: %s\n", list.error().message.c_str());
+        return 5;
+      }
+      for (const auto& e : list.value())
+        if (e.addressee == argv[i + 1]) ids.push_back(e.record_id);
+    } else {
+      auto e = st.outbox_entry(argv[i]);
+      if (!e.ok() || !e.value() || e.value()->state != want) {
+        std::fprintf(stderr, "balie-admin: no %s record %s%s\n", store::to_string(want), argv[i],
+                     e.ok() && e.value() ? (std::string(" (it is ") + store::to_string(e.value()->state) + ")").c_str() : "");
+        return 5;
+      }
+      ids.push_back(argv[i]);
+    }
+    for (const auto& id : ids) {
+      auto r = st.release(id, "admin", cmd == "release" ? "balie-admin release" : "balie-admin retry");
+      if (!r.ok()) {
+        std::fprintf(stderr, "balie-admin: %s %s failed [%s]: %s\n", cmd.c_str(), id.c_str(),
+                     store::to_string(r.error().code), r.error().message.c_str());
+        return 5;
+      }
+      std::printf("%s: back in the queue; balie-syncd sends it on its next pass\n", id.c_str());
+    }
+    if (ids.empty()) std::printf("no held records for %s\n", argv[i + 1]);
     return 0;
   }
   if (cmd == "seed-demo") {

@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS residents(
   dossier_json TEXT, change_seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS residents_feed ON residents(locatiecode, change_seq);
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS feed_problems(
+  device_id TEXT NOT NULL, locatiecode TEXT NOT NULL, resident_id TEXT NOT NULL, problem TEXT NOT NULL,
+  detail TEXT NOT NULL, cursor TEXT NOT NULL, received_at TEXT NOT NULL,
+  UNIQUE(device_id, resident_id, problem, cursor));
 INSERT OR IGNORE INTO meta VALUES('change_seq', 0);
 )SQL";
 }  // namespace
@@ -49,6 +53,14 @@ Result<std::unique_ptr<InboxDb>> InboxDb::open(const std::string& path, const st
     return make_error(Errc::store, "cannot open inbox database " + path);
   sqlite3_busy_timeout(d->db_, 5000);
   if (auto s = d->exec(kSchema); !s) return s.error();
+  // Devices enrolled before locations were recorded get an empty location (no feed until re-enrolled).
+  bool has_loc = false;
+  {
+    Stmt c(d->db_, "SELECT 1 FROM pragma_table_info('devices') WHERE name='locatiecode'");
+    has_loc = c.step() == SQLITE_ROW;
+  }
+  if (!has_loc)
+    if (auto s = d->exec("ALTER TABLE devices ADD COLUMN locatiecode TEXT NOT NULL DEFAULT ''"); !s) return s.error();
   return d;
 }
 
@@ -64,14 +76,16 @@ Status InboxDb::exec(const char* sql) {
   return Status::Ok();
 }
 
-Status InboxDb::enroll_device(const std::string& id, const std::string& pk) {
+Status InboxDb::enroll_device(const std::string& id, const std::string& pk, const std::string& loc) {
   auto b = record::from_hex(pk);
   if (!sync::is_token(id, 64) || !b || b->size() != 32)
     return make_error(Errc::invalid_input, "device id or Ed25519 public key (64 hex) invalid");
+  if (!sync::is_token(loc, 64)) return make_error(Errc::invalid_input, "locatiecode must be a token ([A-Za-z0-9._-]{1,64})");
   std::lock_guard l(mu_);
-  Stmt s(db_, "INSERT OR REPLACE INTO devices VALUES(?,?)");
+  Stmt s(db_, "INSERT OR REPLACE INTO devices(device_id, ed25519_pk, locatiecode) VALUES(?,?,?)");
   s.bind(1, id);
   s.bind(2, pk);
+  s.bind(3, loc);
   if (s.step() != SQLITE_DONE) return make_error(Errc::store, "enroll failed");
   return Status::Ok();
 }
@@ -86,6 +100,56 @@ Result<std::optional<record::Key32>> InboxDb::device_key(const std::string& id) 
   record::Key32 k;
   std::copy(b->begin(), b->end(), k.begin());
   return std::optional<record::Key32>{k};
+}
+
+Result<std::string> InboxDb::device_location(const std::string& id) {
+  std::lock_guard l(mu_);
+  Stmt s(db_, "SELECT locatiecode FROM devices WHERE device_id=?");
+  s.bind(1, id);
+  if (s.step() != SQLITE_ROW) return std::string();
+  return s.text(0);
+}
+
+Result<record::ChainHead> InboxDb::chain_head(const std::string& id) {
+  std::lock_guard l(mu_);
+  Stmt s(db_, "SELECT seq, package_sha256 FROM records WHERE device_id=? ORDER BY seq DESC LIMIT 1");
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return record::ChainHead{};
+  if (rc != SQLITE_ROW) return make_error(Errc::store, "reading the chain head failed");
+  return record::ChainHead{static_cast<std::uint64_t>(s.int64(0)), s.text(1)};
+}
+
+Status InboxDb::store_feed_problems(const std::string& device_id, const sync::FeedProblemReport& r, std::time_t now) {
+  std::lock_guard l(mu_);
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  const std::string received = record::format_utc(now);
+  for (const auto& p : r.problems) {
+    Stmt s(db_, "INSERT OR IGNORE INTO feed_problems VALUES(?,?,?,?,?,?,?)");
+    s.bind(1, device_id);
+    s.bind(2, r.locatiecode);
+    s.bind(3, p.resident_id);
+    s.bind(4, p.problem);
+    s.bind(5, p.detail);
+    s.bind(6, r.cursor);
+    s.bind(7, received);
+    if (s.step() != SQLITE_DONE) {
+      (void)exec("ROLLBACK");
+      return make_error(Errc::store, "storing the feed problem failed");
+    }
+  }
+  return exec("COMMIT");
+}
+
+Result<std::string> InboxDb::dump_feed_problems() {
+  std::lock_guard l(mu_);
+  Stmt s(db_, "SELECT device_id, locatiecode, resident_id, problem, detail, cursor, received_at FROM feed_problems "
+              "ORDER BY received_at, rowid");
+  json arr = json::array();
+  while (s.step() == SQLITE_ROW)
+    arr.push_back({{"device_id", s.text(0)}, {"locatiecode", s.text(1)}, {"resident_id", s.text(2)},
+                   {"problem", s.text(3)}, {"detail", s.text(4)}, {"cursor", s.text(5)}, {"received_at", s.text(6)}});
+  return arr.dump(1);
 }
 
 Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<IncomingRecord>& recs,

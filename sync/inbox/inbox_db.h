@@ -12,6 +12,7 @@
 
 #include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
+#include "balie/sync/reports.h"
 #include "balie/record/result.h"
 
 namespace balie::inbox {
@@ -35,9 +36,19 @@ class InboxDb {
   static Result<std::unique_ptr<InboxDb>> open(const std::string& path, const std::string& gemeentecode);
   ~InboxDb();
 
-  Status enroll_device(const std::string& device_id, const std::string& ed25519_pk_hex);
+  // Enrols (or re-enrols: new key, new location) a kiosk device at its AZC location; the location
+  // scopes what the device may read from the dossier feed.
+  Status enroll_device(const std::string& device_id, const std::string& ed25519_pk_hex, const std::string& locatiecode);
   // Empty optional when the device is not enrolled.
   Result<std::optional<record::Key32>> device_key(const std::string& device_id);
+  // The location the device was enrolled at ("" when enrolled before locations were recorded).
+  Result<std::string> device_location(const std::string& device_id);
+  // The highest stored record of this device (seq 0, zero hash when none).
+  Result<record::ChainHead> chain_head(const std::string& device_id);
+  // Feed problems a terminal reported (stored once per device, resident, problem and cursor).
+  Status store_feed_problems(const std::string& device_id, const sync::FeedProblemReport& report, std::time_t now);
+  // JSON: [{device_id, locatiecode, resident_id, problem, detail, cursor, received_at}]
+  Result<std::string> dump_feed_problems();
 
   // Stores a batch of verified, opened records in one transaction. `results[i]` says what happened
   // to records[i]; rejected records are not stored. Acks are signed with `signer`.

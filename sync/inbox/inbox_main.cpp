@@ -2,7 +2,8 @@
 //   balie-inbox keygen --dir D                 write signing.seed + box.seed, print public keys (JSON)
 //   balie-inbox serve --gemeentecode GM.. --db F --cert F --key F --client-ca F --keys D
 //                     [--listen 127.0.0.1:PORT] [--port-file F] [--max-body N]
-//   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX
+//   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC
+//   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
@@ -10,6 +11,7 @@
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
+//   serve --clock-skew-seconds N: records dated more than N s ahead are refused (default 600)
 //   test-only serve options: --chaos-500-every N, --chaos-duplicate-acks
 #include <sys/stat.h>
 
@@ -36,7 +38,9 @@ const char* kUsage =
     "        [--listen HOST:PORT] [--port-file F] [--max-body BYTES] [--max-connections N]\n"
     "        [--max-pending N] [--handshake-timeout S] [--header-timeout S] [--request-timeout S]\n"
     "        [--rate-limit-per-minute N] [--rate-limit-burst N]   (defaults: sync/README.md)\n"
-    "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX\n"
+    "        [--clock-skew-seconds N]\n"
+    "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC\n"
+    "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
@@ -62,9 +66,10 @@ const std::vector<CommandSpec>& commands() {
       {"pubkeys", {"keys"}, {}, {}},
       {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
        {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
-        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "chaos-500-every"},
+        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every"},
        {"chaos-duplicate-acks"}},
-      {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk"}, {}, {}},
+      {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
+      {"feed-problems", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today"}, {}},
@@ -220,6 +225,10 @@ int main(int argc, char** argv) {
       if (!parse_int("chaos-500-every", opt["chaos-500-every"], 1, 1000000, &n, &err)) return usage_error("serve: " + err);
       c.chaos_500_every = static_cast<int>(n);
     }
+    if (opt.count("clock-skew-seconds")) {
+      if (!parse_int("clock-skew-seconds", opt["clock-skew-seconds"], 0, 999999, &n, &err)) return usage_error("serve: " + err);
+      c.clock_skew_seconds = static_cast<long>(n);
+    }
     // The connection guard's limits (inbox/connection_guard.h).
     struct IntFlag {
       const char* name;
@@ -251,7 +260,7 @@ int main(int argc, char** argv) {
   }
   auto& db = **dbr;
   if (cmd == "enroll-device") {
-    auto s = db.enroll_device(need("device-id"), need("ed25519-pk"));
+    auto s = db.enroll_device(need("device-id"), need("ed25519-pk"), need("locatiecode"));
     if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());
     return s ? 0 : 1;
   }
@@ -268,6 +277,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "dump") {
     auto r = db.dump_records(opt.count("sensitive") > 0);
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
+  if (cmd == "feed-problems") {
+    auto r = db.dump_feed_problems();
     if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;

@@ -20,6 +20,7 @@
 #include "balie/record/codec.h"
 #include "balie/record/json_limits.h"
 #include "balie/sync/protocol.h"
+#include "balie/sync/reports.h"
 #include "inbox_db.h"
 
 namespace balie::inbox {
@@ -225,6 +226,13 @@ int run_server(const ServerConfig& cfg) {
     auto dk = db->device_key(cn);
     if (cn.empty() || !dk || !dk->has_value())
       return send_problem(res, 403, "unknown-device", "an enrolled device certificate is required");
+    // A device reads only the residents of the location it was enrolled at.
+    auto loc = db->device_location(cn);
+    if (!loc) return send_problem(res, 503, "store-unavailable", loc.error().message);
+    if (loc->empty() || *loc != req.matches[1].str())
+      return send_problem(res, 403, "wrong-location",
+                          loc->empty() ? "device '" + cn + "' was enrolled without a location; re-enrol it"
+                                       : "device '" + cn + "' is enrolled at another location");
     std::size_t limit = 500;
     if (req.has_param("limit")) {
       std::string l = req.get_param_value("limit");
@@ -238,6 +246,41 @@ int run_server(const ServerConfig& cfg) {
     std::string body = sync::dossier_batch_json(*b);
     res.set_header("Balie-Signature", record::sign_detached_b64(body, signer));
     res.set_content(body, "application/json");
+  });
+
+  // The calling device's chain head here: a reinstalled terminal continues its chain after it.
+  svr.Get("/v1/keten", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string cn = peer_cn(req);
+    auto dk = db->device_key(cn);
+    if (cn.empty() || !dk || !dk->has_value())
+      return send_problem(res, 403, "unknown-device", "an enrolled device certificate is required");
+    auto h = db->chain_head(cn);
+    if (!h) return send_problem(res, 503, "store-unavailable", h.error().message);
+    std::string body = sync::chain_head_json({g, cn, *h});
+    res.set_header("Balie-Signature", record::sign_detached_b64(body, signer));
+    res.set_content(body, "application/json");
+  });
+
+  // Feed items a terminal refused (bad dossier, another location): stored for the municipality
+  // (balie-inbox feed-problems), once per device, resident, problem and cursor.
+  svr.Post(R"(/v1/locaties/([A-Za-z0-9._-]{1,64})/dossierproblemen)", [&](const httplib::Request& req,
+                                                                           httplib::Response& res) {
+    const std::string cn = peer_cn(req);
+    auto dk = db->device_key(cn);
+    if (cn.empty() || !dk || !dk->has_value())
+      return send_problem(res, 403, "unknown-device", "an enrolled device certificate is required");
+    auto loc = db->device_location(cn);
+    if (!loc) return send_problem(res, 503, "store-unavailable", loc.error().message);
+    if (*loc != req.matches[1].str())
+      return send_problem(res, 403, "wrong-location", "device '" + cn + "' is enrolled at another location");
+    if (!content_type_json(req))
+      return send_problem(res, 415, "unsupported-media-type", "Content-Type must be application/json");
+    auto rep = sync::parse_feed_report(req.body);
+    if (!rep || rep->locatiecode != *loc)
+      return send_problem(res, 400, "bad-feed-report", rep ? "report names another location" : rep.error().message);
+    if (auto st = db->store_feed_problems(cn, *rep, std::time(nullptr)); !st)
+      return send_problem(res, 503, "store-unavailable", st.error().message);
+    res.set_content("{\"stored\":" + std::to_string(rep->problems.size()) + "}", "application/json");
   });
 
   // Stop cleanly on SIGTERM/SIGINT: the signals are blocked here and waited for in a thread.

@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "balie/record/problems.h"
+#include "balie/sync/reports.h"
 #include "detail/https_client.h"
 
 namespace balie::sync {
@@ -44,7 +46,7 @@ int PassReport::exit_status() const {
   if (local_error) return 3;
   bool staff = false, transient = false;
   for (const auto& g : gemeenten) {
-    staff = staff || g.held || g.rejected > 0;
+    staff = staff || g.held || g.rejected > 0 || g.held_records > 0 || g.feed_refused > 0 || !g.feed_error.empty();
     transient = transient || g.transient_failure;
   }
   return staff ? 1 : transient ? 2 : 0;
@@ -57,6 +59,9 @@ std::string PassReport::summary() const {
     s += g.gemeentecode + ": sent " + std::to_string(g.sent) + ", acknowledged " + std::to_string(g.acknowledged) +
          " (" + std::to_string(g.duplicates) + " duplicates), rejected " + std::to_string(g.rejected) +
          ", dossiers +" + std::to_string(g.dossier_upserts) + " -" + std::to_string(g.dossier_purges);
+    if (g.held_records > 0) s += ", held " + std::to_string(g.held_records);
+    if (g.feed_refused > 0) s += ", feed items refused " + std::to_string(g.feed_refused);
+    if (!g.feed_error.empty()) s += ", FEED: " + g.feed_error;
     if (g.held) s += ", HELD: " + g.held_reason;
     if (!g.error.empty()) s += ", error: " + g.error;
     s += "\n";
@@ -99,7 +104,8 @@ PassReport SyncEngine::run_pass(const std::atomic<bool>* stop) {
 
 void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const std::atomic<bool>* stop) {
   const std::time_t now = wall(clock_);
-  auto hold = [&](const std::string& reason) {
+  auto hold_typed = [&](std::string_view type, const std::string& detail) {
+    const std::string reason = record::problem_reason(type, detail);
     r.held = true;
     r.held_reason = reason;
     (void)store_.hold_all(g, reason);
@@ -110,7 +116,9 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
     r.error = route.error().message;
     return;
   }
-  if (!route->has_value()) return hold("no endpoint configured for " + g);
+  // Everything before the identity proof that holds records is about the endpoint, not the records.
+  auto hold = [&](const std::string& detail) { return hold_typed("endpoint-not-proven", detail); };
+  if (!route->has_value()) return hold_typed("no-route", "no endpoint configured for " + g);
   const Route& rt = **route;
 
   detail::HttpLimits lim;
@@ -172,7 +180,23 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
     finish();
     return hold("endpoint did not prove it is " + g + " (identity statement invalid)");
   }
-  (void)store_.release_held(g);
+  // Held records whose cause is gone go back to pending: endpoint problems now that it proved itself,
+  // a clock-skew hold once the record's time is no longer ahead of this terminal's clock.
+  if (auto held = store_.list_held(g); held) {
+    for (const auto& e : *held) {
+      const auto type = record::reason_type(e.held_reason);
+      const bool waits = !type.empty() && record::classify_problem(type, 0).retry == record::RetryRule::WhenNotAhead &&
+                         e.created_at > now;
+      if (waits) {
+        ++r.held_records;
+        continue;
+      }
+      (void)store_.release(e.record_id, "retry after " + std::string(type.empty() ? "hold" : type));
+    }
+  } else {
+    (void)store_.release_held(g);
+  }
+  bool rechained = false;  // a chain is continued from the receiver's head at most once per pass
 
   // 2. Push pending records in bounded batches.
   std::size_t max_records = cfg_.batch_max_records;
@@ -191,8 +215,8 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
       }
       auto env = parse_envelope(e.payload);
       if (!env || env->gemeentecode != g || env->record_id != e.record_id) {
-        (void)store_.mark_failed(e.record_id, "local envelope invalid: " +
-                                                  (env ? std::string("addressee/id mismatch") : env.error().message));
+        (void)store_.mark_failed(e.record_id, record::problem_reason("local-envelope-invalid",
+                                                  env ? std::string("addressee/id mismatch") : env.error().message));
         ++r.rejected;
         continue;
       }
@@ -217,21 +241,35 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
     }
     if (resp->status != 200) {
       auto p = parse_problem(resp->body);
-      std::string why = "HTTP " + std::to_string(resp->status) + (p ? " " + p->title + ": " + p->detail : "");
-      if ((resp->status == 400 || resp->status == 413) && by_id.size() > 1) {
-        max_records = 1;  // find the offending record by sending one at a time
+      const auto& pc = record::classify_problem(p ? std::string_view(p->title) : std::string_view(), resp->status);
+      std::string why = record::problem_reason(
+          pc.type, "HTTP " + std::to_string(resp->status) + (p ? " " + p->title + ": " + p->detail : ""));
+      if ((resp->status == 400 || resp->status == 413 || pc.retry == record::RetryRule::SplitBatch) && by_id.size() > 1) {
+        max_records = 1;  // find the offending record (or restore chain order) by sending one at a time
         continue;
       }
-      if (resp->status == 401 || resp->status == 403 || resp->status == 415 || resp->status == 421) {
+      if (pc.cls == record::ProblemClass::Transient) {
+        r.transient_failure = true;
+        r.error = why;
+        break;
+      }
+      if (resp->status == 401 || resp->status == 403 || resp->status == 415 || resp->status == 421 ||
+          pc.retry == record::RetryRule::NextPass) {
         finish();
-        return hold(why);
+        return hold_typed(pc.type, why.substr(pc.type.size() + 2));
       }
       for (auto& [id, v] : by_id) {
-        (void)store_.mark_failed(id, why);
-        ++r.rejected;
+        if (pc.cls == record::ProblemClass::Permanent) {
+          (void)store_.mark_failed(id, why);
+          ++r.rejected;
+        } else {
+          (void)store_.mark_held(id, why);
+          ++r.held_records;
+        }
       }
       continue;
     }
+    bool needs_rechain = false;
     auto acks = parse_push_response(resp->body);
     if (!acks) {
       r.transient_failure = true;
@@ -242,8 +280,21 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
       auto it = by_id.find(a.record_id);
       if (it == by_id.end()) continue;  // not ours in this batch: ignore
       if (a.result == "rejected") {
-        (void)store_.mark_failed(a.record_id, "rejected by " + g + ": " + a.problem->title + ": " + a.problem->detail);
-        ++r.rejected;
+        const auto& pc = record::classify_problem(a.problem->title, a.problem->status);
+        const std::string why =
+            record::problem_reason(pc.type, "rejected by " + g + ": " + a.problem->title + ": " + a.problem->detail);
+        if (pc.retry == record::RetryRule::Rechain && !rechained) {
+          needs_rechain = true;  // stays pending; re-signed after the receiver's head below
+        } else if (pc.cls == record::ProblemClass::Permanent) {
+          (void)store_.mark_failed(a.record_id, why);
+          ++r.rejected;
+        } else if (pc.cls == record::ProblemClass::Transient) {
+          r.transient_failure = true;  // stays pending for the next pass
+          r.error = why;
+        } else {
+          (void)store_.mark_held(a.record_id, why);
+          ++r.held_records;
+        }
         by_id.erase(it);
         continue;
       }
@@ -265,6 +316,32 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
       r.error = std::to_string(by_id.size()) + " records not acknowledged";
       break;
     }
+    if (r.transient_failure) break;
+    if (needs_rechain) {
+      // The receiver holds another chain for this device (a reinstalled terminal, same device id):
+      // continue ours after the head it acknowledges, then send again.
+      rechained = true;
+      std::string fail;
+      auto hr = request([&] { return http.get("/v1/keten"); });
+      if (!hr || hr->status != 200) {
+        fail = "receiver's chain head unavailable: " + (hr ? "HTTP " + std::to_string(hr->status) : hr.error().message);
+      } else if (!verify_detached_b64(hr->body, hr->signature, rt.ed25519_pk)) {
+        fail = "receiver's chain head signature does not verify";
+      } else if (auto h = parse_chain_head(hr->body); !h || h->gemeentecode != g || h->device_id != cfg_.device_id) {
+        fail = "receiver's chain head invalid: " + (h ? std::string("names another device or municipality") : h.error().message);
+      } else if (auto n = store_.rechain(g, h->head); !n) {
+        fail = "continuing the chain failed: " + n.error().message;
+      } else {
+        ++r.rechained;
+        continue;
+      }
+      // Could not continue: hold what the receiver refused; the next pass tries again.
+      r.error = fail;
+      (void)store_.hold_all(g, record::problem_reason("chain-conflict", fail));
+      r.held = true;
+      r.held_reason = record::problem_reason("chain-conflict", fail);
+      break;
+    }
   }
 
   // 3. Dossier feed for this location.
@@ -284,7 +361,9 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
         break;
       }
       if (resp->status != 200) {
-        r.error = "dossier feed answered HTTP " + std::to_string(resp->status);
+        auto p = parse_problem(resp->body);
+        r.feed_error = "dossier feed answered HTTP " + std::to_string(resp->status) +
+                       (p ? " " + p->title + ": " + p->detail : std::string());
         break;
       }
       if (!verify_detached_b64(resp->body, resp->signature, rt.ed25519_pk)) {
@@ -293,19 +372,53 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
       }
       auto batch = parse_dossier_batch(resp->body);
       if (!batch || batch->gemeentecode != g || batch->locatiecode != cfg_.locatiecode || batch->cursor != *cur) {
-        r.error = "dossier feed batch invalid: " + (batch ? std::string("does not match the request") : batch.error().message);
+        r.feed_error = "dossier feed batch invalid: " + (batch ? std::string("does not match the request") : batch.error().message);
         break;
       }
-      if (auto s = store_.apply_dossier_batch(*batch); !s) {
+      // Items this terminal refuses (a bad dossier, another location's or municipality's resident)
+      // are skipped, audited and reported to the municipality; the rest of the page, purges included,
+      // is applied and the cursor moves on. The report goes first: if it cannot be delivered now the
+      // page is left for the next pass, so the municipality always hears of every refused item.
+      auto refused = store_.check_dossier_batch(*batch);
+      if (!refused) {
+        r.error = refused.error().message;
+        break;
+      }
+      if (!refused->empty()) {
+        FeedProblemReport rep{cfg_.locatiecode, batch->cursor, batch->next_cursor, {}};
+        for (const auto& f : *refused) rep.problems.push_back({f.resident_id, f.problem, f.detail});
+        auto pr = request([&] {
+          return http.post_json("/v1/locaties/" + cfg_.locatiecode + "/dossierproblemen", feed_report_json(rep));
+        });
+        if (!pr) {
+          r.transient_failure = true;
+          r.error = "reporting refused feed items: " + pr.error().message;
+          break;
+        }
+        r.feed_refused += static_cast<int>(refused->size());
+        const auto& f0 = refused->front();
+        r.feed_error = std::to_string(r.feed_refused) + " dossier feed item(s) refused (" +
+                       record::problem_reason(f0.problem, "resident " + f0.resident_id + ": " + f0.detail) + ")" +
+                       (pr->status == 200 ? ", reported to " + g
+                                          : ", the report was not accepted (HTTP " + std::to_string(pr->status) + ")");
+      }
+      if (auto s = store_.apply_dossier_batch(*batch, *refused); !s) {
         r.error = s.error().message;
         break;
       }
-      for (const auto& it : batch->items) (it.action == "upsert" ? r.dossier_upserts : r.dossier_purges)++;
+      std::vector<bool> skip(batch->items.size(), false);
+      for (const auto& f : *refused) skip[f.index] = true;
+      for (std::size_t i = 0; i < batch->items.size(); ++i)
+        if (!skip[i]) (batch->items[i].action == "upsert" ? r.dossier_upserts : r.dossier_purges)++;
       if (!batch->more) break;
     }
   }
   finish();
-  (void)store_.record_sync_result(g, wall(clock_), r.error.empty() && !r.held, r.error);
+  // A feed problem does not undo delivered records: the success is recorded, then the feed problem
+  // as the gemeente's last error (the staff status screen shows it until a clean pass).
+  const bool ok = r.error.empty() && !r.held;
+  (void)store_.record_sync_result(g, wall(clock_), ok, r.error);
+  if (ok && !r.feed_error.empty()) (void)store_.record_sync_result(g, wall(clock_), false, r.feed_error);
 }
 
 }  // namespace balie::sync

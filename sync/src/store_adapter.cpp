@@ -81,8 +81,36 @@ Status StoreAdapter::release_held(const std::string& g) {
   return r ? Status::Ok() : Status(from(r.error()));
 }
 
+Result<std::vector<OutboxEntry>> StoreAdapter::list_held(const std::string& g) {
+  auto r = s_.list_outbox(store::OutboxState::Held, 100000);
+  if (!r) return from(r.error());
+  std::vector<OutboxEntry> v;
+  for (const auto& e : r.value()) {
+    if (e.addressee != g) continue;
+    OutboxEntry o{e.record_id, e.kind, e.addressee, tt(e.created_at), {}, e.payload_sha256, e.attempts};
+    o.held_reason = e.held_reason;
+    v.push_back(std::move(o));
+  }
+  return v;
+}
+
+Status StoreAdapter::release(const std::string& id, const std::string& why) { return st(s_.release(id, "sync", why)); }
+
+Status StoreAdapter::mark_held(const std::string& id, const std::string& reason) { return st(s_.mark_held(id, reason)); }
+
 Status StoreAdapter::mark_failed(const std::string& id, const std::string& error) {
   return st(s_.mark_failed(id, error));
+}
+
+Result<int> StoreAdapter::rechain(const std::string& g, const ChainHead& head) {
+  if (!device_key_) {
+    std::string why = "no device key loader configured";
+    if (key_loader_) device_key_ = key_loader_(&why);
+    if (!device_key_) return make_error(Errc::store, "the device signing key is not available: " + why);
+  }
+  auto r = s_.rechain_unacknowledged(g, head, *device_key_);
+  if (!r) return from(r.error());
+  return r.value();
 }
 
 Status StoreAdapter::store_acknowledgement(const std::string& id, const std::string& ack, std::time_t when) {
@@ -100,21 +128,58 @@ Result<std::string> StoreAdapter::dossier_cursor(const std::string& g) {
   return r.value();
 }
 
-Status StoreAdapter::apply_dossier_batch(const DossierBatch& b) {
+Result<std::vector<FeedRefusal>> StoreAdapter::check_dossier_batch(const DossierBatch& b) {
+  std::vector<FeedRefusal> out;
+  for (std::size_t i = 0; i < b.items.size(); ++i) {
+    const auto& it = b.items[i];
+    if (it.action != "upsert") continue;  // purges carry no content to check (store/ scopes them)
+    auto refuse = [&](const char* type, std::string detail) {
+      out.push_back(FeedRefusal{i, it.resident_id, type, std::move(detail)});
+    };
+    auto rd = store::resident_dossier_from_json(it.dossier_json);
+    if (!rd) {
+      // The parser names the field and rule; a syntax error's "last read" excerpt could hold a value
+      // (a name), which must not reach the audit log or the report.
+      std::string why = rd.error().message;
+      if (auto cut = why.find("; last read"); cut != std::string::npos) why.resize(cut);
+      refuse("feed-item-invalid", why.substr(0, 300));
+      continue;
+    }
+    const auto& res = rd.value().resident;
+    if (res.id != it.resident_id) {
+      refuse("feed-item-invalid", "the dossier's resident id differs from the item's resident_id");
+    } else if (res.gemeentecode != b.gemeentecode) {
+      refuse("feed-item-wrong-gemeente", "resident is linked to " + res.gemeentecode.substr(0, 16) +
+                                             ", the feed is " + b.gemeentecode);
+    } else if (res.location_id != location_) {
+      refuse("feed-item-wrong-location", "resident is at location " + res.location_id.substr(0, 64) +
+                                             ", this terminal is at " + location_);
+    }
+  }
+  return out;
+}
+
+Status StoreAdapter::apply_dossier_batch(const DossierBatch& b, const std::vector<FeedRefusal>& refused) {
+  std::vector<bool> skip(b.items.size(), false);
   store::DossierBatch out;
-  for (const auto& it : b.items) {
+  for (const auto& r : refused) {
+    if (r.index < skip.size()) skip[r.index] = true;
+    out.refused.emplace_back(r.resident_id, r.problem + ": " + r.detail);
+  }
+  for (std::size_t i = 0; i < b.items.size(); ++i) {
+    if (skip[i]) continue;
+    const auto& it = b.items[i];
     if (it.action == "upsert") {
       auto rd = store::resident_dossier_from_json(it.dossier_json);
       if (!rd) return make_error(Errc::invalid_input, "feed dossier for " + it.resident_id + ": " + rd.error().message);
-      if (rd.value().resident.id != it.resident_id || rd.value().resident.gemeentecode != b.gemeentecode)
-        return make_error(Errc::invalid_input, "feed of " + b.gemeentecode + " carries a resident linked elsewhere");
       out.upserts.push_back(std::move(rd.value()));
     } else {
       out.purges.push_back(it.resident_id);
     }
   }
-  // store/ applies the page and its cursor in one transaction and only purges residents linked
-  // to this gemeentecode (a link_changed purge from the old municipality is skipped).
+  // store/ applies the page, the refusals' audit entries and the cursor in one transaction and only
+  // purges residents linked to this gemeentecode (a link_changed purge from the old municipality is
+  // skipped).
   auto r = s_.apply_dossier_batch(location_, b.gemeentecode, out, b.next_cursor);
   return r ? Status::Ok() : Status(from(r.error()));
 }

@@ -193,6 +193,15 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<store::Store> terminal_store = std::move(opened.value());
   sync::StoreAdapter adapter(*terminal_store, cfg.engine.locatiecode);
+  // The device key is read only when a reinstalled terminal must continue its chain (rechain).
+  adapter.set_device_key_loader([&key_provider](std::string* error) -> std::unique_ptr<platform::DeviceSigningKey> {
+    auto dk = key_provider.device_signing_key();
+    if (!dk) {
+      *error = dk.error().message;
+      return nullptr;
+    }
+    return std::make_unique<platform::DeviceSigningKey>(std::move(dk.value()));
+  });
   sync::SyncStore& store = adapter;
 
   if (!rest.empty() && rest[0] == "status") {

@@ -40,6 +40,7 @@ AppState rich_state() {
   row.gemeentecode = "GM0363";
   row.name = "Amsterdam";
   row.waiting = 3;
+  row.problem = "Vastgehouden: de klok van de terminal liep voor bij het tekenen";
   s.status_rows.push_back(row);
   return s;
 }

@@ -32,3 +32,25 @@ TEST(StaffSyncStatus, RecordSignedAt2330ZUsesTheAmsterdamDayForItsDeadline) {
   EXPECT_EQ(rows[0].deadline, session::MunicipalityStatus::Deadline::Ok);
   EXPECT_EQ(rows[0].working_days_left, 8);
 }
+
+// A held record's reason reaches the staff status row as the problem table's Dutch text; a feed
+// problem (the gemeente's last error) is shown when nothing is held.
+TEST(StaffSyncStatus, HeldReasonAndFeedProblemAreShownInDutch) {
+  store::OutboxCounts c;
+  c.gemeentecode = "GM0363";
+  c.held = 2;
+  c.held_reason = "clock-skew: rejected by GM0363: clock-skew: created_at lies in the future";
+  store::SyncState s;
+  s.gemeentecode = "GM0344";
+  s.last_error = "1 dossier feed item(s) refused (feed-item-invalid: resident r-bad: plichtig)";
+  auto rows = session::build_sync_status({c}, {s}, {}, t("2026-03-17T10:00:00Z"));
+  ASSERT_EQ(rows.size(), 2u);
+  const auto& gm0344 = rows[0].gemeentecode == "GM0344" ? rows[0] : rows[1];
+  const auto& gm0363 = rows[0].gemeentecode == "GM0363" ? rows[0] : rows[1];
+  EXPECT_NE(gm0363.problem.find("klok van de terminal liep voor"), std::string::npos) << gm0363.problem;
+  EXPECT_NE(gm0344.problem.find("refused"), std::string::npos) << gm0344.problem;
+  c.held = 0;
+  c.held_reason.clear();
+  rows = session::build_sync_status({c}, {}, {}, t("2026-03-17T10:00:00Z"));
+  EXPECT_EQ(rows[0].problem, "");
+}

@@ -142,6 +142,7 @@ struct InboxOptions {
   std::string cert = "cert.pem";       // file under <pki>/<g>/
   std::string client_ca = "ca.pem";    // file under <pki>/
   std::vector<std::string> extra;
+  std::string locatiecode = "AZC-TER-APEL";  // where the test device is enrolled
 };
 
 // One running balie-inbox for gemeentecode `g`, its keys and database.
@@ -172,7 +173,8 @@ struct Inbox {
     std::copy(e->begin(), e->end(), ib->ed_pk.begin());
     std::copy(x->begin(), x->end(), ib->x_pk.begin());
     if (run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", g,
-             "--device-id", pki.device_id, "--ed25519-pk", record::to_hex(pki.device.public_key.data(), 32)},
+             "--device-id", pki.device_id, "--ed25519-pk", record::to_hex(pki.device.public_key.data(), 32),
+             "--locatiecode", o.locatiecode},
             &out) != 0)
       throw std::runtime_error("enroll failed: " + out);
     ib->restart(pki, o);
@@ -323,6 +325,14 @@ struct Kiosk {
     for (auto it = extra.begin(); it != extra.end(); ++it) c[it.key()] = it.value();
     spit(config, c.dump(1));
     if (c["store"].get<std::string>() != store.string()) return;  // another kiosk's store
+    // The device key as the key provider keeps it in demo mode (device.key, the 32-byte seed): the
+    // key the records are signed with, which balie-syncd needs to continue a chain (rechain).
+    if (!fs::exists(dir / "device.key")) {
+      auto seed = record::from_hex(trim(slurp(p.dir / "device/ed25519.seed")));
+      std::ofstream(dir / "device.key", std::ios::binary)
+          .write(reinterpret_cast<const char*>(seed->data()), static_cast<std::streamsize>(seed->size()));
+      fs::permissions(dir / "device.key", fs::perms::owner_read | fs::perms::owner_write);
+    }
     // The store as the kiosk makes it: created with the key provider's key, holding the text the
     // records refer to.
     auto st = open();

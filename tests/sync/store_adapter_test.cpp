@@ -42,8 +42,10 @@ std::unique_ptr<store::Store> open_store(const fs::path& state) {
 TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppliesTheFeed) {
   fs::path work = fresh_dir("store-adapter");
   Pki pki(work / "pki", {"GM0363", "GM0344"});
-  auto a = Inbox::start(pki, "GM0363", work);
-  auto b = Inbox::start(pki, "GM0344", work);
+  InboxOptions at_demo;
+  at_demo.locatiecode = "azc-demo";  // the device is enrolled at the kiosk's location (feed scope)
+  auto a = Inbox::start(pki, "GM0363", work, at_demo);
+  auto b = Inbox::start(pki, "GM0344", work, at_demo);
   fs::path state = work / "state";
   fs::create_directories(state);
   fs::permissions(state, fs::perms::owner_all);

@@ -1,6 +1,7 @@
 // The staff status screen's rows (kiosk session layer, headless): per gekoppelde gemeente the last
-// successful sync, waiting / held / failed counts, and the oldest waiting record against the
-// ten-working-day registration deadline (record/deadline.h: the rule balie-syncd uses too).
+// successful sync, waiting / held / failed counts with the reason records are held or the feed
+// failed, and the oldest waiting record against the ten-working-day registration deadline
+// (record/deadline.h: the rule balie-syncd uses too).
 #pragma once
 #include <chrono>
 #include <optional>
@@ -21,6 +22,9 @@ struct MunicipalityStatus {
   bool has_route = false;
   enum class Deadline { None, Ok, Soon, Overdue } deadline = Deadline::None;
   int working_days_left = 0;  // for the oldest waiting record (negative when overdue)
+  // What staff must know, in Dutch: why records are held (the problem table's text for the held
+  // reason, balie/record/problems.h), else the last sync or dossier feed problem. "" when none.
+  std::string problem;
 };
 
 inline constexpr int kDeadlineSoonWorkingDays = 3;

@@ -62,6 +62,10 @@ struct SealedRecord {
 // `prev`), signs it with `device`. Fails with invalid_input on bad fields or limits.
 Result<SealedRecord> seal_record(const RecordInput& in, const SigningKey& device,
                                  const Key32& municipality_box_pk, const ChainHead& prev);
+// Re-chains an existing envelope of this device after `prev` (a reinstalled terminal continuing from
+// the receiver's acknowledged head): same record_id, fields and sealed bytes, new seq/prev_sha256,
+// signed again. Refused (crypto) when the envelope does not verify under `device`.
+Result<SealedRecord> rechain_record(std::string_view envelope_json, const SigningKey& device, const ChainHead& prev);
 
 struct Envelope {
   // Package fields, parsed strictly from the canonical package text.

@@ -138,7 +138,15 @@ class Store {
   Status mark_attempt(std::string_view record_id, std::string_view error = {});  // attempts+1
   Status mark_held(std::string_view record_id, std::string_view reason);
   Status mark_failed(std::string_view record_id, std::string_view problem);
-  Status release(std::string_view record_id);  // held/failed -> pending (staff action)
+  // held/failed -> pending, with an audit entry naming who released it and why ("sync" for the
+  // engine's automatic retry, "admin" for balie-admin release/retry).
+  Status release(std::string_view record_id, std::string_view actor = "sync", std::string_view why = {});
+  // A reinstalled terminal whose receiver already holds a chain for this device: re-signs every
+  // unacknowledged entry of `gemeentecode` in chain order after `receiver_head` (same record ids and
+  // sealed parts, new seq/prev) and moves the local chain head after them, in one transaction with an
+  // audit entry. Returns how many entries were re-chained.
+  Result<int> rechain_unacknowledged(std::string_view gemeentecode, const ChainHead& receiver_head,
+                                     const platform::DeviceSigningKey& device);
   // Every pending entry of one addressee -> held(reason); returns how many (one statement).
   Result<int> hold_all(std::string_view gemeentecode, std::string_view reason);
   // Every held entry of one addressee -> pending; returns how many.

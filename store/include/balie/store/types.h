@@ -433,6 +433,10 @@ struct SyncState {
 struct DossierBatch {
   std::vector<ResidentDossier> upserts;  // replace resident + whole dossier
   std::vector<std::string> purges;       // resident ids to delete completely
+  // Items of the page the caller refused (resident id, "<problem-type>: <detail>"): not applied,
+  // each written to the audit log in the same transaction ("feed.item_refused"), so the cursor can
+  // move past them without losing the trace.
+  std::vector<std::pair<std::string, std::string>> refused;
 };
 
 struct DeviceConfig {

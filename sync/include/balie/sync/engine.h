@@ -34,6 +34,10 @@ struct GemeenteResult {
   bool transient_failure = false;
   std::string error;
   int dossier_upserts = 0, dossier_purges = 0;
+  int held_records = 0;   // records held this pass (fixable rejection) or still waiting (clock-skew)
+  int rechained = 0;      // chains continued from the receiver's head (reinstalled terminal)
+  int feed_refused = 0;   // dossier feed items refused (skipped, audited, reported)
+  std::string feed_error; // dossier feed problem (refused items, feed answered an error, bad page)
   std::size_t bytes_up = 0, bytes_down = 0;
 };
 

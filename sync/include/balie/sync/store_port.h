@@ -22,6 +22,16 @@ struct OutboxEntry {
   std::string payload;       // envelope JSON bytes
   std::string payload_sha256;
   int attempts = 0;
+  std::string held_reason;   // held entries: "<problem-type>: <detail>" (balie/record/problems.h)
+};
+
+// A feed item the terminal refuses (bad dossier, another location or municipality): skipped, audited
+// and reported back to the municipality; the cursor moves past it.
+struct FeedRefusal {
+  std::size_t index = 0;     // position in DossierBatch::items
+  std::string resident_id;
+  std::string problem;       // problem type (feed-item-invalid | feed-item-wrong-location | ...)
+  std::string detail;        // no personal data: field names and rules only
 };
 
 struct Route {
@@ -59,14 +69,26 @@ class SyncStore {
   virtual Status hold_all(const std::string& gemeentecode, const std::string& reason) = 0;
   // Returns held records of this addressee to pending (the endpoint proved itself again).
   virtual Status release_held(const std::string& gemeentecode) = 0;
+  // Held records of one addressee (no payload), oldest first.
+  virtual Result<std::vector<OutboxEntry>> list_held(const std::string& gemeentecode) = 0;
+  // One held/failed record back to pending (audited with `why`).
+  virtual Status release(const std::string& record_id, const std::string& why) = 0;
+  virtual Status mark_held(const std::string& record_id, const std::string& reason) = 0;
   virtual Status mark_failed(const std::string& record_id, const std::string& error) = 0;
+  // Re-chains every unacknowledged record of this addressee after the receiver's head (reinstalled
+  // terminal); returns how many. Needs the device signing key.
+  virtual Result<int> rechain(const std::string& gemeentecode, const ChainHead& receiver_head) = 0;
   // Stores the verified ack and tombstones the record (payload dropped) in one transaction.
   virtual Status store_acknowledgement(const std::string& record_id, const std::string& ack_json, std::time_t when) = 0;
   virtual Status record_sync_result(const std::string& gemeentecode, std::time_t when, bool success,
                                     const std::string& error) = 0;
   virtual Result<std::string> dossier_cursor(const std::string& gemeentecode) = 0;
-  // Applies upserts/purges and stores batch.next_cursor in one transaction.
-  virtual Status apply_dossier_batch(const DossierBatch& batch) = 0;
+  // The items of a feed page this terminal refuses (unparsable dossier, another location or
+  // municipality, resident id mismatch). Pure check, nothing stored.
+  virtual Result<std::vector<FeedRefusal>> check_dossier_batch(const DossierBatch& batch) = 0;
+  // Applies upserts/purges except the refused items (each audited) and stores batch.next_cursor, in
+  // one transaction.
+  virtual Status apply_dossier_batch(const DossierBatch& batch, const std::vector<FeedRefusal>& refused) = 0;
   virtual Result<std::vector<GemeenteCounts>> counts() = 0;
 };
 
