@@ -93,8 +93,10 @@ int run_server(const ServerConfig& cfg) {
       res.set_header("Retry-After", std::to_string(wait));
       res.set_header("Connection", "close");  // the body is not read: the client must not reuse the stream
       res.set_header("API-Version", sync::kApiVersion);
-      std::fprintf(stderr, "balie-inbox: rate limit: %s answered 429 (retry after %d s)\n",
-                   cn.empty() ? req.remote_addr.c_str() : cn.c_str(), wait);
+      const auto n = guard.stats().rate_limited;  // logged at 1, 2, 4, 8, ...: a flood cannot fill the log
+      if ((n & (n - 1)) == 0)
+        std::fprintf(stderr, "balie-inbox: rate limit: %s answered 429 (retry after %d s; %llu so far)\n",
+                     cn.empty() ? req.remote_addr.c_str() : cn.c_str(), wait, static_cast<unsigned long long>(n));
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.has_header("Content-Length")) {
