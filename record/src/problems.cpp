@@ -51,7 +51,7 @@ constexpr std::array kTypes = {
     ProblemType{"internal-error", 500, C::Transient, R::Backoff, "storing bij de gemeente"},
     ProblemType{"chaos", 500, C::Transient, R::Backoff, "testfout bij de gemeente"},
     ProblemType{"error", 500, C::Transient, R::Backoff, "storing bij de gemeente"},
-    ProblemType{"rate-limited", 429, C::Transient, R::Backoff, "de gemeente vraagt om later terug te komen"},
+    ProblemType{"too-many-requests", 429, C::Transient, R::Backoff, "de gemeente vraagt om later terug te komen"},
     // Per record (balie-inbox).
     ProblemType{"misdirected-record", 421, C::Fixable, R::NextPass,
                 "record kwam bij de verkeerde gemeente aan; vastgehouden tot het adres klopt"},
