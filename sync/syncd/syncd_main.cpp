@@ -9,6 +9,7 @@
 // It opens only the terminal's encrypted store (store/), with the key from the key provider; a missing
 // store or key is refused (exit 2), never answered with a new, empty store.
 // Config (JSON): see sync/README.md ("balie-syncd configuration"); parsed by sync/src/syncd_config.cpp.
+// A bad flag, command or config key is refused with a message naming it, exit 2; --help prints usage.
 #include <signal.h>
 #include <sodium.h>
 #include <unistd.h>
