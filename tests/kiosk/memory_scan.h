@@ -96,6 +96,7 @@ inline MemoryScan scan_process_memory(pid_t pid, const std::vector<Needle>& need
 // Resident set size, open file descriptors and threads of `pid` (from /proc).
 struct ProcessFigures {
   long rss_kb = -1;
+  long rss_anon_kb = -1, rss_file_kb = -1, rss_shmem_kb = -1;
   int fds = -1;
   int threads = -1;
 };
@@ -107,6 +108,9 @@ inline ProcessFigures process_figures(pid_t pid) {
   std::string line;
   while (std::getline(st, line)) {
     if (line.rfind("VmRSS:", 0) == 0) f.rss_kb = std::stol(line.substr(6));
+    if (line.rfind("RssAnon:", 0) == 0) f.rss_anon_kb = std::stol(line.substr(8));
+    if (line.rfind("RssFile:", 0) == 0) f.rss_file_kb = std::stol(line.substr(8));
+    if (line.rfind("RssShmem:", 0) == 0) f.rss_shmem_kb = std::stol(line.substr(9));
     if (line.rfind("Threads:", 0) == 0) f.threads = std::stoi(line.substr(8));
   }
   std::error_code ec;
