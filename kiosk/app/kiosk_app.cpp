@@ -334,9 +334,11 @@ int KioskApp::run() {
       break;
     }
     on_timers();
+    if (std::exchange(scrub_stack_, false)) platform::scrub_stack();  // a timeout ended the session
     if (quit_) break;
     if (frames_to_render_ > 0 || mapper_.pending() || script_) {
       render_frame();
+      if (std::exchange(scrub_stack_, false)) platform::scrub_stack();
       if (script_) {
         auto st = script_->step(*this);
         if (st == ScriptRunner::Status::Failed) {
@@ -522,10 +524,18 @@ void KioskApp::end_session() {
   timers_->set_session(false, clock_->mono_now());
   session_timing_ = false;
   last_countdown_ = -1;
-  // Reopening the store drops SQLite's page cache, which holds decrypted pages of this session
-  // (freed memory is overwritten: see mallopt in main.cpp). Nothing personal is read on reopen.
+  // Characters typed on a physical keyboard wait in ImGui's input queue, which keeps them after use.
+  if (ImGui::GetCurrentContext()) {
+    auto& q = ImGui::GetIO().InputQueueCharacters;
+    if (q.Capacity > 0) sodium_memzero(q.Data, static_cast<size_t>(q.Capacity) * sizeof(q.Data[0]));
+    q.resize(0);
+  }
+  // Reopening the store drops SQLite's page cache, which holds decrypted pages of this session;
+  // SQLite overwrites every block it frees (store::wipe_sqlite_memory_on_free, main.cpp). Nothing
+  // personal is read on reopen.
   if (store_) open_store(/*seed_demo=*/false);
   if (nav_) nav_->home(state_);
+  scrub_stack_ = true;  // run() overwrites the stack the session's handlers used
 }
 
 void KioskApp::on_pin(const SubmitStaffPin& p) {
@@ -557,9 +567,7 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
 
 void KioskApp::on_search(const SearchResidents& q) {
   if (!store_) return;
-  for (auto& h : state_.search_hits)
-    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) platform::secure_wipe(*s);
-  state_.search_hits.clear();
+  wipe(state_.search_hits);
   auto res = q.query.empty() ? store_->list_residents(location_id_) : store_->search_residents(q.query, 50);
   if (!res) return staff_error("Zoeken is mislukt.", res.error().message);
   for (auto& r : res.value()) {
@@ -567,10 +575,15 @@ void KioskApp::on_search(const SearchResidents& q) {
       wipe(r);
       continue;  // residents at this location only
     }
-    state_.search_hits.push_back(ResidentHit{r.id, r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift,
-                                             r.naam_latijns, r.kamer, session::mask_identifier(r.v_nummer)});
+    ResidentHit& h = platform::emplace_back_wiping(state_.search_hits);
+    h.id = r.id;
+    h.name_own = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
+    h.name_latin = r.naam_latijns;
+    h.room = r.kamer;
+    h.v_nummer_masked = session::mask_identifier(r.v_nummer);
     wipe(r);
   }
+  platform::wipe_storage(res.value());
 }
 
 void KioskApp::on_select(const SelectResident& s) {
@@ -629,9 +642,11 @@ void KioskApp::refresh_status() {
 }
 
 void KioskApp::apply_intents() {
-  // Copy: handlers may change the scene, which must not touch the list being iterated.
-  std::vector<Intent> list = intents_.items();
-  intents_.clear();
+  // Moved out: handlers may change the scene, which must not touch the list being iterated. The
+  // list is overwritten afterwards (it may hold a PIN or a search query).
+  std::vector<Intent> list;
+  list.reserve(Intents::kMax);
+  intents_.take(list);
   for (const Intent& i : list) {
     std::visit(overloaded{
                    [&](const GoTo& g) {
@@ -681,6 +696,7 @@ void KioskApp::apply_intents() {
                },
                i);
   }
+  wipe(list);
 }
 
 }  // namespace balie::kiosk

@@ -157,6 +157,7 @@ class KioskApp {
   std::unique_ptr<ScriptRunner> script_;
   int frames_to_render_ = 2;
   bool quit_ = false;
+  bool scrub_stack_ = false;  // a session ended: overwrite the main thread's stack from run()
   int exit_code_ = 0;
   int ignored_close_ = 0;
   std::string screenshot_path_;

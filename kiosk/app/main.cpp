@@ -16,7 +16,6 @@
 //   After input stops and nothing animates, no frames are drawn and the process sleeps.
 // SIGTERM is taken by a dedicated thread (sigwait) and turned into an SDL user event.
 #include <execinfo.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -64,10 +63,14 @@ void install_crash_handler() {
 
 int main(int argc, char** argv) {
   using namespace balie::kiosk;
-  // Every block glibc's malloc frees is overwritten, so personal data in freed memory (strings,
-  // SQLite pages, shaping buffers) does not outlive the session that used it.
-  mallopt(M_PERTURB, 0x5A);
   install_crash_handler();
+  // SQLite overwrites every block it frees (page cache, decrypted pages, row values): closing the
+  // store at session end leaves no resident's row behind. Must run before SQLite starts. The
+  // session's own buffers are wiped where they live (AppState::end_session, KioskApp::end_session).
+  if (auto w = balie::store::wipe_sqlite_memory_on_free(); !w.ok()) {
+    std::fprintf(stderr, "balie-kiosk: %s\n", w.error().message.c_str());
+    return 3;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   ArgsResult a = parse_args(args);
   if (!a.error.empty()) {
@@ -81,6 +84,12 @@ int main(int argc, char** argv) {
   if (a.options.version) {
     std::printf("balie-kiosk %s (%s)\n", BALIE_VERSION, BALIE_BUILD_HASH);
     return 0;
+  }
+  // BALIE_MODE is read where the keys are chosen (platform::KeyProvider), so both agree on the mode.
+  const bool production = balie::platform::KeyProvider::from_environment({}).mode() == balie::platform::KeyMode::Production;
+  if (std::string refusal = production_refusal(a.options, production); !refusal.empty()) {
+    std::fprintf(stderr, "balie-kiosk: %s\n", refusal.c_str());
+    return 2;
   }
 
   // Block SIGTERM/SIGINT in every thread (SDL's too); one thread waits for them.

@@ -2,6 +2,8 @@
 #include "app/script_runner.h"
 
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <variant>
@@ -224,6 +226,26 @@ ScriptRunner::Status ScriptRunner::step(KioskApp& app) {
           [&](const script::Quit&) {
             index_ = steps_.size();
             done = false;
+            return true;
+          },
+          [&](const script::Repeat& r) {
+            loops_.push_back(Loop{index_, r.count - 1});
+            return true;
+          },
+          [&](const script::EndRepeat& e) {
+            if (loops_.empty() || loops_.back().begin != e.begin) return fail("end-repeat outside its block");
+            if (loops_.back().left > 0) {
+              --loops_.back().left;
+              index_ = e.begin + 1;
+              done = false;
+            } else {
+              loops_.pop_back();
+            }
+            return true;
+          },
+          [&](const script::Pause&) {
+            std::fflush(stdout);
+            std::raise(SIGSTOP);  // returns after SIGCONT
             return true;
           },
       },

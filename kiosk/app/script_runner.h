@@ -39,6 +39,11 @@ class ScriptRunner {
   int frames_left_ = 0;
   std::string failure_;
   std::vector<std::string> shots_;
+  struct Loop {
+    size_t begin;  // index of the repeat step
+    long left;     // runs still to start after the current one
+  };
+  std::vector<Loop> loops_;  // open repeat blocks, innermost last
 };
 
 }  // namespace balie::kiosk

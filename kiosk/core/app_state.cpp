@@ -17,7 +17,13 @@ void wipe(store::Resident& r) {
     secure_wipe(k.van);
     secure_wipe(k.tot);
   }
-  r.eerdere_koppelingen.clear();
+  platform::wipe_storage(r.eerdere_koppelingen);
+}
+
+void wipe(std::vector<ResidentHit>& hits) {
+  for (auto& h : hits)
+    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
+  platform::wipe_storage(hits);
 }
 
 void AppState::end_session() {
@@ -27,9 +33,7 @@ void AppState::end_session() {
   language = "nl";
   pin_attempts_left = -1;
   locked_minutes = 0;
-  for (auto& h : search_hits)
-    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
-  search_hits.clear();
+  wipe(search_hits);
   if (resident) wipe(*resident);
   resident.reset();
   if (dossier) session::wipe(*dossier);

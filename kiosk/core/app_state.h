@@ -73,5 +73,7 @@ struct AppState {
 
 // Overwrites the strings of a resident record.
 void wipe(store::Resident& r);
+// Overwrites every search result and the list's whole storage, and empties it.
+void wipe(std::vector<ResidentHit>& hits);
 
 }  // namespace balie::kiosk

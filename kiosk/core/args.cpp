@@ -70,4 +70,14 @@ ArgsResult parse_args(const std::vector<std::string>& args) {
   return r;
 }
 
+std::string production_refusal(const Options& o, bool production) {
+  if (!production) return {};
+  std::string flags;
+  for (const auto& [name, value] : {std::pair{"--script", &o.script}, {"--shots", &o.shots_dir}, {"--clock-start", &o.clock_start}})
+    if (!value->empty()) flags += (flags.empty() ? "" : ", ") + std::string(name);
+  if (flags.empty()) return {};
+  return flags + " refused in production mode (BALIE_MODE=production): the scripted driver, screenshots and the "
+                 "scripted clock are for tests and demos only";
+}
+
 }  // namespace balie::kiosk

@@ -27,6 +27,11 @@ struct ArgsResult {
 ArgsResult parse_args(const std::vector<std::string>& args);
 std::string usage();
 
+// Production mode (BALIE_MODE=production) runs only the real UI: --script, --shots and
+// --clock-start (the scripted driver, screenshots, the scripted clock) are test and demo tools.
+// Returns the refusal message naming the flags given, or "" when the options are allowed.
+std::string production_refusal(const Options& o, bool production);
+
 // Parses "YYYY-MM-DDTHH:MM:SSZ" into seconds since the epoch (record/'s one UTC parser).
 using record::parse_utc;
 

@@ -2,9 +2,11 @@
 // I/O: a scene pushes an intent, and the app applies it after the frame (app/kiosk_app.cpp).
 #pragma once
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
+#include "balie/platform/secure_wipe.h"
 #include "core/scene_id.h"
 
 namespace balie::kiosk {
@@ -37,15 +39,51 @@ using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchRes
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
                             RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent>;
 
+// Overwrites the strings an intent carries (PINs, search queries, resident ids).
+inline void wipe(Intent& i) {
+  using platform::secure_wipe;
+  std::visit(
+      [](auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, SetLanguage>) secure_wipe(x.code);
+        else if constexpr (std::is_same_v<T, SubmitStaffPin>) secure_wipe(x.staff_id), secure_wipe(x.pin);
+        else if constexpr (std::is_same_v<T, SearchResidents>) secure_wipe(x.query);
+        else if constexpr (std::is_same_v<T, SelectResident>) secure_wipe(x.resident_id);
+        else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key);
+        else if constexpr (std::is_same_v<T, OpenSigningMoment>) secure_wipe(x.host_id), secure_wipe(x.pin);
+        else if constexpr (std::is_same_v<T, SigningMark>) secure_wipe(x.event);
+        else if constexpr (std::is_same_v<T, OpenConsent>) secure_wipe(x.purpose);
+        else if constexpr (std::is_same_v<T, AnswerConsent>) secure_wipe(x.purpose), secure_wipe(x.decision);
+      },
+      i);
+}
+
+// Overwrites every intent of `list` and the list's whole storage (a short string such as a PIN is
+// kept inside the intent, and clear() alone leaves those bytes in the vector's buffer).
+inline void wipe(std::vector<Intent>& list) {
+  for (Intent& i : list) wipe(i);
+  platform::wipe_storage(list);
+}
+
 // Bounded list of intents for one frame; more than kMax in a frame means a bug in a scene.
 class Intents {
  public:
   static constexpr size_t kMax = 32;
+  Intents() { items_.reserve(kMax); }  // never grows: no copy left behind by a reallocation
+  ~Intents() { wipe(items_); }
+  Intents(const Intents&) = delete;
+  Intents& operator=(const Intents&) = delete;
   void push(Intent i) {
     if (items_.size() < kMax) items_.push_back(std::move(i));
+    wipe(i);  // the moved-from value still holds the bytes of short strings
   }
   const std::vector<Intent>& items() const { return items_; }
-  void clear() { items_.clear(); }
+  // Moves the intents into `out` (which must be empty) and leaves this list empty; wipe `out` after use.
+  void take(std::vector<Intent>& out) {
+    for (Intent& i : items_) out.push_back(std::move(i));
+    clear();
+  }
+  void clear() { wipe(items_); }
   bool empty() const { return items_.empty(); }
 
  private:

@@ -14,6 +14,8 @@ namespace {
 constexpr size_t kMaxSteps = 10000;
 constexpr size_t kMaxLine = 4096;
 constexpr size_t kMaxPoints = 1000;
+constexpr size_t kMaxRepeatDepth = 8;
+constexpr long kMaxRepeat = 1000000;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -64,7 +66,7 @@ bool valid_id(std::string_view id) {
 
 const char* kKnownSteps =
     "tap, tap-at, drag, drag-px, type, key, close-window, wait-for, wait-scene, wait-frames, expect-text, "
-    "expect-no-text, expect-scene, expect-id, expect-no-id, screenshot, advance-time, quit";
+    "expect-no-text, expect-scene, expect-id, expect-no-id, screenshot, advance-time, quit, repeat, end-repeat, pause";
 
 // Returns an error message, or empty on success.
 std::string parse_line(std::string_view line, Action* out) {
@@ -171,6 +173,19 @@ std::string parse_line(std::string_view line, Action* out) {
   } else if (cmd == "quit") {
     if (!(err = need_args(0, 0)).empty()) return err;
     *out = Quit{};
+  } else if (cmd == "repeat") {
+    if (!(err = need_args(1, 1)).empty()) return err;
+    long n = 0;
+    auto [p, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), n);
+    if (ec != std::errc() || p != words[1].data() + words[1].size() || n < 1 || n > kMaxRepeat)
+      return "repeat needs a count from 1 to 1000000";
+    *out = Repeat{n};
+  } else if (cmd == "end-repeat") {
+    if (!(err = need_args(0, 0)).empty()) return err;
+    *out = EndRepeat{};
+  } else if (cmd == "pause") {
+    if (!(err = need_args(0, 0)).empty()) return err;
+    *out = Pause{};
   } else {
     return "unknown step '" + std::string(cmd) + "' (known: " + kKnownSteps + ")";
   }
@@ -181,6 +196,7 @@ std::string parse_line(std::string_view line, Action* out) {
 
 ParseResult parse(std::string_view text, std::string_view origin) {
   ParseResult r;
+  std::vector<size_t> open_repeats;  // indexes of the repeat steps not yet closed
   int lineno = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -214,7 +230,27 @@ ParseResult parse(std::string_view text, std::string_view origin) {
       fail("more than 10000 steps");
       return r;
     }
+    if (std::holds_alternative<Repeat>(s.action)) {
+      if (open_repeats.size() >= kMaxRepeatDepth) {
+        fail("repeat blocks nest at most 8 deep");
+        return r;
+      }
+      open_repeats.push_back(r.steps.size());
+    } else if (auto* end = std::get_if<EndRepeat>(&s.action)) {
+      if (open_repeats.empty()) {
+        fail("end-repeat without a repeat");
+        return r;
+      }
+      end->begin = open_repeats.back();
+      open_repeats.pop_back();
+    }
     r.steps.push_back(std::move(s));
+  }
+  if (!open_repeats.empty()) {
+    const int open_line = r.steps[open_repeats.back()].line;
+    r.steps.clear();
+    r.error = std::string(origin) + ":" + std::to_string(open_line) + ": repeat without an end-repeat";
+    return r;
   }
   if (r.steps.empty()) r.error = std::string(origin) + ": the script has no steps";
   return r;

@@ -6,6 +6,9 @@
 //   wait-for ID [SECONDS] | wait-scene NAME [SECONDS] | wait-frames N
 //   expect-text TEXT | expect-no-text TEXT | expect-scene NAME | expect-id ID | expect-no-id ID
 //   screenshot NAME | advance-time SECONDS | quit
+//   repeat N ... end-repeat   (the steps between run N times, 1..1,000,000; blocks nest up to 8 deep)
+//   pause                     (the kiosk stops itself with SIGSTOP until a SIGCONT: a test inspects
+//                              the process at a known point, e.g. the soak test's memory scan)
 #pragma once
 #include <string>
 #include <string_view>
@@ -31,9 +34,13 @@ struct ExpectId { std::string id; bool present = true; };
 struct Screenshot { std::string name; };
 struct AdvanceTime { double seconds = 0; };
 struct Quit {};
+struct Repeat { long count = 1; };        // start of a block; its end-repeat is found by the runner
+struct EndRepeat { size_t begin = 0; };   // index of the block's repeat step
+struct Pause {};
 
 using Action = std::variant<Tap, TapAt, Drag, Type, KeyPress, CloseWindow, WaitFor, WaitScene, WaitFrames,
-                            ExpectText, ExpectScene, ExpectId, Screenshot, AdvanceTime, Quit>;
+                            ExpectText, ExpectScene, ExpectId, Screenshot, AdvanceTime, Quit, Repeat, EndRepeat,
+                            Pause>;
 
 struct Step {
   int line = 0;           // 1-based line in the file

@@ -78,6 +78,41 @@ TEST(ScriptParser, RejectsMalformedArguments) {
   }
 }
 
+TEST(ScriptParser, RepeatBlocksNestAndPauseParses) {
+  auto r = script::parse("repeat 3\n  repeat 100\n    tap a\n  end-repeat\n  pause\nend-repeat\n", "r.balie");
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.steps.size(), 6u);
+  EXPECT_EQ(std::get<script::Repeat>(r.steps[0].action).count, 3);
+  EXPECT_EQ(std::get<script::Repeat>(r.steps[1].action).count, 100);
+  EXPECT_EQ(std::get<script::EndRepeat>(r.steps[3].action).begin, 1u);
+  EXPECT_TRUE(std::holds_alternative<script::Pause>(r.steps[4].action));
+  EXPECT_EQ(std::get<script::EndRepeat>(r.steps[5].action).begin, 0u);
+}
+
+TEST(ScriptParser, UnbalancedOrBadRepeatsAreErrors) {
+  struct Case {
+    const char* text;
+    const char* where;
+  };
+  const Case bad[] = {
+      {"tap a\nend-repeat\n", "b:2:"},
+      {"tap a\nrepeat 2\ntap b\n", "b:2:"},
+      {"repeat 0\ntap a\nend-repeat\n", "b:1:"},
+      {"repeat 1000001\ntap a\nend-repeat\n", "b:1:"},
+      {"repeat x\ntap a\nend-repeat\n", "b:1:"},
+      {"repeat 2 3\ntap a\nend-repeat\n", "b:1:"},
+      {"repeat 2\nend-repeat now\n", "b:2:"},
+      {"pause 1\n", "b:1:"},
+      {"repeat 1\nrepeat 1\nrepeat 1\nrepeat 1\nrepeat 1\nrepeat 1\nrepeat 1\nrepeat 1\nrepeat 1\n", "b:9:"},
+  };
+  for (const auto& c : bad) {
+    auto r = script::parse(c.text, "b");
+    EXPECT_FALSE(r.ok()) << "accepted: " << c.text;
+    EXPECT_NE(r.error.find(c.where), std::string::npos) << c.text << " -> " << r.error;
+    EXPECT_TRUE(r.steps.empty());
+  }
+}
+
 TEST(ScriptParser, EmptyScriptAndBinaryJunkAreErrors) {
   EXPECT_FALSE(script::parse("# only a comment\n\n", "e").ok());
   EXPECT_FALSE(script::parse(std::string("tap a\0b", 7), "n").ok());

@@ -34,6 +34,13 @@ namespace balie::store {
 // File name of the database inside the state directory (platform Paths::state_dir).
 inline constexpr const char* kDatabaseFileName = "balie.db";
 
+// Process set-up, called once before any SQLite use (before the first Store::open): from then on
+// every block SQLite frees (page cache, decrypted pages, row values, statement memory) is
+// overwritten first, so a closed connection leaves no plaintext behind in freed memory. SQLite's
+// allocator can only be replaced before SQLite starts; afterwards this returns an error. Only
+// SQLite's own allocations are affected (the kiosk calls it in main()).
+Status wipe_sqlite_memory_on_free();
+
 struct OpenOptions {
   const balie::platform::Clock* clock = nullptr;  // nullptr -> system clock; must outlive the Store
   int busy_timeout_ms = 5000;
