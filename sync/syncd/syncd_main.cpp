@@ -142,6 +142,12 @@ int usage_error(const std::string& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in the kiosk: SQLite overwrites every block it frees (dossier rows of the feed pass through
+  // this process too). Must run before SQLite starts.
+  if (auto w = balie::store::wipe_sqlite_memory_on_free(); !w.ok()) {
+    std::fprintf(stderr, "balie-syncd: %s\n", w.error().message.c_str());
+    return 3;
+  }
   fs::path config;
   bool once = false;
   std::vector<std::string> rest;

@@ -227,15 +227,19 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
   EXPECT_GT(before_clean, confirmed.size() / 4);
 
   // Power back for good: clean passes deliver everything, exactly once, to the addressee only.
-  int passes = 0;
+  // Done when a pass ends clean (exit 0: every municipality reached, every feed page applied) and
+  // every record is acknowledged.
+  int passes = 0, rc = -1;
   for (; passes < 20; ++passes) {
-    k.sync_once(&out);
+    rc = k.sync_once(&out);
     auto s = k.open();
-    bool done = true;
+    bool done = rc == 0;
     for (const auto& id : terminal_ids(*s)) done = done && *s->outbox_state(id) == "acknowledged";
     if (done) break;
+    std::printf("power cuts: clean pass %d exit %d:\n%s", passes + 1, rc, out.c_str());
   }
   std::printf("power cuts: drained in %d clean passes\n", passes + 1);
+  EXPECT_EQ(rc, 0) << out;
   auto s = k.open();
   auto ic = s->store().integrity_check();
   ASSERT_TRUE(ic.ok() && ic.value().empty());
