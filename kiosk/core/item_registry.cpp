@@ -9,14 +9,18 @@ namespace balie::kiosk {
 
 using platform::secure_wipe;
 
+// The texts are what a scripted run read off the screen (names and rooms included): each string and
+// the vector's whole storage are zeroed, so no short string's bytes stay behind in it (the soak test
+// found a room number there, kept in the storage of a cleared vector).
 void ItemRegistry::begin_frame() {
   for (auto& t : texts_) secure_wipe(t);
   items_.clear();
-  texts_.clear();
+  platform::wipe_storage(texts_);
 }
 
 void ItemRegistry::end_frame() {
   for (auto& t : last_texts_) secure_wipe(t);
+  platform::wipe_storage(last_texts_);
   last_items_.swap(items_);
   last_texts_.swap(texts_);
   items_.clear();
@@ -30,7 +34,7 @@ void ItemRegistry::add_item(std::string_view id, Rect r, bool interactive, bool 
 
 void ItemRegistry::add_text(std::string_view text) {
   if (!record_texts_ || texts_.size() >= kMaxTexts) return;
-  texts_.emplace_back(text);
+  platform::emplace_back_wiping(texts_).assign(text.data(), text.size());
 }
 
 const ItemInfo* ItemRegistry::find(std::string_view id) const {
