@@ -25,7 +25,8 @@ start_tpm() {  # start_tpm NAME PORT: a fresh swtpm with its own state, serving 
   for _ in $(seq 1 20); do [ -s "$work/$1.pid" ] && break; sleep 0.1; done
   pids+=("$(cat "$work/$1.pid")")
 }
-port=$((20000 + ($$ % 5000) * 4))
+# Below 32768, the start of Linux's ephemeral port range (a client socket once held 33348).
+port=$((20000 + ($$ % 3000) * 4))
 start_tpm a "$port"
 start_tpm b "$((port + 2))"
 tpm_a="swtpm:host=127.0.0.1,port=$port"
