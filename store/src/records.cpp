@@ -500,6 +500,7 @@ StaffAccount read_staff(const Stmt& st) {
   a.role = staff_role_from_string(st.text(2)).value_or(StaffRole::CoaStaff);
   a.gemeentecodes = split_codes(st.text(3));
   a.active = st.int64(4) != 0;
+  a.must_change_pin = st.int64(5) != 0;
   return a;
 }
 
@@ -532,12 +533,9 @@ Status Store::upsert_staff(const StaffAccount& a, std::string_view pin) {
   }
   std::string hash;
   if (!pin.empty()) {
-    char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-      return StoreError{StoreErrc::Io, "not enough memory to hash the PIN"};
-    }
-    hash = out;
+    auto h = hash_pin(pin);
+    if (!h.ok()) return h.error();
+    hash = std::move(h.value());
   }
   const char* what = "saving a staff account";
   return impl.write_tx(what, [&]() -> Status {
@@ -561,7 +559,7 @@ Status Store::upsert_staff(const StaffAccount& a, std::string_view pin) {
 }
 
 Result<std::optional<StaffAccount>> Store::staff(std::string_view staff_id) {
-  Stmt st(impl_->db, "SELECT id, display_name, role, gemeentecodes, active FROM staff WHERE id = ?1");
+  Stmt st(impl_->db, "SELECT id, display_name, role, gemeentecodes, active, must_change_pin FROM staff WHERE id = ?1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a staff account");
   st.bind(1, staff_id);
   int rc = st.step();
@@ -571,7 +569,7 @@ Result<std::optional<StaffAccount>> Store::staff(std::string_view staff_id) {
 }
 
 Result<std::vector<StaffAccount>> Store::list_staff() {
-  Stmt st(impl_->db, "SELECT id, display_name, role, gemeentecodes, active FROM staff ORDER BY id");
+  Stmt st(impl_->db, "SELECT id, display_name, role, gemeentecodes, active, must_change_pin FROM staff ORDER BY id");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading staff accounts");
   std::vector<StaffAccount> out;
   int rc;
@@ -581,6 +579,75 @@ Result<std::vector<StaffAccount>> Store::list_staff() {
 }
 
 void Store::set_lockout_policy(const LockoutPolicy& policy) { impl_->lockout = policy; }
+
+Result<std::string> hash_pin(std::string_view pin) {
+  if (!valid_pin(pin)) return StoreError{StoreErrc::InvalidArgument, "a PIN has 4 to 12 digits"};
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return StoreError{StoreErrc::Io, "not enough memory to hash the PIN"};
+  }
+  return std::string(out);
+}
+
+namespace {
+// Sets a staff member's PIN hash (and whether it must be changed), clearing the lockout.
+Status set_pin_in_tx(Store::Impl& impl, std::string_view staff_id, const std::string& hash, bool must_change,
+                     const char* what) {
+  Stmt upd(impl.db, "UPDATE staff SET pin_hash=?2, must_change_pin=?3, failed_count=0, lockout_level=0, "
+                    "locked_until=NULL WHERE id=?1");
+  upd.bind(1, staff_id).bind(2, hash).bind(3, must_change ? 1 : 0);
+  if (Status s = impl.run(upd, what); !s.ok()) return s;
+  if (sqlite3_changes(impl.db) == 0) return StoreError{StoreErrc::NotFound, "no staff account " + std::string(staff_id)};
+  return {};
+}
+}  // namespace
+
+Status Store::change_pin(std::string_view staff_id, std::string_view new_pin) {
+  auto& impl = *impl_;
+  const char* what = "changing a PIN";
+  auto hash = hash_pin(new_pin);
+  if (!hash.ok()) return hash.error();
+  std::string old;
+  {
+    Stmt st(impl.db, "SELECT pin_hash FROM staff WHERE id = ?1");
+    st.bind(1, staff_id);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return StoreError{StoreErrc::NotFound, "no staff account " + std::string(staff_id)};
+    if (rc != SQLITE_ROW) return impl.err(rc, what);
+    old = st.text(0);
+  }
+  if (crypto_pwhash_str_verify(old.c_str(), new_pin.data(), new_pin.size()) == 0) {
+    return StoreError{StoreErrc::Conflict, "the new PIN must differ from the old one"};
+  }
+  return impl.write_tx(what, [&]() -> Status {
+    if (Status s = set_pin_in_tx(impl, staff_id, hash.value(), false, what); !s.ok()) return s;
+    return impl.audit_in_tx(staff_id, "staff.pin_changed", "staff=" + std::string(staff_id));
+  });
+}
+
+Status Store::reset_pin(std::string_view staff_id, std::string_view first_login_pin, std::string_view actor) {
+  auto& impl = *impl_;
+  const char* what = "resetting a PIN";
+  auto hash = hash_pin(first_login_pin);
+  if (!hash.ok()) return hash.error();
+  return impl.write_tx(what, [&]() -> Status {
+    if (Status s = set_pin_in_tx(impl, staff_id, hash.value(), true, what); !s.ok()) return s;
+    return impl.audit_in_tx(actor, "staff.pin_reset", "staff=" + std::string(staff_id));
+  });
+}
+
+Status Store::set_staff_active(std::string_view staff_id, bool active, std::string_view actor) {
+  auto& impl = *impl_;
+  const char* what = active ? "enabling a staff account" : "disabling a staff account";
+  return impl.write_tx(what, [&]() -> Status {
+    Stmt upd(impl.db, "UPDATE staff SET active=?2 WHERE id=?1");
+    upd.bind(1, staff_id).bind(2, active ? 1 : 0);
+    if (Status s = impl.run(upd, what); !s.ok()) return s;
+    if (sqlite3_changes(impl.db) == 0) return StoreError{StoreErrc::NotFound, "no staff account " + std::string(staff_id)};
+    return impl.audit_in_tx(actor, active ? "staff.enable" : "staff.disable", "staff=" + std::string(staff_id));
+  });
+}
 
 Result<PinVerdict> Store::verify_pin(std::string_view staff_id, std::string_view pin) {
   auto& impl = *impl_;

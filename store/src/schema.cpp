@@ -128,6 +128,21 @@ DROP TABLE feed_cursor;
 ALTER TABLE feed_cursor_v4 RENAME TO feed_cursor;
 )SQL",
      nullptr},
+    {5, "enrolment bundles, first-login PINs, texts per municipality with numeric versions", R"SQL(
+ALTER TABLE staff ADD COLUMN must_change_pin INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN pin_origin TEXT NOT NULL DEFAULT '';
+ALTER TABLE text_versions ADD COLUMN gemeentecode TEXT NOT NULL DEFAULT '';
+ALTER TABLE text_versions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX text_versions_current ON text_versions(kind, language, gemeentecode, version);
+CREATE TABLE enrolment(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  bundle_version INTEGER NOT NULL, bundle_sha256 TEXT NOT NULL, issued_at TEXT NOT NULL,
+  applied_at INTEGER NOT NULL, device_id TEXT NOT NULL, location_id TEXT NOT NULL,
+  device_ed25519_pk TEXT NOT NULL, tls_certificate_pem TEXT NOT NULL,
+  coa_endpoint TEXT NOT NULL, coa_ca_pem TEXT NOT NULL, coa_pins TEXT NOT NULL,
+  ntp_servers TEXT NOT NULL, sync_window TEXT NOT NULL);
+)SQL",
+     nullptr},
 };
 
 }  // namespace

@@ -809,21 +809,33 @@ Status Store::put_text_version(const TextVersion& t) {
       return StoreError{StoreErrc::Conflict, "text version " + t.version_id + " exists with another body; versions are immutable"};
     }
     if (rc != SQLITE_DONE) return impl_->err(rc, what);
-    Stmt ins(impl_->db, "INSERT INTO text_versions VALUES (?1,?2,?3,?4,?5,?6)");
-    ins.bind(1, t.version_id).bind(2, t.kind).bind(3, t.language).bind(4, t.title).bind(5, t.body).bind(6, sha);
-    if (Status s = impl_->run(ins, what); !s.ok()) return s;
-    return impl_->audit_in_tx("admin", "text.put", "version=" + t.version_id + " sha256=" + sha);
+    return impl_->put_text_in_tx(t, sha, "admin");
   });
 }
 
+Status Store::Impl::put_text_in_tx(const TextVersion& t, const std::string& sha, std::string_view actor) {
+  const char* what = "saving a text version";
+  if (t.version < 0) return StoreError{StoreErrc::InvalidArgument, "text version " + t.version_id + ": negative version"};
+  Stmt ins(db, "INSERT INTO text_versions(version_id, kind, language, title, body, sha256, gemeentecode, version) "
+               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+  ins.bind(1, t.version_id).bind(2, t.kind).bind(3, t.language).bind(4, t.title).bind(5, t.body).bind(6, sha);
+  ins.bind(7, t.gemeentecode).bind(8, t.version);
+  if (Status s = run(ins, what); !s.ok()) return s;
+  return audit_in_tx(actor, "text.put", "version=" + t.version_id + " sha256=" + sha);
+}
+
 namespace {
+constexpr const char* kTextColumns = "version_id, kind, language, title, body, sha256, gemeentecode, version";
 TextVersion read_text(const Stmt& st) {
-  return TextVersion{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)};
+  TextVersion t{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5)};
+  t.gemeentecode = st.text(6);
+  t.version = st.int64(7);
+  return t;
 }
 }  // namespace
 
 Result<std::optional<TextVersion>> Store::text_version(std::string_view version_id) {
-  Stmt st(impl_->db, "SELECT version_id, kind, language, title, body, sha256 FROM text_versions WHERE version_id = ?1");
+  Stmt st(impl_->db, std::string("SELECT ") + kTextColumns + " FROM text_versions WHERE version_id = ?1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a text version");
   st.bind(1, version_id);
   int rc = st.step();
@@ -833,8 +845,8 @@ Result<std::optional<TextVersion>> Store::text_version(std::string_view version_
 }
 
 Result<std::vector<TextVersion>> Store::text_versions(std::string_view kind) {
-  Stmt st(impl_->db, std::string("SELECT version_id, kind, language, title, body, sha256 FROM text_versions") +
-                         (kind.empty() ? "" : " WHERE kind = ?1") + " ORDER BY kind, language, version_id");
+  Stmt st(impl_->db, std::string("SELECT ") + kTextColumns + " FROM text_versions" +
+                         (kind.empty() ? "" : " WHERE kind = ?1") + " ORDER BY kind, gemeentecode, language, version, version_id");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading text versions");
   if (!kind.empty()) st.bind(1, kind);
   std::vector<TextVersion> out;
@@ -842,6 +854,19 @@ Result<std::vector<TextVersion>> Store::text_versions(std::string_view kind) {
   while ((rc = st.step()) == SQLITE_ROW) out.push_back(read_text(st));
   if (rc != SQLITE_DONE) return impl_->err(rc, "reading text versions");
   return out;
+}
+
+Result<std::optional<TextVersion>> Store::current_text(std::string_view kind, std::string_view language,
+                                                     std::string_view gemeentecode) {
+  Stmt st(impl_->db, std::string("SELECT ") + kTextColumns +
+                         " FROM text_versions WHERE kind = ?1 AND language = ?2 AND gemeentecode = ?3"
+                         " ORDER BY version DESC, version_id DESC LIMIT 1");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the current text");
+  st.bind(1, kind).bind(2, language).bind(3, gemeentecode);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return std::optional<TextVersion>();
+  if (rc != SQLITE_ROW) return impl_->err(rc, "reading the current text");
+  return std::optional<TextVersion>(read_text(st));
 }
 
 // [SECTION] Export ---------------------------------------------------------------------------------

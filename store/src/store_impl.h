@@ -50,7 +50,12 @@ struct Store::Impl {
   // copies the zeroed pages into the main file and empties the WAL. Only when it returns OK does
   // no decryptable page hold the deleted data; otherwise erase_pending stays set.
   Status erase_deleted_pages(std::string_view what);
+  // Inserts a new text version (the caller checked it is not there yet), inside the caller's transaction.
+  Status put_text_in_tx(const TextVersion& t, const std::string& sha, std::string_view actor);
 };
+
+// Argon2id hash (libsodium crypto_pwhash_str) of a 4-12 digit PIN.
+Result<std::string> hash_pin(std::string_view pin);
 
 inline std::int64_t to_db(UtcTime t) { return t.time_since_epoch().count(); }
 inline UtcTime from_db(std::int64_t v) { return UtcTime(std::chrono::seconds(v)); }

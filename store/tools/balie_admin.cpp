@@ -1,9 +1,9 @@
-// balie-admin: operator tool for the record store (store/ layer, command line, no UI).
-//   balie-admin [--db FILE] status | verify-audit | integrity-check | export-resident <id> | seed-demo
-//                           | outbox | release <record-id> | release --gemeente GM.. | retry <record-id>
+// balie-admin: the technician's and operator's tool for the record store (store/ layer, command
+// line, no UI): inspection, the outbox, enrolment bundles, staff, routes, texts, device, health.
 // The key comes from the platform KeyProvider (production: systemd credential; demo: state dir).
-// Never creates a database. Exit codes: 0 ok, 2 usage, 3 cannot open the store (wrong key, corrupt,
-// missing, ...), 4 a check found a problem, 5 the operation failed.
+// Only `bundle apply` and `seed-demo` (demo) create a database. Every change is audited.
+// Exit codes: 0 ok, 2 usage, 3 cannot open the store (wrong key, corrupt, missing, ...), 4 a check
+// found a problem or a bundle was refused, 5 the operation failed.
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "balie/platform/paths.h"
 #include "balie/record/problems.h"
 #include "balie/store/store.h"
+#include "admin_common.h"
 
 namespace {
 
@@ -29,8 +30,26 @@ const char* kUsage =
     "  release <record-id>    a held record back to the queue (the cause is fixed); audited\n"
     "  release --gemeente GM  every held record of one municipality back to the queue; audited\n"
     "  retry <record-id>      a failed record back to the queue for another try; audited\n"
+    "  bundle verify FILE     check an enrolment bundle's signature and content (no store)\n"
+    "  bundle apply FILE      apply an enrolment bundle (one transaction; older, unsigned, other-device\n"
+    "                         and other-location bundles are refused) and write the configuration files\n"
+    "  bundle apply --device DEV   the same from a provisioning partition (all zeros: nothing to do)\n"
+    "  bundle show            the applied bundle: version, device, location, COA, NTP, sync window\n"
+    "  staff list             accounts with role, mandates, active, first-login PIN pending\n"
+    "  staff add ID --name NAME --role coa_staff|municipality_host|technician [--gemeente GM..]\n"
+    "                         new account; its first-login PIN is read from stdin (4-12 digits) or,\n"
+    "                         without stdin, made up and printed once; it must be changed at first login\n"
+    "  staff disable ID | staff enable ID\n"
+    "  staff reset-pin ID     a new first-login PIN (stdin or printed once); clears the lockout\n"
+    "  hosts list             municipality hosts and the municipalities they are mandated for\n"
+    "  routes show            municipality routes (endpoint, pins, keys)\n"
+    "  routes import FILE     {\"routes\":[...]} as in a bundle; replaces those routes\n"
+    "  texts list             declaration and consent texts per municipality, current version marked\n"
+    "  texts import FILE      {\"texts\":[...]} as in a bundle (gemeentecode, kind, version, language, ...)\n"
+    "  device show            device id, location, bundle version, device key, TLS certificate pin\n"
     "  --help                 this text\n"
-    "Environment: BALIE_STATE_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY.\n"
+    "Environment: BALIE_STATE_DIR, BALIE_CONFIG_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY,\n"
+    "BALIE_PROVISIONING_KEYS (folder of trusted *.pub; default /usr/share/balie/provisioning-keys).\n"
     "Exit status: 0 ok, 2 usage, 3 cannot open the store, 4 a check found a problem, 5 failed.\n";
 
 int usage() {
@@ -68,6 +87,7 @@ int main(int argc, char** argv) {
   }
   if (i >= argc) return usage();
   std::string cmd = argv[i++];
+  if (admin::is_config_command(cmd)) return admin::run_config_command(cmd, argc - i, argv + i, db_path);
   if (cmd != "status" && cmd != "verify-audit" && cmd != "integrity-check" && cmd != "export-resident" &&
       cmd != "seed-demo" && cmd != "outbox" && cmd != "release" && cmd != "retry") {
     std::fprintf(stderr, "balie-admin: unknown command '%s'\n", cmd.c_str());
@@ -96,32 +116,12 @@ int main(int argc, char** argv) {
     return usage();
   }
 
-  auto paths = platform::Paths::from_environment();
-  if (db_path.empty()) db_path = paths.state_dir / store::kDatabaseFileName;
-  auto keys = platform::KeyProvider::from_environment(db_path.parent_path());
-  std::error_code ec;
-  // Only seed-demo (demo mode) may create a database; every other command needs an existing one.
-  const bool may_create = cmd == "seed-demo" && keys.mode() == platform::KeyMode::Demo;
-  if (!may_create && !std::filesystem::exists(db_path, ec)) {
-    std::fprintf(stderr, "balie-admin: no database at %s\n", db_path.c_str());
-    return 3;
-  }
-  auto key = keys.db_key();
-  if (!key.ok()) {
-    std::fprintf(stderr, "balie-admin: cannot get the database key (%s mode): %s\n", platform::to_string(keys.mode()),
-                 key.error().message.c_str());
-    return 3;
-  }
-  store::OpenOptions opts;
-  opts.create_if_missing = may_create;
-  auto opened = store::Store::open(db_path, key.value().bytes(), opts);
-  key.value().wipe();
-  if (!opened.ok()) {
-    std::fprintf(stderr, "balie-admin: cannot open the store [%s]: %s\n", store::to_string(opened.error().code),
-                 opened.error().message.c_str());
-    return 3;
-  }
-  auto& st = *opened.value();
+  const bool may_create_demo = cmd == "seed-demo";
+  auto opened = admin::open_store(db_path, may_create_demo ? admin::Create::DemoOnly : admin::Create::Never);
+  if (!opened.store) return opened.exit_code;
+  auto& keys = opened.keys;
+  db_path = opened.db_path;
+  auto& st = *opened.store;
 
   if (cmd == "status") {
     auto s = st.status();
@@ -262,3 +262,40 @@ int main(int argc, char** argv) {
   }
   return usage();
 }
+
+namespace balie::admin {
+
+Opened open_store(std::filesystem::path db_path, Create create) {
+  auto paths = platform::Paths::from_environment();
+  if (db_path.empty()) db_path = paths.state_dir / store::kDatabaseFileName;
+  Opened o{nullptr, platform::KeyProvider::from_environment(db_path.parent_path()), db_path, 0};
+  std::error_code ec;
+  // Only seed-demo (demo mode) and bundle apply may create a database; every other command needs one.
+  const bool may_create = create == Create::Always || (create == Create::DemoOnly && o.keys.mode() == platform::KeyMode::Demo);
+  if (!may_create && !std::filesystem::exists(db_path, ec)) {
+    std::fprintf(stderr, "balie-admin: no database at %s\n", db_path.c_str());
+    o.exit_code = 3;
+    return o;
+  }
+  auto key = o.keys.db_key();
+  if (!key.ok()) {
+    std::fprintf(stderr, "balie-admin: cannot get the database key (%s mode): %s\n", platform::to_string(o.keys.mode()),
+                 key.error().message.c_str());
+    o.exit_code = 3;
+    return o;
+  }
+  store::OpenOptions opts;
+  opts.create_if_missing = may_create;
+  auto opened = store::Store::open(db_path, key.value().bytes(), opts);
+  key.value().wipe();
+  if (!opened.ok()) {
+    std::fprintf(stderr, "balie-admin: cannot open the store [%s]: %s\n", store::to_string(opened.error().code),
+                 opened.error().message.c_str());
+    o.exit_code = 3;
+    return o;
+  }
+  o.store = std::move(opened.value());
+  return o;
+}
+
+}  // namespace balie::admin

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "balie/store/bundle.h"
 #include "balie/store/result.h"
 #include "balie/store/types.h"
 
@@ -62,7 +63,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 5;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -122,6 +123,13 @@ class Store {
   // before the verdict is returned, so killing the process does not reset it.
   Result<PinVerdict> verify_pin(std::string_view staff_id, std::string_view pin);
   void set_lockout_policy(const LockoutPolicy& policy);
+  // The staff member chose a new PIN (after verify_pin said Ok, e.g. at first login): replaces the
+  // hash, clears must_change_pin. The new PIN must differ from the old one (Conflict).
+  Status change_pin(std::string_view staff_id, std::string_view new_pin);
+  // Technician tooling (balie-admin): a new first-login PIN (must be changed at the next login) and
+  // clears the lockout; or (de)activates an account. Audited with `actor`. Unknown id -> NotFound.
+  Status reset_pin(std::string_view staff_id, std::string_view first_login_pin, std::string_view actor);
+  Status set_staff_active(std::string_view staff_id, bool active, std::string_view actor);
 
   // [SECTION] Records and outbox
   // The one way a record is made. In ONE durable transaction: fixes the addressee (the resident's
@@ -183,6 +191,20 @@ class Store {
   Status put_text_version(const TextVersion& text);
   Result<std::optional<TextVersion>> text_version(std::string_view version_id);
   Result<std::vector<TextVersion>> text_versions(std::string_view kind = {});
+  // The text to offer for `kind` in `language` to a resident of `gemeentecode`: that municipality's
+  // highest numeric version. None -> nullopt (the kiosk blocks signing and tells staff).
+  Result<std::optional<TextVersion>> current_text(std::string_view kind, std::string_view language,
+                                                  std::string_view gemeentecode);
+
+  // [SECTION] Enrolment
+  // Applies a checked bundle (open_bundle + check_for_terminal) in ONE transaction: device
+  // configuration, routes (routes not in the bundle are removed), staff (accounts not in the bundle
+  // are deactivated; a PIN field the bundle already set before is not applied again, so a PIN the
+  // staff member chose stays), texts (immutable: a known id with another body refuses the bundle),
+  // the enrolment row and an audit entry with the version and hash. Refused (nothing changes):
+  // Older / SameVersionChanged / OtherLocation. The same bundle again: ok, *already_applied = true.
+  record::Result<bool, BundleError> apply_bundle(const EnrolmentBundle& bundle, std::string_view actor);
+  Result<std::optional<AppliedBundle>> applied_bundle();
 
   // [SECTION] Audit and retention
   Status append_audit(std::string_view actor, std::string_view action, std::string_view detail);

@@ -332,6 +332,7 @@ struct StaffAccount {
   StaffRole role = StaffRole::CoaStaff;
   std::vector<std::string> gemeentecodes;  // mandated municipalities (municipality_host only)
   bool active = true;
+  bool must_change_pin = false;  // a first-login PIN (bundle or reset-pin): the kiosk asks for a new one
 };
 
 struct PinVerdict {
@@ -452,6 +453,11 @@ struct TextVersion {
   std::string title;
   std::string body;
   std::string sha256;      // lowercase hex of body (UTF-8); computed by the store
+  // The municipality whose text this is ("" = not tied to one: demo and test texts loaded from
+  // assets) and its numeric version within (kind, language, gemeentecode): the current text is the
+  // highest number, so version 10 comes after version 2.
+  std::string gemeentecode;
+  std::int64_t version = 0;
 };
 
 // [SECTION] Audit, status --------------------------------------------------------------------------
