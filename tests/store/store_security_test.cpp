@@ -338,10 +338,16 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
     ASSERT_EQ(raw.exec("INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, ack) "
                        "VALUES ('22222222-2222-4222-8222-222222222222','consent','GM0344',1700000000,NULL,'def',"
                        "'acknowledged', x'0a0b')"), SQLITE_OK) << raw.errmsg();
-    ASSERT_EQ(raw.exec("INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES "
-                       "('22222222-2222-4222-8222-222222222222','def',1700000500)"), SQLITE_OK) << raw.errmsg();
-    if (from >= 3) {
+    // From version 4 on the receipt is in the tombstone itself.
+    ASSERT_EQ(raw.exec(from >= 4 ? "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack) VALUES "
+                                   "('22222222-2222-4222-8222-222222222222','def',1700000500, x'0a0b')"
+                                 : "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES "
+                                   "('22222222-2222-4222-8222-222222222222','def',1700000500)"),
+              SQLITE_OK) << raw.errmsg();
+    if (from == 3) {
       ASSERT_EQ(raw.exec("INSERT INTO feed_cursor VALUES ('locX', 'cursor-from-v3')"), SQLITE_OK) << raw.errmsg();
+    } else if (from >= 4) {
+      ASSERT_EQ(raw.exec("INSERT INTO feed_cursor VALUES ('locX', '', 'cursor-from-v3')"), SQLITE_OK) << raw.errmsg();
     }
   }
   auto store = open_ok(db, key);
@@ -372,6 +378,13 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
     EXPECT_EQ(store->dossier_cursor("locX").value(), "cursor-from-v3");
   }
   EXPECT_EQ(store->chain_head("GM0344").value().seq, 0);
+  // Version 5: texts keep their id and body, not tied to a municipality; PINs need no change; not enrolled.
+  auto text = store->text_version("pvt-test-1-nl").value();
+  ASSERT_TRUE(text.has_value());
+  EXPECT_EQ(text->gemeentecode, "");
+  EXPECT_EQ(text->version, 0);
+  EXPECT_FALSE(store->staff("s1").value()->must_change_pin);
+  EXPECT_FALSE(store->applied_bundle().value().has_value());
   auto view = store->load_dossier("m1");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view.value().dossier.pip->leerroute.value, Leerroute::O);
