@@ -204,7 +204,8 @@ KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name,
   std::error_code ec;
   if (state_dir_.empty() || !std::filesystem::is_directory(state_dir_, ec)) {
     return make_error(KeyErrc::MissingStateDirectory,
-                      "state directory " + state_dir_.string() + " does not exist; cannot keep the demo key");
+                      "state directory " + state_dir_.string() + " does not exist; cannot keep the demo key" +
+                          (max_size > 0 ? std::string("; make it with `balie-enrol tls-key --demo`") : std::string()));
   }
   auto path = state_dir_ / demo_file;
   if (!std::filesystem::exists(path, ec)) {
