@@ -25,9 +25,10 @@ std::string errno_text(int e) { return std::strerror(e); }
 
 KeyError make_error(KeyErrc code, std::string msg) { return KeyError{code, std::move(msg)}; }
 
-// Reads exactly `size` bytes from `path` into a SecretBuffer.
+// Reads exactly `size` bytes from `path` into a SecretBuffer; with max_size > 0, instead any size
+// from 1 to max_size bytes (the file's size).
 KeyResult<SecretBuffer> read_key_file(const std::filesystem::path& path, std::size_t size,
-                                      bool check_private) {
+                                      bool check_private, std::size_t max_size = 0) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     int e = errno;
@@ -44,6 +45,14 @@ KeyResult<SecretBuffer> read_key_file(const std::filesystem::path& path, std::si
     ::close(fd);
     return make_error(KeyErrc::InsecurePermissions,
                       "key file " + path.string() + " is readable by group or others; expected mode 0600");
+  }
+  if (max_size > 0) {
+    if (st.st_size <= 0 || static_cast<std::size_t>(st.st_size) > max_size) {
+      ::close(fd);
+      return make_error(KeyErrc::BadCredential, "key file " + path.string() + " has " + std::to_string(st.st_size) +
+                                                    " bytes; expected 1 to " + std::to_string(max_size));
+    }
+    size = static_cast<std::size_t>(st.st_size);
   }
   if (static_cast<std::size_t>(st.st_size) != size) {
     ::close(fd);
@@ -173,7 +182,7 @@ KeyProvider::KeyProvider(KeyMode mode, std::filesystem::path state_dir, std::fil
     : mode_(mode), state_dir_(std::move(state_dir)), credentials_dir_(std::move(credentials_dir)) {}
 
 KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name, const char* demo_file,
-                                                    std::size_t size, bool create) const {
+                                                    std::size_t size, bool create, std::size_t max_size) const {
   ensure_sodium();
   if (mode_ == KeyMode::Production) {
     std::error_code ec;
@@ -185,7 +194,7 @@ KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name,
                             "; check LoadCredentialEncrypted= in the unit");
     }
     auto path = credentials_dir_ / credential_name;
-    auto r = read_key_file(path, size, false);  // systemd sets the credential's permissions itself
+    auto r = read_key_file(path, size, false, max_size);  // systemd sets the credential's permissions itself
     if (!r.ok() && r.error().code == KeyErrc::MissingCredential) {
       return make_error(KeyErrc::MissingCredential, "production credential '" + std::string(credential_name) +
                                                         "' is missing from $CREDENTIALS_DIRECTORY; refusing to start");
@@ -195,16 +204,20 @@ KeyResult<SecretBuffer> KeyProvider::load_or_create(const char* credential_name,
   std::error_code ec;
   if (state_dir_.empty() || !std::filesystem::is_directory(state_dir_, ec)) {
     return make_error(KeyErrc::MissingStateDirectory,
-                      "state directory " + state_dir_.string() + " does not exist; cannot keep the demo key");
+                      "state directory " + state_dir_.string() + " does not exist; cannot keep the demo key" +
+                          (max_size > 0 ? std::string("; make it with `balie-enrol tls-key --demo`") : std::string()));
   }
   auto path = state_dir_ / demo_file;
   if (!std::filesystem::exists(path, ec)) {
+    if (!create && max_size > 0)
+      return make_error(KeyErrc::MissingCredential, "demo key " + path.string() +
+                                                        " does not exist; make it with `balie-enrol tls-key --demo`");
     if (!create)
       return make_error(KeyErrc::MissingCredential, "demo key " + path.string() + " does not exist (the kiosk or "
                                                     "balie-admin makes it with the store); refusing to make a new one");
     if (auto err = create_key_file(path, size)) return *err;
   }
-  return read_key_file(path, size, true);
+  return read_key_file(path, size, true, max_size);
 }
 
 KeyResult<SecretBuffer> KeyProvider::db_key() const {
@@ -225,6 +238,10 @@ Ed25519KeyPair Ed25519KeyPair::generate() {
   SecretBuffer seed(crypto_sign_SEEDBYTES);
   randombytes_buf(seed.data(), seed.size());
   return from_seed(std::span<const std::uint8_t, 32>(seed.data(), 32));
+}
+
+KeyResult<SecretBuffer> KeyProvider::tls_client_key_pem() const {
+  return load_or_create(kTlsCredential, kDemoTlsKeyFile, 0, false, kMaxTlsKeyBytes);
 }
 
 KeyResult<DeviceSigningKey> KeyProvider::device_signing_key() const {

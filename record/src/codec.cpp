@@ -169,6 +169,15 @@ bool is_gemeentecode(std::string_view s) {
   return true;
 }
 
+bool is_token(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
 std::string format_utc(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "balie/platform/atomic_file.h"
 #include "balie/record/codec.h"
 #include "balie/record/json_limits.h"
 #include "balie/store/tls_pin.h"
@@ -31,12 +32,7 @@ constexpr std::size_t kMaxTextBody = 64 * 1024;
 BundleError refuse(BundleRefusal why, std::string message) { return BundleError{why, std::move(message)}; }
 BundleError invalid(std::string message) { return refuse(BundleRefusal::Invalid, std::move(message)); }
 
-bool is_token(std::string_view s, std::size_t max) {
-  if (s.empty() || s.size() > max) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-  });
-}
+using record::is_token;
 
 bool is_hhmm(std::string_view s) {
   return s.size() == 5 && s[2] == ':' && std::isdigit(static_cast<unsigned char>(s[0])) &&
@@ -313,40 +309,6 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
   return b;
 }
 
-bool write_atomically(const std::filesystem::path& path, std::string_view data, std::string* error) {
-  auto tmp = path;
-  tmp += ".new";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = tmp.string() + ": " + std::strerror(errno);
-    return false;
-  }
-  ::fchmod(fd, 0644);
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t w = ::write(fd, data.data() + off, data.size() - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      *error = tmp.string() + ": " + std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    off += static_cast<std::size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    *error = tmp.string() + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = path.string() + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* to_string(BundleRefusal r) {
@@ -549,11 +511,7 @@ std::optional<std::string> write_terminal_files(const EnrolmentBundle& b, const 
   };
   for (const auto& [name, text] : files) {
     std::string error;
-    if (!write_atomically(config_dir / name, text, &error)) return error;
-  }
-  if (int fd = ::open(config_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
+    if (!platform::write_file_atomic(config_dir / name, text, 0644, &error)) return error;
   }
   return std::nullopt;
 }

@@ -1,9 +1,10 @@
 // balie-admin's configuration commands (store/tools): enrolment bundles (verify, apply from a file
 // or the provisioning partition, show), staff accounts, municipality hosts, routes, texts, the device
-// and its health. Each change goes through one Store call that writes its own audit entry.
+// and its health document. Each change goes through one Store call that writes its own audit entry.
 #include <sodium.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "balie/platform/paths.h"
 #include "balie/record/codec.h"
 #include "balie/store/bundle.h"
+#include "balie/store/health.h"
 #include "balie/store/tls_pin.h"
 
 namespace balie::admin {
@@ -62,19 +64,13 @@ std::filesystem::path provisioning_keys_dir() {
 
 // The terminal's TLS key pin: production from the credential balie-tls-key, demo from tls.key.
 std::optional<std::string> own_tls_pin(const platform::KeyProvider& keys, std::string* error) {
-  // MERGE-SHIM: replaced by KeyProvider::tls_client_key_pem() when balie-enrol lands.
-  const char* cred = std::getenv("CREDENTIALS_DIRECTORY");
-  auto path = keys.mode() == platform::KeyMode::Production
-                  ? std::filesystem::path(cred ? cred : "") / "balie-tls-key"
-                  : platform::Paths::from_environment().state_dir / "tls.key";
-  std::string err;
-  auto pem = read_file(path.string(), 16 * 1024, &err);
-  if (!pem) {
-    *error = "the terminal's TLS key is not available: " + err;
+  auto pem = keys.tls_client_key_pem();
+  if (!pem.ok()) {
+    *error = "the terminal's TLS key is not available: " + pem.error().message;
     return std::nullopt;
   }
-  auto pin = store::pin_of_private_key_pem(*pem);
-  sodium_memzero(pem->data(), pem->size());
+  auto pin = store::pin_of_private_key_pem(
+      std::string_view(reinterpret_cast<const char*>(pem.value().data()), pem.value().size()));
   if (!pin.ok()) {
     *error = "the terminal's TLS key: " + pin.error().message;
     return std::nullopt;
@@ -393,14 +389,46 @@ int device_cmd(const Args& a, const std::filesystem::path& db_path) {
   return 0;
 }
 
+// [SECTION] health
+
+// systemd's restart counter of the kiosk unit, when systemctl answers (on a terminal); else unknown.
+std::optional<int> kiosk_restarts() {
+  FILE* p = ::popen("systemctl show -P NRestarts balie-kiosk.service 2>/dev/null", "r");
+  if (p == nullptr) return std::nullopt;
+  char buf[64] = {};
+  bool got = std::fgets(buf, sizeof buf, p) != nullptr;
+  int rc = ::pclose(p);
+  if (!got || rc != 0) return std::nullopt;
+  char* end = nullptr;
+  long v = std::strtol(buf, &end, 10);
+  if (end == buf || v < 0 || v > 1000000) return std::nullopt;
+  return static_cast<int>(v);
+}
+
+int health_cmd(const Args& a, const std::filesystem::path& db_path) {
+  if (!a.empty()) return usage_error("health takes no arguments");
+  auto o = open_store(db_path, Create::Never);
+  if (!o.store) return o.exit_code;
+  store::HealthInputs in;
+  in.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  in.state_dir = o.db_path.parent_path();
+  if (auto ab = o.store->applied_bundle(); ab.ok() && ab.value()) in.bundle_version = ab.value()->version;
+  in.kiosk_restarts = kiosk_restarts();
+  auto doc = store::health_json(in, *o.store);
+  if (!doc.ok()) return failed("building the health document", doc.error());
+  std::printf("%s\n", doc.value().c_str());
+  return 0;
+}
+
 }  // namespace
 
 bool is_config_command(const std::string& cmd) {
-  return cmd == "bundle" || cmd == "staff" || cmd == "hosts" || cmd == "routes" || cmd == "texts" || cmd == "device";
+  return cmd == "health" || cmd == "bundle" || cmd == "staff" || cmd == "hosts" || cmd == "routes" || cmd == "texts" || cmd == "device";
 }
 
 int run_config_command(const std::string& cmd, int argc, char** argv, const std::filesystem::path& db_path) {
   Args a(argv, argv + argc);
+  if (cmd == "health") return health_cmd(a, db_path);
   if (cmd == "bundle") return bundle_cmd(a, db_path);
   if (cmd == "staff") return staff_cmd(a, db_path);
   if (cmd == "hosts") return hosts_cmd(a, db_path);

@@ -47,6 +47,7 @@ const char* kUsage =
     "  texts list             declaration and consent texts per municipality, current version marked\n"
     "  texts import FILE      {\"texts\":[...]} as in a bundle (gemeentecode, kind, version, language, ...)\n"
     "  device show            device id, location, bundle version, device key, TLS certificate pin\n"
+    "  health                 the health document (JSON, no personal data; store/schemas/health.schema.json)\n"
     "  --help                 this text\n"
     "Environment: BALIE_STATE_DIR, BALIE_CONFIG_DIR, BALIE_MODE=production, CREDENTIALS_DIRECTORY,\n"
     "BALIE_PROVISIONING_KEYS (folder of trusted *.pub; default /usr/share/balie/provisioning-keys).\n"

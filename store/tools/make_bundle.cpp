@@ -19,7 +19,7 @@
 namespace {
 
 const char* kUsage =
-    "usage: balie-make-bundle sign --payload PAYLOAD.json --key KEY --out BUNDLE\n"
+    "usage: balie-make-bundle [sign] --payload PAYLOAD.json --key KEY --out BUNDLE\n"
     "       balie-make-bundle pubkey --key KEY\n"
     "       balie-make-bundle hash-pin < pin\n"
     "  sign      check PAYLOAD (the bundle format in store/README.md) and sign it with the provisioning\n"
@@ -64,8 +64,13 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  int first = 2;
+  if (cmd.rfind("--", 0) == 0) {  // no command word: sign
+    cmd = "sign";
+    first = 1;
+  }
   std::string payload_path, key_path, out_path;
-  for (int i = 2; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
     if (a == "--payload") payload_path = argv[++i];

@@ -40,14 +40,7 @@ bool get_str(const json& j, const char* k, std::string* out, std::size_t max) {
 }
 }  // namespace
 
-bool is_token(std::string_view s, std::size_t max) {
-  if (s.empty() || s.size() > max) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-          c == '-'))
-      return false;
-  return true;
-}
+bool is_token(std::string_view s, std::size_t max) { return record::is_token(s, max); }
 
 bool is_purge_reason(std::string_view s) {
   for (const char* r : {"left_location", "link_changed", "SS106", "SS107", "SS108", "SS110", "SS111"})

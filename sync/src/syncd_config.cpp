@@ -66,6 +66,13 @@ Result<SyncdConfig> parse_syncd_config(std::string_view text, std::string_view w
   c.client_key_path = str("client_key");
   if (c.client_cert_path.empty() || c.client_key_path.empty())
     return bad("\"client_cert\" and \"client_key\" must be non-empty paths");
+  if (c.client_key_path.rfind("credential:", 0) == 0) {
+    c.client_key_credential = c.client_key_path.substr(11);
+    c.client_key_path.clear();
+    if (c.client_key_credential != "balie-tls-key")
+      return bad("\"client_key\": unknown credential \"" + c.client_key_credential.substr(0, 40) +
+                 "\" (the only one is credential:balie-tls-key)");
+  }
   auto num = [&](const char* k, auto* out) {
     if (j.contains(k)) *out = static_cast<std::remove_reference_t<decltype(*out)>>(j[k].get<long long>());
   };

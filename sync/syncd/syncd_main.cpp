@@ -1,7 +1,9 @@
 // balie-syncd: the sync daemon (separate process, network access, no display).
 //   balie-syncd --config F --once        one full pass; exit 0 ok, 1 held/rejected (staff), 2 transient, 3 local error
 //   balie-syncd --config F               passes inside the window (default 01:00-05:00 local, randomised start)
-//                                        plus on staff request: SIGUSR1 or the file <runtime_dir>/sync-now
+//                                        plus on staff request: SIGUSR1 or the file <state_dir>/sync-now
+//                                        (or <runtime_dir>/sync-now); every pass removes both files first
+//                                        and writes <config_dir>/health.json after it
 //   balie-syncd --config F status        per-municipality staff status (JSON)
 //   balie-syncd --config F import-routing ROUTES.json   routes into the terminal's store (audited)
 //   balie-syncd --config F device-pubkey   the kiosk's device Ed25519 public key (hex) from the key provider,
@@ -23,9 +25,11 @@
 #include <sstream>
 #include <thread>
 
+#include "balie/platform/atomic_file.h"
 #include "balie/platform/clock.h"
 #include "balie/platform/key_provider.h"
 #include "balie/platform/paths.h"
+#include "balie/store/health.h"
 #include "balie/store/store.h"
 #include "balie/sync/deadline.h"
 #include "balie/sync/engine.h"
@@ -56,7 +60,7 @@ struct Config {
   sync::EngineConfig engine;
   int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
   int jitter_max_min = 60;
-  fs::path runtime_dir;
+  fs::path runtime_dir, state_dir, config_dir;
 };
 
 int fail(const std::string& m, int code = 3) {
@@ -79,9 +83,21 @@ std::string load_config(const fs::path& path, Config* c) {
   c->jitter_max_min = parsed->jitter_max_min;
   if (!slurp(rel(parsed->client_cert_path), &c->engine.client_cert_pem))
     return where + ": cannot read \"client_cert\" " + rel(parsed->client_cert_path).string();
-  if (!slurp(rel(parsed->client_key_path), &c->engine.client_key_pem))
+  if (!parsed->client_key_credential.empty()) {
+    // The mTLS key from the key provider (production: credential balie-tls-key; demo: tls.key next
+    // to the store), never from a plaintext file.
+    auto keys = platform::KeyProvider::from_environment(fs::path(c->store_path).parent_path());
+    auto pem = keys.tls_client_key_pem();
+    if (!pem) return where + ": \"client_key\" credential:" + parsed->client_key_credential + ": " + pem.error().message;
+    c->engine.client_key_pem.assign(reinterpret_cast<const char*>(pem.value().data()), pem.value().size());
+    pem.value().wipe();
+  } else if (!slurp(rel(parsed->client_key_path), &c->engine.client_key_pem)) {
     return where + ": cannot read \"client_key\" " + rel(parsed->client_key_path).string();
-  c->runtime_dir = platform::Paths::from_environment().runtime_dir;
+  }
+  const auto paths = platform::Paths::from_environment();
+  c->runtime_dir = paths.runtime_dir;
+  c->state_dir = paths.state_dir;
+  c->config_dir = paths.config_dir;
   return "";
 }
 
@@ -114,12 +130,40 @@ int import_routes_into_store(store::Store& st, const std::string& text, const st
   return 0;
 }
 
-int run_once(sync::SyncStore& store, const Config& cfg) {
+// After every pass: the health document (no personal data) to <config_dir>/health.json, atomically.
+// A failure is reported on stderr and does not change the pass's exit status.
+void write_health(store::Store& st, const Config& cfg) {
+  store::HealthInputs in;
+  in.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  in.state_dir = fs::path(cfg.store_path).parent_path();
+  if (auto ab = st.applied_bundle(); ab.ok() && ab.value()) in.bundle_version = ab.value()->version;
+  auto doc = store::health_json(in, st);
+  if (!doc.ok()) {
+    std::fprintf(stderr, "balie-syncd: health document not written: %s\n", doc.error().message.c_str());
+    return;
+  }
+  std::string error;
+  if (!platform::write_file_atomic(cfg.config_dir / "health.json", doc.value() + "\n", 0644, &error))
+    std::fprintf(stderr, "balie-syncd: health document not written: %s\n", error.c_str());
+}
+
+// Removes the staff request files ("Nu versturen"): the kiosk writes <state_dir>/sync-now (seen by
+// balie-syncd-request.path), older setups <runtime_dir>/sync-now. True when one was there.
+bool take_staff_request(const Config& cfg) {
+  std::error_code ec1, ec2;
+  const bool a = fs::remove(cfg.runtime_dir / "sync-now", ec1);
+  const bool b = fs::remove(cfg.state_dir / "sync-now", ec2);
+  return a || b;
+}
+
+int run_once(sync::SyncStore& store, store::Store& terminal_store, const Config& cfg) {
+  (void)take_staff_request(cfg);  // this pass answers any request made before it started
   platform::SystemClock clock;
   sync::SyncEngine engine(store, clock, cfg.engine);
   auto rep = engine.run_pass(&g_stop);
   std::fputs(rep.summary().c_str(), stdout);
   std::fflush(stdout);
+  write_health(terminal_store, cfg);
   return rep.exit_status();
 }
 
@@ -235,7 +279,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, nullptr);
-  if (once) return run_once(store, cfg);
+  if (once) return run_once(store, *terminal_store, cfg);
 
   // Daemon: one pass per night at a random minute early in the window, retries every 15 minutes
   // while the window lasts and something transient failed; staff requests run a pass at once.
@@ -244,13 +288,11 @@ int main(int argc, char** argv) {
   int start = (cfg.window_start_min + jitter) % (24 * 60);
   bool done_tonight = false;
   auto last_try = std::chrono::steady_clock::now() - std::chrono::hours(1);
-  fs::path trigger = cfg.runtime_dir / "sync-now";
   std::fprintf(stderr, "balie-syncd: window %02d:%02d-%02d:%02d, this device starts at %02d:%02d\n",
                cfg.window_start_min / 60, cfg.window_start_min % 60, cfg.window_end_min / 60, cfg.window_end_min % 60,
                start / 60, start % 60);
   while (!g_stop) {
-    std::error_code ec;
-    bool staff = g_request.exchange(false) || fs::remove(trigger, ec);
+    bool staff = g_request.exchange(false) || take_staff_request(cfg);
     int now = minutes_now_local();
     bool window = in_window(now, cfg.window_start_min, cfg.window_end_min);
     if (!window) done_tonight = false;
@@ -258,7 +300,7 @@ int main(int argc, char** argv) {
                std::chrono::steady_clock::now() - last_try > std::chrono::minutes(15);
     if (staff || due) {
       last_try = std::chrono::steady_clock::now();
-      int rc = run_once(store, cfg);
+      int rc = run_once(store, *terminal_store, cfg);
       if (rc != 2 && !staff) done_tonight = true;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));

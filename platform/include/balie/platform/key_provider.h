@@ -3,6 +3,8 @@
 //   production (BALIE_MODE=production): systemd credentials, $CREDENTIALS_DIRECTORY/balie-db-key and
 //     $CREDENTIALS_DIRECTORY/balie-device-key (32 raw bytes each); missing -> refusal, never a fallback.
 //   demo / development (default): db.key and device.key in the state directory, created 0600 on first use.
+//   The mTLS client key (PEM, variable size) comes from the credential balie-tls-key in production and
+//   from tls.key in the state directory in demo mode; the provider never makes it (balie-enrol does).
 // Keys live in SecretBuffer (sodium_malloc: guarded, mlock'ed where possible, wiped on free). Never log them.
 #pragma once
 #include <array>
@@ -47,7 +49,7 @@ enum class KeyMode { Demo, Production };
 enum class KeyErrc {
   MissingCredentialsDirectory,  // production: $CREDENTIALS_DIRECTORY unset or not a directory
   MissingCredential,            // production: balie-db-key / balie-device-key absent
-  BadCredential,                // a key file with the wrong size (must be exactly 32 bytes)
+  BadCredential,                // a key file with the wrong size (32 bytes; the TLS key 1 B..16 KiB)
   InsecurePermissions,          // demo key file readable by group/others
   MissingStateDirectory,        // demo: the state directory does not exist (call Paths::ensure first)
   Io,                           // any other read/write failure (message has the errno text)
@@ -93,6 +95,9 @@ class KeyProvider {
   static constexpr const char* kDeviceCredential = "balie-device-key";
   static constexpr const char* kDemoDbKeyFile = "db.key";
   static constexpr const char* kDemoDeviceKeyFile = "device.key";
+  static constexpr const char* kTlsCredential = "balie-tls-key";
+  static constexpr const char* kDemoTlsKeyFile = "tls.key";
+  static constexpr std::size_t kMaxTlsKeyBytes = 16 * 1024;
 
   // Production when BALIE_MODE=production, else demo. Credentials dir from $CREDENTIALS_DIRECTORY.
   static KeyProvider from_environment(const std::filesystem::path& state_dir);
@@ -106,10 +111,14 @@ class KeyProvider {
   [[nodiscard]] KeyResult<SecretBuffer> existing_db_key() const;
   // The device signing key. Demo mode creates device.key (0600, 32-byte seed) on first use.
   [[nodiscard]] KeyResult<DeviceSigningKey> device_signing_key() const;
+  // The mTLS client private key as PEM text (PKCS#8, EC P-256 as balie-enrol makes it; 1 byte to
+  // 16 KiB, not a fixed size). Never created here: a missing key is MissingCredential (production:
+  // credential balie-tls-key; demo: tls.key in the state directory, made by `balie-enrol tls-key --demo`).
+  [[nodiscard]] KeyResult<SecretBuffer> tls_client_key_pem() const;
 
  private:
   KeyResult<SecretBuffer> load_or_create(const char* credential_name, const char* demo_file,
-                                         std::size_t size, bool create) const;
+                                         std::size_t size, bool create, std::size_t max_size = 0) const;
   KeyMode mode_;
   std::filesystem::path state_dir_;
   std::filesystem::path credentials_dir_;

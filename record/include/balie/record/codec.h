@@ -43,6 +43,7 @@ Result<std::string> gzip_decompress(std::string_view in, std::size_t max_out);
 std::string new_uuid_v4();
 bool is_uuid(std::string_view s);                // lowercase canonical 8-4-4-4-12
 bool is_gemeentecode(std::string_view s);        // GM + 4 digits
+bool is_token(std::string_view s, std::size_t max);  // [A-Za-z0-9._-]{1,max}: ids, cursors, codes
 // RFC 3339 UTC with second precision: 2025-01-31T23:59:59Z
 std::string format_utc(std::time_t t);
 inline std::string format_utc(std::chrono::sys_seconds t) { return format_utc(static_cast<std::time_t>(t.time_since_epoch().count())); }

@@ -19,6 +19,9 @@ inline constexpr std::size_t kMaxRoutes = 1000;
 struct SyncdConfig {
   std::string store_path;                         // as written; relative to the config file's folder
   std::string client_cert_path, client_key_path;  // as written; the PEMs are read by the caller
+  // "client_key": "credential:balie-tls-key": the key comes from the key provider
+  // (KeyProvider::tls_client_key_pem()), never from a file; then client_key_path is empty.
+  std::string client_key_credential;
   EngineConfig engine;                            // device_id, locatiecode and the limits (no PEMs)
   int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
   int jitter_max_min = 60;
