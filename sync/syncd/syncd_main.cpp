@@ -235,7 +235,12 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_usr1;
   sigaction(SIGUSR1, &sa, nullptr);
-  if (once) return run_once(store, cfg);
+  if (once) {
+    // A pass started by balie-syncd-request.path: take the staff request away as the pass starts.
+    std::error_code ec;
+    fs::remove(fs::path(cfg.store_path).parent_path() / "sync-now", ec);
+    return run_once(store, cfg);
+  }
 
   // Daemon: one pass per night at a random minute early in the window, retries every 15 minutes
   // while the window lasts and something transient failed; staff requests run a pass at once.
@@ -244,13 +249,18 @@ int main(int argc, char** argv) {
   int start = (cfg.window_start_min + jitter) % (24 * 60);
   bool done_tonight = false;
   auto last_try = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  // Staff requests: <store dir>/sync-now (the kiosk writes it there; on a terminal
+  // balie-syncd-request.path also starts this unit for it) and the older <runtime_dir>/sync-now.
   fs::path trigger = cfg.runtime_dir / "sync-now";
+  fs::path store_trigger = fs::path(cfg.store_path).parent_path() / "sync-now";
   std::fprintf(stderr, "balie-syncd: window %02d:%02d-%02d:%02d, this device starts at %02d:%02d\n",
                cfg.window_start_min / 60, cfg.window_start_min % 60, cfg.window_end_min / 60, cfg.window_end_min % 60,
                start / 60, start % 60);
   while (!g_stop) {
     std::error_code ec;
-    bool staff = g_request.exchange(false) || fs::remove(trigger, ec);
+    bool staff = g_request.exchange(false);
+    staff = fs::remove(trigger, ec) || staff;
+    staff = fs::remove(store_trigger, ec) || staff;
     int now = minutes_now_local();
     bool window = in_window(now, cfg.window_start_min, cfg.window_end_min);
     if (!window) done_tonight = false;
