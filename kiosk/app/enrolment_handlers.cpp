@@ -46,13 +46,17 @@ void KioskApp::refresh_enrolment() {
   if (!store_) return;
   auto applied = store_->applied_bundle();
   if (!applied) return elog("cannot read the applied bundle: " + applied.error().message);
+  if (auto cfg = store_->device_config(); cfg && cfg.value()) {
+    e.device_id = cfg.value()->kiosk_id;
+    e.location_id = cfg.value()->location_id;
+    e.location_name = cfg.value()->location_name;
+  }
   if (applied.value()) {
     const auto& b = *applied.value();
     e.device_id = b.device_id;
     e.location_id = b.location_id;
     e.bundle_version = b.version;
     e.bundle_applied_at = record::format_utc(b.applied_at);
-    if (auto cfg = store_->device_config(); cfg && cfg.value()) e.location_name = cfg.value()->location_name;
   }
   const bool production = platform::KeyProvider::from_environment(paths_.state_dir).mode() == platform::KeyMode::Production;
   e.required = !applied.value() && (production || enrolment_dir_given());

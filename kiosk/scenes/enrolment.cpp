@@ -30,14 +30,16 @@ class EnrolmentScene final : public Scene {
                    ui.tr("enrolment.location", {{"location", e.location_name + " (" + e.location_id + ")"}}),
                    theme::kTextBody, theme::kText) + 8;
       y += ui.text(Rect{m, y, lw, 0},
-                   ui.tr("enrolment.bundle", {{"version", std::to_string(e.bundle_version)}, {"applied", e.bundle_applied_at}}),
+                   e.bundle_version > 0 ? ui.tr("enrolment.bundle", {{"version", std::to_string(e.bundle_version)},
+                                                                     {"applied", e.bundle_applied_at}})
+                                        : ui.tr("enrolment.no_bundle"),
                    theme::kTextBody, theme::kText) + 30;
     }
     if (e.request_read) {
       ui.text(Rect{m, y, lw, 0}, ui.tr("enrolment.short_code"), theme::kTextSmall, theme::kTextMuted);
       y += 50;
       ui.items().add_item("enrolment.short_code", Rect{m, y, lw, 110}, false);
-      y += ui.text(Rect{m, y, lw, 0}, e.short_code, theme::kTextTitle * 1.5f, theme::kText) + 20;
+      y += ui.text(Rect{m, y, lw, 0}, e.short_code, theme::kTextTitle * 1.2f, theme::kText) + 20;
       y += ui.text(Rect{m, y, lw, 0}, ui.tr("enrolment.fingerprint", {{"fingerprint", e.device_pk_fingerprint}}),
                    theme::kTextSmall, theme::kText) + 20;
       if (e.required)
