@@ -17,7 +17,7 @@ cmake --build --preset default -j"$(nproc)"
 
 export BALIE_STATE_DIR="${BALIE_STATE_DIR:-$root/build/demo-state}"
 export BALIE_CONFIG_DIR="${BALIE_CONFIG_DIR:-$root/build/demo-state/config}"
-# The kiosk asks balie-syncd for a pass with the file $BALIE_RUNTIME_DIR/sync-now: both use this one.
+# The kiosk asks balie-syncd for a pass with the file $BALIE_STATE_DIR/sync-now (next to the store).
 export BALIE_RUNTIME_DIR="${BALIE_RUNTIME_DIR:-$BALIE_STATE_DIR/run}"
 mkdir -p "$BALIE_STATE_DIR" "$BALIE_RUNTIME_DIR"
 kiosk="$root/build/default/kiosk/balie-kiosk"
@@ -39,7 +39,7 @@ if [ "$has_display" = 0 ]; then
   # The scripted session signs demo-01's declaration, which a kiosk offers once: start afresh.
   scripts/demo-inbox.sh reset
   rm -f "$BALIE_STATE_DIR/balie.db" "$BALIE_STATE_DIR/balie.db-wal" "$BALIE_STATE_DIR/balie.db-shm"
-  rm -f "$BALIE_RUNTIME_DIR/sync-now"
+  rm -f "$BALIE_RUNTIME_DIR/sync-now" "$BALIE_STATE_DIR/sync-now"
 fi
 # The local municipality receivers, wired to the kiosk's store (routes, device key, demo CA).
 scripts/demo-inbox.sh start

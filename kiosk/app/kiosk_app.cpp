@@ -61,11 +61,15 @@ std::FILE* frame_log(SDL_Renderer* r) {
 }
 
 // Staff "sync now": the kiosk has no network; the contract with balie-syncd is the file
-// <runtime_dir>/sync-now (sync/README.md), which the daemon removes when it starts the pass.
-std::string request_sync_pass(const std::filesystem::path& runtime_dir) {
-  std::FILE* f = std::fopen((runtime_dir / "sync-now").c_str(), "w");
-  if (!f) return (runtime_dir / "sync-now").string() + ": cannot create";
-  return std::fclose(f) == 0 ? std::string() : "cannot write " + (runtime_dir / "sync-now").string();
+// <state_dir>/sync-now (the store's directory, which both units may use): balie-syncd-request.path
+// starts balie-syncd.service, and the daemon removes the file when its pass starts.
+std::filesystem::path sync_request_file(const std::filesystem::path& state_dir) { return state_dir / "sync-now"; }
+
+std::string request_sync_pass(const std::filesystem::path& state_dir) {
+  const auto path = sync_request_file(state_dir);
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return path.string() + ": cannot create";
+  return std::fclose(f) == 0 ? std::string() : "cannot write " + path.string();
 }
 
 }  // namespace
@@ -152,7 +156,7 @@ void KioskApp::load_staff_tiles() {
 
 std::string KioskApp::init() {
   // Clock: scripted for scripts and --clock-start (deterministic timeouts), system otherwise.
-  if (!opts_.clock_start.empty() || !opts_.script.empty()) {
+  if (!opts_.real_clock_script && (!opts_.clock_start.empty() || !opts_.script.empty())) {
     auto start = opts_.clock_start.empty()
                      ? std::chrono::system_clock::now()
                      : std::chrono::system_clock::time_point(std::chrono::seconds(*parse_utc(opts_.clock_start)));
@@ -242,8 +246,12 @@ std::string KioskApp::init() {
   } else {
     open_store(/*seed_demo=*/true);
     load_staff_tiles();
+    refresh_enrolment();
   }
-  nav_ = std::make_unique<Navigator>(state_.store_error.empty() ? SceneId::Welcome : SceneId::StoreError);
+  // Not enrolled (production, no applied bundle): the technician's enrolment screen, not the staff list.
+  nav_ = std::make_unique<Navigator>(!state_.store_error.empty() ? SceneId::StoreError
+                                     : state_.enrolment.required ? SceneId::Enrolment
+                                                                 : SceneId::Welcome);
   if (!state_.store_error.empty()) log("store: " + state_.store_error);
   state_.now = clock_->wall_now();
   timers_->set_session(false, clock_->mono_now());
@@ -269,6 +277,10 @@ int KioskApp::ms_until_next_timer() const {
     ms = std::min<long long>(ms, std::max<long long>(0, d));
   }
   if (state_.inactivity_warning) ms = std::min(ms, 250LL);  // the countdown ticks every second
+  if (state_.enrolment.required || (state_.sync_requested_at && nav_->current() == SceneId::StaffStatus)) {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll_ - clock_->mono_now()).count();
+    ms = std::min<long long>(ms, std::max<long long>(0, d));
+  }
   return static_cast<int>(ms);
 }
 
@@ -281,6 +293,7 @@ void KioskApp::on_timers() {
     }
   }
   const auto now = clock_->mono_now();
+  poll_store(now);
   switch (timers_->update(now)) {
     case session::SessionTimers::Event::ShowWarning:
       state_.inactivity_warning = true;
@@ -309,6 +322,30 @@ void KioskApp::on_timers() {
       state_.inactivity_seconds_left = left;
       frames_to_render_ = std::max(frames_to_render_, 1);
     }
+  }
+}
+
+void KioskApp::poll_store(std::chrono::steady_clock::time_point now) {
+  // Every few seconds, in the loop (never in drawing): the status screen follows a "Nu versturen"
+  // request; a terminal waiting for enrolment moves on once a bundle has been applied.
+  if (now < next_poll_) return;
+  next_poll_ = now + kPollInterval;
+  if (nav_->current() == SceneId::StaffStatus && state_.sync_requested_at) {
+    refresh_status();
+    frames_to_render_ = std::max(frames_to_render_, 2);
+  }
+  if (state_.enrolment.required) {
+    refresh_enrolment();
+    if (!state_.enrolment.required) {
+      log("enrolment bundle applied: showing the welcome screen");
+      load_staff_tiles();
+      if (auto cfg = store_->device_config(); cfg && cfg.value()) {
+        location_id_ = cfg.value()->location_id;
+        state_.location_name = cfg.value()->location_name;
+      }
+      nav_->home(state_);
+    }
+    frames_to_render_ = std::max(frames_to_render_, 2);
   }
 }
 
@@ -535,6 +572,7 @@ void KioskApp::end_session() {
   // personal is read on reopen.
   if (store_) open_store(/*seed_demo=*/false);
   if (nav_) nav_->home(state_);
+  if (nav_ && state_.enrolment.required) nav_->go(SceneId::Enrolment, state_);
   scrub_stack_ = true;  // run() overwrites the stack the session's handlers used
 }
 
@@ -550,6 +588,13 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
   if (v.kind == K::Ok) {
     auto acc = store_->staff(p.staff_id);
     if (!acc || !acc.value()) return staff_error("Dit account bestaat niet meer.", acc ? "unknown staff" : acc.error().message);
+    if (acc.value()->must_change_pin) {  // first login: a new PIN before anything else
+      state_.pending_pin_staff_id = acc.value()->id;
+      state_.pending_pin_name = acc.value()->display_name;
+      state_.new_pin_message_key.clear();
+      nav_->go(SceneId::StaffNewPin, state_);
+      return;
+    }
     state_.staff_id = acc.value()->id;
     state_.staff_name = acc.value()->display_name;
     state_.staff_role = acc.value()->role;
@@ -563,6 +608,34 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
   } else {
     state_.staff_message = "Onbekend account.";
   }
+}
+
+void KioskApp::on_change_pin(const ChangeOwnPin& c) {
+  if (!store_ || state_.pending_pin_staff_id.empty()) return;
+  state_.new_pin_message_key.clear();
+  const auto verdict = session::check_new_pin(c.first, c.second);
+  if (verdict != session::NewPinVerdict::Ok) {
+    state_.new_pin_message_key = std::string(session::new_pin_message_key(verdict));
+    return;
+  }
+  auto st = store_->change_pin(state_.pending_pin_staff_id, c.first);
+  if (!st) {
+    if (st.error().code == store::StoreErrc::Conflict) {
+      state_.new_pin_message_key = "new_pin.same_as_before";
+      return;
+    }
+    state_.new_pin_message_key = "new_pin.failed";
+    return log("cannot change the PIN: " + st.error().message);
+  }
+  auto acc = store_->staff(state_.pending_pin_staff_id);
+  if (!acc || !acc.value()) return staff_error("Dit account bestaat niet meer.", acc ? "unknown staff" : acc.error().message);
+  state_.staff_id = acc.value()->id;
+  state_.staff_name = acc.value()->display_name;
+  state_.staff_role = acc.value()->role;
+  platform::secure_wipe(state_.pending_pin_staff_id);
+  platform::secure_wipe(state_.pending_pin_name);
+  nav_->home(state_);  // no way "back" into the PIN screens
+  nav_->go(SceneId::StaffHome, state_);
 }
 
 void KioskApp::on_search(const SearchResidents& q) {
@@ -637,6 +710,11 @@ void KioskApp::refresh_status() {
   if (!counts || !states || !routes) return staff_error("De status kon niet worden gelezen.", !counts ? counts.error().message : !states ? states.error().message : routes.error().message);
   state_.status_rows = session::build_sync_status(counts.value(), states.value(), routes.value(),
                                                   clock_->wall_now());
+  std::error_code ec;
+  const bool request_present = std::filesystem::exists(sync_request_file(paths_.state_dir), ec);
+  state_.sync_request = session::sync_request_view(state_.sync_requested_at, request_present, states.value(),
+                                                   clock_->wall_now());
+  state_.clock_synchronised = session::system_clock_synchronised();
   for (const auto& r : state_.status_rows)
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }
@@ -652,6 +730,7 @@ void KioskApp::apply_intents() {
                    [&](const GoTo& g) {
                      if (audio_) audio_->stop();
                      if (g.scene == SceneId::StaffStatus) refresh_status();
+                     if (g.scene == SceneId::Enrolment) refresh_enrolment();
                      nav_->go(g.scene, state_);
                    },
                    [&](const GoBack&) {
@@ -682,12 +761,14 @@ void KioskApp::apply_intents() {
                    [&](const ConfirmSignature&) { on_confirm_signature(); },
                    [&](const OpenConsent& o) { on_open_consent(o); },
                    [&](const AnswerConsent& a) { on_answer_consent(a); },
+                   [&](const ChangeOwnPin& c) { on_change_pin(c); },
                    [&](const SyncNow&) {
-                     if (auto e = request_sync_pass(paths_.runtime_dir); !e.empty())
+                     state_.staff_message.clear();
+                     if (auto e = request_sync_pass(paths_.state_dir); !e.empty())
                        return staff_error("Het verzoek om te versturen kon niet worden doorgegeven.", e);
                      if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "sync.requested", "");
-                     refresh_status();
-                     state_.staff_message = "Verzoek doorgegeven: de records worden zo verstuurd.";
+                     state_.sync_requested_at = clock_->wall_now();
+                     refresh_status();  // the screen says what the sync states prove, nothing more
                    },
                    [&](const StopKiosk&) {
                      if (store_ && !state_.staff_id.empty()) (void)store_->append_audit(state_.staff_id, "kiosk.stop", "");

@@ -20,6 +20,7 @@
 #include "balie/platform/watchdog.h"
 #include "balie/store/store.h"
 #include "session/session_timers.h"
+#include "session/staff_rules.h"
 #include "signing/evidence.h"
 #include "signing/texts.h"
 #include "core/app_state.h"
@@ -88,11 +89,14 @@ class KioskApp {
   void open_store(bool seed_demo);
   void load_staff_tiles();
   void refresh_status();
+  void poll_store(std::chrono::steady_clock::time_point now);
+  void refresh_enrolment();  // app/enrolment_handlers.cpp
   void end_session();
   void staff_error(const std::string& what, const std::string& message);
 
   // Intent handlers (the only place where UI actions reach the store).
   void on_pin(const SubmitStaffPin& p);
+  void on_change_pin(const ChangeOwnPin& c);
   void on_search(const SearchResidents& q);
   void on_select(const SelectResident& s);
   void on_confirm_identity();
@@ -122,6 +126,7 @@ class KioskApp {
                                             const platform::DeviceSigningKey& device, const std::string& device_id,
                                             const std::string& shown_gemeentecode);
   signing::TextIndex text_index_;
+  bool texts_loaded_ = false;  // demo texts are loaded into the store once per process
   double last_confirm_to_saved_ms_ = 0;
 
   Options opts_;
@@ -145,6 +150,8 @@ class KioskApp {
   int last_countdown_ = -1;
   bool session_timing_ = false;  // the timers run in session mode (any scene but welcome)
   std::chrono::steady_clock::time_point next_watchdog_ping_{};
+  static constexpr std::chrono::seconds kPollInterval{3};
+  std::chrono::steady_clock::time_point next_poll_{};
   InputMapper mapper_;
   ItemRegistry items_;
   std::unique_ptr<TextRenderer> text_;

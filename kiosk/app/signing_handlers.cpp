@@ -40,7 +40,11 @@ std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 void KioskApp::load_signing_texts() {
-  if (!store_) return;
+  // Demo only: in production the texts come from enrolment bundles (balie-admin bundle apply).
+  // Once per process; the store keeps them (reopening after a session does not load them again).
+  if (!store_ || texts_loaded_) return;
+  if (platform::KeyProvider::from_environment(paths_.state_dir).mode() != platform::KeyMode::Demo) return;
+  texts_loaded_ = true;
   std::vector<std::string> errors;
   text_index_ = signing::load_text_assets(*store_, assets_dir() / "texts", &errors);
   for (const auto& e : errors) slog(e);
@@ -61,7 +65,7 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
   in.dossier = &rv.dossier;
   in.today = calendar::to_iso(calendar::local_day(clock_->wall_now()));
   in.route_key_present = route_key;
-  in.text_present = signing::current_text(*store_, text_index_, "pvt_declaration", "nl").has_value();
+  in.text_present = signing::current_text(*store_, "pvt_declaration", "nl", rv.resident.gemeentecode).has_value();
   in.signed_on_this_device = std::any_of(rv.records.begin(), rv.records.end(),
                                          [](const store::RecordSummary& r) { return r.kind == signing::kPvtRecordKind; });
   state_.flow.offer = signing::pvt_offer(in);
@@ -162,9 +166,10 @@ void KioskApp::on_open_signing(const OpenSigningMoment& o) {
     (void)store_->append_audit(o.host_id, "signing.refused", "reason=no_mandate gemeente=" + g);
     return;
   }
-  auto nl = signing::current_text(*store_, text_index_, "pvt_declaration", "nl");
+  auto nl = signing::current_text(*store_, "pvt_declaration", "nl", g);
   if (!nl) {
-    state_.flow.staff_error = "De tekst van de verklaring ontbreekt op dit apparaat.";
+    state_.flow.staff_error = "Er is geen verklaringstekst in het Nederlands voor " + session::gemeente_name(g) + " (" + g +
+                              ") op dit apparaat. Er is niets vastgelegd; meld dit aan de beheerder.";
     return;
   }
   signing::SigningSession p;
@@ -172,7 +177,7 @@ void KioskApp::on_open_signing(const OpenSigningMoment& o) {
   p.host_name = acc.value()->display_name;
   p.text_nl = *nl;
   const std::string lang = text_language(state_.language);
-  if (lang != "nl") p.text_own = signing::current_text(*store_, text_index_, "pvt_declaration", lang);
+  if (lang != "nl") p.text_own = signing::current_text(*store_, "pvt_declaration", lang, g);
   if (lang != "nl" && !p.text_own) slog("no declaration text in '" + lang + "'; showing Dutch only");
   p.canonical_sha256 = record::sha256_hex(signing::canonical_shown_text(p.text_nl, p.text_own ? &*p.text_own : nullptr));
   p.started = clock_->mono_now();
@@ -319,14 +324,18 @@ void KioskApp::on_open_consent(const OpenConsent& o) {
   c.purpose = o.purpose;
   c.withdraw = o.withdraw;
   c.gemeente_name = session::gemeente_name(state_.resident->gemeentecode);
-  auto own = signing::current_text(*store_, text_index_, kind, lang);
-  auto nl = signing::current_text(*store_, text_index_, kind, "nl");
-  if (!nl) return staff_error("De toestemmingstekst ontbreekt op dit apparaat.", "no consent text " + kind);
+  const std::string& g = state_.resident->gemeentecode;
+  auto own = signing::current_text(*store_, kind, lang, g);
+  auto nl = signing::current_text(*store_, kind, "nl", g);
+  if (!nl)
+    return staff_error("Er is geen toestemmingstekst in het Nederlands voor " + session::gemeente_name(g) + " (" + g +
+                           ") op dit apparaat. Er is niets vastgelegd; meld dit aan de beheerder.",
+                       "no consent text " + kind + " for " + g);
   if (own) {
     c.text = *own;
     if (lang != "nl") c.text_nl = *nl;
   } else {
-    auto en = lang != "nl" ? signing::current_text(*store_, text_index_, kind, "en") : std::nullopt;
+    auto en = lang != "nl" ? signing::current_text(*store_, kind, "en", g) : std::nullopt;
     c.text = en ? *en : *nl;
     if (en) c.text_nl = *nl;
   }

@@ -30,6 +30,9 @@ void AppState::end_session() {
   secure_wipe(staff_id);
   secure_wipe(staff_name);
   secure_wipe(staff_message);
+  secure_wipe(pending_pin_staff_id);
+  secure_wipe(pending_pin_name);
+  new_pin_message_key.clear();
   language = "nl";
   pin_attempts_left = -1;
   locked_minutes = 0;

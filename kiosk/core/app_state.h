@@ -10,6 +10,7 @@
 #include "balie/store/types.h"
 #include "core/scene_id.h"
 #include "session/dossier_view.h"
+#include "session/staff_rules.h"
 #include "session/sync_status.h"
 #include "signing/flow.h"
 
@@ -47,6 +48,9 @@ struct AppState {
   std::string staff_message;            // staff-facing error/status line (never personal data)
   int pin_attempts_left = -1;           // after a wrong PIN; -1 = none shown
   int locked_minutes = 0;               // > 0 while the chosen staff account is locked
+  // First login: the account whose PIN was right but must be changed (not unlocked until it is).
+  std::string pending_pin_staff_id, pending_pin_name;
+  std::string new_pin_message_key;      // why the last new PIN was refused (catalog key)
 
   // Resident session (personal data)
   std::vector<ResidentHit> search_hits;
@@ -59,6 +63,22 @@ struct AppState {
   // Status screen
   std::vector<MunicipalityStatus> status_rows;
   int held_without_route = 0;
+  std::optional<std::chrono::system_clock::time_point> sync_requested_at;  // "Nu versturen" in this staff session
+  session::SyncRequestView sync_request;  // what the store's sync states say about that request
+  bool clock_synchronised = true;         // adjtimex: the kernel's clock is NTP-synchronised
+
+  // Enrolment / terminal details (technician screen; public data only)
+  struct Enrolment {
+    bool required = false;        // production without an applied bundle: this screen instead of staff
+    bool request_read = false;    // request.json was read
+    std::string request_error;    // why not (path and reason)
+    std::string request_json;     // the whole request text (QR code)
+    std::string short_code, device_pk_fingerprint, created_at;
+    // Enrolled terminal (from the applied bundle)
+    std::string device_id, location_id, location_name;
+    std::int64_t bundle_version = 0;
+    std::string bundle_applied_at;
+  } enrolment;
 
   // Timers
   bool inactivity_warning = false;

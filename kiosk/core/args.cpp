@@ -70,14 +70,28 @@ ArgsResult parse_args(const std::vector<std::string>& args) {
   return r;
 }
 
-std::string production_refusal(const Options& o, bool production) {
+std::string production_refusal(const Options& o, bool production, bool selftest) {
   if (!production) return {};
   std::string flags;
-  for (const auto& [name, value] : {std::pair{"--script", &o.script}, {"--shots", &o.shots_dir}, {"--clock-start", &o.clock_start}})
+  for (const auto& [name, value] : {std::pair{"--script", &o.script}, {"--shots", &o.shots_dir}, {"--clock-start", &o.clock_start}}) {
+    if (selftest && std::string_view(name) == "--script") continue;  // the image self-test signs through the real UI
     if (!value->empty()) flags += (flags.empty() ? "" : ", ") + std::string(name);
+  }
   if (flags.empty()) return {};
   return flags + " refused in production mode (BALIE_MODE=production): the scripted driver, screenshots and the "
-                 "scripted clock are for tests and demos only";
+                 "scripted clock are for tests and demos only" +
+         (selftest ? " (balie.selftest=sign allows --script only)" : "");
+}
+
+bool selftest_requested(std::string_view cmdline) {
+  constexpr std::string_view kWord = "balie.selftest=sign";
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\0'; };
+  for (size_t pos = cmdline.find(kWord); pos != std::string_view::npos; pos = cmdline.find(kWord, pos + 1)) {
+    const bool start = pos == 0 || is_space(cmdline[pos - 1]);
+    const size_t end = pos + kWord.size();
+    if (start && (end == cmdline.size() || is_space(cmdline[end]))) return true;
+  }
+  return false;
 }
 
 }  // namespace balie::kiosk

@@ -23,6 +23,7 @@ struct EndSession {};                        // "finish", inactivity ran out, or
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process
 struct SyncNow {};                           // staff status "Nu versturen": ask balie-syncd for a pass
+struct ChangeOwnPin { std::string first, second; };  // first login: the new PIN typed twice
 // Signing and consent (issue 6; handlers in app/signing_handlers.cpp).
 struct StartSigning {};                      // dossier: go to the host PIN screen
 struct OpenSigningMoment { std::string host_id; std::string pin; };  // host's PIN
@@ -37,7 +38,7 @@ struct AnswerConsent { std::string purpose; std::string decision; };  // given|r
 using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
                             ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk, SyncNow,
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
-                            RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent>;
+                            RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent, ChangeOwnPin>;
 
 // Overwrites the strings an intent carries (PINs, search queries, resident ids).
 inline void wipe(Intent& i) {
@@ -47,6 +48,7 @@ inline void wipe(Intent& i) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, SetLanguage>) secure_wipe(x.code);
         else if constexpr (std::is_same_v<T, SubmitStaffPin>) secure_wipe(x.staff_id), secure_wipe(x.pin);
+        else if constexpr (std::is_same_v<T, ChangeOwnPin>) secure_wipe(x.first), secure_wipe(x.second);
         else if constexpr (std::is_same_v<T, SearchResidents>) secure_wipe(x.query);
         else if constexpr (std::is_same_v<T, SelectResident>) secure_wipe(x.resident_id);
         else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key);

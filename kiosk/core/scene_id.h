@@ -25,6 +25,8 @@ enum class SceneId : uint8_t {
   SigningSaved,      // durably stored: receipt reference and QR code
   ConsentList,       // the resident's consents: give or withdraw, one purpose at a time
   ConsentQuestion,   // one purpose: yes / no (or withdraw / keep)
+  StaffNewPin,       // first login: the staff member chooses a new PIN (typed twice)
+  Enrolment,         // technician: enrolment request (short code, QR) or the terminal's details
   kCount
 };
 

@@ -36,6 +36,12 @@ class IdentityCheckScene final : public Scene {
       ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.municipality", {{"municipality", gem}}), theme::kTextBody,
               r.gemeentecode.empty() ? theme::kDanger : theme::kTextMuted);
       y = card.y + card.h + 30;
+      // Told to staff before the resident gets the terminal: this municipality has no declaration text.
+      if (s.flow.offer.reason_key == "signing.blocked.no_text")
+        y += ui.text(Rect{m, y, sc.x - 2 * m, 0},
+                     ui.tr("identity.no_text", {{"municipality", session::gemeente_name(r.gemeentecode)},
+                                                {"code", r.gemeentecode}, {"language", "Nederlands"}}),
+                     theme::kTextSmall, theme::kDanger) + 16;
       ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("identity.instruction"), theme::kTextBody, theme::kText);
       const float bw = std::min(760.0f, sc.x - 2 * m - 300), bh = 110;
       if (ui.button("identity.confirm", Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}, ui.tr("identity.confirm")))

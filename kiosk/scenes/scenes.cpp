@@ -26,6 +26,8 @@ constexpr std::array<SceneEntry, static_cast<size_t>(SceneId::kCount)> kTable{{
     {SceneId::SigningSaved, "signing_saved", true, &make_signing_saved_scene},
     {SceneId::ConsentList, "consent_list", true, &make_consent_list_scene},
     {SceneId::ConsentQuestion, "consent_question", true, &make_consent_question_scene},
+    {SceneId::StaffNewPin, "staff_new_pin", false, &make_staff_new_pin_scene},
+    {SceneId::Enrolment, "enrolment", false, &make_enrolment_scene},
 }};
 
 // The table must list every SceneId once, in order.

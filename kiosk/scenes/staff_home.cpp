@@ -1,6 +1,6 @@
 // Staff home scene: after unlocking, staff choose what to do. COA staff and municipality hosts
 // start a resident session or open the sync status; a technician sees only device status (no
-// personal data) and may stop the kiosk. "Lock" ends the staff session.
+// personal data), the terminal's details ("Terminalgegevens") and may stop the kiosk. "Lock" ends the staff session.
 #include "scenes/scenes.h"
 
 namespace balie::kiosk {
@@ -27,6 +27,9 @@ class StaffHomeScene final : public Scene {
       intents.push(GoTo{SceneId::StaffStatus});
     y += bh + 30;
     if (!can_host) {
+      if (ui.button("staff_home.terminal", Rect{x, y, bw, bh}, ui.tr("staff_home.terminal"), ButtonStyle::Secondary))
+        intents.push(GoTo{SceneId::Enrolment});
+      y += bh + 30;
       if (ui.button("staff_home.stop", Rect{x, y, bw, bh}, ui.tr("staff_home.stop_kiosk"), ButtonStyle::Danger))
         intents.push(StopKiosk{});
       y += bh + 30;

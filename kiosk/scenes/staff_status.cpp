@@ -59,11 +59,39 @@ class StaffStatusScene final : public Scene {
       ui.text(Rect{m, y, w, 0}, ui.tr("status.held_no_route", {{"count", std::to_string(s.held_without_route)}}),
               theme::kTextBody, theme::kDanger);
     }
+    // The clock (adjtimex): records dated by a wrong clock may be refused by the municipality.
+    y += 10;
+    if (s.clock_synchronised) {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.clock_synced"), theme::kTextSmall, theme::kTextMuted) + 10;
+    } else {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.clock_unsynced"), theme::kTextSmall, theme::kDanger) + 10;
+    }
+    // "Nu versturen": only what the store's sync states prove.
+    using K = session::SyncRequestView::Kind;
+    const auto& rq = s.sync_request;
+    if (rq.kind == K::Waiting) {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.request.waiting", {{"time", rq.requested_hhmm}}), theme::kTextSmall, theme::kText) + 10;
+    } else if (rq.kind == K::Started) {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.request.started", {{"time", rq.requested_hhmm}}), theme::kTextSmall, theme::kText) + 10;
+    } else if (rq.kind == K::NotStarted) {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.request.not_started", {{"time", rq.requested_hhmm}}), theme::kTextSmall,
+                   theme::kDanger) + 10;
+    } else if (rq.kind == K::Done) {
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.request.done", {{"time", rq.requested_hhmm}}), theme::kTextSmall, theme::kText) + 6;
+      for (const auto& l : rq.lines) {
+        if (y > sc.y - m - 200) break;
+        const std::string name = session::gemeente_name(l.gemeentecode) + " (" + l.gemeentecode + ")";
+        const std::string line = l.ok ? ui.tr("status.request.ok", {{"municipality", name}})
+                                      : ui.tr("status.request.failed", {{"municipality", name},
+                                                                         {"problem", l.staff_text.empty() ? l.error.substr(0, 160) : l.staff_text}});
+        y += ui.text(Rect{m + 20, y, w - 20, 0}, line, theme::kTextSmall * 0.85f, l.ok ? theme::kText : theme::kDanger) + 4;
+      }
+    }
     if (!s.staff_message.empty())
       ui.text(Rect{m, sc.y - m - 150, w, 0}, s.staff_message, theme::kTextSmall, theme::kTextMuted);
     if (ui.button("status.back", Rect{m, sc.y - m - 90, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});
-    // The kiosk has no network: this asks balie-syncd for a pass through a file in the runtime dir.
+    // The kiosk has no network: this asks balie-syncd for a pass through <state_dir>/sync-now.
     if (ui.button("status.sync_now", Rect{sc.x - m - 360, sc.y - m - 90, 360, 90}, ui.tr("status.sync_now")))
       intents.push(SyncNow{});
   }

@@ -2,6 +2,7 @@
 #include "signing/texts.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,8 +11,23 @@
 
 namespace balie::signing {
 
+std::int64_t series_version(const std::string& series) {
+  const auto dash = series.rfind('-');
+  if (dash == std::string::npos || dash + 1 >= series.size()) return 0;
+  std::int64_t v = 0;
+  const char* b = series.data() + dash + 1;
+  const char* e = series.data() + series.size();
+  auto r = std::from_chars(b, e, v);
+  return r.ec == std::errc() && r.ptr == e && v > 0 ? v : 0;
+}
+
 TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, std::vector<std::string>* errors) {
   TextIndex idx;
+  auto routes = st.routes();
+  if (!routes) {
+    errors->push_back("texts: cannot read the routes: " + routes.error().message);
+    return idx;
+  }
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))
@@ -46,30 +62,42 @@ TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, s
       continue;
     }
     const std::string series = str(j, "series"), kind = str(j, "kind");
+    const std::int64_t version = series_version(series);
+    if (version <= 0) {
+      errors->push_back("texts: " + f.filename().string() + ": series '" + series +
+                        "' does not end in -<version number> (e.g. pvt-balie-2)");
+      continue;
+    }
     bool any = false;
     for (const auto& t : j["texts"]) {
       if (!t.is_object()) continue;
-      store::TextVersion v;
-      v.language = str(t, "language");
-      v.version_id = series + "-" + v.language;
-      v.kind = kind;
-      v.title = str(t, "title");
-      v.body = str(t, "body");
-      if (v.language.empty() || v.body.empty()) continue;
-      auto s = st.put_text_version(v);
-      if (!s) errors->push_back("texts: " + v.version_id + ": " + s.error().message);
-      else any = true;
+      for (const auto& route : routes.value()) {
+        store::TextVersion v;
+        v.language = str(t, "language");
+        v.gemeentecode = route.gemeentecode;
+        v.version = version;
+        v.version_id = series + "-" + route.gemeentecode + "-" + v.language;
+        v.kind = kind;
+        v.title = str(t, "title");
+        v.body = str(t, "body");
+        if (v.language.empty() || v.body.empty()) continue;
+        auto s = st.put_text_version(v);
+        if (!s) errors->push_back("texts: " + v.version_id + ": " + s.error().message);
+        else any = true;
+      }
     }
-    if (any) idx.series_by_kind[kind] = series;
+    if (any) {
+      auto& cur = idx.series_by_kind[kind];
+      if (series_version(cur) < version) cur = series;
+    }
   }
   return idx;
 }
 
-std::optional<store::TextVersion> current_text(store::Store& st, const TextIndex& idx, const std::string& kind,
-                                               const std::string& language) {
-  auto it = idx.series_by_kind.find(kind);
-  if (it == idx.series_by_kind.end()) return std::nullopt;
-  auto t = st.text_version(it->second + "-" + language);
+std::optional<store::TextVersion> current_text(store::Store& st, const std::string& kind, const std::string& language,
+                                               const std::string& gemeentecode) {
+  if (gemeentecode.empty()) return std::nullopt;
+  auto t = st.current_text(kind, language, gemeentecode);
   if (!t || !t.value()) return std::nullopt;
   return *t.value();
 }

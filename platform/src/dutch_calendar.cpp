@@ -32,7 +32,17 @@ std::string to_iso(Day d) {
   return buf;
 }
 
-Day local_day(system_clock::time_point t) {
+Day local_day(system_clock::time_point t) { return floor<days>(t + local_offset(t)); }
+
+std::string local_hhmm(system_clock::time_point t) {
+  const auto local = floor<minutes>(t + local_offset(t));
+  const auto mins = (local - floor<days>(local)).count();
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(mins / 60), static_cast<int>(mins % 60));
+  return buf;
+}
+
+hours local_offset(system_clock::time_point t) {
   // EU summer time: from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October.
   const Day utc_day = floor<days>(t);
   const int y = static_cast<int>(year_month_day{utc_day}.year());
@@ -42,7 +52,7 @@ Day local_day(system_clock::time_point t) {
   const auto summer_start = last_sunday(3) + hours(1);
   const auto summer_end = last_sunday(10) + hours(1);
   const bool summer = t >= summer_start && t < summer_end;
-  return floor<days>(t + hours(summer ? 2 : 1));
+  return hours(summer ? 2 : 1);
 }
 
 Day easter_sunday(int y) {

@@ -247,6 +247,6 @@ TEST_F(DemoLoopE2E, StaffSyncNowWakesTheDaemon) {
     if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(arrived) << "balie-syncd did not send after 'Nu versturen'; its log:\n" << slurp(dir_ / "syncd.log");
-  EXPECT_FALSE(fs::exists(dir_ / "run" / "sync-now")) << "the daemon takes the request file away";
+  EXPECT_FALSE(fs::exists(dir_ / "state" / "sync-now")) << "the daemon takes the request file away";
   expect_delivered_once(id);
 }

@@ -71,3 +71,24 @@ TEST(ProductionMode, TestFlagsAreRefusedOnlyInProduction) {
   EXPECT_EQ(msg.find("--shots"), std::string::npos) << msg;
   EXPECT_NE(msg.find("production"), std::string::npos) << msg;
 }
+
+// The image self-test hook (issue 14): `balie.selftest=sign` as a whole word on the kernel command
+// line lets --script through in production; --shots and --clock-start stay refused.
+TEST(ProductionMode, SelftestWordAllowsOnlyTheScript) {
+  EXPECT_TRUE(selftest_requested("BOOT_IMAGE=/vmlinuz root=/dev/vda2 balie.selftest=sign quiet\n"));
+  EXPECT_TRUE(selftest_requested("balie.selftest=sign"));
+  EXPECT_FALSE(selftest_requested("root=/dev/vda2 quiet\n"));
+  EXPECT_FALSE(selftest_requested("balie.selftest=signx"));
+  EXPECT_FALSE(selftest_requested("xbalie.selftest=sign"));
+  EXPECT_FALSE(selftest_requested("balie.selftest=sig"));
+  EXPECT_FALSE(selftest_requested("foo=balie.selftest=sign"));
+  Options o;
+  o.script = "selftest.balie";
+  EXPECT_NE(production_refusal(o, true, false).find("--script"), std::string::npos);
+  EXPECT_EQ(production_refusal(o, true, true), "");
+  o.shots_dir = "/tmp/x";
+  o.clock_start = "2026-03-02T09:30:00Z";
+  const std::string msg = production_refusal(o, true, true);
+  EXPECT_EQ(msg.rfind("--shots, --clock-start refused", 0), 0u) << msg;
+  EXPECT_NE(msg.find("--clock-start"), std::string::npos) << msg;
+}

@@ -97,7 +97,7 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   EXPECT_EQ(rec.kind, "pvt.ondertekend");
   EXPECT_EQ(rec.decision, "signed");
   EXPECT_EQ(rec.addressee, "GM0363");
-  EXPECT_EQ(rec.text_version_id, "pvt-balie-1-nl");
+  EXPECT_EQ(rec.text_version_id, "pvt-balie-1-GM0363-nl");
   auto entry = st->outbox_entry(rec.record_id);
   ASSERT_TRUE(entry.ok() && entry.value());
   EXPECT_EQ(entry.value()->state, store::OutboxState::Pending);
@@ -131,8 +131,8 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   EXPECT_EQ(pub.dump().find("999990001"), std::string::npos);
 
   // Text hash = SHA-256 of the canonical text of exactly what was shown (Dutch + Arabic).
-  auto nl = st->text_version("pvt-balie-1-nl");
-  auto ar = st->text_version("pvt-balie-1-ar");
+  auto nl = st->text_version("pvt-balie-1-GM0363-nl");
+  auto ar = st->text_version("pvt-balie-1-GM0363-ar");
   ASSERT_TRUE(nl.ok() && nl.value() && ar.ok() && ar.value());
   std::string canon = "balie-shown-text/1\n";
   for (const auto* t : {&*nl.value(), &*ar.value()})

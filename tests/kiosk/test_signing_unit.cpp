@@ -226,7 +226,20 @@ TEST(Qr, EncodesReferenceOnly) {
   EXPECT_GE(q.size, 21);
   EXPECT_EQ(q.dark.size(), size_t(q.size * q.size));
   EXPECT_TRUE(q.at(0, 0));  // finder pattern corner
-  EXPECT_EQ(make_qr(std::string(200, 'x')).size, 0);
+}
+
+// The enrolment request (issue 14) is far longer than a receipt reference: up to 2953 bytes fit
+// (version 40 at level L); before, make_qr refused anything over 128 bytes.
+TEST(Qr, EncodesALongEnrolmentRequest) {
+  const std::string request = "{\"format\":\"balie-enrolment-request\",\"tls_csr_pem\":\"" + std::string(700, 'A') + "\"}";
+  auto q = make_qr(request);
+  EXPECT_GT(q.size, 41) << "a long text needs a large version";
+  EXPECT_EQ(q.dark.size(), size_t(q.size * q.size));
+  EXPECT_GT(make_qr(std::string(kMaxQrBytes, 'x')).size, 0);
+  EXPECT_EQ(make_qr(std::string(kMaxQrBytes + 1, 'x')).size, 0);
+  EXPECT_EQ(make_qr("").size, 0);
+  // Short texts keep level M: the receipt code is unchanged (version 2 = 25 modules).
+  EXPECT_EQ(make_qr("BALIE-REF:ANC7-1VNV").size, 25);
 }
 
 TEST(Reference, ShortStableCrockford) {
@@ -349,6 +362,10 @@ TEST(TextAssets, WrongTypesDeepAndHugeSeriesAreReportedAndSkipped) {
   spit("d-deep.json", "{\"series\":\"d-1\",\"kind\":\"k\",\"texts\":[" + std::string(40000, '[') + std::string(40000, ']') + "]}");
   spit("e-huge.json", "{\"series\":\"e-1\",\"pad\":\"" + std::string(300 * 1024, 'x') + "\"}");
   spit("f-texts-missing.json", R"({"series":"f-1","kind":"k"})");
+  store::Route route;
+  route.gemeentecode = "GM0363";
+  route.endpoint_base_url = "https://gm0363.example";
+  ASSERT_TRUE(st.value()->put_route(route).ok());
   std::vector<std::string> errors;
   TextIndex idx = load_text_assets(*st.value(), dir / "texts", &errors);
   EXPECT_EQ(idx.series_by_kind.at("pvt_declaration"), "pvt-x-1");
@@ -362,10 +379,58 @@ TEST(TextAssets, WrongTypesDeepAndHugeSeriesAreReportedAndSkipped) {
   EXPECT_NE(joined.find("e-huge.json too large"), std::string::npos) << joined;
   EXPECT_NE(joined.find("f-texts-missing.json is not a text series"), std::string::npos) << joined;
   // A text with a non-string title is stored without a title rather than taking the loader down.
-  auto t = st.value()->text_version("c-1-nl");
+  auto t = st.value()->text_version("c-1-GM0363-nl");
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(t.value().has_value());
   EXPECT_EQ(t.value()->title, "");
+  st.value().reset();
+  fs::remove_all(dir);
+}
+
+// Texts per municipality (issue 14): each demo series is stored for every municipality with a route,
+// with the series' number as its version, and the text offered is the municipality's highest
+// version by number: pvt-x-10 beats pvt-x-2 (as strings, and by file order, "pvt-x-2" came last).
+// A municipality without a route gets no text, so signing for it is blocked (pvt_offer: no_text).
+TEST(TextAssets, EveryRoutedMunicipalityGetsTheNumericallyLatestSeries) {
+  const fs::path dir = fs::temp_directory_path() / ("balie-texts-num-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "texts");
+  std::vector<std::uint8_t> key(32);
+  randombytes_buf(key.data(), key.size());
+  auto st = store::Store::open(dir / "balie.db", key);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  for (const char* g : {"GM0363", "GM0344"}) {
+    store::Route r;
+    r.gemeentecode = g;
+    r.endpoint_base_url = std::string("https://") + g + ".example";
+    ASSERT_TRUE(st.value()->put_route(r).ok());
+  }
+  auto spit = [&](const char* name, const std::string& s) { std::ofstream(dir / "texts" / name) << s; };
+  spit("pvt-x-10.json", R"({"series":"pvt-x-10","kind":"pvt_declaration","texts":[{"language":"nl","title":"T10","body":"tien"},{"language":"ar","title":"A10","body":"ashara"}]})");
+  spit("pvt-x-2.json", R"({"series":"pvt-x-2","kind":"pvt_declaration","texts":[{"language":"nl","title":"T2","body":"twee"}]})");
+  spit("pvt-nonumber.json", R"({"series":"pvt-x","kind":"pvt_declaration","texts":[{"language":"nl","title":"T","body":"b"}]})");
+  std::vector<std::string> errors;
+  TextIndex idx = load_text_assets(*st.value(), dir / "texts", &errors);
+  EXPECT_EQ(idx.series_by_kind.at("pvt_declaration"), "pvt-x-10");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("does not end in -<version number>"), std::string::npos) << errors[0];
+  EXPECT_EQ(series_version("pvt-balie-10"), 10);
+  EXPECT_EQ(series_version("pvt-balie-2"), 2);
+  EXPECT_EQ(series_version("pvt-balie"), 0);
+  for (const char* g : {"GM0363", "GM0344"}) {
+    auto nl = current_text(*st.value(), "pvt_declaration", "nl", g);
+    ASSERT_TRUE(nl) << g;
+    EXPECT_EQ(nl->version_id, std::string("pvt-x-10-") + g + "-nl");
+    EXPECT_EQ(nl->version, 10);
+    EXPECT_EQ(nl->gemeentecode, g);
+    EXPECT_EQ(nl->body, "tien");
+  }
+  EXPECT_FALSE(current_text(*st.value(), "pvt_declaration", "nl", "GM0599")) << "no route, no text";
+  EXPECT_FALSE(current_text(*st.value(), "pvt_declaration", "nl", ""));
+  // Loading again (every kiosk start) changes nothing: the versions are immutable and equal.
+  errors.clear();
+  load_text_assets(*st.value(), dir / "texts", &errors);
+  EXPECT_EQ(errors.size(), 1u);
   st.value().reset();
   fs::remove_all(dir);
 }

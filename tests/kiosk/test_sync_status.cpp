@@ -54,3 +54,49 @@ TEST(StaffSyncStatus, HeldReasonAndFeedProblemAreShownInDutch) {
   rows = session::build_sync_status({c}, {}, {}, t("2026-03-17T10:00:00Z"));
   EXPECT_EQ(rows[0].problem, "");
 }
+
+// --- Staff rules for enrolled terminals (kiosk/session/staff_rules) ---
+#include "session/staff_rules.h"
+
+TEST(NewPin, TooShortMismatchAndNonDigitsAreRefusedWithTheirMessage) {
+  using V = session::NewPinVerdict;
+  EXPECT_EQ(session::check_new_pin("123", "123"), V::TooShort);
+  EXPECT_EQ(session::check_new_pin("1234567890123", "1234567890123"), V::TooLong);
+  EXPECT_EQ(session::check_new_pin("12a4", "12a4"), V::NotDigits);
+  EXPECT_EQ(session::check_new_pin("482913", "482931"), V::Mismatch);
+  EXPECT_EQ(session::check_new_pin("482913", "482913"), V::Ok);
+  EXPECT_EQ(session::new_pin_message_key(V::Mismatch), "new_pin.mismatch");
+  EXPECT_EQ(session::new_pin_message_key(V::TooShort), "new_pin.too_short");
+  EXPECT_EQ(session::new_pin_message_key(V::Ok), "");
+}
+
+// "Nu versturen" says only what the sync states prove: waiting while the request file is there,
+// "did not start" after two minutes, started once balie-syncd took the file, and the per-municipality
+// outcome only from a pass not older than the request (an older success is no evidence).
+TEST(SyncRequest, OutcomeComesOnlyFromAPassNewerThanTheRequest) {
+  using K = session::SyncRequestView::Kind;
+  const auto req = t("2026-03-02T09:30:00Z");  // 10:30 in Amsterdam (CET)
+  EXPECT_EQ(session::sync_request_view(std::nullopt, false, {}, req).kind, K::None);
+  store::SyncState old_ok{"GM0363", std::chrono::floor<std::chrono::seconds>(t("2026-03-02T08:00:00Z")),
+                          std::chrono::floor<std::chrono::seconds>(t("2026-03-02T08:00:00Z")), ""};
+  auto v = session::sync_request_view(req, true, {old_ok}, req + std::chrono::seconds(30));
+  EXPECT_EQ(v.kind, K::Waiting);
+  EXPECT_EQ(v.requested_hhmm, "10:30");
+  EXPECT_TRUE(v.lines.empty()) << "the success of 08:00 says nothing about this request";
+  EXPECT_EQ(session::sync_request_view(req, true, {old_ok}, req + std::chrono::seconds(119)).kind, K::Waiting);
+  EXPECT_EQ(session::sync_request_view(req, true, {old_ok}, req + std::chrono::seconds(120)).kind, K::NotStarted);
+  EXPECT_EQ(session::sync_request_view(req, false, {old_ok}, req + std::chrono::seconds(300)).kind, K::Started);
+  const auto pass = std::chrono::floor<std::chrono::seconds>(req + std::chrono::seconds(5));
+  store::SyncState ok{"GM0363", pass, pass, ""};
+  store::SyncState bad{"GM0344", old_ok.last_success, pass, "endpoint-not-proven: pin mismatch"};
+  v = session::sync_request_view(req, false, {ok, bad}, req + std::chrono::seconds(10));
+  ASSERT_EQ(v.kind, K::Done);
+  ASSERT_EQ(v.lines.size(), 2u);
+  EXPECT_TRUE(v.lines[0].ok);
+  EXPECT_FALSE(v.lines[1].ok);
+  EXPECT_EQ(v.lines[1].error, "endpoint-not-proven: pin mismatch");
+  EXPECT_FALSE(v.lines[1].staff_text.empty()) << "the problem table's Dutch text";
+  // Summer time: 12:05Z is 14:05 in Amsterdam.
+  EXPECT_EQ(session::sync_request_view(t("2026-07-01T12:05:00Z"), true, {}, t("2026-07-01T12:05:10Z")).requested_hhmm,
+            "14:05");
+}

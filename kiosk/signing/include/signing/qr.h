@@ -1,5 +1,5 @@
-// QR code of the receipt reference (kiosk signing layer, headless): libqrencode turns the short
-// reference text (no personal data) into a module matrix that the saved screen draws as squares.
+// QR codes (kiosk signing layer, headless): libqrencode turns a text with no personal data (the
+// receipt reference, the terminal's enrolment request) into a module matrix that scenes draw as squares.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,7 +12,9 @@ struct QrMatrix {
   bool at(int x, int y) const { return dark[static_cast<size_t>(y) * size + x]; }
 };
 
-// Encodes `text` (at most 128 bytes) with error correction level M. size 0 on failure.
+inline constexpr std::size_t kQrLevelMUpTo = 128;  // up to here error correction M, beyond it L
+inline constexpr std::size_t kMaxQrBytes = 2953;   // version 40 at level L (8-bit data)
+// Encodes `text` (1..kMaxQrBytes bytes) in 8-bit mode. size 0 when empty, too long or on failure.
 QrMatrix make_qr(const std::string& text);
 
 }  // namespace balie::signing

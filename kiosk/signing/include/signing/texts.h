@@ -1,8 +1,12 @@
-// Versioned declaration and consent texts shipped with the device configuration (kiosk signing
-// layer, headless). assets/texts/*.json each hold one series (e.g. "pvt-balie-1") of one kind in
-// several languages; load_text_assets() stores every language as an immutable TextVersion with id
-// "<series>-<language>" and returns which series is current per kind.
+// Versioned declaration and consent texts shipped with the demo (kiosk signing layer, headless).
+// assets/texts/*.json each hold one series (e.g. "pvt-balie-1") of one kind in several languages.
+// In demo mode load_text_assets() stores every language of a series for every municipality that has
+// a route, as an immutable TextVersion with id "<series>-<gemeentecode>-<language>" and numeric
+// version = the series' suffix (pvt-balie-10 is newer than pvt-balie-2). In production texts come
+// only from enrolment bundles. The text offered is Store::current_text (the gekoppelde gemeente's
+// highest version).
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -14,17 +18,21 @@
 namespace balie::signing {
 
 struct TextIndex {
-  std::map<std::string, std::string> series_by_kind;  // "pvt_declaration" -> "pvt-balie-1"
+  std::map<std::string, std::string> series_by_kind;  // the newest series loaded: "pvt_declaration" -> "pvt-balie-1"
 };
 
 inline constexpr std::size_t kMaxTextSeriesBytes = 256 * 1024;  // per file; nesting record::kMaxJsonDepth
 
-// Loads every *.json in `dir` (at most 32 files of 256 KiB) into the store. Problems are appended
-// to `errors` (operator log, no personal data); a bad file does not stop the others.
+// The numeric version of a series name: its last '-'-separated part ("pvt-balie-10" -> 10); none -> 0.
+std::int64_t series_version(const std::string& series);
+
+// Loads every *.json in `dir` (at most 32 files of 256 KiB) into the store, once per municipality
+// with a route. Problems are appended to `errors` (operator log, no personal data); a bad file does
+// not stop the others.
 TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, std::vector<std::string>* errors);
 
-// The current text of `kind` in `language`, if the store has it.
-std::optional<store::TextVersion> current_text(store::Store& st, const TextIndex& idx, const std::string& kind,
-                                               const std::string& language);
+// The text of `kind` in `language` to offer to a resident of `gemeentecode` (Store::current_text).
+std::optional<store::TextVersion> current_text(store::Store& st, const std::string& kind, const std::string& language,
+                                               const std::string& gemeentecode);
 
 }  // namespace balie::signing

@@ -17,6 +17,9 @@ std::optional<Day> parse_iso_date(std::string_view s);
 std::string to_iso(Day d);
 // The UTC day of an instant, and the local (Europe/Amsterdam) day: CET/CEST by EU rules.
 Day local_day(std::chrono::system_clock::time_point t);
+// Amsterdam's offset from UTC at `t` (1 h, or 2 h in summer time) and the local "HH:MM".
+std::chrono::hours local_offset(std::chrono::system_clock::time_point t);
+std::string local_hhmm(std::chrono::system_clock::time_point t);
 
 Day easter_sunday(int year);
 bool is_public_holiday(Day d);
