@@ -77,7 +77,7 @@ check "balie-enrol-request enabled" enabled multi-user.target.wants balie-enrol-
 check "balie-identity enabled (stable machine-id)" enabled sysinit.target.wants balie-identity.service
 check "balie-config.path enabled (bundle changes identity, NTP servers)" enabled paths.target.wants balie-config.path
 check "systemd-networkd enabled" enabled multi-user.target.wants systemd-networkd.service
-check "systemd-resolved enabled" enabled multi-user.target.wants systemd-resolved.service
+check "systemd-resolved enabled" enabled sysinit.target.wants systemd-resolved.service
 check "systemd-timesyncd enabled" enabled sysinit.target.wants systemd-timesyncd.service
 check "time-sync.target waits for synchronisation" enabled sysinit.target.wants systemd-time-wait-sync.service
 check "resolv.conf points to the resolved stub" test "$(readlink "$root/etc/resolv.conf")" = ../run/systemd/resolve/stub-resolv.conf
