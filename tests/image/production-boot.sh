@@ -259,7 +259,7 @@ payload 2 azc-elders > "$work/payload-2.json"
   || fail "balie-make-bundle failed"
 "$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-2.json"
 qemu_boot refused "$boot_timeout" --selftest refused
-has KIOSK_SELFTEST=PASS refused; has apply=failed refused; has apply_status=4 refused; has kiosk=active refused
+has KIOSK_SELFTEST=PASS refused; has apply=exit-code refused; has apply_status=4 refused; has kiosk=active refused
 reason=$(serial_b64 BALIE_APPLY_REASON refused || true)
 grep -qi 'locat' <<<"$reason" || fail "the refusal does not name the location: $reason"
 echo "ok   refused: $reason"
