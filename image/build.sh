@@ -150,9 +150,10 @@ install -d "$root/usr/lib/systemd/system"
 install -m 0644 "$resolved" "$root/usr/lib/balie/manifest"   # the package set of this image
 install -m 0644 "$here"/units/*.service "$here"/units/*.timer "$here"/units/*.path "$root/usr/lib/systemd/system/"
 if [ -n "$bin_dir" ]; then
-  for b in kiosk/balie-kiosk sync/balie-syncd store/balie-admin; do
+  for b in kiosk/balie-kiosk sync/balie-syncd store/balie-admin enrol/balie-enrol; do
     src="$bin_dir/$b"
     [ -x "$src" ] || src="$bin_dir/$(basename "$b")"
+    [ -x "$src" ] || src=$(find "$bin_dir" -maxdepth 3 -type f -name "$(basename "$b")" -perm -u+x 2>/dev/null | sort | head -1)
     if [ -x "$src" ]; then
       install -m 0755 "$src" "$root/usr/bin/$(basename "$b")"
       strip --strip-debug "$root/usr/bin/$(basename "$b")" 2>/dev/null || true
@@ -168,6 +169,18 @@ if [ -n "$bin_dir" ]; then
   [ -d "$repo/assets" ] && install -d "$root/usr/share/balie/assets" && cp -a "$repo/assets/." "$root/usr/share/balie/assets/"
 fi
 [ -x "$root/usr/bin/balie-kiosk" ] || log "warning: image has no balie-kiosk (pass --bin-dir BUILD_DIR)"
+# The provisioning public key(s) enrolment bundles must be signed with: COA's (BALIE_PROVISIONING_PUBKEY,
+# a file with 64 hex) or the repository's TEST key, whose private half is public.
+install -d "$root/usr/share/balie/provisioning-keys"
+if [ -n "${BALIE_PROVISIONING_PUBKEY:-}" ]; then
+  grep -Eqx '[0-9a-fA-F]{64}' "$BALIE_PROVISIONING_PUBKEY" \
+    || { echo "build.sh: BALIE_PROVISIONING_PUBKEY ($BALIE_PROVISIONING_PUBKEY) is not one line of 64 hex" >&2; exit 1; }
+  install -m 0644 "$BALIE_PROVISIONING_PUBKEY" "$root/usr/share/balie/provisioning-keys/$(basename "${BALIE_PROVISIONING_PUBKEY%.pub}").pub"
+else
+  install -m 0644 "$here/keys/provisioning-test.pub" "$root/usr/share/balie/provisioning-keys/provisioning-test.pub"
+  log "WARNING: this image trusts the TEST provisioning key (image/keys/provisioning-test.pub, its private"
+  log "WARNING: key is in the repository): anyone can enrol it. Set BALIE_PROVISIONING_PUBKEY for a real terminal."
+fi
 
 # Every library the binaries need must be in the image.
 missing=$(for b in "$root"/usr/bin/balie-*; do [ -e "$b" ] && chroot "$root" ldd "/usr/bin/$(basename "$b")"; done | grep 'not found' | sort -u || true)
@@ -223,20 +236,23 @@ rm -f "$out/data.ext4" "$out/data.marker"
 # GPT: ESP (systemd-boot + the signed UKIs), two root slots each with a verity partition, data.
 # The offsets are written to layout.env for the tests (tier C tampers with exact places).
 mib=$((1024 * 1024))
-esp_mib=256 slot_mib=640 verity_mib=64 data_mib=512
+esp_mib=256 slot_mib=640 verity_mib=64 data_mib=512 prov_mib=4
 esp_at=1
 root_a_at=$((esp_at + esp_mib)); root_a_verity_at=$((root_a_at + slot_mib))
 root_b_at=$((root_a_verity_at + verity_mib)); root_b_verity_at=$((root_b_at + slot_mib))
 data_at=$((root_b_verity_at + verity_mib))
+# balie-provisioning: an imaging station writes an enrolment bundle here (image/write-bundle.sh);
+# zeros as built (= no bundle). balie-enrol-apply.service reads it at every boot.
+prov_at=$((data_at + data_mib))
 {
   echo "# Disk layout of disk.img in MiB (written by image/build.sh)"
-  echo "esp_at=$esp_at esp_mib=$esp_mib slot_mib=$slot_mib verity_mib=$verity_mib data_mib=$data_mib"
+  echo "esp_at=$esp_at esp_mib=$esp_mib slot_mib=$slot_mib verity_mib=$verity_mib data_mib=$data_mib prov_mib=$prov_mib"
   echo "root_a_at=$root_a_at root_a_verity_at=$root_a_verity_at root_b_at=$root_b_at root_b_verity_at=$root_b_verity_at"
-  echo "data_at=$data_at"
+  echo "data_at=$data_at prov_at=$prov_at"
 } > "$out/layout.env"
 disk="$out/disk.img"
 rm -f "$disk"
-truncate -s $(( (data_at + data_mib + 1) * mib )) "$disk"
+truncate -s $(( (prov_at + prov_mib + 1) * mib )) "$disk"
 sfdisk --quiet --no-reread "$disk" <<EOF
 label: gpt
 label-id: 4A7B1D2E-0B41-4C1E-9A11-BA11E0000001
@@ -247,6 +263,7 @@ start=${root_a_verity_at}MiB, size=${verity_mib}MiB, type=linux, name=root-a-ver
 start=${root_b_at}MiB, size=${slot_mib}MiB, type=linux, name=root-b, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000013
 start=${root_b_verity_at}MiB, size=${verity_mib}MiB, type=linux, name=root-b-verity, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000014
 start=${data_at}MiB, size=${data_mib}MiB, type=linux, name=balie-data, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000015
+start=${prov_at}MiB, size=${prov_mib}MiB, type=linux, name=balie-provisioning, uuid=4A7B1D2E-0B41-4C1E-9A11-BA11E0000016
 EOF
 put() { dd if="$1" of="$disk" bs=1M seek="$2" conv=notrunc,sparse status=none; }
 sq_size=$(stat -c %s "$out/root.squashfs")

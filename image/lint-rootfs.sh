@@ -69,6 +69,19 @@ check "kiosk unit has no network" unit_has balie-kiosk.service '^PrivateNetwork=
 check "kiosk unit: TPM-sealed DB key" unit_has balie-kiosk.service '^LoadCredentialEncrypted=balie-db-key:'
 check "kiosk unit: unprivileged user" unit_has balie-kiosk.service '^User=balie$'
 check "sync unit: no devices (display)" unit_has balie-syncd.service '^PrivateDevices=yes$'
+check "sync unit: configuration from the applied bundle" unit_has balie-syncd.service '^ExecStart=/usr/bin/balie-syncd --once --config /var/lib/balie-config/syncd.json$'
+check "sync unit: mTLS key TPM-sealed" unit_has balie-syncd.service '^LoadCredentialEncrypted=balie-tls-key:'
+check "balie-syncd-request.path enabled (staff: Nu versturen)" enabled multi-user.target.wants balie-syncd-request.path
+check "balie-enrol-apply enabled (provisioning partition)" enabled multi-user.target.wants balie-enrol-apply.service
+check "balie-enrol-request enabled" enabled multi-user.target.wants balie-enrol-request.service
+check "balie-identity enabled (stable machine-id)" enabled sysinit.target.wants balie-identity.service
+check "balie-config.path enabled (bundle changes identity, NTP servers)" enabled paths.target.wants balie-config.path
+check "systemd-networkd enabled" enabled multi-user.target.wants systemd-networkd.service
+check "systemd-resolved enabled" enabled sysinit.target.wants systemd-resolved.service
+check "systemd-timesyncd enabled" enabled sysinit.target.wants systemd-timesyncd.service
+check "time-sync.target waits for synchronisation" enabled sysinit.target.wants systemd-time-wait-sync.service
+check "resolv.conf points to the resolved stub" test "$(readlink "$root/etc/resolv.conf")" = ../run/systemd/resolve/stub-resolv.conf
+check "a provisioning public key is installed" test -n "$(find "$root/usr/share/balie/provisioning-keys" -name '*.pub' 2>/dev/null)"
 check "default target multi-user" test "$(readlink "$root/etc/systemd/system/default.target")" = /lib/systemd/system/multi-user.target
 echo "lint-rootfs: $failures failure(s)"
 [ "$failures" -eq 0 ]

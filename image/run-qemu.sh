@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Boots the assembled Balie disk in qemu-system-x86_64 (TCG; KVM with BALIE_QEMU_ACCEL=kvm) with a software TPM
-# (swtpm, state in --tpm-state), virtio-gpu, no network. Serial console to --log.
+# (swtpm, state in --tpm-state), virtio-gpu, no network unless --net. Serial console to --log.
 # Usage: image/run-qemu.sh [--out DIR] [--disk FILE] [--tpm-state DIR|--no-tpm] [--selftest MODE]
 #        [--timeout SECONDS] [--log FILE] [--gui] [--append ARGS] [--pidfile FILE] [--uefi-secure-boot]
-#        [--allow-reboot] [--extra-disk FILE]
+#        [--allow-reboot] [--extra-disk FILE] [--net] [--rtc BASE]
+# --net: one wired NIC (virtio-net) on qemu's user networking: DHCP and DNS from qemu, and the host's
+# 127.0.0.1 reachable as 10.0.2.2 (TCP and UDP: an inbox, an NTP server on the host's loopback).
+# --rtc BASE: the guest's real-time clock at boot (qemu -rtc base=, e.g. 2026-12-05T12:00:00 (UTC) or
+# "utc"); a terminal whose RTC is off.
 # --allow-reboot: a reboot restarts the machine (default: qemu exits, so a test sees every reboot);
 # --extra-disk: a second virtio disk (/dev/vdb in the guest), e.g. an update bundle.
 # --uefi-secure-boot: OVMF with Secure Boot on and the snakeoil test keys enrolled; boots the signed
@@ -12,6 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../build/image"
 disk="" tpm_state="" selftest="" timeout=0 log="" gui=0 extra="" no_tpm=0 pidfile="" uefi=0 reboot=0 extra_disk=""
+net=0 rtc=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -27,6 +32,8 @@ while [ $# -gt 0 ]; do
     --uefi-secure-boot) uefi=1; shift ;;
     --allow-reboot) reboot=1; shift ;;
     --extra-disk) extra_disk="$2"; shift 2 ;;
+    --net) net=1; shift ;;
+    --rtc) rtc="$2"; shift 2 ;;
     *) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -41,8 +48,10 @@ cmdline="$(cat "$out/cmdline") console=ttyS0"
 [ -n "$extra" ] && cmdline="$cmdline $extra"
 
 args=(-m 1536 -smp 2 -nodefaults
-      -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci -nic none
+      -drive "file=$disk,format=raw,if=virtio,cache=unsafe" -device virtio-gpu-pci
       -serial "file:$log")
+if [ "$net" -eq 1 ]; then args+=(-nic "user,model=virtio-net-pci"); else args+=(-nic none); fi
+[ -z "$rtc" ] || args+=(-rtc "base=$rtc")
 [ "$reboot" -eq 1 ] || args+=(-no-reboot)
 [ -z "$extra_disk" ] || args+=(-drive "file=$extra_disk,format=raw,if=virtio,readonly=on")
 vars=""

@@ -29,7 +29,13 @@ done
 # Units: Balie on, every login/shell path off.
 systemctl --root="$root" set-default multi-user.target
 systemctl --root="$root" enable balie-kiosk.service balie-provision.service balie-syncd.timer \
-  balie-selftest.service seatd.service balie-health.service balie-update.path balie-data-setup.service
+  balie-selftest.service seatd.service balie-health.service balie-update.path balie-data-setup.service \
+  balie-enrol-request.service balie-enrol-apply.service balie-syncd-request.path balie-identity.service \
+  balie-config.path
+# Network (DHCP on wired), DNS and time: /etc/resolv.conf is a symlink to resolved's stub (image/rootfs);
+# time-sync.target waits for a synchronised clock (bounded: image/rootfs drop-in).
+systemctl --root="$root" enable systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
+  systemd-time-wait-sync.service
 systemctl --root="$root" mask getty@.service serial-getty@.service autovt@.service console-getty.service \
   container-getty@.service getty.target getty-static.service ctrl-alt-del.target debug-shell.service \
   emergency.service emergency.target rescue.service rescue.target systemd-ask-password-wall.path \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tier A: the lockdown lint must catch what it claims to catch. Copies the configuration of the
 # built rootfs into a scratch tree, checks that the lint passes there, then breaks one thing at a time
-# (Ctrl+Alt+Del unmasked, SysRq on, root unlocked, rw root, ssh server, plaintext key) and expects a FAIL.
+# (Ctrl+Alt+Del unmasked, SysRq on, root unlocked, rw root, ssh server, plaintext key, sync unit without
+# its bundle configuration, resolv.conf not resolved's, no provisioning key) and expects a FAIL.
 # Usage: lint-negative.sh ROOTFS
 set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
@@ -15,6 +16,7 @@ fresh() {
   rm -rf "$work/r"; mkdir -p "$work/r/var/lib/dpkg" "$work/r/usr/lib/systemd" "$work/r/usr/lib/balie"
   cp -a "$src/etc" "$work/r/"
   cp -a "$src/usr/lib/systemd/system" "$work/r/usr/lib/systemd/"
+  mkdir -p "$work/r/usr/share/balie"; cp -a "$src/usr/share/balie/provisioning-keys" "$work/r/usr/share/balie/"
   status="$src/var/lib/dpkg/status"; [ -f "$status" ] || status="$(dirname "$src")/data-tree/lib/dpkg/status"
   cp "$status" "$work/r/var/lib/dpkg/status"
 }
@@ -39,4 +41,7 @@ head -c 32 /dev/urandom > "$work/r/etc/balie-db-key"; expect_fail "no plaintext 
 install -d "$work/r/etc/ssh"; printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n' > "$work/r/etc/ssh/ssh_host_ed25519_key"; expect_fail "no plaintext key files"
 touch "$work/r/usr/lib/balie/tool"; chmod 4755 "$work/r/usr/lib/balie/tool"; expect_fail "no set-uid/set-gid files"
 sed -i 's/^PrivateNetwork=yes/PrivateNetwork=no/' "$work/r/usr/lib/systemd/system/balie-kiosk.service"; expect_fail "kiosk unit has no network"
+sed -i 's|--config /var/lib/balie-config/syncd.json||' "$work/r/usr/lib/systemd/system/balie-syncd.service"; expect_fail "sync unit: configuration from the applied bundle"
+rm "$work/r/etc/resolv.conf"; : > "$work/r/etc/resolv.conf"; expect_fail "resolv.conf points to the resolved stub"
+rm "$work/r/usr/share/balie/provisioning-keys/"*.pub; expect_fail "a provisioning public key is installed"
 echo "PASS: the lint catches every injected defect"

@@ -12,7 +12,7 @@ out="${1:?image out dir}"
 repo=$(repo_dir)
 need_root "image assembly"
 need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup
-boot_timeout="${BALIE_BOOT_TIMEOUT:-240}"
+boot_timeout="${BALIE_BOOT_TIMEOUT:-360}"
 
 t0=$(date +%s)
 "$repo/image/build.sh" --assemble-only --out "$out" > "$out/assemble.log" 2>&1 || { tail -20 "$out/assemble.log"; fail "assembly failed"; }

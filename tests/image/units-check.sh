@@ -7,13 +7,17 @@ set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
 . "$(dirname "$0")/common.sh"
 need_cmd systemd-analyze
-product_units=(balie-kiosk.service balie-syncd.service balie-provision.service balie-health.service balie-update.service balie-data-setup.service)
+product_units=(balie-kiosk.service balie-syncd.service balie-provision.service balie-health.service balie-update.service
+  balie-data-setup.service balie-enrol-request.service balie-enrol-apply.service balie-identity.service balie-config-changed.service)
 case "${1:-}" in
   verify)
     root="${2:?rootfs}"
     [ -d "$root/usr/lib/systemd/system" ] || fail "no rootfs at $root (the image_rootfs fixture builds it)"
     failures=0
-    for u in balie-kiosk.service balie-syncd.service balie-syncd.timer balie-provision.service balie-health.service balie-update.service balie-update.path balie-data-setup.service balie-selftest.service; do
+    for u in balie-kiosk.service balie-syncd.service balie-syncd.timer balie-syncd-request.path balie-provision.service \
+           balie-health.service balie-update.service balie-update.path balie-data-setup.service balie-selftest.service \
+           balie-enrol-request.service balie-enrol-apply.service balie-identity.service balie-config.path \
+           balie-config-changed.service; do
       [ -f "$root/usr/lib/systemd/system/$u" ] || { echo "FAIL $u missing from the rootfs"; failures=$((failures + 1)); continue; }
       # verify prints warnings of unrelated distribution units too; only lines about our unit count.
       out=$(systemd-analyze verify --root="$root" --man=no "$u" 2>&1 || true)

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Tier B, the production path end to end (ctest image_production_boot): a real balie-inbox and a real
+# NTP server (chronyd) on the host's loopback, reached by the guest through qemu user networking as
+# 10.0.2.2. Boot 1 (unenrolled) prints the terminal's enrolment request; the test issues the device
+# certificate for its CSR, makes a signed enrolment bundle (balie-make-bundle, the TEST provisioning
+# key), writes it onto the disk's provisioning partition, enrolls the device key at the inbox and feeds
+# one resident. Boot 2 (RTC 2 h ahead) applies the bundle, waits for NTP, pulls the feed with the real
+# balie-syncd.service, signs through the real kiosk (UI script on a second disk), syncs again; the inbox
+# must hold exactly that record once and health must report 0 waiting. Boot 3 gets a bundle for another
+# location: refused with a reason, the kiosk still runs, and the journal stays in one directory.
+# Usage: production-boot.sh IMAGE_OUT_DIR BUILD_DIR      (needs root; see image/README.md)
+set -euo pipefail
+# shellcheck source=/dev/null # common.sh next to this script
+. "$(dirname "$0")/common.sh"
+out="${1:?image out dir}"
+build="${2:?build dir}"
+repo=$(repo_dir)
+need_root "image assembly, NTP on port 123"
+need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup chronyd openssl jq python3 sfdisk
+inbox_bin="$build/sync/balie-inbox"
+[ -x "$inbox_bin" ] || fail "$inbox_bin not built"
+make_bundle=$(find "$build" -maxdepth 3 -type f -name balie-make-bundle -perm -u+x | head -1)
+[ -n "$make_bundle" ] || fail "balie-make-bundle not built in $build"
+boot_timeout="${BALIE_BOOT_TIMEOUT:-300}"
+sign_timeout="${BALIE_SIGN_BOOT_TIMEOUT:-600}"
+
+t0=$(date +%s); tstep=$t0
+step() { local now; now=$(date +%s); echo "STEP $1: $(( now - tstep ))s (total $(( now - t0 ))s)"; tstep=$now; }
+work="$out/tier-b-production"
+rm -rf "$work"; mkdir -p "$work"
+pids=()
+# shellcheck disable=SC2317 # called by the trap
+cleanup() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+"$repo/image/build.sh" --assemble-only --out "$out" > "$work/assemble.log" 2>&1 || { tail -20 "$work/assemble.log"; fail "assembly failed"; }
+cp --sparse=always "$out/disk.img" "$work/disk.img"
+step assemble
+
+device_id=tb-kiosk-01
+location=azc-demo
+g=GM0363
+# --- the host side: PKI (server certificate valid for 10.0.2.2), NTP server, inbox keys -------------
+BALIE_PKI_EXTRA_SAN=IP:10.0.2.2 "$repo/sync/tools/make-pki.sh" "$work/pki" "$device_id" "$g" > /dev/null
+pin_of() { printf 'sha256//%s' "$(openssl pkey -pubin -in "$1" -outform der 2>/dev/null | openssl dgst -sha256 -binary | base64)"; }
+openssl pkey -in "$work/pki/$g/key.pem" -pubout -out "$work/$g.pub.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/backup.key" 2>/dev/null
+openssl pkey -in "$work/backup.key" -pubout -out "$work/backup.pub.pem"
+pin_primary=$(pin_of "$work/$g.pub.pem"); pin_backup=$(pin_of "$work/backup.pub.pem")
+mkdir -p "$work/keys"
+(umask 077; openssl rand -hex 32 > "$work/keys/signing.seed"; openssl rand -hex 32 > "$work/keys/box.seed")
+keys=$("$inbox_bin" pubkeys --keys "$work/keys")
+
+cat > "$work/chrony.conf" <<EOF
+# NTP for the guest only: serves this host's clock on 127.0.0.1:123 (the guest's 10.0.2.2), never
+# adjusts it (-x), no drift file, no command socket.
+bindaddress 127.0.0.1
+port 123
+allow 127.0.0.1
+local stratum 8
+cmdport 0
+pidfile $work/chronyd.pid
+EOF
+chronyd -x -d -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do ss -Hluan 'sport = :123' | grep -q 127.0.0.1 && break; sleep 0.1; done
+ss -Hluan 'sport = :123' | grep -q 127.0.0.1 || { cat "$work/chronyd.log"; fail "chronyd does not listen on 127.0.0.1:123"; }
+step host-services
+
+qemu_boot() {  # qemu_boot NAME TIMEOUT [run-qemu.sh args...]: prints and sets $line (the self-test line)
+  local name="$1" limit="$2" rc=0; shift 2
+  "$repo/image/run-qemu.sh" --out "$out" --disk "$work/disk.img" --tpm-state "$work/tpm" --net \
+    --timeout "$limit" --log "$work/$name.serial" "$@" >/dev/null 2>&1 || rc=$?
+  line=$(grep -a -m1 '^KIOSK_SELFTEST=' "$work/$name.serial" | tr -d '\r' || true)
+  grep -a -E '^(BALIE_STEP|BALIE_APPLY |BALIE_SYNCD|BALIE_KIOSK)' "$work/$name.serial" | tr -d '\r' | sed "s/^/  $name: /"
+  echo "boot $name: ${line:-no KIOSK_SELFTEST line} (qemu exit $rc)"
+  if [ -z "$line" ]; then
+    echo "--- last serial lines of $name:"; tail -30 "$work/$name.serial"
+    fail "no KIOSK_SELFTEST line within ${limit}s on boot $name"
+  fi
+}
+has() { grep -qw -- "$1" <<<"$line" || fail "boot $2: expected $1 in: $line"; }
+fact() { tr ' ' '\n' <<<"$line" | sed -n "s/^$1=//p" | head -1; }
+serial_b64() { grep -a -m1 "^$1=" "$work/$2.serial" | tr -d '\r' | cut -d= -f2- | base64 -d; }
+
+# --- boot 1: unenrolled; the enrolment request -------------------------------------------------------
+qemu_boot enrol "$boot_timeout" --selftest enrol
+has KIOSK_SELFTEST=PASS enrol; has enrolled=no enrol; has apply=success enrol; has resolv=../run/systemd/resolve/stub-resolv.conf enrol
+serial_b64 BALIE_ENROLMENT_REQUEST enrol > "$work/request.json" || fail "no enrolment request on the serial console"
+jq -e '.format == "balie-enrolment-request" and .format_version == 1' "$work/request.json" > /dev/null \
+  || fail "not an enrolment request: $(cat "$work/request.json")"
+device_pk=$(jq -r .device_ed25519_pk "$work/request.json")
+jq -r .tls_csr_pem "$work/request.json" > "$work/device.csr"
+openssl req -in "$work/device.csr" -noout -verify 2>/dev/null || fail "the CSR's self-signature does not verify"
+openssl req -in "$work/device.csr" -noout -pubkey > "$work/device.pub.pem"
+[ "$(pin_of "$work/device.pub.pem")" = "$(jq -r .tls_pin "$work/request.json")" ] || fail "tls_pin is not the CSR key's pin"
+# short_code = first 80 bits of SHA-256(pk_hex "\n" tls_pin), Crockford base32, groups of 4 (contract)
+want_code=$(python3 -c '
+import hashlib, json, sys
+r = json.load(open(sys.argv[1]))
+d = hashlib.sha256((r["device_ed25519_pk"] + "\n" + r["tls_pin"]).encode()).digest()[:10]
+n = int.from_bytes(d, "big"); a = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+s = "".join(a[(n >> (75 - 5 * i)) & 31] for i in range(16))
+print("-".join(s[i:i + 4] for i in range(0, 16, 4)))' "$work/request.json")
+[ "$(jq -r .short_code "$work/request.json")" = "$want_code" ] || fail "short_code $(jq -r .short_code "$work/request.json") != $want_code"
+enrol_machine_id=$(fact machine_id)
+step "boot-1-enrol-request ($(fact uptime))"
+
+# --- COA's side: the device certificate for the CSR, the bundle, the imaging station ----------------
+openssl ca -batch -config "$work/pki/ca.cnf" -extensions client -subj "/O=Balie kiosk/CN=$device_id" \
+  -in "$work/device.csr" -out "$work/device-cert.pem" -notext -days 825 > /dev/null 2>&1 || fail "issuing the device certificate failed"
+pin_hash() {  # Argon2id (libsodium's crypto_pwhash_str, interactive limits) of a PIN
+  python3 - "$1" <<'PY'
+import ctypes, ctypes.util, sys
+lib = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+assert lib.sodium_init() >= 0
+out = ctypes.create_string_buffer(128)
+pin = sys.argv[1].encode()
+if lib.crypto_pwhash_str_alg(out, pin, ctypes.c_ulonglong(len(pin)), ctypes.c_ulonglong(2),
+                             ctypes.c_size_t(64 * 1024 * 1024), 2) != 0:
+    sys.exit("crypto_pwhash_str failed")
+print(out.value.decode())
+PY
+}
+coa_pin=246810 host_pin=135790
+coa_hash=$(pin_hash $coa_pin); host_hash=$(pin_hash $host_pin)
+payload() {  # payload VERSION LOCATION
+  jq -n --argjson v "$1" --arg loc "$2" --arg dev "$device_id" --arg pk "$device_pk" \
+    --rawfile cert "$work/device-cert.pem" --rawfile ca "$work/pki/ca.pem" --arg p1 "$pin_primary" --arg p2 "$pin_backup" \
+    --arg url "https://10.0.2.2:$inbox_port" --argjson k "$keys" --arg g "$g" --arg ch "$coa_hash" --arg hh "$host_hash" \
+    --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    '{bundle_version: $v, issued_at: $now,
+      device: {device_id: $dev, location_id: $loc, location_name: "AZC tier B", ed25519_pk: $pk, tls_certificate_pem: $cert},
+      coa: {endpoint: "https://10.0.2.2:9/coa", ca_pem: $ca, pins: [$p1, $p2]},
+      ntp_servers: ["10.0.2.2"], sync_window: "00:00-23:59",
+      routes: [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pins: [$p1, $p2], ed25519_pk: $k.ed25519_pk, x25519_pk: $k.x25519_pk}],
+      staff: [{id: "tb-coa", display_name: "Tier B COA-medewerker", role: "coa_staff", pin_hash: $ch, active: true},
+              {id: "tb-host", display_name: "Tier B gastheer", role: "municipality_host", gemeentecodes: [$g], pin_hash: $hh, active: true}],
+      texts: [{gemeentecode: $g, kind: "pvt_declaration", version: 1, language: "nl", title: "Participatieverklaring (testtekst)",
+               body: "TESTTEKST, geen officiele tekst. Ik verklaar kennis te hebben genomen van de kernwaarden van de Nederlandse samenleving."}]}'
+}
+
+# --- the inbox: this device enrolled, one resident in the feed, serving on the host's loopback ------
+"$inbox_bin" enroll-device --db "$work/inbox.db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+  --locatiecode "$location" > /dev/null
+jq --arg g "$g" --arg loc "$location" '{residents: [.residents[] | select(.resident.id == "demo-01")
+    | .resident.location_id = $loc | {resident_id: .resident.id, locatiecode: $loc, dossier: .}]}' \
+  "$repo/assets/demo/demo.json" > "$work/residents.json"
+"$inbox_bin" import-dossiers --db "$work/inbox.db" --gemeentecode "$g" --file "$work/residents.json" > /dev/null
+"$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --cert "$work/pki/$g/cert.pem" --key "$work/pki/$g/key.pem" \
+  --client-ca "$work/pki/ca.pem" --keys "$work/keys" --listen 127.0.0.1:0 --port-file "$work/inbox.port" \
+  > "$work/inbox.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/inbox.port" ] && break; sleep 0.1; done
+[ -s "$work/inbox.port" ] || { cat "$work/inbox.log"; fail "balie-inbox did not start"; }
+inbox_port=$(cat "$work/inbox.port")
+
+payload 1 "$location" > "$work/payload-1.json"
+"$make_bundle" --payload "$work/payload-1.json" --key "$repo/image/keys/provisioning-test.key" --out "$work/bundle-1.json" \
+  || fail "balie-make-bundle failed"
+"$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-1.json"
+
+# The kiosk's UI script (second disk): COA staff unlocks, finds the resident, the host opens the
+# signing moment, the resident reads, draws and confirms.
+cat > "$work/sign.balie" <<'EOF'
+wait-scene welcome
+tap welcome.staff
+wait-scene staff_unlock
+tap staff.tb-coa
+tap pin.2
+tap pin.4
+tap pin.6
+tap pin.8
+tap pin.1
+tap pin.0
+tap pin.ok
+wait-scene staff_home
+tap staff_home.start
+wait-scene resident_search
+tap kb.s
+tap kb.a
+tap kb.l
+tap kb.m
+wait-for search.hit.0
+tap search.hit.0
+wait-scene identity_check
+tap identity.confirm
+wait-scene language
+tap language.nl
+wait-scene dossier
+wait-for dossier.sign
+tap dossier.sign
+wait-scene signing_host
+tap host.tb-host
+tap hostpin.1
+tap hostpin.3
+tap hostpin.5
+tap hostpin.7
+tap hostpin.9
+tap hostpin.0
+tap hostpin.ok
+wait-scene signing_text
+drag signing_text.scroll 0.5,0.95 0.5,0.05
+drag signing_text.scroll 0.5,0.95 0.5,0.05
+drag signing_text.scroll 0.5,0.95 0.5,0.05
+wait-frames 3
+tap signing_text.continue
+wait-scene signing_understood
+tap signing_understood.yes
+wait-scene signing_pad
+drag signing.pad 0.10,0.62 0.16,0.28 0.22,0.66 0.30,0.32 0.38,0.64 0.47,0.30 0.58,0.66 0.70,0.36 0.86,0.58
+drag signing.pad 0.12,0.78 0.50,0.74 0.88,0.76
+wait-frames 2
+tap signing_pad.done
+wait-scene signing_review
+tap signing_review.confirm
+wait-scene signing_saved
+tap signing_saved.done
+wait-scene dossier
+expect-no-id dossier.sign
+EOF
+{ cat "$work/sign.balie"; head -c $((1024 * 1024 - $(stat -c %s "$work/sign.balie"))) /dev/zero; } > "$work/script.img"
+step "bundle-and-inbox (inbox on 127.0.0.1:$inbox_port)"
+
+# --- boot 2: enrolled; RTC 2 h ahead; NTP, pull, sign, push, health ---------------------------------
+host_start=$(date +%s)
+qemu_boot sign "$sign_timeout" --selftest sign --extra-disk "$work/script.img" \
+  --rtc "$(date -u -d "@$((host_start + 7200))" +%Y-%m-%dT%H:%M:%S)"
+host_end=$(date +%s)
+grep -a -E '^BALIE_STEP' "$work/sign.serial" | tr -d '\r' > "$work/sign.steps" || true
+has KIOSK_SELFTEST=PASS sign; has enrolled=yes sign; has ntp_sync=yes sign; has pull=success sign; has push=success sign
+has script=0 sign; has ntp_server=10.0.2.2 sign; has link=routable sign
+# The RTC was 2 h ahead at boot; after NTP the clock agrees with the host's (within the boot's span).
+rtc_boot=$(fact rtc_boot); synced=$(fact clock_synced_at)
+{ [ "$synced" -ge "$host_start" ] && [ "$synced" -le "$host_end" ]; } || fail "guest clock after NTP ($synced) outside the host's [$host_start, $host_end]"
+{ [ "$rtc_boot" != none ] && [ "$rtc_boot" -ge $((host_start + 7000)) ]; } || fail "the RTC was not 2 h ahead at boot ($rtc_boot vs host $host_start)"
+echo "ok   clock: RTC at boot $rtc_boot (host started qemu at $host_start: +$(( rtc_boot - host_start ))s), after NTP $synced"
+# Exactly that one record, once, at the inbox.
+"$inbox_bin" dump --db "$work/inbox.db" --gemeentecode "$g" > "$work/received.json"
+[ "$(jq length "$work/received.json")" = 1 ] || fail "the inbox holds $(jq length "$work/received.json") records, not 1: $(cat "$work/received.json")"
+jq -e --arg d "$device_id" '.[0].device_id == $d' "$work/received.json" > /dev/null || fail "the record is not from $device_id"
+echo "ok   inbox received exactly one record: $(jq -c '.[0] | {kind, record_id, device_id, seq, received_at}' "$work/received.json")"
+serial_b64 BALIE_HEALTH sign > "$work/health.json" || fail "no health document"
+waiting=$(jq '[.. | objects | .waiting? | numbers] | add // "none"' "$work/health.json")
+[ "$waiting" = 0 ] || fail "health reports waiting=$waiting: $(cat "$work/health.json")"
+echo "ok   balie-admin health: 0 waiting"
+want_mid=$(printf 'balie-machine-id:%s' "$device_id" | sha256sum | cut -c1-32)
+[ "$(fact hostname)" = "balie-$device_id" ] || fail "hostname $(fact hostname), want balie-$device_id"
+[ "$(fact machine_id)" = "$want_mid" ] || fail "machine-id $(fact machine_id), want $want_mid (from the device id)"
+[ "$(fact machine_id)" != "$enrol_machine_id" ] || fail "machine-id did not change at enrolment"
+sign_dirs=$(fact journal_dirs)
+has journal_here=yes sign
+step "boot-2-sign ($(fact uptime))"
+sed 's/^/  /' "$work/sign.steps"
+
+# --- boot 3: a bundle for another location is refused; identity and journal directory stay ---------
+payload 2 azc-elders > "$work/payload-2.json"
+"$make_bundle" --payload "$work/payload-2.json" --key "$repo/image/keys/provisioning-test.key" --out "$work/bundle-2.json" \
+  || fail "balie-make-bundle failed"
+"$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-2.json"
+qemu_boot refused "$boot_timeout" --selftest refused
+has KIOSK_SELFTEST=PASS refused; has apply=exit-code refused; has apply_status=4 refused; has kiosk=active refused
+reason=$(serial_b64 BALIE_APPLY_REASON refused || true)
+grep -qi 'locat' <<<"$reason" || fail "the refusal does not name the location: $reason"
+echo "ok   refused: $reason"
+[ "$(fact machine_id)" = "$want_mid" ] || fail "machine-id changed on the next boot: $(fact machine_id)"
+[ "$(fact journal_dirs)" = "$sign_dirs" ] || fail "a new journal directory on the next boot ($sign_dirs -> $(fact journal_dirs))"
+has journal_here=yes refused
+echo "ok   identity: hostname balie-$device_id, machine-id $want_mid, journal directories $sign_dirs -> $(fact journal_dirs)"
+step "boot-3-refused ($(fact uptime))"
+[ "$(jq length <("$inbox_bin" dump --db "$work/inbox.db" --gemeentecode "$g"))" = 1 ] || fail "the inbox's record count changed"
+echo "PASS: production path in $(( $(date +%s) - t0 ))s"
