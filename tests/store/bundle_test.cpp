@@ -428,6 +428,11 @@ TEST_F(AdminBundle, ApplyShowAndRefuseThroughTheTool) {
   out = admin("bundle show", &rc);
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("BALIE-0042 at AZC-TERAPEL"), std::string::npos) << out;
+  out = admin("health", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  auto health = json::parse(out);
+  EXPECT_EQ(health["versions"]["bundle"], 1);
+  EXPECT_EQ(health["format"], "balie-health");
   // Refusals: exit 4 with the reason.
   std::string file = slurp(v1);
   spit(dir / "trunc.bundle", file.substr(0, 300));
