@@ -71,6 +71,9 @@ check "kiosk unit: unprivileged user" unit_has balie-kiosk.service '^User=balie$
 check "sync unit: no devices (display)" unit_has balie-syncd.service '^PrivateDevices=yes$'
 check "sync unit: configuration from the applied bundle" unit_has balie-syncd.service '^ExecStart=/usr/bin/balie-syncd --once --config /var/lib/balie-config/syncd.json$'
 check "sync unit: mTLS key TPM-sealed" unit_has balie-syncd.service '^LoadCredentialEncrypted=balie-tls-key:'
+# The bundle is applied to the kiosk's store: without BALIE_STATE_DIR the unit's only StateDirectory
+# (the config dir) would become the state dir and get a second, empty store (found by tier B).
+check "enrol-apply unit: the kiosk's store" unit_has balie-enrol-apply.service '^Environment=.*BALIE_STATE_DIR=/var/lib/balie( |$)'
 check "balie-syncd-request.path enabled (staff: Nu versturen)" enabled multi-user.target.wants balie-syncd-request.path
 check "balie-enrol-apply enabled (provisioning partition)" enabled multi-user.target.wants balie-enrol-apply.service
 check "balie-enrol-request enabled" enabled multi-user.target.wants balie-enrol-request.service
