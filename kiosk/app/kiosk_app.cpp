@@ -17,6 +17,7 @@
 #include "app/png_writer.h"
 #include "app/script_runner.h"
 #include "app/sdl_input.h"
+#include "app/wiping_heap.h"
 #include "balie/platform/key_provider.h"
 #include "balie/platform/scripted_clock.h"
 #include "balie/platform/sdl_audio_output.h"
@@ -214,6 +215,7 @@ std::string KioskApp::init() {
   SDL_StartTextInput();
 
   IMGUI_CHECKVERSION();
+  ImGui::SetAllocatorFunctions(wiping_alloc, wiping_free);  // ImGui's buffers are zeroed when freed
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the UI writes no files

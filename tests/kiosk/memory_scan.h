@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +29,7 @@ struct MemoryHit {
   std::string what;
   std::string mapping;  // the line of /proc/PID/maps holding the hit (address range and name)
   unsigned long address = 0;
+  std::string context;  // bytes around the hit, escaped; filled only with BALIE_SCAN_CONTEXT=1 (debugging)
 };
 
 struct MemoryScan {
@@ -41,6 +44,8 @@ struct MemoryScan {
     std::map<std::string, int> where;
     for (const auto& h : hits) ++where[h.mapping];
     for (const auto& [m, n] : where) o << "  in " << m << ": " << n << "\n";
+    for (const auto& h : hits)
+      if (!h.context.empty()) o << "  around " << h.what << ": " << h.context << "\n";
     return o.str();
   }
 };
@@ -63,9 +68,25 @@ inline std::vector<Needle> demo_personal_needles(const std::string& demo_json_pa
   return out;
 }
 
+// 64 bytes either side of a hit, printable ASCII kept and everything else as \xNN: shows what kind of
+// buffer still holds the value (a formatted label, a cache key, a freed block).
+inline std::string escaped_around(std::string_view hay, size_t at, size_t len) {
+  const size_t from = at > 64 ? at - 64 : 0, to = std::min(hay.size(), at + len + 64);
+  std::string out;
+  char b[8];
+  for (size_t i = from; i < to; ++i) {
+    const unsigned char c = static_cast<unsigned char>(hay[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') out += static_cast<char>(c);
+    else { std::snprintf(b, sizeof b, "\\x%02x", c); out += b; }
+  }
+  return out;
+}
+
 // Reads every readable and writable mapping of `pid` and counts each needle's occurrences.
 inline MemoryScan scan_process_memory(pid_t pid, const std::vector<Needle>& needles) {
   MemoryScan scan;
+  const char* ctx_env = std::getenv("BALIE_SCAN_CONTEXT");
+  const bool with_context = ctx_env && std::string_view(ctx_env) == "1";
   std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
   const int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
   if (mem < 0 || !maps) {
@@ -87,7 +108,7 @@ inline MemoryScan scan_process_memory(pid_t pid, const std::vector<Needle>& need
     const std::string_view hay(buf.data(), static_cast<size_t>(n));
     for (const auto& nd : needles)
       for (size_t p = hay.find(nd.text); p != std::string_view::npos; p = hay.find(nd.text, p + 1))
-        scan.hits.push_back({nd.what, line, lo + p});
+        scan.hits.push_back({nd.what, line, lo + p, with_context ? escaped_around(hay, p, nd.text.size()) : ""});
   }
   close(mem);
   return scan;
