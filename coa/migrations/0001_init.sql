@@ -6,6 +6,9 @@
 CREATE TABLE locations (
   id          text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9._-]{1,64}$'),
   name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  -- Last change number of this location's residents. A resident change takes the next number while
+  -- holding this row's lock, so numbers commit in order and a terminal's cursor never skips one.
+  resident_seq bigint NOT NULL DEFAULT 0,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 
@@ -79,8 +82,8 @@ CREATE TABLE device_bundles (
 );
 
 -- Residents and their koppeling. COA is the routing authority: gemeentecode here is the only source
--- of a terminal's routing. change_seq orders every change for the terminals' incremental cursor.
-CREATE SEQUENCE resident_change_seq;
+-- of a terminal's routing. change_seq (per location, from locations.resident_seq) orders every change
+-- for the terminals' incremental cursor.
 CREATE TABLE residents (
   id                  text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9._-]{1,64}$'),
   location_id         text NOT NULL REFERENCES locations(id),
@@ -93,11 +96,21 @@ CREATE TABLE residents (
   gemeentecode        text CHECK (gemeentecode ~ '^GM[0-9]{4}$'),   -- NULL: not yet linked (records are held)
   gekoppeld_sinds     date,
   active              boolean NOT NULL DEFAULT true,                -- false: left this location (terminals delete)
-  change_seq          bigint NOT NULL DEFAULT nextval('resident_change_seq'),
+  change_seq          bigint NOT NULL,
   updated_at          timestamptz NOT NULL DEFAULT now(),
   CHECK ((gemeentecode IS NULL) = (gekoppeld_sinds IS NULL))
 );
 CREATE INDEX residents_cursor ON residents(location_id, change_seq);
+
+-- A resident who moved to another location: the old location's terminals read active=false in its
+-- feed at this change number and delete what they hold of them.
+CREATE TABLE resident_withdrawals (
+  location_id  text NOT NULL REFERENCES locations(id),
+  resident_id  text NOT NULL,
+  change_seq   bigint NOT NULL,
+  PRIMARY KEY (location_id, resident_id)
+);
+CREATE INDEX resident_withdrawals_cursor ON resident_withdrawals(location_id, change_seq);
 
 CREATE TABLE health_reports (
   id           bigserial PRIMARY KEY,

@@ -75,7 +75,7 @@ DbResult<std::unique_ptr<Db>> Db::connect(const std::string& conninfo) {
     return DbError{DbError::Kind::Unavailable, "cannot connect to PostgreSQL: " + msg};
   }
   // UTC everywhere; statements that hang (a lock held by a crashed peer) end after 30 s.
-  PGresult* r = PQexec(c, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'; SET lock_timeout = '10s'");
+  PGresult* r = PQexec(c, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'; SET lock_timeout = '10s'; SET client_min_messages = warning");
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok) {
