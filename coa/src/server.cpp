@@ -24,21 +24,13 @@
 #include "balie/record/codec.h"
 #include "balie/store/tls_pin.h"
 #include "connection_guard.h"
+#include "server_util.h"
 #include "web_routes.h"
 
 namespace balie::coa {
 
-namespace {
-
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
   res.status = status;
@@ -77,9 +69,41 @@ std::string peer_pin(const httplib::Request& req) {
   return pin ? *pin : "";
 }
 
-bool is_json(const httplib::Request& req) {
+bool is_json_request(const httplib::Request& req) {
   const std::string ct = req.get_header_value("Content-Type");
   return ct == "application/json" || ct.rfind("application/json;", 0) == 0;
+}
+
+
+std::optional<Device> device_of_request(Db& db, const httplib::Request& req, httplib::Response& res) {
+  const std::string pin = peer_pin(req);
+  if (pin.empty()) {
+    send_error(res, 401, "no_client_certificate", "a device certificate is required");
+    return std::nullopt;
+  }
+  auto d = device_by_pin(db, pin);
+  if (!d) {
+    send_db_error(res, d.error());
+    return std::nullopt;
+  }
+  if (!d->has_value()) {
+    send_error(res, 403, "unknown_device", "this certificate belongs to no enrolled device");
+    return std::nullopt;
+  }
+  if ((*d)->revoked_at) {
+    send_error(res, 403, "revoked", "this device was revoked");
+    return std::nullopt;
+  }
+  return **d;
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
 }
 
 void write_port_file(const std::string& path, int port) {
@@ -108,32 +132,13 @@ struct Terminal {
   Pool& pool;
   const Issuer& issuer;
 
-  // The enrolled, unrevoked device of this request's certificate, or an answer already sent.
   std::optional<Device> device(Db& db, const httplib::Request& req, httplib::Response& res) {
-    const std::string pin = peer_pin(req);
-    if (pin.empty()) {
-      send_error(res, 401, "no_client_certificate", "a device certificate is required");
-      return std::nullopt;
-    }
-    auto d = device_by_pin(db, pin);
-    if (!d) {
-      send_db_error(res, d.error());
-      return std::nullopt;
-    }
-    if (!d->has_value()) {
-      send_error(res, 403, "unknown_device", "this certificate belongs to no enrolled device");
-      return std::nullopt;
-    }
-    if ((*d)->revoked_at) {
-      send_error(res, 403, "revoked", "this device was revoked");
-      return std::nullopt;
-    }
-    return **d;
+    return device_of_request(db, req, res);
   }
 
   void install(httplib::SSLServer& svr) {
     svr.Post("/v1/enrol", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!is_json(req)) return send_error(res, 415, "unsupported_media_type", "Content-Type must be application/json");
+      if (!is_json_request(req)) return send_error(res, 415, "unsupported_media_type", "Content-Type must be application/json");
       auto body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object() || !body.contains("code") || !body["code"].is_string() ||
           !body.contains("request") || !body["request"].is_object() || body.size() != 2)
@@ -197,7 +202,7 @@ struct Terminal {
     });
 
     svr.Post("/v1/health", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!is_json(req)) return send_error(res, 415, "unsupported_media_type", "Content-Type must be application/json");
+      if (!is_json_request(req)) return send_error(res, 415, "unsupported_media_type", "Content-Type must be application/json");
       auto lease = pool.acquire();
       if (!lease) return send_db_error(res, lease.error());
       auto dev = device(**lease, req, res);
