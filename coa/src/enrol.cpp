@@ -145,6 +145,44 @@ record::Result<std::string> DeviceCa::issue(const std::string& csr_pem, const st
   return pem;
 }
 
+record::Result<std::string> DeviceCa::crl(const std::vector<Revoked>& revoked, int days) const {
+  X509* ca = static_cast<X509*>(cert_);
+  X509_CRL* crl = X509_CRL_new();
+  bool ok = crl != nullptr && X509_CRL_set_version(crl, 1) == 1 &&
+            X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) == 1;
+  ASN1_TIME* now = ASN1_TIME_adj(nullptr, std::time(nullptr), 0, 0);
+  ASN1_TIME* next = ASN1_TIME_adj(nullptr, std::time(nullptr), days, 0);
+  ok = ok && now && next && X509_CRL_set1_lastUpdate(crl, now) == 1 && X509_CRL_set1_nextUpdate(crl, next) == 1;
+  for (const auto& r : revoked) {
+    if (!ok) break;
+    X509_REVOKED* rev = X509_REVOKED_new();
+    ASN1_INTEGER* sn = ASN1_INTEGER_new();
+    ASN1_TIME* at = ASN1_TIME_set(nullptr, static_cast<time_t>(r.revoked_at));
+    ok = rev && sn && at && ASN1_INTEGER_set_int64(sn, r.serial) == 1 && X509_REVOKED_set_serialNumber(rev, sn) == 1 &&
+         X509_REVOKED_set_revocationDate(rev, at) == 1 && X509_CRL_add0_revoked(crl, rev) == 1;
+    if (ok) rev = nullptr;  // owned by the CRL now
+    X509_REVOKED_free(rev);
+    ASN1_INTEGER_free(sn);
+    ASN1_TIME_free(at);
+  }
+  ASN1_TIME_free(now);
+  ASN1_TIME_free(next);
+  ok = ok && X509_CRL_sort(crl) == 1 && X509_CRL_sign(crl, static_cast<EVP_PKEY*>(key_), EVP_sha256()) > 0;
+  std::string pem;
+  if (ok) {
+    BIO* out = BIO_new(BIO_s_mem());
+    if (PEM_write_bio_X509_CRL(out, crl) == 1) {
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(out, &data);
+      pem.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(out);
+  }
+  X509_CRL_free(crl);
+  if (pem.empty()) return make_error(Errc::crypto, "cannot sign the revocation list");
+  return pem;
+}
+
 namespace {
 
 // Builds and signs the bundle of `device` from its location's configuration version `version`.

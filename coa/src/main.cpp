@@ -39,6 +39,7 @@ constexpr const char* kUsage =
     "  resident put FILE                    add or change residents (JSON array; the koppeling)\n"
     "  device revoke DEVICE REASON          refuse the device's certificate from now on\n"
     "  device list\n"
+    "  crl                                  print the revocation list (PEM CRL by the device CA)\n"
     "BALIE_COA_DATABASE may give the conninfo instead of --database.\n";
 
 int usage() {
@@ -238,6 +239,23 @@ int main(int argc, char** argv) {
   if (cmd == "device revoke" && need(4)) {
     auto st = revoke_device(db, args[2], args[3], "cli");
     return st.ok() ? 0 : db_fail(st.error());
+  }
+  if (args[0] == "crl" && need(1)) {
+    if (!cfg) return usage();
+    auto issuer = load_issuer(*cfg);
+    if (!issuer) {
+      std::fprintf(stderr, "balie-coa: %s\n", issuer.error().message.c_str());
+      return 2;
+    }
+    auto revoked = revoked_certificates(db);
+    if (!revoked) return db_fail(revoked.error());
+    auto crl = issuer->ca->crl(*revoked, 7);
+    if (!crl) {
+      std::fprintf(stderr, "balie-coa: %s\n", crl.error().message.c_str());
+      return 3;
+    }
+    std::fputs(crl->c_str(), stdout);
+    return 0;
   }
   if (cmd == "device list" && need(2)) {
     auto r = db.exec(

@@ -345,11 +345,13 @@ DbStatus revoke_device(Db& db, const std::string& device_id, const std::string& 
   });
 }
 
-DbResult<std::vector<std::string>> revoked_serials(Db& db) {
-  auto r = db.exec("SELECT cert_serial FROM devices WHERE revoked_at IS NOT NULL ORDER BY cert_serial");
+DbResult<std::vector<Revoked>> revoked_certificates(Db& db) {
+  auto r = db.exec(
+      "SELECT cert_serial, extract(epoch FROM revoked_at)::bigint FROM devices WHERE revoked_at IS NOT NULL "
+      "ORDER BY cert_serial");
   if (!r) return r.error();
-  std::vector<std::string> out;
-  for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
+  std::vector<Revoked> out;
+  for (int i = 0; i < r->size(); ++i) out.push_back({r->int64(i, 0), r->int64(i, 1)});
   return out;
 }
 

@@ -161,6 +161,17 @@ struct Terminal {
       }
     });
 
+    // COA's revocation list for the municipality receivers (public, like every CRL).
+    svr.Get("/v1/crl", [this](const httplib::Request&, httplib::Response& res) {
+      auto lease = pool.acquire();
+      if (!lease) return send_db_error(res, lease.error());
+      auto revoked = revoked_certificates(**lease);
+      if (!revoked) return send_db_error(res, revoked.error());
+      auto crl = issuer.ca->crl(*revoked, 7);
+      if (!crl) return send_error(res, 500, "internal", crl.error().message);
+      res.set_content(*crl, "application/pkix-crl");
+    });
+
     svr.Get("/v1/bundle", [this](const httplib::Request& req, httplib::Response& res) {
       auto lease = pool.acquire();
       if (!lease) return send_db_error(res, lease.error());

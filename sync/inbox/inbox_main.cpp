@@ -38,7 +38,7 @@ const char* kUsage =
     "        [--listen HOST:PORT] [--port-file F] [--max-body BYTES] [--max-connections N]\n"
     "        [--max-pending N] [--handshake-timeout S] [--header-timeout S] [--request-timeout S]\n"
     "        [--rate-limit-per-minute N] [--rate-limit-burst N]   (defaults: sync/README.md)\n"
-    "        [--clock-skew-seconds N]\n"
+    "        [--clock-skew-seconds N] [--crl F (COA's revocation list, re-read on change)]\n"
     "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC\n"
     "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
@@ -66,7 +66,7 @@ const std::vector<CommandSpec>& commands() {
       {"pubkeys", {"keys"}, {}, {}},
       {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
        {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
-        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every"},
+        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every", "crl"},
        {"chaos-duplicate-acks"}},
       {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
     c.cert_file = need("cert");
     c.key_file = need("key");
     c.client_ca_file = need("client-ca");
+    if (opt.count("crl")) c.crl_file = opt["crl"];
     if (!read_seed(need("keys") + "/signing.seed", &c.signing_seed) || !read_seed(need("keys") + "/box.seed", &c.box_seed)) {
       std::fprintf(stderr, "balie-inbox: cannot read signing.seed / box.seed in %s\n", opt["keys"].c_str());
       return 2;

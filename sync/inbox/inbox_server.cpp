@@ -22,6 +22,7 @@
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
 #include "inbox_db.h"
+#include "revocation.h"
 
 namespace balie::inbox {
 namespace {
@@ -84,8 +85,24 @@ int run_server(const ServerConfig& cfg) {
     send_problem(res, 500, "internal-error", "unexpected server error");
   });
 
+  std::unique_ptr<RevocationList> crl;
+  if (!cfg.crl_file.empty()) {
+    crl = std::make_unique<RevocationList>(cfg.crl_file, cfg.client_ca_file);
+    if (std::string e = crl->refresh(); !e.empty()) {
+      std::fprintf(stderr, "balie-inbox: %s\n", e.c_str());
+      return 2;
+    }
+  }
+
   // Refuse oversized bodies from their Content-Length before reading them.
   svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    // A device COA revoked is refused before anything else (its certificate still chains to the CA).
+    if (crl && crl->revoked(req.ssl)) {
+      send_problem(res, 403, "revoked-device", "this device's certificate was revoked by COA");
+      res.set_header("Connection", "close");
+      res.set_header("API-Version", sync::kApiVersion);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // Per device (certificate CN; the peer address if there is none), before any other work.
     const std::string cn = peer_cn(req);
     if (int wait = guard.admit_request(cn.empty() ? "addr:" + req.remote_addr : cn); wait > 0) {

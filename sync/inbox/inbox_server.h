@@ -14,6 +14,7 @@ struct ServerConfig {
   int port = 0;                 // 0: pick a free port (written to port_file)
   std::string port_file;        // optional: the bound port is written here once listening
   std::string cert_file, key_file, client_ca_file;
+  std::string crl_file;  // optional: COA's revocation list (PEM CRL of the client CA), re-read on change
   std::string db_path;
   record::Key32 signing_seed{};   // municipality Ed25519 seed (acks, identity, feed signatures)
   record::Key32 box_seed{};       // municipality X25519 seed (opens sealed payloads)

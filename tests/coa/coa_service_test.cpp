@@ -416,3 +416,64 @@ TEST_F(CoaE2E, BodiesOverTheLimitAndFloodsAreRefused) {
   }
   EXPECT_EQ(limited, 1) << "60 requests per minute per device, then 429";
 }
+
+TEST_F(CoaE2E, ARevocationReachesTheMunicipalityReceiverThroughCoasCrl) {
+  auto t = enrolled("t1");
+  // COA's revocation list: public, signed by the device CA, empty at first.
+  auto anon = TestTerminal::anon_client(*pki_, coa_->terminal_port);
+  auto first = anon->Get("/v1/crl");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  const fs::path crl = dir_ / "coa.crl";
+  spit(crl, first->body);
+  std::string out;
+  ASSERT_EQ(run({"/usr/bin/openssl", "crl", "-in", crl.string(), "-noout", "-CAfile", (pki_->dir / "device-ca.pem").string()}, &out), 0) << out;
+  // A municipality receiver that trusts COA's device CA and reads COA's CRL.
+  balie::test::Pki inbox_pki(pki_->dir, {"GM0363"});
+  InboxOptions o;
+  o.client_ca = "device-ca.pem";
+  o.locatiecode = "azc-a";
+  o.extra = {"--crl", crl.string()};
+  auto ib = Inbox::start(inbox_pki, "GM0363", dir_, o);
+  ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", "GM0363",
+                 "--device-id", t->device_id, "--ed25519-pk", balie::record::to_hex(t->device_pk.data(), 32),
+                 "--locatiecode", "azc-a"},
+                &out),
+            0)
+      << out;
+  auto to_inbox = [&] {
+    httplib::SSLClient c("127.0.0.1", ib->port, (t->dir / "cert.pem").string(), (t->dir / "tls-key.pem").string());
+    c.set_ca_cert_path((pki_->dir / "ca.pem").c_str());
+    c.enable_server_certificate_verification(true);
+    return c.Get("/v1/keten");
+  };
+  auto before = to_inbox();
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 200) << before->body;
+  ASSERT_EQ(coa_->admin({"device", "revoke", t->device_id, "decommissioned"}, &out), 0) << out;
+  auto fresh = anon->Get("/v1/crl");
+  ASSERT_TRUE(fresh);
+  // The receiver's timer replaces the file; the receiver reads it on the next request.
+  spit(dir_ / "coa.crl.tmp", fresh->body);
+  fs::rename(dir_ / "coa.crl.tmp", crl);
+  ASSERT_EQ(run({"/usr/bin/openssl", "crl", "-in", crl.string(), "-noout", "-text"}, &out), 0);
+  EXPECT_NE(out.find("Revoked Certificates"), std::string::npos) << out;
+  auto after = to_inbox();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 403);
+  EXPECT_NE(after->body.find("revoked-device"), std::string::npos) << after->body;
+  // A CRL signed by anyone else is not taken; the last good one stays in force.
+  ASSERT_EQ(coa_->admin({"crl"}, &out), 0);
+  std::string forged;
+  ASSERT_EQ(run({"/bin/sh", "-c",
+                 "cd '" + pki_->dir.string() +
+                     "' && openssl ca -gencrl -config rogue-ca.cnf -crldays 7 -out '" + (dir_ / "forged.crl").string() + "' 2>&1"},
+                &forged),
+            0)
+      << forged;
+  fs::copy_file(dir_ / "forged.crl", crl, fs::copy_options::overwrite_existing);
+  auto still = to_inbox();
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 403);
+  EXPECT_NE(slurp(ib->dir / "inbox.log").find("not signed by the client CA"), std::string::npos);
+}

@@ -25,6 +25,9 @@ class DeviceCa {
   // its public key: subject CN = device_id, the given serial, valid `days` days from an hour ago.
   record::Result<std::string> issue(const std::string& csr_pem, const std::string& device_id, std::int64_t serial,
                                     int days) const;
+  // A PEM CRL of the revoked device certificates, signed by this CA, valid for `days` days (receivers
+  // fetch it from GET /v1/crl and check every terminal against it: balie-inbox --crl).
+  record::Result<std::string> crl(const std::vector<Revoked>& revoked, int days) const;
 
  private:
   DeviceCa() = default;

@@ -68,7 +68,11 @@ struct Device {
 DbResult<std::optional<Device>> device_by_pin(Db& db, const std::string& tls_pin);
 DbResult<std::optional<Device>> device_by_id(Db& db, const std::string& device_id);
 DbStatus revoke_device(Db& db, const std::string& device_id, const std::string& reason, const std::string& actor);
-DbResult<std::vector<std::string>> revoked_serials(Db& db);
+struct Revoked {
+  std::int64_t serial = 0;
+  std::int64_t revoked_at = 0;  // Unix seconds
+};
+DbResult<std::vector<Revoked>> revoked_certificates(Db& db);
 
 // --- residents (the koppeling) ----------------------------------------------------------------------
 struct ResidentIn {
