@@ -181,6 +181,14 @@ else
   log "WARNING: this image trusts the TEST provisioning key (image/keys/provisioning-test.pub, its private"
   log "WARNING: key is in the repository): anyone can enrol it. Set BALIE_PROVISIONING_PUBKEY for a real terminal."
 fi
+# COA's endpoint for online enrolment (BALIE_COA_ENDPOINT: a JSON file {"endpoint", "ca_pem", "pins"}):
+# the kiosk's enrolment screen then takes a one-time code (balie-enrol-online). Without it a terminal
+# is enrolled only from its provisioning partition.
+if [ -n "${BALIE_COA_ENDPOINT:-}" ]; then
+  jq -e '(.endpoint|startswith("https://")) and (.ca_pem|type=="string") and (.pins|length>=1)' \
+    "$BALIE_COA_ENDPOINT" >/dev/null || { echo "build.sh: BALIE_COA_ENDPOINT ($BALIE_COA_ENDPOINT) is not {endpoint, ca_pem, pins}" >&2; exit 1; }
+  install -m 0644 "$BALIE_COA_ENDPOINT" "$root/usr/share/balie/coa.json"
+fi
 
 # Every library the binaries need must be in the image.
 missing=$(for b in "$root"/usr/bin/balie-*; do [ -e "$b" ] && chroot "$root" ldd "/usr/bin/$(basename "$b")"; done | grep 'not found' | sort -u || true)

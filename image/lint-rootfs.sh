@@ -77,6 +77,9 @@ check "enrol-apply unit: the kiosk's store" unit_has balie-enrol-apply.service '
 check "balie-syncd-request.path enabled (staff: Nu versturen)" enabled multi-user.target.wants balie-syncd-request.path
 check "balie-enrol-apply enabled (provisioning partition)" enabled multi-user.target.wants balie-enrol-apply.service
 check "balie-enrol-request enabled" enabled multi-user.target.wants balie-enrol-request.service
+check "online enrolment: code path enabled" enabled multi-user.target.wants balie-enrol-online.path
+check "online enrolment: bundle path enabled" enabled multi-user.target.wants balie-enrol-apply-online.path
+check "online enrolment: the kiosk's store" unit_has balie-enrol-apply-online.service '^Environment=.*BALIE_STATE_DIR=/var/lib/balie( |$)'
 check "balie-identity enabled (stable machine-id)" enabled sysinit.target.wants balie-identity.service
 check "balie-config.path enabled (bundle changes identity, NTP servers)" enabled paths.target.wants balie-config.path
 check "systemd-networkd enabled" enabled multi-user.target.wants systemd-networkd.service

@@ -208,9 +208,9 @@ DbResult<EnrolOutcome> enrol_device(Db& db, const Issuer& issuer, const std::str
                                     const std::string& request_json) {
   using K = EnrolOutcome::Kind;
   auto req = sync::parse_enrolment_request(request_json);
-  if (!req) return EnrolOutcome{K::BadRequest, "", "", "enrolment request: " + req.error().message};
+  if (!req) return EnrolOutcome{K::BadRequest, "", "", "het inschrijfverzoek is ongeldig: " + req.error().message};
   const std::string norm = normalise_code(code);
-  if (norm.size() != 12) return EnrolOutcome{K::CodeUnknown, "", "", "the enrolment code has 12 characters"};
+  if (norm.size() != 12) return EnrolOutcome{K::CodeUnknown, "", "", "een inschrijfcode heeft 12 tekens"};
   unsigned char h[32];
   crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(norm.data()), norm.size());
   char hexbuf[65];
@@ -226,15 +226,15 @@ DbResult<EnrolOutcome> enrol_device(Db& db, const Issuer& issuer, const std::str
         {code_hash});
     if (!c) return c.error();
     if (c->empty()) {
-      out = {K::CodeUnknown, "", "", "unknown enrolment code"};
+      out = {K::CodeUnknown, "", "", "deze inschrijfcode is onbekend"};
       return {};
     }
     if (c->boolean(0, 1)) {
-      out = {K::CodeUsed, "", "", "this enrolment code was already used"};
+      out = {K::CodeUsed, "", "", "deze inschrijfcode is al gebruikt"};
       return {};
     }
     if (c->boolean(0, 2)) {
-      out = {K::CodeExpired, "", "", "this enrolment code has expired; ask for a new one"};
+      out = {K::CodeExpired, "", "", "deze inschrijfcode is verlopen"};
       return {};
     }
     const std::string location = c->text(0, 0);
@@ -242,13 +242,13 @@ DbResult<EnrolOutcome> enrol_device(Db& db, const Issuer& issuer, const std::str
                         {req->device_ed25519_pk, req->tls_pin});
     if (!known) return known.error();
     if (!known->empty()) {
-      out = {K::DeviceEnrolled, known->text(0, 0), "", "this terminal is already enrolled as " + known->text(0, 0)};
+      out = {K::DeviceEnrolled, known->text(0, 0), "", "deze terminal is al ingeschreven als " + known->text(0, 0)};
       return {};
     }
     auto cfg = latest_location_config(d, location);
     if (!cfg) return cfg.error();
     if (!cfg->has_value()) {
-      out = {K::LocationNotConfigured, "", "", "location " + location + " has no configuration yet"};
+      out = {K::LocationNotConfigured, "", "", "locatie " + location + " heeft nog geen configuratie bij COA"};
       return {};
     }
     auto serial = d.exec("SELECT nextval('device_serial')");

@@ -764,6 +764,7 @@ void KioskApp::apply_intents() {
                    [&](const OpenConsent& o) { on_open_consent(o); },
                    [&](const AnswerConsent& a) { on_answer_consent(a); },
                    [&](const ChangeOwnPin& c) { on_change_pin(c); },
+                   [&](const SubmitEnrolmentCode& c) { on_enrolment_code(c); },
                    [&](const SyncNow&) {
                      state_.staff_message.clear();
                      if (auto e = request_sync_pass(paths_.state_dir); !e.empty())

@@ -91,6 +91,7 @@ class KioskApp {
   void refresh_status();
   void poll_store(std::chrono::steady_clock::time_point now);
   void refresh_enrolment();  // app/enrolment_handlers.cpp
+  void on_enrolment_code(const SubmitEnrolmentCode& c);  // app/enrolment_handlers.cpp
   void end_session();
   void staff_error(const std::string& what, const std::string& message);
 

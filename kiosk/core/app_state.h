@@ -78,6 +78,11 @@ struct AppState {
     std::string device_id, location_id, location_name;
     std::int64_t bundle_version = 0;
     std::string bundle_applied_at;
+    // Online enrolment: the code handed to balie-enrol-online (code.json) and its answer
+    // (online-status.json: state received|refused|unreachable|error, a message for the technician).
+    bool online_available = false;  // COA's endpoint is configured (the code field is shown)
+    bool code_waiting = false;
+    std::string online_state, online_message, code_error_key;
   } enrolment;
 
   // Timers

@@ -22,6 +22,7 @@ struct PlayScreenAudio { std::string key; }; // "listen" control: read the scree
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process
+struct SubmitEnrolmentCode { std::string code; };  // technician: COA's one-time code (online enrolment)
 struct SyncNow {};                           // staff status "Nu versturen": ask balie-syncd for a pass
 struct ChangeOwnPin { std::string first, second; };  // first login: the new PIN typed twice
 // Signing and consent (issue 6; handlers in app/signing_handlers.cpp).
@@ -38,7 +39,8 @@ struct AnswerConsent { std::string purpose; std::string decision; };  // given|r
 using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
                             ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk, SyncNow,
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
-                            RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent, ChangeOwnPin>;
+                            RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent, ChangeOwnPin,
+                            SubmitEnrolmentCode>;
 
 // Overwrites the strings an intent carries (PINs, search queries, resident ids).
 inline void wipe(Intent& i) {

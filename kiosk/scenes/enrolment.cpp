@@ -2,11 +2,14 @@
 // no applied bundle): the short code large, the whole enrolment request as a QR code, the device key
 // fingerprint and what the technician does next; the app moves on by itself once a bundle is
 // applied. Enrolled (opened from staff home, "Terminalgegevens"): also device id, location and the
-// bundle version. Draw code only lays out AppState::enrolment (read by the app, never here).
+// bundle version. Online enrolment: "Code van COA invoeren" opens a code field with the on-screen
+// keyboard; "Versturen" records SubmitEnrolmentCode (the app hands it to balie-enrol-online) and the
+// answer of balie-coa is shown. Draw code only lays out AppState::enrolment (read by the app).
 #include <cmath>
 
 #include "scenes/scenes.h"
 #include "signing/qr.h"
+#include "ui/keyboard.h"
 
 namespace balie::kiosk {
 namespace {
@@ -18,6 +21,7 @@ class EnrolmentScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const auto& e = s.enrolment;
+    if (e.required && entering_) return draw_code_entry(s, ui, intents);
     ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr(e.required ? "enrolment.title" : "enrolment.title_enrolled"),
             theme::kTextTitle, theme::kText);
     const float qr_side = std::min(sc.y - 2 * m - 120, sc.x * 0.42f);
@@ -42,8 +46,16 @@ class EnrolmentScene final : public Scene {
       y += ui.text(Rect{m, y, lw, 0}, e.short_code, theme::kTextTitle * 1.2f, theme::kText) + 20;
       y += ui.text(Rect{m, y, lw, 0}, ui.tr("enrolment.fingerprint", {{"fingerprint", e.device_pk_fingerprint}}),
                    theme::kTextSmall, theme::kText) + 20;
-      if (e.required)
+      if (e.required) {
         y += ui.text(Rect{m, y, lw, 0}, ui.tr("enrolment.instructions"), theme::kTextSmall, theme::kText) + 20;
+        y += draw_online_status(e, ui, Rect{m, y, lw, 0});
+        if (e.online_available && y + 90 < sc.y - m &&
+            ui.button("enrolment.enter_code", Rect{m, y, std::min(lw, 520.f), 90}, ui.tr("enrolment.enter_code"),
+                      e.code_waiting ? ButtonStyle::Secondary : ButtonStyle::Primary)) {
+          entering_ = true;
+          code_.clear();
+        }
+      }
       if (qr_text_ != e.request_json) {
         qr_text_ = e.request_json;
         qr_ = signing::make_qr(qr_text_);
@@ -83,8 +95,78 @@ class EnrolmentScene final : public Scene {
   }
 
  private:
+  // The answer of balie-enrol-online (or that the code is on its way). Returns the height used.
+  static float draw_online_status(const AppState::Enrolment& e, Ui& ui, Rect r) {
+    std::string key;
+    std::uint32_t colour = theme::kText;
+    if (e.online_state == "received") {
+      key = "enrolment.online.received";
+    } else if (e.online_state == "refused") {
+      key = "enrolment.online.refused";
+      colour = theme::kDanger;
+    } else if (e.online_state == "unreachable" || e.online_state == "error") {
+      key = "enrolment.online.unreachable";
+      colour = theme::kDanger;
+    } else if (e.code_waiting) {
+      key = "enrolment.online.waiting";
+    }
+    if (key.empty()) return 0;
+    ui.items().add_item(key, Rect{r.x, r.y, 10, 10}, false);
+    float h = ui.text(r, ui.tr(key), theme::kTextSmall, colour) + 6;
+    if (!e.online_message.empty())
+      h += ui.text(Rect{r.x, r.y + h, r.w, 0}, e.online_message, theme::kTextSmall, theme::kTextMuted) + 6;
+    return h + 14;
+  }
+
+  void draw_code_entry(const AppState& s, Ui& ui, Intents& intents) {
+    const Vec2 sc = ui.screen();
+    const float m = theme::kMargin;
+    ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("enrolment.code_title"), theme::kTextTitle, theme::kText);
+    float y = m + 110;
+    y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("enrolment.code_help"), theme::kTextSmall, theme::kText) + 20;
+    const Rect field{m, y, std::min(sc.x - 2 * m, 900.f), 110};
+    ui.fill(field, theme::rgba(255, 255, 255));
+    ui.items().add_item("enrolment.code_field", field, false);
+    ui.text(Rect{field.x + 24, field.y + 18, field.w - 48, 0}, code_.empty() ? std::string("____-____-____") : shown(code_),
+            theme::kTextTitle, code_.empty() ? theme::kTextMuted : theme::kText);
+    y += field.h + 16;
+    if (!s.enrolment.code_error_key.empty())
+      y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr(s.enrolment.code_error_key), theme::kTextSmall, theme::kDanger) + 10;
+    const float kb_h = std::min(360.f, sc.y * 0.38f);
+    const float buttons_y = sc.y - m - kb_h - 110;
+    if (ui.button("enrolment.code_back", Rect{m, buttons_y, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary)) {
+      entering_ = false;
+      code_.clear();
+    }
+    if (ui.button("enrolment.send_code", Rect{m + 290, buttons_y, 420, 90}, ui.tr("enrolment.send_code"),
+                  ButtonStyle::Primary)) {
+      intents.push(SubmitEnrolmentCode{code_});
+      entering_ = false;
+      code_.clear();
+    }
+    on_screen_keyboard(ui, Rect{m, sc.y - m - kb_h, sc.x - 2 * m, kb_h}, kb_, code_, 16);
+    if (std::string typed = ui.typed_text(); !typed.empty() && code_.size() + typed.size() <= 16) code_ += typed;
+    if (ui.backspace_pressed() && !code_.empty()) erase_last_code_point(code_);
+  }
+
+  // The code as COA prints it: upper case, in groups of four.
+  static std::string shown(const std::string& typed) {
+    std::string out;
+    int n = 0;
+    for (char c : typed) {
+      if (c == '-' || c == ' ') continue;
+      if (n > 0 && n % 4 == 0) out += '-';
+      out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      ++n;
+    }
+    return out;
+  }
+
   std::string qr_text_;
   signing::QrMatrix qr_;
+  bool entering_ = false;
+  std::string code_;  // not secret: a one-time code that is useless once used or expired
+  KeyboardState kb_;
 };
 
 }  // namespace

@@ -87,10 +87,12 @@ Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::s
   curl_easy_setopt(h_, CURLOPT_CAINFO_BLOB, &ca);
   curl_easy_setopt(h_, CURLOPT_CAPATH, nullptr);
   curl_easy_setopt(h_, CURLOPT_PINNEDPUBLICKEY, route_.pinned_key.c_str());
-  curl_easy_setopt(h_, CURLOPT_SSLCERTTYPE, "PEM");
-  curl_easy_setopt(h_, CURLOPT_SSLCERT_BLOB, &cert);
-  curl_easy_setopt(h_, CURLOPT_SSLKEYTYPE, "PEM");
-  curl_easy_setopt(h_, CURLOPT_SSLKEY_BLOB, &key);
+  if (!id_.cert_pem.empty()) {  // no client certificate before enrolment (balie-enrol online)
+    curl_easy_setopt(h_, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(h_, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(h_, CURLOPT_SSLKEYTYPE, "PEM");
+    curl_easy_setopt(h_, CURLOPT_SSLKEY_BLOB, &key);
+  }
   curl_easy_setopt(h_, CURLOPT_CERTINFO, 1L);
   curl_easy_setopt(h_, CURLOPT_CONNECTTIMEOUT, lim_.connect_timeout_s);
   curl_easy_setopt(h_, CURLOPT_LOW_SPEED_LIMIT, lim_.low_speed_limit_bps);
