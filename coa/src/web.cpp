@@ -1,0 +1,718 @@
+// COA's operator web pages (coa/include/balie/coa/web.h): HTML escaping, the fleet table's filtering
+// and sorting, and the page renderers. Pure functions: strings in, HTML out. Every value from the
+// database or the request goes through esc() (element text, attribute values) or url_encode() + esc()
+// (links); constant markup is written inline.
+#include "balie/coa/web.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "balie/record/utf8.h"
+
+namespace balie::coa {
+
+namespace {
+
+bool is_bidi_control(char32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+std::string esc(std::string_view s) { return html_escape(s); }
+
+// ---- alert kinds -------------------------------------------------------------------------------
+
+struct KindInfo {
+  std::string_view kind, label, level;  // level: CSS class of the badge
+};
+constexpr std::array<KindInfo, 7> kKinds = {{
+    {"unlock_failed", "Ontsleutelen mislukt na opstart", "crit"},
+    {"rolled_back", "Update teruggedraaid", "crit"},
+    {"deadline_near", "Records bijna over termijn", "crit"},
+    {"no_pass", "Geen synchronisatie > 36 uur", "warn"},
+    {"clock_offset", "Klok wijkt > 60 s af", "warn"},
+    {"disk_full", "Schijf > 80% vol", "warn"},
+    {"revoked", "Ingetrokken", "revoked"},
+}};
+
+const KindInfo* kind_info(std::string_view kind) {
+  for (const auto& k : kKinds)
+    if (k.kind == kind) return &k;
+  return nullptr;
+}
+
+std::string badge(std::string_view kind) {
+  const KindInfo* k = kind_info(kind);
+  std::string level = k ? std::string(k->level) : "unknown";
+  return "<span class=\"badge " + level + "\" data-kind=\"" + esc(kind) + "\">" + esc(alert_label(kind)) + "</span>";
+}
+
+// The row's open alert kinds: known kinds in alert_kinds() order, then unknown ones as given, each once;
+// a revoked row has "revoked" even when the caller did not list it.
+std::vector<std::string> open_kinds(const FleetRow& r) {
+  std::set<std::string> have(r.alerts.begin(), r.alerts.end());
+  if (r.revoked) have.insert("revoked");
+  std::vector<std::string> out;
+  for (const auto& k : kKinds)
+    if (have.count(std::string(k.kind))) out.emplace_back(k.kind);
+  std::set<std::string> seen;
+  for (const auto& a : r.alerts)
+    if (!kind_info(a) && seen.insert(a).second) out.push_back(a);
+  return out;
+}
+
+// ---- formatting --------------------------------------------------------------------------------
+
+unsigned long uabs(long v) { return v < 0 ? static_cast<unsigned long>(-(v + 1)) + 1UL : static_cast<unsigned long>(v); }
+
+std::string format_clock(long ms) {
+  const char* sign = ms > 0 ? "+" : (ms < 0 ? "-" : "");
+  const unsigned long a = uabs(ms);
+  char buf[64];
+  if (a < 60'000UL) {
+    std::snprintf(buf, sizeof buf, "%s%lu,%lu s", sign, a / 1000, (a % 1000) / 100);
+  } else if (a < 3'600'000UL) {
+    std::snprintf(buf, sizeof buf, "%s%lu min %lu s", sign, a / 60'000, (a % 60'000) / 1000);
+  } else if (a < 86'400'000UL) {
+    std::snprintf(buf, sizeof buf, "%s%lu u %lu min", sign, a / 3'600'000, (a % 3'600'000) / 60'000);
+  } else {
+    std::snprintf(buf, sizeof buf, "%s%lu d %lu u", sign, a / 86'400'000, (a % 86'400'000) / 3'600'000);
+  }
+  return buf;
+}
+
+bool clock_bad(long ms) { return ms > 60'000 || ms < -60'000; }
+
+std::string clock_cell(const std::optional<long>& ms) {
+  if (!ms) return "<span class=\"missing\">onbekend</span>";
+  return std::string("<span class=\"") + (clock_bad(*ms) ? "bad" : "ok") + "\">" + esc(format_clock(*ms)) + "</span>";
+}
+
+std::string disk_cell(const std::optional<int>& pct) {
+  if (!pct) return "<span class=\"missing\">onbekend</span>";
+  return std::string("<span class=\"") + (*pct > 80 ? "bad" : "ok") + "\">" + std::to_string(*pct) + "% vol</span>";
+}
+
+std::string queue_cell(long waiting, long held, long failed) {
+  std::string s = "<span class=\"queue\" title=\"wachtend / vastgehouden / mislukt\">";
+  s += "<span>" + std::to_string(waiting) + "</span> / ";
+  s += std::string("<span class=\"") + (held > 0 ? "warn" : "ok") + "\">" + std::to_string(held) + "</span> / ";
+  s += std::string("<span class=\"") + (failed > 0 ? "bad" : "ok") + "\">" + std::to_string(failed) + "</span>";
+  return s + "</span>";
+}
+
+std::string location_label(const FleetRow& r) { return r.location_name.empty() ? r.location_id : r.location_name; }
+
+std::string terminal_href(std::string_view device_id) { return "/terminal/" + url_encode(device_id); }
+
+// ---- page frame --------------------------------------------------------------------------------
+
+enum class Nav { None, Fleet, Enrolment, Rollouts };
+
+std::string page_start(std::string_view title, const PageChrome* chrome, Nav current) {
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  // Defence in depth next to the server's own headers: no script, no inline style, forms post home.
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self'; "
+       "img-src 'self'; form-action 'self'; base-uri 'none'\">\n";
+  h += "<meta name=\"referrer\" content=\"no-referrer\">\n";
+  h += "<title>" + esc(title) + " — Balie COA beheer</title>\n";
+  h += "<link rel=\"stylesheet\" href=\"/static/coa.css\">\n</head>\n<body>\n<header class=\"top\">\n";
+  h += "<div class=\"brand\">Balie — COA beheer</div>\n";
+  if (chrome) {
+    auto link = [&](const char* href, const char* label, Nav n) {
+      h += std::string("<a href=\"") + href + "\"" + (n == current ? " class=\"current\" aria-current=\"page\"" : "") +
+           ">" + label + "</a>";
+    };
+    h += "<nav>";
+    link("/", "Vloot", Nav::Fleet);
+    link("/enrolment", "Inschrijfcodes", Nav::Enrolment);
+    link("/rollouts", "Uitrol", Nav::Rollouts);
+    h += "</nav>\n<div class=\"who\"><span class=\"operator\">" + esc(chrome->operator_name) + "</span>\n";
+    h += "<form method=\"post\" action=\"/logout\" class=\"logout\">"
+         "<input type=\"hidden\" name=\"" + std::string(kCsrfField) + "\" value=\"" + esc(chrome->csrf_token) +
+         "\"><button type=\"submit\">Afmelden</button></form></div>\n";
+  }
+  h += "</header>\n<main>\n";
+  return h;
+}
+
+std::string page_end(const PageChrome* chrome) {
+  std::string h = "</main>\n";
+  if (chrome && !chrome->now_utc.empty()) h += "<footer>Stand van " + esc(chrome->now_utc) + " (UTC)</footer>\n";
+  return h + "</body>\n</html>\n";
+}
+
+std::string csrf_input(const std::string& token) {
+  return "<input type=\"hidden\" name=\"" + std::string(kCsrfField) + "\" value=\"" + esc(token) + "\">";
+}
+
+// ---- sorting -----------------------------------------------------------------------------------
+
+char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+int cmp_fold(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const char x = fold(a[i]), y = fold(b[i]);
+    if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y) ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+int cmp_str(std::string_view a, std::string_view b) {
+  const int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+template <class T>
+int cmp_num(T a, T b) {
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "1.9.2" < "1.10.0": digit runs compare as numbers (any length), everything else bytewise.
+int cmp_version(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      std::size_t i2 = i, j2 = j;
+      while (i2 < a.size() && is_digit(a[i2])) ++i2;
+      while (j2 < b.size() && is_digit(b[j2])) ++j2;
+      std::string_view x = a.substr(i, i2 - i), y = b.substr(j, j2 - j);
+      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      if (int c = cmp_str(x, y)) return c;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+      ++i;
+      ++j;
+    }
+  }
+  return cmp_num(a.size() - i, b.size() - j);
+}
+
+constexpr std::array<std::string_view, 7> kSortKeys = {"location", "terminal", "version", "last_pass",
+                                                       "queue",    "clock",    "alerts"};
+
+std::string effective_sort(const FleetQuery& q) {
+  for (auto k : kSortKeys)
+    if (k == q.sort) return std::string(k);
+  return "location";
+}
+bool effective_desc(const FleetQuery& q) { return q.dir == "desc"; }
+
+// Three-way comparison of a and b under `key` in direction `desc`; absent values last both ways.
+int compare_rows(const FleetRow& a, const FleetRow& b, const std::string& key, bool desc) {
+  const int d = desc ? -1 : 1;
+  auto optional_cmp = [&](bool ha, bool hb, auto&& present_cmp) -> int {
+    if (ha != hb) return ha ? -1 : 1;
+    if (!ha) return 0;
+    return d * present_cmp();
+  };
+  if (key == "terminal") return d * cmp_str(a.device_id, b.device_id);
+  if (key == "version") return d * cmp_version(a.software_version, b.software_version);
+  if (key == "last_pass")
+    return optional_cmp(a.last_pass_utc.has_value(), b.last_pass_utc.has_value(),
+                        [&] { return cmp_str(*a.last_pass_utc, *b.last_pass_utc); });
+  if (key == "queue") {
+    if (int c = cmp_num(a.failed, b.failed)) return d * c;
+    if (int c = cmp_num(a.held, b.held)) return d * c;
+    return d * cmp_num(a.waiting, b.waiting);
+  }
+  if (key == "clock")
+    return optional_cmp(a.clock_offset_ms.has_value(), b.clock_offset_ms.has_value(), [&] {
+      return cmp_num(uabs(*a.clock_offset_ms), uabs(*b.clock_offset_ms));
+    });
+  if (key == "alerts") {
+    const std::size_t na = open_kinds(a).size(), nb = open_kinds(b).size();
+    return optional_cmp(na > 0, nb > 0, [&] { return cmp_num(na, nb); });
+  }
+  // location
+  if (int c = cmp_fold(location_label(a), location_label(b))) return d * c;
+  if (int c = cmp_str(location_label(a), location_label(b))) return d * c;
+  return d * cmp_str(a.location_id, b.location_id);
+}
+
+// ---- fleet page pieces -------------------------------------------------------------------------
+
+std::string fleet_href(const FleetQuery& q, std::string_view sort, std::string_view dir) {
+  std::string u = "/?";
+  if (!q.location.empty()) u += "location=" + url_encode(q.location) + "&";
+  if (!q.alert.empty()) u += "alert=" + url_encode(q.alert) + "&";
+  u += "sort=" + url_encode(sort) + "&dir=" + url_encode(dir);
+  return u;
+}
+
+struct Column {
+  std::string_view key, label, css;
+};
+constexpr std::array<Column, 7> kColumns = {{
+    {"location", "Locatie", "c-location"},
+    {"terminal", "Terminal", "c-terminal"},
+    {"version", "Versie", "c-version"},
+    {"last_pass", "Laatste synchronisatie", "c-last"},
+    {"queue", "Wachtend / Vastgehouden / Mislukt", "c-queue"},
+    {"clock", "Klok", "c-clock"},
+    {"alerts", "Alerts", "c-alerts"},
+}};
+
+}  // namespace
+
+// ---- public helpers ----------------------------------------------------------------------------
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char32_t cp = record::utf8_next(s, i);
+    switch (cp) {
+      case '&': out += "&amp;"; continue;
+      case '<': out += "&lt;"; continue;
+      case '>': out += "&gt;"; continue;
+      case '"': out += "&quot;"; continue;
+      case '\'': out += "&#39;"; continue;
+      default: break;
+    }
+    if (cp == record::kInvalidCodePoint || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+        (cp >= 0x7F && cp <= 0x9F)) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+    } else if (is_bidi_control(cp)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "[U+%04X]", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      record::utf8_append(out, cp);
+    }
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string alert_label(std::string_view kind) {
+  if (const KindInfo* k = kind_info(kind)) return std::string(k->label);
+  return "Onbekende alert: " + std::string(kind);
+}
+
+const std::vector<std::string_view>& alert_kinds() {
+  static const std::vector<std::string_view> kinds = [] {
+    std::vector<std::string_view> v;
+    for (const auto& k : kKinds) v.push_back(k.kind);
+    return v;
+  }();
+  return kinds;
+}
+
+std::vector<FleetRow> filter_and_sort_fleet(const std::vector<FleetRow>& rows, const FleetQuery& q) {
+  std::vector<FleetRow> out;
+  for (const auto& r : rows) {
+    if (!q.location.empty() && r.location_id != q.location) continue;
+    if (!q.alert.empty()) {
+      const auto kinds = open_kinds(r);
+      if (q.alert == "any" ? kinds.empty() : std::find(kinds.begin(), kinds.end(), q.alert) == kinds.end()) continue;
+    }
+    out.push_back(r);
+  }
+  const std::string key = effective_sort(q);
+  const bool desc = effective_desc(q);
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const FleetRow& a, const FleetRow& b) { return compare_rows(a, b, key, desc) < 0; });
+  return out;
+}
+
+// ---- pages -------------------------------------------------------------------------------------
+
+std::string render_fleet_page(const std::vector<FleetRow>& rows, const FleetQuery& query, const PageChrome& chrome) {
+  const std::string sort = effective_sort(query);
+  const bool desc = effective_desc(query);
+  const auto shown = filter_and_sort_fleet(rows, query);
+
+  std::size_t with_alerts = 0, revoked = 0;
+  for (const auto& r : rows) {
+    if (!open_kinds(r).empty()) ++with_alerts;
+    if (r.revoked) ++revoked;
+  }
+
+  std::string h = page_start("Vloot", &chrome, Nav::Fleet);
+  h += "<div class=\"titlebar\"><h1>Vloot</h1><p class=\"counts\">" + std::to_string(rows.size()) + " terminals, " +
+       std::to_string(with_alerts) + " met open alerts, " + std::to_string(revoked) + " ingetrokken";
+  if (shown.size() != rows.size()) h += " — getoond: " + std::to_string(shown.size());
+  h += "</p></div>\n";
+
+  // Filter form (GET): the location choices are the locations in the data, by name.
+  std::map<std::string, std::string> loc_names;  // id -> label
+  for (const auto& r : rows) loc_names.emplace(r.location_id, location_label(r));
+  std::vector<std::pair<std::string, std::string>> locs(loc_names.begin(), loc_names.end());
+  std::stable_sort(locs.begin(), locs.end(), [](const auto& a, const auto& b) {
+    if (int c = cmp_fold(a.second, b.second)) return c < 0;
+    return a.first < b.first;
+  });
+  h += "<form method=\"get\" action=\"/\" class=\"filters\">\n<label>Locatie <select name=\"location\">"
+       "<option value=\"\">Alle locaties</option>";
+  for (const auto& [id, name] : locs)
+    h += "<option value=\"" + esc(id) + "\"" + (id == query.location ? " selected" : "") + ">" + esc(name) + "</option>";
+  h += "</select></label>\n<label>Alert <select name=\"alert\"><option value=\"\">Alle terminals</option>";
+  h += std::string("<option value=\"any\"") + (query.alert == "any" ? " selected" : "") + ">Met een open alert</option>";
+  for (const auto& k : kKinds)
+    h += "<option value=\"" + std::string(k.kind) + "\"" + (k.kind == query.alert ? " selected" : "") + ">" +
+         esc(k.label) + "</option>";
+  h += "</select></label>\n";
+  h += "<input type=\"hidden\" name=\"sort\" value=\"" + sort + "\"><input type=\"hidden\" name=\"dir\" value=\"" +
+       (desc ? "desc" : "asc") + "\">\n";
+  h += "<button type=\"submit\">Filteren</button> <a href=\"/\" class=\"reset\">Filter wissen</a>\n</form>\n";
+
+  h += "<table class=\"fleet\">\n<thead><tr>";
+  for (const auto& c : kColumns) {
+    const bool current = c.key == sort;
+    const std::string next_dir = current && !desc ? "desc" : "asc";
+    h += "<th scope=\"col\" class=\"" + std::string(c.css) + "\"";
+    if (current) h += std::string(" aria-sort=\"") + (desc ? "descending" : "ascending") + "\"";
+    h += "><a href=\"" + esc(fleet_href(query, c.key, next_dir)) + "\">" + std::string(c.label);
+    if (current) h += desc ? " <span class=\"arrow\">▼</span>" : " <span class=\"arrow\">▲</span>";
+    h += "</a></th>";
+  }
+  h += "</tr></thead>\n<tbody>\n";
+  if (shown.empty()) {
+    h += "<tr><td colspan=\"7\" class=\"empty\">" +
+         std::string(rows.empty() ? "Er zijn nog geen terminals ingeschreven."
+                                  : "Geen terminals die aan het filter voldoen.") +
+         "</td></tr>\n";
+  }
+  for (const auto& r : shown) {
+    const auto kinds = open_kinds(r);
+    std::string cls = r.revoked ? "revoked" : (kinds.empty() ? "" : "alerting");
+    h += "<tr" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">";
+    h += "<td class=\"c-location\">" + esc(location_label(r));
+    if (!r.location_name.empty()) h += "<br><span class=\"sub\">" + esc(r.location_id) + "</span>";
+    h += "</td>";
+    h += "<td class=\"c-terminal\"><a href=\"" + esc(terminal_href(r.device_id)) + "\">" + esc(r.device_id) + "</a>";
+    if (r.revoked) h += " <span class=\"tag-revoked\">Ingetrokken</span>";
+    h += "</td>";
+    h += "<td class=\"c-version\">" + esc(r.software_version);
+    if (!r.image_version.empty()) h += "<br><span class=\"sub\">image " + esc(r.image_version) + "</span>";
+    h += "</td>";
+    h += "<td class=\"c-last\">" + (r.last_pass_utc ? esc(*r.last_pass_utc) : "<span class=\"missing\">nooit</span>") +
+         "</td>";
+    h += "<td class=\"c-queue\">" + queue_cell(r.waiting, r.held, r.failed) + "</td>";
+    h += "<td class=\"c-clock\">" + clock_cell(r.clock_offset_ms) + "</td>";
+    h += "<td class=\"c-alerts\">";
+    if (kinds.empty()) h += "<span class=\"none\">geen</span>";
+    for (const auto& k : kinds) h += badge(k) + " ";
+    h += "</td></tr>\n";
+  }
+  h += "</tbody>\n</table>\n";
+  return h + page_end(&chrome);
+}
+
+std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome) {
+  const FleetRow& r = v.row;
+  const bool revoked = r.revoked || v.revoked_at.has_value();
+  std::string h = page_start("Terminal " + r.device_id, &chrome, Nav::Fleet);
+  h += "<p class=\"crumbs\"><a href=\"/\">← Vloot</a></p>\n";
+  h += "<div class=\"titlebar\"><h1>Terminal <span class=\"mono\">" + esc(r.device_id) + "</span></h1>";
+  if (revoked) h += "<span class=\"tag-revoked big\">Ingetrokken</span>";
+  h += "</div>\n";
+
+  h += "<section class=\"summary\"><h2>Overzicht</h2><dl>\n";
+  auto item = [&](const char* label, const std::string& html_value) {
+    h += std::string("<div><dt>") + label + "</dt><dd>" + html_value + "</dd></div>\n";
+  };
+  item("Locatie", esc(location_label(r)) + (r.location_name.empty() ? "" : " <span class=\"sub\">" + esc(r.location_id) + "</span>"));
+  item("Softwareversie", esc(r.software_version));
+  item("Image", r.image_version.empty() ? "<span class=\"missing\">onbekend</span>" : esc(r.image_version));
+  item("Ingeschreven", esc(v.enrolled_at));
+  item("Certificaat-serienummer", "<span class=\"mono\">" + esc(v.cert_serial) + "</span>");
+  item("Laatste synchronisatie", r.last_pass_utc ? esc(*r.last_pass_utc) : "<span class=\"missing\">nooit</span>");
+  item("Wachtend / vastgehouden / mislukt", queue_cell(r.waiting, r.held, r.failed));
+  item("Klok", clock_cell(r.clock_offset_ms));
+  item("Schijf", disk_cell(r.disk_percent));
+  if (revoked) {
+    std::string s = "<span class=\"bad\">Ingetrokken";
+    if (v.revoked_at) s += " op " + esc(*v.revoked_at);
+    s += "</span>";
+    if (v.revoke_reason && !v.revoke_reason->empty()) s += "<br>Reden: " + esc(*v.revoke_reason);
+    item("Status", s);
+  } else {
+    item("Status", "<span class=\"ok\">Actief</span>");
+  }
+  h += "</dl></section>\n";
+
+  std::vector<const AlertRow*> open, cleared;
+  for (const auto& a : v.alerts) (a.cleared_at ? cleared : open).push_back(&a);
+  h += "<section class=\"alerts\"><h2>Open alerts (" + std::to_string(open.size()) + ")</h2>\n";
+  if (open.empty()) {
+    h += "<p class=\"none\">Geen open alerts.</p>\n";
+  } else {
+    h += "<table class=\"open-alerts\"><thead><tr><th scope=\"col\">Alert</th><th scope=\"col\">Details</th>"
+         "<th scope=\"col\">Sinds</th></tr></thead>\n<tbody>\n";
+    for (const auto* a : open)
+      h += "<tr><td>" + badge(a->kind) + "</td><td>" + esc(a->detail) + "</td><td>" + esc(a->raised_at) + "</td></tr>\n";
+    h += "</tbody></table>\n";
+  }
+  h += "<h2>Opgeloste alerts (" + std::to_string(cleared.size()) + ")</h2>\n";
+  if (cleared.empty()) {
+    h += "<p class=\"none\">Geen opgeloste alerts.</p>\n";
+  } else {
+    h += "<table class=\"cleared-alerts\"><thead><tr><th scope=\"col\">Alert</th><th scope=\"col\">Details</th>"
+         "<th scope=\"col\">Ontstaan</th><th scope=\"col\">Opgelost</th></tr></thead>\n<tbody>\n";
+    for (const auto* a : cleared)
+      h += "<tr><td><span class=\"label\">" + esc(alert_label(a->kind)) + "</span></td><td>" + esc(a->detail) +
+           "</td><td>" + esc(a->raised_at) + "</td><td>" + esc(*a->cleared_at) + "</td></tr>\n";
+    h += "</tbody></table>\n";
+  }
+  h += "</section>\n";
+
+  const std::size_t n = std::min(v.history.size(), kHistoryRows);
+  h += "<section class=\"history\"><h2>Gezondheidsrapporten (laatste " + std::to_string(n) +
+       (v.history.size() > n ? " van " + std::to_string(v.history.size()) : std::string()) + ")</h2>\n";
+  if (n == 0) {
+    h += "<p class=\"none\">Nog geen gezondheidsrapporten ontvangen.</p>\n";
+  } else {
+    h += "<table class=\"health\"><thead><tr><th scope=\"col\">Ontvangen</th><th scope=\"col\">Opgesteld</th>"
+         "<th scope=\"col\">Versie</th><th scope=\"col\">Wachtend / Vastgehouden / Mislukt</th>"
+         "<th scope=\"col\">Klok</th><th scope=\"col\">Schijf</th></tr></thead>\n<tbody>\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& p = v.history[i];
+      h += "<tr><td>" + esc(p.received_at) + "</td><td>" + esc(p.generated_at) + "</td><td>" +
+           esc(p.software_version) + "</td><td>" + queue_cell(p.waiting, p.held, p.failed) + "</td><td>" +
+           clock_cell(p.clock_offset_ms) + "</td><td>" + disk_cell(p.disk_percent) + "</td></tr>\n";
+    }
+    h += "</tbody></table>\n";
+  }
+  h += "</section>\n";
+
+  if (!revoked) {
+    h += "<section class=\"danger\"><h2>Terminal intrekken</h2>\n"
+         "<p>Na intrekken weigert COA deze terminal meteen: hij krijgt geen configuratie en geen bewonersgegevens "
+         "meer. Dit kan niet ongedaan worden gemaakt; de terminal moet daarna opnieuw worden ingeschreven.</p>\n";
+    h += "<form method=\"post\" action=\"" + esc(terminal_href(r.device_id) + "/revoke") + "\" class=\"revoke\">" +
+         csrf_input(chrome.csrf_token) + "\n<label>Reden <input type=\"text\" name=\"" + std::string(kRevokeReasonField) +
+         "\" required maxlength=\"" + std::to_string(kRevokeReasonMaxLength) +
+         "\" size=\"50\"></label>\n<button type=\"submit\" class=\"danger\">Terminal intrekken</button></form>\n"
+         "</section>\n";
+  }
+  return h + page_end(&chrome);
+}
+
+std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::vector<LocationOption>& locations,
+                                  const std::optional<std::string>& new_code, const PageChrome& chrome) {
+  std::map<std::string, std::string> names;
+  for (const auto& l : locations) names.emplace(l.id, l.name.empty() ? l.id : l.name);
+
+  std::string h = page_start("Inschrijfcodes", &chrome, Nav::Enrolment);
+  h += "<div class=\"titlebar\"><h1>Inschrijfcodes</h1></div>\n";
+  if (new_code) {
+    h += "<section class=\"newcode\" role=\"status\"><h2>Nieuwe inschrijfcode</h2>\n<p class=\"code\">" +
+         esc(*new_code) +
+         "</p>\n<p>Geef deze code nu door aan wie de terminal inschrijft. Hij wordt maar één keer getoond: COA "
+         "bewaart alleen een controlewaarde en de laatste vier tekens.</p></section>\n";
+  }
+  h += "<section class=\"create\"><h2>Nieuwe code aanmaken</h2>\n";
+  if (locations.empty()) {
+    h += "<p class=\"none\">Er zijn nog geen locaties; maak eerst een locatie aan.</p>\n";
+  } else {
+    h += "<form method=\"post\" action=\"/enrolment\" class=\"enrol\">" + csrf_input(chrome.csrf_token) +
+         "\n<label>Locatie <select name=\"" + std::string(kEnrolLocationField) +
+         "\" required><option value=\"\" disabled selected>Kies een locatie</option>";
+    for (const auto& l : locations)
+      h += "<option value=\"" + esc(l.id) + "\">" + esc(l.name.empty() ? l.id : l.name) + "</option>";
+    h += "</select></label>\n<button type=\"submit\">Code aanmaken</button></form>\n";
+  }
+  h += "</section>\n";
+
+  // Expired only when both times are ISO 8601 UTC in the same layout (then they compare as strings).
+  auto iso = [](const std::string& t) {
+    return t.size() >= 19 && is_digit(t[0]) && t[4] == '-' && t[7] == '-' && (t[10] == 'T' || t[10] == ' ');
+  };
+  auto expired = [&](const CodeRow& c) {
+    return iso(c.expires_at) && iso(chrome.now_utc) && c.expires_at[10] == chrome.now_utc[10] &&
+           c.expires_at.substr(0, 19) <= chrome.now_utc.substr(0, 19);
+  };
+  h += "<section class=\"codes\"><h2>Codes (" + std::to_string(codes.size()) + ")</h2>\n";
+  if (codes.empty()) {
+    h += "<p class=\"none\">Nog geen inschrijfcodes aangemaakt.</p>\n";
+  } else {
+    h += "<table class=\"codes\"><thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Locatie</th>"
+         "<th scope=\"col\">Aangemaakt door</th><th scope=\"col\">Aangemaakt</th><th scope=\"col\">Geldig tot</th>"
+         "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n";
+    for (const auto& c : codes) {
+      auto it = names.find(c.location_id);
+      h += "<tr><td class=\"mono\">…" + esc(c.hint) + "</td><td>" + esc(it != names.end() ? it->second : c.location_id) +
+           "</td><td>" + esc(c.created_by) + "</td><td>" + esc(c.created_at) + "</td><td>" + esc(c.expires_at) +
+           "</td><td>";
+      if (c.used_at) {
+        h += "<span class=\"used\">Gebruikt</span> op " + esc(*c.used_at);
+        if (c.used_by && !c.used_by->empty())
+          h += " door <a href=\"" + esc(terminal_href(*c.used_by)) + "\">" + esc(*c.used_by) + "</a>";
+      } else if (expired(c)) {
+        h += "<span class=\"missing\">Verlopen</span>";
+      } else {
+        h += "<span class=\"ok\">Open</span>";
+      }
+      h += "</td></tr>\n";
+    }
+    h += "</tbody></table>\n";
+  }
+  h += "</section>\n";
+  return h + page_end(&chrome);
+}
+
+std::string render_login_page(const std::string& message, const std::string& csrf_token) {
+  std::string h = page_start("Aanmelden", nullptr, Nav::None);
+  h += "<section class=\"login\"><h1>Aanmelden</h1>\n";
+  if (!message.empty()) h += "<p class=\"message\" role=\"alert\">" + esc(message) + "</p>\n";
+  h += "<form method=\"post\" action=\"/login\">" + csrf_input(csrf_token) + "\n";
+  h += "<label for=\"login-id\">Gebruikersnaam</label><input id=\"login-id\" type=\"text\" name=\"" +
+       std::string(kLoginIdField) + "\" autocomplete=\"username\" required maxlength=\"64\" autofocus>\n";
+  h += "<label for=\"login-password\">Wachtwoord</label><input id=\"login-password\" type=\"password\" name=\"" +
+       std::string(kLoginPasswordField) + "\" autocomplete=\"current-password\" required>\n";
+  h += "<button type=\"submit\">Aanmelden</button></form>\n</section>\n";
+  return h + page_end(nullptr);
+}
+
+std::string render_error_page(int status, const std::string& message) {
+  const char* title = "Fout";
+  switch (status) {
+    case 400: title = "Ongeldig verzoek"; break;
+    case 401: title = "Niet aangemeld"; break;
+    case 403: title = "Geen toegang"; break;
+    case 404: title = "Niet gevonden"; break;
+    case 405: title = "Methode niet toegestaan"; break;
+    case 409: title = "Conflict"; break;
+    case 413: title = "Verzoek te groot"; break;
+    case 429: title = "Te veel verzoeken"; break;
+    case 500: title = "Interne fout"; break;
+    case 503: title = "Tijdelijk niet beschikbaar"; break;
+    default: break;
+  }
+  const std::string heading = std::to_string(status) + " — " + title;
+  std::string h = page_start(heading, nullptr, Nav::None);
+  h += "<section class=\"error\"><h1>" + esc(heading) + "</h1>\n";
+  if (!message.empty()) h += "<p class=\"message\">" + esc(message) + "</p>\n";
+  h += "<p><a href=\"/\">Naar het vlootoverzicht</a></p></section>\n";
+  return h + page_end(nullptr);
+}
+
+std::string_view coa_stylesheet() {
+  return R"css(/* balie-coa operator pages: one stylesheet, no web fonts, laid out for 1280x800 and wider. */
+*, *::before, *::after { box-sizing: border-box; }
+html { font-size: 15px; }
+body { margin: 0; font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1b1f24;
+  background: #f3f4f6; line-height: 1.4; }
+a { color: #0b4f9c; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid #f0a500;
+  outline-offset: 1px; }
+header.top { display: flex; align-items: center; gap: 24px; padding: 0 24px; height: 52px; background: #0f2a4a;
+  color: #fff; }
+header.top .brand { font-weight: bold; font-size: 1.1rem; white-space: nowrap; }
+header.top nav { display: flex; gap: 4px; flex: 1; }
+header.top nav a { color: #dbe6f3; text-decoration: none; padding: 6px 12px; border-radius: 4px; }
+header.top nav a:hover { background: #1d3f66; color: #fff; }
+header.top nav a.current { background: #fff; color: #0f2a4a; font-weight: bold; }
+header.top .who { display: flex; align-items: center; gap: 12px; min-width: 0; }
+header.top .operator { max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+header.top .logout { margin: 0; }
+header.top .logout button { background: transparent; color: #fff; border: 1px solid #9fb6d1; padding: 4px 10px; }
+main { padding: 16px 24px 32px; max-width: 1600px; }
+footer { padding: 8px 24px 24px; color: #4a5563; font-size: 0.85rem; }
+h1 { font-size: 1.5rem; margin: 0; }
+h2 { font-size: 1.1rem; margin: 20px 0 8px; }
+.titlebar { display: flex; align-items: baseline; gap: 16px; margin-bottom: 12px; flex-wrap: wrap; }
+.counts { margin: 0; color: #4a5563; }
+.crumbs { margin: 0 0 8px; }
+.mono, .code, td.mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
+.sub { color: #4a5563; font-size: 0.85em; }
+.missing, .none { color: #5b6472; font-style: italic; }
+.ok { color: #1b1f24; }
+.warn { color: #8a4b00; font-weight: bold; }
+.bad { color: #b00020; font-weight: bold; }
+td, th, dd, .operator, p { overflow-wrap: anywhere; }
+button { font: inherit; padding: 6px 14px; border-radius: 4px; border: 1px solid #0b4f9c; background: #0b4f9c;
+  color: #fff; cursor: pointer; }
+button.danger { background: #b00020; border-color: #b00020; }
+input, select { font: inherit; padding: 5px 8px; border: 1px solid #8791a0; border-radius: 4px; background: #fff;
+  color: #1b1f24; max-width: 100%; }
+label { font-weight: bold; }
+form.filters { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 20px; margin: 0 0 12px;
+  padding: 10px 12px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
+form.filters label select { margin-left: 6px; font-weight: normal; max-width: 320px; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid #d5d9e0; font-size: 0.93rem; }
+th, td { text-align: left; vertical-align: top; padding: 7px 10px; border-bottom: 1px solid #e3e6eb; }
+thead th { background: #e7ebf1; color: #1b1f24; font-weight: bold; white-space: normal; }
+thead th a { color: #0f2a4a; text-decoration: none; }
+thead th a:hover { text-decoration: underline; }
+thead th[aria-sort] { background: #d3dcea; }
+.arrow { font-size: 0.8em; }
+tbody tr:nth-child(even) { background: #f8f9fb; }
+tr.alerting td:first-child { box-shadow: inset 4px 0 0 #b00020; }
+tr.revoked td { color: #5b6472; }
+tr.revoked td:first-child { box-shadow: inset 4px 0 0 #444b55; }
+tr.revoked .c-terminal a { text-decoration: line-through; color: #4a5563; }
+td.empty { text-align: center; padding: 24px; color: #5b6472; font-style: italic; }
+table.fleet .c-location { width: 18%; }
+table.fleet .c-terminal { width: 17%; }
+table.fleet .c-version { width: 11%; }
+table.fleet .c-last { width: 14%; }
+table.fleet .c-queue { width: 12%; }
+table.fleet .c-clock { width: 8%; }
+table.fleet td.c-queue, table.fleet td.c-clock { white-space: nowrap; }
+.badge { display: inline-block; margin: 1px 2px 1px 0; padding: 1px 7px; border-radius: 10px; font-size: 0.8rem;
+  font-weight: bold; white-space: nowrap; border: 1px solid transparent; }
+.badge.crit { background: #b00020; color: #fff; }
+.badge.warn { background: #ffd98a; color: #3d2600; border-color: #c98a00; }
+.badge.revoked { background: #3a4049; color: #fff; }
+.badge.unknown { background: #e7ebf1; color: #1b1f24; border-color: #8791a0; white-space: normal; }
+.tag-revoked { display: inline-block; padding: 0 6px; border: 1px solid #3a4049; border-radius: 3px; color: #3a4049;
+  font-size: 0.8rem; font-weight: bold; text-transform: uppercase; letter-spacing: 0.03em; }
+.tag-revoked.big { font-size: 1rem; padding: 2px 10px; color: #fff; background: #3a4049; }
+section.summary dl { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px 24px; margin: 0;
+  padding: 12px 16px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
+section.summary dt { font-size: 0.85rem; color: #4a5563; }
+section.summary dd { margin: 0; font-weight: bold; }
+section.danger { margin-top: 24px; padding: 12px 16px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 6px; }
+section.danger p { margin: 0 0 10px; max-width: 900px; }
+form.revoke { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
+form.revoke input { margin-left: 6px; font-weight: normal; width: 480px; }
+section.newcode { margin: 0 0 16px; padding: 16px 20px; background: #e8f4ea; border: 2px solid #2e7d32; border-radius: 6px; }
+section.newcode h2 { margin-top: 0; }
+section.newcode .code { font-size: 2.4rem; font-weight: bold; letter-spacing: 0.12em; margin: 4px 0 8px;
+  padding: 10px 16px; background: #fff; border: 1px solid #2e7d32; border-radius: 4px; display: inline-block;
+  user-select: all; }
+section.create form { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
+section.create select { margin-left: 6px; font-weight: normal; max-width: 420px; }
+.used { font-weight: bold; }
+section.login, section.error { max-width: 420px; margin: 48px auto; padding: 24px; background: #fff;
+  border: 1px solid #d5d9e0; border-radius: 6px; }
+section.error { max-width: 640px; }
+section.login form { display: grid; gap: 6px; margin-top: 12px; }
+section.login button { margin-top: 10px; justify-self: start; }
+.message { padding: 8px 12px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 4px; }
+)css";
+}
+
+}  // namespace balie::coa
