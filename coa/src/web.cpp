@@ -67,11 +67,134 @@ std::vector<std::string> open_kinds(const FleetRow& r) {
 
 // ---- formatting --------------------------------------------------------------------------------
 
+// ---- time --------------------------------------------------------------------------------------
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (!is_digit(s[i])) return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+long long days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+void civil_from_days(long long z, int& y, int& m, int& d) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+}
+
+// "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z | +HH[:MM] | -HH[:MM]]" (no zone = UTC; PostgreSQL's
+// timestamptz text and ISO 8601 both fit) -> seconds since the epoch; anything else -> nullopt.
+std::optional<long long> parse_time(std::string_view s) {
+  int y, mo, d, h, mi, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi))
+    return std::nullopt;
+  std::size_t i = 16;
+  if (i < s.size() && s[i] == ':') {
+    if (!digits(s, 17, 2, se)) return std::nullopt;
+    i = 19;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      const std::size_t f = i;
+      while (i < s.size() && is_digit(s[i])) ++i;
+      if (i == f) return std::nullopt;
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  long long offset = 0;
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    const int sign = s[i] == '-' ? -1 : 1;
+    int oh, om = 0;
+    if (!digits(s, i + 1, 2, oh)) return std::nullopt;
+    i += 3;
+    if (i < s.size() && s[i] == ':') ++i;
+    if (i < s.size()) {
+      if (!digits(s, i, 2, om)) return std::nullopt;
+      i += 2;
+    }
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset = sign * (oh * 3600LL + om * 60LL);
+  }
+  if (i != s.size()) return std::nullopt;
+  return days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + se - offset;
+}
+
+// A timestamp as "YYYY-MM-DD HH:MM[:SS]" (UTC) in a <time> element that keeps the original in its
+// title; a value that is not a timestamp is shown escaped as it is.
+std::string time_html(std::string_view s, bool seconds) {
+  const auto t = parse_time(s);
+  if (!t) return html_escape(s);
+  long long days = *t / 86400, rem = *t % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  int y, m, d;
+  civil_from_days(days, y, m, d);
+  char iso[40], shown[40];
+  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem % 3600 / 60), ss = static_cast<int>(rem % 60);
+  std::snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, hh, mm, ss);
+  if (seconds)
+    std::snprintf(shown, sizeof shown, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, hh, mm, ss);
+  else
+    std::snprintf(shown, sizeof shown, "%04d-%02d-%02d %02d:%02d", y, m, d, hh, mm);
+  return std::string("<time datetime=\"") + iso + "\" title=\"" + html_escape(s) + "\">" + shown + "</time>";
+}
+
+// How long ago `then` was at `now` ("3 u 5 min geleden"); "" when either is not a timestamp.
+std::string age_text(std::string_view then, std::string_view now) {
+  const auto a = parse_time(then), b = parse_time(now);
+  if (!a || !b) return "";
+  const long long s = *b - *a;
+  if (s < 0) return "in de toekomst";
+  if (s < 60) return "zojuist";
+  char buf[64];
+  if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%lld min geleden", s / 60);
+  else if (s < 86400)
+    std::snprintf(buf, sizeof buf, "%lld u %lld min geleden", s / 3600, s % 3600 / 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lld d %lld u geleden", s / 86400, s % 86400 / 3600);
+  return buf;
+}
+
+std::string last_pass_html(const std::optional<std::string>& last, const std::string& now) {
+  if (!last) return "<span class=\"missing\">nooit</span>";
+  std::string h = time_html(*last, false);
+  const std::string age = age_text(*last, now);
+  if (!age.empty()) h += "<br><span class=\"sub\">" + age + "</span>";
+  return h;
+}
+
 unsigned long uabs(long v) { return v < 0 ? static_cast<unsigned long>(-(v + 1)) + 1UL : static_cast<unsigned long>(v); }
 
 std::string format_clock(long ms) {
-  const char* sign = ms > 0 ? "+" : (ms < 0 ? "-" : "");
   const unsigned long a = uabs(ms);
+  const char* sign = a < 100 ? "" : (ms > 0 ? "+" : "-");  // no sign on what shows as 0,0 s
   char buf[64];
   if (a < 60'000UL) {
     std::snprintf(buf, sizeof buf, "%s%lu,%lu s", sign, a / 1000, (a % 1000) / 100);
@@ -144,7 +267,7 @@ std::string page_start(std::string_view title, const PageChrome* chrome, Nav cur
 
 std::string page_end(const PageChrome* chrome) {
   std::string h = "</main>\n";
-  if (chrome && !chrome->now_utc.empty()) h += "<footer>Stand van " + esc(chrome->now_utc) + " (UTC)</footer>\n";
+  if (chrome && !chrome->now_utc.empty()) h += "<footer>Stand van " + time_html(chrome->now_utc, true) + " (UTC)</footer>\n";
   return h + "</body>\n</html>\n";
 }
 
@@ -174,8 +297,6 @@ template <class T>
 int cmp_num(T a, T b) {
   return a < b ? -1 : (a > b ? 1 : 0);
 }
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // "1.9.2" < "1.10.0": digit runs compare as numbers (any length), everything else bytewise.
 int cmp_version(std::string_view a, std::string_view b) {
@@ -223,7 +344,10 @@ int compare_rows(const FleetRow& a, const FleetRow& b, const std::string& key, b
   if (key == "version") return d * cmp_version(a.software_version, b.software_version);
   if (key == "last_pass")
     return optional_cmp(a.last_pass_utc.has_value(), b.last_pass_utc.has_value(),
-                        [&] { return cmp_str(*a.last_pass_utc, *b.last_pass_utc); });
+                        [&] {
+                          const auto x = parse_time(*a.last_pass_utc), y = parse_time(*b.last_pass_utc);
+                          return x && y ? cmp_num(*x, *y) : cmp_str(*a.last_pass_utc, *b.last_pass_utc);
+                        });
   if (key == "queue") {
     if (int c = cmp_num(a.failed, b.failed)) return d * c;
     if (int c = cmp_num(a.held, b.held)) return d * c;
@@ -416,8 +540,7 @@ std::string render_fleet_page(const std::vector<FleetRow>& rows, const FleetQuer
     h += "<td class=\"c-version\">" + esc(r.software_version);
     if (!r.image_version.empty()) h += "<br><span class=\"sub\">image " + esc(r.image_version) + "</span>";
     h += "</td>";
-    h += "<td class=\"c-last\">" + (r.last_pass_utc ? esc(*r.last_pass_utc) : "<span class=\"missing\">nooit</span>") +
-         "</td>";
+    h += "<td class=\"c-last\">" + last_pass_html(r.last_pass_utc, chrome.now_utc) + "</td>";
     h += "<td class=\"c-queue\">" + queue_cell(r.waiting, r.held, r.failed) + "</td>";
     h += "<td class=\"c-clock\">" + clock_cell(r.clock_offset_ms) + "</td>";
     h += "<td class=\"c-alerts\">";
@@ -445,15 +568,15 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
   item("Locatie", esc(location_label(r)) + (r.location_name.empty() ? "" : " <span class=\"sub\">" + esc(r.location_id) + "</span>"));
   item("Softwareversie", esc(r.software_version));
   item("Image", r.image_version.empty() ? "<span class=\"missing\">onbekend</span>" : esc(r.image_version));
-  item("Ingeschreven", esc(v.enrolled_at));
+  item("Ingeschreven", time_html(v.enrolled_at, false));
   item("Certificaat-serienummer", "<span class=\"mono\">" + esc(v.cert_serial) + "</span>");
-  item("Laatste synchronisatie", r.last_pass_utc ? esc(*r.last_pass_utc) : "<span class=\"missing\">nooit</span>");
+  item("Laatste synchronisatie", last_pass_html(r.last_pass_utc, chrome.now_utc));
   item("Wachtend / vastgehouden / mislukt", queue_cell(r.waiting, r.held, r.failed));
   item("Klok", clock_cell(r.clock_offset_ms));
   item("Schijf", disk_cell(r.disk_percent));
   if (revoked) {
     std::string s = "<span class=\"bad\">Ingetrokken";
-    if (v.revoked_at) s += " op " + esc(*v.revoked_at);
+    if (v.revoked_at) s += " op " + time_html(*v.revoked_at, false);
     s += "</span>";
     if (v.revoke_reason && !v.revoke_reason->empty()) s += "<br>Reden: " + esc(*v.revoke_reason);
     item("Status", s);
@@ -471,7 +594,7 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
     h += "<table class=\"open-alerts\"><thead><tr><th scope=\"col\">Alert</th><th scope=\"col\">Details</th>"
          "<th scope=\"col\">Sinds</th></tr></thead>\n<tbody>\n";
     for (const auto* a : open)
-      h += "<tr><td>" + badge(a->kind) + "</td><td>" + esc(a->detail) + "</td><td>" + esc(a->raised_at) + "</td></tr>\n";
+      h += "<tr><td>" + badge(a->kind) + "</td><td>" + esc(a->detail) + "</td><td>" + time_html(a->raised_at, true) + "</td></tr>\n";
     h += "</tbody></table>\n";
   }
   h += "<h2>Opgeloste alerts (" + std::to_string(cleared.size()) + ")</h2>\n";
@@ -482,26 +605,7 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
          "<th scope=\"col\">Ontstaan</th><th scope=\"col\">Opgelost</th></tr></thead>\n<tbody>\n";
     for (const auto* a : cleared)
       h += "<tr><td><span class=\"label\">" + esc(alert_label(a->kind)) + "</span></td><td>" + esc(a->detail) +
-           "</td><td>" + esc(a->raised_at) + "</td><td>" + esc(*a->cleared_at) + "</td></tr>\n";
-    h += "</tbody></table>\n";
-  }
-  h += "</section>\n";
-
-  const std::size_t n = std::min(v.history.size(), kHistoryRows);
-  h += "<section class=\"history\"><h2>Gezondheidsrapporten (laatste " + std::to_string(n) +
-       (v.history.size() > n ? " van " + std::to_string(v.history.size()) : std::string()) + ")</h2>\n";
-  if (n == 0) {
-    h += "<p class=\"none\">Nog geen gezondheidsrapporten ontvangen.</p>\n";
-  } else {
-    h += "<table class=\"health\"><thead><tr><th scope=\"col\">Ontvangen</th><th scope=\"col\">Opgesteld</th>"
-         "<th scope=\"col\">Versie</th><th scope=\"col\">Wachtend / Vastgehouden / Mislukt</th>"
-         "<th scope=\"col\">Klok</th><th scope=\"col\">Schijf</th></tr></thead>\n<tbody>\n";
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& p = v.history[i];
-      h += "<tr><td>" + esc(p.received_at) + "</td><td>" + esc(p.generated_at) + "</td><td>" +
-           esc(p.software_version) + "</td><td>" + queue_cell(p.waiting, p.held, p.failed) + "</td><td>" +
-           clock_cell(p.clock_offset_ms) + "</td><td>" + disk_cell(p.disk_percent) + "</td></tr>\n";
-    }
+           "</td><td>" + time_html(a->raised_at, true) + "</td><td>" + time_html(*a->cleared_at, true) + "</td></tr>\n";
     h += "</tbody></table>\n";
   }
   h += "</section>\n";
@@ -516,6 +620,25 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
          "\" size=\"50\"></label>\n<button type=\"submit\" class=\"danger\">Terminal intrekken</button></form>\n"
          "</section>\n";
   }
+  const std::size_t n = std::min(v.history.size(), kHistoryRows);
+  h += "<section class=\"history\"><h2>Gezondheidsrapporten (laatste " + std::to_string(n) +
+       (v.history.size() > n ? " van " + std::to_string(v.history.size()) : std::string()) + ")</h2>\n";
+  if (n == 0) {
+    h += "<p class=\"none\">Nog geen gezondheidsrapporten ontvangen.</p>\n";
+  } else {
+    h += "<table class=\"health\"><thead><tr><th scope=\"col\">Ontvangen</th><th scope=\"col\">Opgesteld</th>"
+         "<th scope=\"col\">Versie</th><th scope=\"col\">Wachtend / Vastgehouden / Mislukt</th>"
+         "<th scope=\"col\">Klok</th><th scope=\"col\">Schijf</th></tr></thead>\n<tbody>\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& p = v.history[i];
+      h += "<tr><td>" + time_html(p.received_at, true) + "</td><td>" + time_html(p.generated_at, true) + "</td><td>" +
+           esc(p.software_version) + "</td><td>" + queue_cell(p.waiting, p.held, p.failed) + "</td><td>" +
+           clock_cell(p.clock_offset_ms) + "</td><td>" + disk_cell(p.disk_percent) + "</td></tr>\n";
+    }
+    h += "</tbody></table>\n";
+  }
+  h += "</section>\n";
+
   return h + page_end(&chrome);
 }
 
@@ -545,13 +668,10 @@ std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::
   }
   h += "</section>\n";
 
-  // Expired only when both times are ISO 8601 UTC in the same layout (then they compare as strings).
-  auto iso = [](const std::string& t) {
-    return t.size() >= 19 && is_digit(t[0]) && t[4] == '-' && t[7] == '-' && (t[10] == 'T' || t[10] == ' ');
-  };
+  // Expired: both times are timestamps and the expiry has passed ("Open" when that cannot be told).
   auto expired = [&](const CodeRow& c) {
-    return iso(c.expires_at) && iso(chrome.now_utc) && c.expires_at[10] == chrome.now_utc[10] &&
-           c.expires_at.substr(0, 19) <= chrome.now_utc.substr(0, 19);
+    const auto e = parse_time(c.expires_at), now = parse_time(chrome.now_utc);
+    return e && now && *e <= *now;
   };
   h += "<section class=\"codes\"><h2>Codes (" + std::to_string(codes.size()) + ")</h2>\n";
   if (codes.empty()) {
@@ -563,12 +683,12 @@ std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::
     for (const auto& c : codes) {
       auto it = names.find(c.location_id);
       h += "<tr><td class=\"mono\">…" + esc(c.hint) + "</td><td>" + esc(it != names.end() ? it->second : c.location_id) +
-           "</td><td>" + esc(c.created_by) + "</td><td>" + esc(c.created_at) + "</td><td>" + esc(c.expires_at) +
+           "</td><td>" + esc(c.created_by) + "</td><td>" + time_html(c.created_at, false) + "</td><td>" + time_html(c.expires_at, false) +
            "</td><td>";
       if (c.used_at) {
-        h += "<span class=\"used\">Gebruikt</span> op " + esc(*c.used_at);
+        h += "<span class=\"used\">Gebruikt</span> op " + time_html(*c.used_at, false);
         if (c.used_by && !c.used_by->empty())
-          h += " door <a href=\"" + esc(terminal_href(*c.used_by)) + "\">" + esc(*c.used_by) + "</a>";
+          h += "<br>door <a href=\"" + esc(terminal_href(*c.used_by)) + "\">" + esc(*c.used_by) + "</a>";
       } else if (expired(c)) {
         h += "<span class=\"missing\">Verlopen</span>";
       } else {
@@ -646,7 +766,7 @@ h2 { font-size: 1.1rem; margin: 20px 0 8px; }
 .counts { margin: 0; color: #4a5563; }
 .crumbs { margin: 0 0 8px; }
 .mono, .code, td.mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
-.sub { color: #4a5563; font-size: 0.85em; }
+.sub { color: #4a5563; font-size: 0.85em; font-weight: normal; }
 .missing, .none { color: #5b6472; font-style: italic; }
 .ok { color: #1b1f24; }
 .warn { color: #8a4b00; font-weight: bold; }
@@ -671,6 +791,8 @@ thead th[aria-sort] { background: #d3dcea; }
 tbody tr:nth-child(even) { background: #f8f9fb; }
 tr.alerting td:first-child { box-shadow: inset 4px 0 0 #b00020; }
 tr.revoked td { color: #5b6472; }
+time { white-space: nowrap; }
+td.mono { white-space: nowrap; }
 tr.revoked td:first-child { box-shadow: inset 4px 0 0 #444b55; }
 tr.revoked .c-terminal a { text-decoration: line-through; color: #4a5563; }
 td.empty { text-align: center; padding: 24px; color: #5b6472; font-style: italic; }
@@ -694,7 +816,8 @@ section.summary dl { display: grid; grid-template-columns: repeat(3, minmax(0, 1
   padding: 12px 16px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
 section.summary dt { font-size: 0.85rem; color: #4a5563; }
 section.summary dd { margin: 0; font-weight: bold; }
-section.danger { margin-top: 24px; padding: 12px 16px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 6px; }
+section.danger { margin-top: 20px; padding: 12px 16px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 6px; }
+section.danger h2 { margin-top: 0; }
 section.danger p { margin: 0 0 10px; max-width: 900px; }
 form.revoke { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
 form.revoke input { margin-left: 6px; font-weight: normal; width: 480px; }

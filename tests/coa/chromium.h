@@ -75,9 +75,10 @@ inline std::string chromium_spki(std::string pin) {
 }
 
 // One headless Chromium run. `dump_dom`: collect the DOM; `png_path` non-empty: write a screenshot of
-// the 1280x800 viewport there. The timeout defaults to BALIE_CHROMIUM_TIMEOUT_S or 90 s (2 shared cores).
+// the viewport (1280 x window_height) there. The timeout defaults to BALIE_CHROMIUM_TIMEOUT_S or 90 s
+// (2 shared cores).
 inline BrowserResult chromium_run(const std::string& url, const std::string& spki_pin, bool dump_dom,
-                                  const std::string& png_path, int timeout_s = 0) {
+                                  const std::string& png_path, int timeout_s = 0, int window_height = 800) {
   namespace fs = std::filesystem;
   BrowserResult res;
   if (timeout_s <= 0) {
@@ -96,7 +97,7 @@ inline BrowserResult chromium_run(const std::string& url, const std::string& spk
   const fs::path out = dir / "stdout", err = dir / "stderr";
 
   std::vector<std::string> args = {kChromiumPath, "--headless=new", "--disable-gpu", "--user-data-dir=" + profile.string(),
-                                   "--window-size=1280,800", "--force-device-scale-factor=1", "--hide-scrollbars",
+                                   "--window-size=1280," + std::to_string(window_height), "--force-device-scale-factor=1", "--hide-scrollbars",
                                    "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                                    "--disable-default-apps", "--disable-breakpad", "--lang=nl"};

@@ -2,7 +2,8 @@
 // HTTPS server in this test (cpp-httplib SSLServer, throwaway certificate made here with OpenSSL) and
 // loaded in headless Chromium (tests/coa/chromium.h), trusted by the server key's pin only. The DOM
 // Chromium built must show hostile names as text with no injected element and the fleet rows in the
-// expected order; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else the test's temp dir).
+// expected order; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else the test's temp dir), and with
+// BALIE_SHOTS_TALL=1 also 1280x2400 ones of the whole page.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -227,6 +228,11 @@ class Site {
       EXPECT_EQ(png_size(png), (std::pair<unsigned, unsigned>(1280, 800)));
     }
     std::cout << "[ screenshot ] " << png.string() << "\n";
+    if (std::getenv("BALIE_SHOTS_TALL")) {  // for looking at whole pages: <stem>-tall.png, 1280x2400
+      const fs::path tall = shots / (stem + "-tall.png");
+      balie::test::chromium_run(url(page), pin, false, tall.string(), 0, 2400);
+      std::cout << "[ screenshot ] " << tall.string() << "\n";
+    }
     return r;
   }
 
@@ -332,9 +338,9 @@ TEST_F(BrowserTest, TerminalPageShowsAlertsHistoryAndRevokeForm) {
   EXPECT_NE(r.dom.find("klok +95 s t.o.v. COA &lt;ntp.example&gt;"), std::string::npos);
   EXPECT_NE(r.dom.find("Open alerts (2)"), std::string::npos);
   EXPECT_NE(r.dom.find("Opgeloste alerts (1)"), std::string::npos);
-  EXPECT_EQ(count(r.dom, "T09:00:05Z</td>"), 3u);  // 50 of 60 hourly reports: 09:00 on days 6, 5 and 4
-  EXPECT_EQ(count(r.dom, "2026-12-04T08:00:05Z"), 1u);  // the 50th (oldest shown)
-  EXPECT_EQ(count(r.dom, "2026-12-04T07:00:05Z"), 0u);  // the 51st is not
+  EXPECT_EQ(count(r.dom, " 09:00:05</time></td>"), 3u);  // 50 of 60 hourly reports: 09:00 on days 6, 5, 4
+  EXPECT_EQ(count(r.dom, ">2026-12-04 08:00:05</time>"), 1u);  // the 50th (oldest shown)
+  EXPECT_EQ(count(r.dom, ">2026-12-04 07:00:05</time>"), 0u);  // the 51st is not
   EXPECT_NE(r.dom.find("<form method=\"post\" action=\"/terminal/ter-apel-03/revoke\" class=\"revoke\"><input "
                        "type=\"hidden\" name=\"csrf\" value=\"csrf-browser-token-9f2c\">"),
             std::string::npos)
@@ -373,7 +379,9 @@ TEST_F(BrowserTest, LoginAndErrorPages) {
 TEST_F(BrowserTest, OnlyThePinnedServerKeyIsTrusted) {
   const BrowserResult wrong = balie::test::chromium_dump_dom(site_->url("login.html"), site_->other_pin);
   EXPECT_EQ(wrong.dom.find("Aanmelden"), std::string::npos) << wrong.dom;
+  EXPECT_NE(wrong.log.find("ERR_CERT_AUTHORITY_INVALID"), std::string::npos) << wrong.log;
   if (std::getenv("BALIE_SHOW_DOM")) std::cout << wrong.dom << "\n" << wrong.log << "\n";
   const BrowserResult none = balie::test::chromium_dump_dom(site_->url("login.html"), "");
   EXPECT_EQ(none.dom.find("Aanmelden"), std::string::npos) << none.dom;
+  EXPECT_NE(none.log.find("ERR_CERT_AUTHORITY_INVALID"), std::string::npos) << none.log;
 }

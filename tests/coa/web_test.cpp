@@ -370,7 +370,9 @@ TEST(TerminalPage, SummaryAlertsHistoryAndRevokeForm) {
   EXPECT_TRUE(contains(html, "Opgeloste alerts (1)"));
   EXPECT_TRUE(contains(html, "data-kind=\"disk_full\">Schijf &gt; 80% vol</span></td><td>91% van /var/lib/balie</td>"));
   EXPECT_TRUE(contains(html, "Geen synchronisatie &gt; 36 uur</span></td><td>laatste pass 2026-12-01</td><td>"
-                             "2026-12-02T09:00:00Z</td><td>2026-12-03T09:00:00Z</td>"));
+                             "<time datetime=\"2026-12-02T09:00:00Z\" title=\"2026-12-02T09:00:00Z\">2026-12-02 09:00:00"
+                             "</time></td><td><time datetime=\"2026-12-03T09:00:00Z\" title=\"2026-12-03T09:00:00Z\">"
+                             "2026-12-03 09:00:00</time></td>"));
   EXPECT_TRUE(contains(html, "&lt;b&gt;detail&lt;/b&gt;"));
   EXPECT_FALSE(contains(html, "<b>detail"));
   EXPECT_TRUE(contains(html, "<span class=\"bad\">91% vol</span>"));
@@ -389,7 +391,8 @@ TEST(TerminalPage, SummaryAlertsHistoryAndRevokeForm) {
   const std::string revoked = render_terminal_page(tv, kChrome);
   EXPECT_FALSE(contains(revoked, "/revoke"));
   EXPECT_FALSE(contains(revoked, "Terminal intrekken"));
-  EXPECT_TRUE(contains(revoked, "Ingetrokken op 2026-12-06T09:30:00Z"));
+  EXPECT_TRUE(contains(revoked, "Ingetrokken op <time datetime=\"2026-12-06T09:30:00Z\" title=\"2026-12-06T09:30:00Z\">"
+                                "2026-12-06 09:30</time>"));
   EXPECT_TRUE(contains(revoked, "Reden: Gestolen &lt;laptop&gt;"));
   // A row marked revoked without a timestamp also hides the form.
   tv.revoked_at.reset();
@@ -418,9 +421,10 @@ TEST(EnrolmentPage, NewCodeShownOnlyWhenSet) {
     EXPECT_TRUE(contains(*h, "<select name=\"location\" required>"));
   }
   // Open, expired (now is 2026-12-06T10:00:00Z) and used.
-  EXPECT_TRUE(contains(without, "2026-12-07T09:00:00Z</td><td><span class=\"ok\">Open</span>"));
-  EXPECT_TRUE(contains(without, "2026-12-02T09:00:00Z</td><td><span class=\"missing\">Verlopen</span>"));
-  EXPECT_TRUE(contains(without, "Gebruikt</span> op 2026-12-01T10:00:00Z door <a href=\"/terminal/kiosk-02\">kiosk-02</a>"));
+  EXPECT_TRUE(contains(without, ">2026-12-07 09:00</time></td><td><span class=\"ok\">Open</span>"));
+  EXPECT_TRUE(contains(without, ">2026-12-02 09:00</time></td><td><span class=\"missing\">Verlopen</span>"));
+  EXPECT_TRUE(contains(without, "Gebruikt</span> op <time datetime=\"2026-12-01T10:00:00Z\" title=\"2026-12-01T10:00:00Z\">"
+                                 "2026-12-01 10:00</time><br>door <a href=\"/terminal/kiosk-02\">kiosk-02</a>"));
   // A hostile code value is escaped too.
   EXPECT_TRUE(contains(render_enrolment_page({}, locs, std::string("<b>X</b>"), kChrome), "&lt;b&gt;X&lt;/b&gt;"));
   // No locations: no form, an explanation.
@@ -456,10 +460,45 @@ TEST(Pages, ChromeNavStylesheetAndNoResidentFields) {
                              "<a href=\"/enrolment\">Inschrijfcodes</a><a href=\"/rollouts\">Uitrol</a>"));
   EXPECT_TRUE(contains(html, "<span class=\"operator\">Beheerder Één</span>"));
   EXPECT_TRUE(contains(html, "<link rel=\"stylesheet\" href=\"/static/coa.css\">"));
-  EXPECT_TRUE(contains(html, "Stand van 2026-12-06T10:00:00Z"));
+  EXPECT_TRUE(contains(html, "Stand van <time datetime=\"2026-12-06T10:00:00Z\" title=\"2026-12-06T10:00:00Z\">"
+                             "2026-12-06 10:00:00</time> (UTC)"));
   const std::string css(coa_stylesheet());
   EXPECT_TRUE(contains(css, ".badge.crit"));
   EXPECT_FALSE(contains(css, "@import"));
   EXPECT_FALSE(contains(css, "url("));  // nothing fetched besides the stylesheet itself
   EXPECT_FALSE(contains(html, "v_nummer") || contains(html, "geboortedatum") || contains(html, "naam_"));
+}
+
+TEST(FleetPage, TimestampsShownInUtcWithTheAgeOfTheLastPass) {
+  auto cell = [](std::optional<std::string> last) {
+    FleetRow r = row("L1", "Ter Apel", "d");
+    r.last_pass_utc = std::move(last);
+    const std::string html = render_fleet_page({r}, {}, kChrome);  // now: 2026-12-06T10:00:00Z
+    const std::size_t at = html.find("<td class=\"c-last\">");
+    return html.substr(at, html.find("</td>", at) - at);
+  };
+  // PostgreSQL's timestamptz text with an offset and a fraction: converted to UTC.
+  EXPECT_EQ(cell("2026-12-06 11:12:04.123456+02"),
+            "<td class=\"c-last\"><time datetime=\"2026-12-06T09:12:04Z\" title=\"2026-12-06 11:12:04.123456+02\">"
+            "2026-12-06 09:12</time><br><span class=\"sub\">47 min geleden</span>");
+  EXPECT_TRUE(contains(cell("2026-12-04T07:30:00Z"), ">2026-12-04 07:30</time><br><span class=\"sub\">2 d 2 u geleden"));
+  EXPECT_TRUE(contains(cell("2026-12-06T06:55:00-00:30"), ">2026-12-06 07:25</time><br><span class=\"sub\">2 u 35 min geleden"));
+  EXPECT_TRUE(contains(cell("2026-12-06T09:59:30Z"), "<span class=\"sub\">zojuist</span>"));
+  EXPECT_TRUE(contains(cell("2026-12-07T00:00:00Z"), "<span class=\"sub\">in de toekomst</span>"));
+  // Not a timestamp: shown as it is, no age.
+  EXPECT_EQ(cell("gisteren <laat>"), "<td class=\"c-last\">gisteren &lt;laat&gt;");
+  EXPECT_EQ(cell("2026-13-01T00:00:00Z"), "<td class=\"c-last\">2026-13-01T00:00:00Z");
+  EXPECT_EQ(cell("2026-12-06T10:00:00Zjunk"), "<td class=\"c-last\">2026-12-06T10:00:00Zjunk");
+  EXPECT_EQ(cell(std::nullopt), "<td class=\"c-last\"><span class=\"missing\">nooit</span>");
+}
+
+TEST(FleetPage, LastPassSortsByInstantNotByText) {
+  FleetRow a = row("L1", "X", "a"), b = row("L1", "X", "b");
+  a.last_pass_utc = "2026-12-06T10:30:00+02:00";  // 08:30 UTC: earlier, although its text sorts later
+  b.last_pass_utc = "2026-12-06T09:00:00Z";
+  FleetQuery q;
+  q.sort = "last_pass";
+  EXPECT_EQ(ids(filter_and_sort_fleet({b, a}, q)), (std::vector<std::string>{"a", "b"}));
+  q.dir = "desc";
+  EXPECT_EQ(ids(filter_and_sort_fleet({a, b}, q)), (std::vector<std::string>{"b", "a"}));
 }

@@ -24,9 +24,10 @@ struct PageChrome {
   std::string operator_name, csrf_token, now_utc;
 };
 
-// One terminal in the fleet table. Timestamps are display strings as the server formats them; the
-// enrolment page compares expires_at with PageChrome::now_utc only when both are ISO 8601 UTC
-// ("YYYY-MM-DDTHH:MM:SSZ" or the same layout with a space).
+// One terminal in the fleet table. Timestamps (here and in the other views) are strings as the server
+// has them: "YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|+HH[:MM]]" (ISO 8601 or PostgreSQL timestamptz text; no
+// zone = UTC) is shown as "YYYY-MM-DD HH:MM" UTC, with the age relative to PageChrome::now_utc for
+// the last pass; any other string is shown as it is (escaped).
 struct FleetRow {
   std::string location_id, location_name, device_id, software_version, image_version;
   std::optional<std::string> last_pass_utc;
@@ -51,7 +52,7 @@ struct FleetQuery {
 //    alerts (a revoked row has "revoked"); "any" keeps rows with at least one.
 //  - sort keys: location = location_name, then location_id; terminal = device_id; version =
 //    software_version compared piecewise (digit runs as numbers, "1.10" > "1.9"); last_pass = the
-//    timestamp string; queue = failed, then held, then waiting; clock = |clock_offset_ms|;
+//    instant (the strings when either is not a timestamp); queue = failed, then held, then waiting; clock = |clock_offset_ms|;
 //    alerts = rows with open alerts always first (both directions), then the number of open alerts.
 //  - an absent value (never synchronised, clock unknown) sorts after every present one in both
 //    directions; rows with equal keys keep the order the caller gave (stable, also for desc).
@@ -79,8 +80,8 @@ struct TerminalView {
   std::vector<HealthPoint> history;  // newest first; the first kHistoryRows are shown
   std::vector<AlertRow> alerts;      // open ones and cleared ones, newest first
 };
-// Summary, open and cleared alerts, health history and (unless revoked) the revoke form, which posts
-// csrf + reason to /terminal/<device_id>/revoke.
+// Summary, open and cleared alerts, the revoke form (unless revoked; it posts
+// csrf + reason to /terminal/<device_id>/revoke) and the health history.
 std::string render_terminal_page(const TerminalView& view, const PageChrome& chrome);
 
 struct CodeRow {
