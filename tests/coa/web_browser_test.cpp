@@ -2,8 +2,8 @@
 // HTTPS server in this test (cpp-httplib SSLServer, throwaway certificate made here with OpenSSL) and
 // loaded in headless Chromium (tests/coa/chromium.h), trusted by the server key's pin only. The DOM
 // Chromium built must show hostile names as text with no injected element and the fleet rows in the
-// expected order; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else the test's temp dir), and with
-// BALIE_SHOTS_TALL=1 also 1280x2400 ones of the whole page.
+// expected order; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else <build>/tests/coa/shots), and
+// with BALIE_SHOTS_TALL=1 also 1280x2400 ones of the whole page.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -173,7 +173,7 @@ class Site {
     pin = make_server_cert(dir / "cert.pem", dir / "key.pem");
     other_pin = make_server_cert(dir / "other-cert.pem", dir / "other-key.pem");
     const char* env = std::getenv("BALIE_SHOTS_DIR");
-    shots = (env && *env) ? fs::path(env) : dir / "shots";
+    shots = (env && *env) ? fs::path(env) : fs::path(BALIE_BINARY_DIR) / "tests" / "coa" / "shots";
     fs::create_directories(shots);
 
     const fs::path www = dir / "www";
@@ -209,8 +209,7 @@ class Site {
   ~Site() {
     server_->stop();
     thread_.join();
-    fs::remove_all(dir / "www");
-    if (shots != dir / "shots") fs::remove_all(dir);  // keep the temp dir only when the shots are in it
+    fs::remove_all(dir);  // the throwaway keys and pages; the screenshots are elsewhere
   }
   std::string url(const std::string& page) const { return "https://127.0.0.1:" + std::to_string(port) + "/" + page; }
   bool requested(const std::string& path) {
