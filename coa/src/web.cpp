@@ -193,8 +193,8 @@ std::string last_pass_html(const std::optional<std::string>& last, const std::st
 unsigned long uabs(long v) { return v < 0 ? static_cast<unsigned long>(-(v + 1)) + 1UL : static_cast<unsigned long>(v); }
 
 std::string format_clock(long ms) {
-  const char* sign = ms > 0 ? "+" : (ms < 0 ? "-" : "");
   const unsigned long a = uabs(ms);
+  const char* sign = a < 100 ? "" : (ms > 0 ? "+" : "-");  // no sign on what shows as 0,0 s
   char buf[64];
   if (a < 60'000UL) {
     std::snprintf(buf, sizeof buf, "%s%lu,%lu s", sign, a / 1000, (a % 1000) / 100);
@@ -610,6 +610,16 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
   }
   h += "</section>\n";
 
+  if (!revoked) {
+    h += "<section class=\"danger\"><h2>Terminal intrekken</h2>\n"
+         "<p>Na intrekken weigert COA deze terminal meteen: hij krijgt geen configuratie en geen bewonersgegevens "
+         "meer. Dit kan niet ongedaan worden gemaakt; de terminal moet daarna opnieuw worden ingeschreven.</p>\n";
+    h += "<form method=\"post\" action=\"" + esc(terminal_href(r.device_id) + "/revoke") + "\" class=\"revoke\">" +
+         csrf_input(chrome.csrf_token) + "\n<label>Reden <input type=\"text\" name=\"" + std::string(kRevokeReasonField) +
+         "\" required maxlength=\"" + std::to_string(kRevokeReasonMaxLength) +
+         "\" size=\"50\"></label>\n<button type=\"submit\" class=\"danger\">Terminal intrekken</button></form>\n"
+         "</section>\n";
+  }
   const std::size_t n = std::min(v.history.size(), kHistoryRows);
   h += "<section class=\"history\"><h2>Gezondheidsrapporten (laatste " + std::to_string(n) +
        (v.history.size() > n ? " van " + std::to_string(v.history.size()) : std::string()) + ")</h2>\n";
@@ -629,16 +639,6 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
   }
   h += "</section>\n";
 
-  if (!revoked) {
-    h += "<section class=\"danger\"><h2>Terminal intrekken</h2>\n"
-         "<p>Na intrekken weigert COA deze terminal meteen: hij krijgt geen configuratie en geen bewonersgegevens "
-         "meer. Dit kan niet ongedaan worden gemaakt; de terminal moet daarna opnieuw worden ingeschreven.</p>\n";
-    h += "<form method=\"post\" action=\"" + esc(terminal_href(r.device_id) + "/revoke") + "\" class=\"revoke\">" +
-         csrf_input(chrome.csrf_token) + "\n<label>Reden <input type=\"text\" name=\"" + std::string(kRevokeReasonField) +
-         "\" required maxlength=\"" + std::to_string(kRevokeReasonMaxLength) +
-         "\" size=\"50\"></label>\n<button type=\"submit\" class=\"danger\">Terminal intrekken</button></form>\n"
-         "</section>\n";
-  }
   return h + page_end(&chrome);
 }
 
@@ -766,7 +766,7 @@ h2 { font-size: 1.1rem; margin: 20px 0 8px; }
 .counts { margin: 0; color: #4a5563; }
 .crumbs { margin: 0 0 8px; }
 .mono, .code, td.mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
-.sub { color: #4a5563; font-size: 0.85em; }
+.sub { color: #4a5563; font-size: 0.85em; font-weight: normal; }
 .missing, .none { color: #5b6472; font-style: italic; }
 .ok { color: #1b1f24; }
 .warn { color: #8a4b00; font-weight: bold; }
@@ -816,7 +816,8 @@ section.summary dl { display: grid; grid-template-columns: repeat(3, minmax(0, 1
   padding: 12px 16px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
 section.summary dt { font-size: 0.85rem; color: #4a5563; }
 section.summary dd { margin: 0; font-weight: bold; }
-section.danger { margin-top: 24px; padding: 12px 16px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 6px; }
+section.danger { margin-top: 20px; padding: 12px 16px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 6px; }
+section.danger h2 { margin-top: 0; }
 section.danger p { margin: 0 0 10px; max-width: 900px; }
 form.revoke { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
 form.revoke input { margin-left: 6px; font-weight: normal; width: 480px; }

@@ -80,8 +80,8 @@ struct TerminalView {
   std::vector<HealthPoint> history;  // newest first; the first kHistoryRows are shown
   std::vector<AlertRow> alerts;      // open ones and cleared ones, newest first
 };
-// Summary, open and cleared alerts, health history and (unless revoked) the revoke form, which posts
-// csrf + reason to /terminal/<device_id>/revoke.
+// Summary, open and cleared alerts, the revoke form (unless revoked; it posts
+// csrf + reason to /terminal/<device_id>/revoke) and the health history.
 std::string render_terminal_page(const TerminalView& view, const PageChrome& chrome);
 
 struct CodeRow {
