@@ -209,7 +209,12 @@ void WebRoutes::install(httplib::Server& svr) {
     if (!c->has_value())
       return html(res, 403, render_error_page(403, "Deze inloglink is verlopen of al gebruikt."));
     set_cookie(res, kSessionCookie, **c, cfg_.session_hours * 3600);
-    redirect(res, "/");
+    // ?next=/terminal/T1001 opens that page (a local path only: no scheme, no "//", plain characters).
+    const std::string next = req.get_param_value("next");
+    const bool local = next.size() > 1 && next.size() <= 200 && next[0] == '/' && next.find("//") == std::string::npos &&
+                       next.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") ==
+                           std::string::npos;
+    redirect(res, local ? next : "/");
   });
 
   svr.Post("/logout", [=, this](const httplib::Request& req, httplib::Response& res) {

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "chromium.h"
 #include "coa_harness.h"
 
 using namespace balie::coa::testing;
@@ -476,4 +477,64 @@ TEST_F(CoaE2E, ARevocationReachesTheMunicipalityReceiverThroughCoasCrl) {
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 403);
   EXPECT_NE(slurp(ib->dir / "inbox.log").find("not signed by the client CA"), std::string::npos);
+}
+
+// COA's operator pages from the real service in a real browser: a one-time login link (the cookie is
+// set on the redirect), the fleet table with an alert and a revoked terminal, a terminal's page.
+// Screenshots go to BALIE_SHOTS_DIR when set. No resident's name reaches any page.
+TEST_F(CoaE2E, TheFleetAndTerminalPagesInHeadlessChromium) {
+  BALIE_REQUIRE_CHROMIUM();
+  auto a = enrolled("t1");
+  auto b = enrolled("t2");
+  auto c = enrolled("t3");
+  ASSERT_EQ(a->client(*pki_, coa_->terminal_port)->Post("/v1/health", health_doc(a->device_id, "azc-a").dump(), "application/json")->status, 202);
+  ASSERT_EQ(b->client(*pki_, coa_->terminal_port)
+                ->Post("/v1/health", health_doc(b->device_id, "azc-a", 95'000'000, 700'000'000, 14).dump(), "application/json")
+                ->status,
+            202);
+  std::string out;
+  ASSERT_EQ(coa_->admin({"device", "revoke", c->device_id, "gestolen"}, &out), 0) << out;
+  json residents = json::array({{{"id", "r1"}, {"location_id", "azc-a"}, {"naam_latijns", "Yohannes Tesfay"},
+                                 {"v_nummer", "1000000001"}, {"geboortedatum", "1990-01-01"}, {"regime", "Wi2021"},
+                                 {"gemeentecode", "GM0363"}, {"gekoppeld_sinds", "2026-11-01"}}});
+  spit(dir_ / "r.json", residents.dump());
+  ASSERT_EQ(coa_->admin({"resident", "put", (dir_ / "r.json").string()}, &out), 0) << out;
+
+  const char* shots_env = std::getenv("BALIE_SHOTS_DIR");
+  const fs::path shots = shots_env && *shots_env ? fs::path(shots_env) : dir_ / "shots";
+  fs::create_directories(shots);
+  const std::string pin = pki_->pin("coa-web");
+  auto link = [&](const std::string& then) {
+    std::string o;
+    EXPECT_EQ(coa_->admin({"operator", "link", "ops-1"}, &o), 0) << o;
+    const std::string t = trim(o);
+    return "https://127.0.0.1:" + std::to_string(coa_->web_port) + t.substr(t.find("/login/link/")) + then;
+  };
+  auto fleet = balie::test::chromium_run(link(""), pin, true, (shots / "coa-fleet.png").string());
+  ASSERT_EQ(fleet.exit_code, 0) << fleet.log;
+  EXPECT_NE(fleet.dom.find("Vloot"), std::string::npos) << fleet.dom.substr(0, 2000);
+  for (const auto* t : {&a, &b, &c}) EXPECT_NE(fleet.dom.find((*t)->device_id), std::string::npos);
+  EXPECT_NE(fleet.dom.find("Klok wijkt"), std::string::npos);
+  EXPECT_NE(fleet.dom.find("Ingetrokken"), std::string::npos);
+  EXPECT_NE(fleet.dom.find("AZC Ter Apel"), std::string::npos);
+  EXPECT_NE(fleet.dom.find("Olga Operator"), std::string::npos);
+  EXPECT_EQ(fleet.dom.find("Yohannes"), std::string::npos);
+  // A used link does not log in again: the browser ends on the error page.
+  auto page = balie::test::chromium_run(
+      "https://127.0.0.1:" + std::to_string(coa_->web_port) + "/terminal/" + b->device_id, pin, true, "");
+  ASSERT_EQ(page.exit_code, 0) << page.log;
+  EXPECT_NE(page.dom.find("Wachtwoord"), std::string::npos) << "without a session the login page is shown";
+  // The terminal page, through a link that names it; an outside address in `next` is ignored.
+  auto term = balie::test::chromium_run(link("?next=/terminal/" + b->device_id), pin, true,
+                                        (shots / "coa-terminal.png").string());
+  ASSERT_EQ(term.exit_code, 0) << term.log;
+  EXPECT_NE(term.dom.find("Schijf"), std::string::npos) << term.dom.substr(0, 2000);
+  EXPECT_NE(term.dom.find(b->device_id), std::string::npos);
+  EXPECT_NE(term.dom.find("revoke"), std::string::npos);
+  auto away = balie::test::chromium_run(link("?next=//evil.example/x"), pin, true, "");
+  ASSERT_EQ(away.exit_code, 0);
+  EXPECT_NE(away.dom.find("Vloot"), std::string::npos);
+  auto codes = balie::test::chromium_run(link("?next=/enrolment"), pin, true, (shots / "coa-enrolment.png").string());
+  ASSERT_EQ(codes.exit_code, 0);
+  EXPECT_NE(codes.dom.find("AZC Ter Apel"), std::string::npos);
 }
