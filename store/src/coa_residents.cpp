@@ -40,8 +40,6 @@ std::string check_item(const json& j, CoaResident* out) {
   if (!j.is_object()) return "coa-item-invalid: an item must be a JSON object";
   static const std::set<std::string> kKnown = {"id", "naam_latijns", "naam_eigen_schrift", "v_nummer", "geboortedatum",
                                                "kamer", "regime", "gemeentecode", "gekoppeld_sinds", "active"};
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!kKnown.count(it.key())) return "coa-item-unknown-field: an item has a field this terminal does not know";
   auto str = [&](const char* k, std::string* v, bool nullable) -> std::string {
     if (!j.contains(k)) return std::string("coa-item-invalid: \"") + k + "\" is required";
     const json& x = j.at(k);
@@ -57,6 +55,8 @@ std::string check_item(const json& j, CoaResident* out) {
   if (auto e = str("id", &r.id, false); !e.empty()) return e;
   if (!record::is_token(r.id, 64)) return "coa-item-invalid: \"id\" must match [A-Za-z0-9._-]{1,64}";
   out->id = r.id;  // from here on a refusal can name the resident
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!kKnown.count(it.key())) return "coa-item-unknown-field: an item has a field this terminal does not know";
   if (!j.contains("active") || !j.at("active").is_boolean()) return "coa-item-invalid: \"active\" must be true or false";
   r.active = j.at("active").get<bool>();
   if (!r.active) {  // the resident left: only the id matters (what COA still sends about them is not kept)
