@@ -50,7 +50,7 @@ std::optional<std::string> read_small_file(const std::filesystem::path& p, std::
 }  // namespace
 
 std::string CoaPassResult::summary() const {
-  if (!configured) return "COA: not enrolled with a COA endpoint; skipped\n";
+  if (!configured) return errors.empty() ? std::string() : "COA: " + join(errors, "; ") + "\n";
   std::string s = "COA " + endpoint + ": health " + (health_posted ? "posted" : "not posted");
   if (!alerts.empty()) s += " (alerts: " + join(alerts, ", ") + ")";
   s += ", bundle " + (bundle_installed ? "version " + std::to_string(*bundle_installed) + " installed"
@@ -110,7 +110,7 @@ CoaPassResult run_coa_pass(store::Store& st, const CoaClientConfig& cfg, const s
         for (const auto& a : (*j)["alerts"])
           if (a.is_string() && res.alerts.size() < 32) res.alerts.push_back(a.get<std::string>().substr(0, 64));
     } else {
-      res.transient = res.transient || r->status >= 500;
+      res.transient = res.transient || r->status >= 500 || r->status == 429;
       res.errors.push_back("health: " + coa_error(*r));
     }
   } else if (!herr.empty()) {
@@ -146,7 +146,7 @@ CoaPassResult run_coa_pass(store::Store& st, const CoaClientConfig& cfg, const s
         }
       }
     } else if (r->status != 204) {
-      res.transient = res.transient || r->status >= 500;
+      res.transient = res.transient || r->status >= 500 || r->status == 429;
       res.errors.push_back("bundle: " + coa_error(*r));
     }
   }
@@ -161,7 +161,7 @@ CoaPassResult run_coa_pass(store::Store& st, const CoaClientConfig& cfg, const s
     auto r = http->get("/v1/residents?cursor=" + cur.value() + "&limit=" + std::to_string(cfg.residents_limit));
     if (!r) return unreachable("residents", r.error());
     if (r->status != 200) {
-      res.transient = res.transient || r->status >= 500;
+      res.transient = res.transient || r->status >= 500 || r->status == 429;
       res.errors.push_back("residents: " + coa_error(*r));
       break;
     }

@@ -32,7 +32,8 @@ struct CoaPassResult {
   bool configured = false;  // the applied bundle names a COA endpoint (else nothing was tried)
   std::string endpoint;
   // Failures, in the order met: "" when the step went well. `transient`: network, TLS or 5xx (the next
-  // pass tries again); otherwise COA answered something this terminal refuses (operator must look).
+  // pass tries again, also for 5xx and 429); otherwise COA answered something this terminal refuses
+  // or a local step failed (operator must look).
   std::vector<std::string> errors;
   bool transient = false;
   bool refused = false;  // a bundle, a page or page items refused
@@ -43,7 +44,7 @@ struct CoaPassResult {
   int residents_pages = 0;
   store::CoaResidentsOutcome residents;  // summed over the pages applied
   bool ok() const { return errors.empty(); }
-  std::string summary() const;  // one line for the journal
+  std::string summary() const;  // one line for the journal ("" when not configured and nothing failed)
 };
 
 // One COA round on `store`. Never throws; `stop` (optional) is checked between requests.
