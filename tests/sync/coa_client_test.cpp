@@ -419,6 +419,15 @@ TEST_F(CoaSync, KoppelingChangeKeepsTheDossierAndThePreviousLinkAndQueuedRecords
   std::vector<std::string> d;
   EXPECT_EQ(audit_count(st->store(), "coa.link_change", &d), 1);
   EXPECT_NE(d[0].find("from=GM0363 to=GM0344 waiting_records_keep_addressee=1"), std::string::npos) << d[0];
+
+  // The same page again (a pass cut after the commit, before COA heard of it): no second link entry.
+  auto again = st->store().apply_coa_residents(
+      store::parse_coa_residents_page(page("c1", false, json::array({coa_item("r1", "GM0344", "A-1", "2026-11-01")})))
+          .value());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().link_changes, 0);
+  EXPECT_EQ(again.value().updated, 1);
+  EXPECT_EQ(st->store().resident("r1").value()->eerdere_koppelingen.size(), 1u);
 }
 
 TEST_F(CoaSync, ResidentWhoLeftIsPurgedAndAWaitingRecordStaysUntilDelivered) {
