@@ -3,6 +3,7 @@
 // Parsing and signatures are in bundle.cpp; this file only writes what a checked bundle says.
 #include <sodium.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "balie/record/codec.h"
@@ -214,6 +215,47 @@ Result<std::optional<AppliedBundle>> Store::applied_bundle() {
   a.ntp_servers = split(st.text(11), ' ');
   a.sync_window = st.text(12);
   return std::optional<AppliedBundle>(std::move(a));
+}
+
+BundleInstall install_bundle(Store& store, std::string_view file_text, std::span<const Ed25519PublicKey> trusted,
+                             const TerminalIdentityLoader& own, const std::filesystem::path& config_dir,
+                             const std::filesystem::path& store_path, std::string_view actor) {
+  BundleInstall out;
+  auto refuse = [&](BundleError e, std::int64_t version) {
+    (void)store.append_audit(actor, "bundle.refused",
+                             "version=" + std::to_string(version) + " reason=" + to_string(e.why));
+    out.kind = BundleInstall::Kind::Refused;
+    out.refusal = std::move(e);
+    return out;
+  };
+  auto b = open_bundle(file_text, trusted);
+  if (!b.ok()) return refuse(b.error(), 0);
+  out.bundle = b.value();
+  TerminalIdentity id;
+  if (auto e = own(&id)) {
+    out.kind = BundleInstall::Kind::NoIdentity;
+    out.message = *e;
+    return out;
+  }
+  if (auto e = check_for_terminal(*out.bundle, id.device_pk, id.tls_pin)) return refuse(*e, out.bundle->version);
+  auto applied = store.apply_bundle(*out.bundle, actor);  // audits its own refusals
+  if (!applied.ok()) {
+    out.kind = BundleInstall::Kind::Refused;
+    out.refusal = applied.error();
+    return out;
+  }
+  if (auto err = write_terminal_files(*out.bundle, config_dir, store_path)) {
+    out.kind = BundleInstall::Kind::FilesNotWritten;
+    out.message = *err;
+    return out;
+  }
+  out.kind = applied.value() ? BundleInstall::Kind::AlreadyApplied : BundleInstall::Kind::Applied;
+  return out;
+}
+
+std::filesystem::path default_provisioning_keys_dir() {
+  const char* e = std::getenv("BALIE_PROVISIONING_KEYS");
+  return (e != nullptr && *e != '\0') ? std::filesystem::path(e) : std::filesystem::path("/usr/share/balie/provisioning-keys");
 }
 
 }  // namespace balie::store

@@ -407,8 +407,7 @@ Status validate_resident(const Resident& r) {
 
 }  // namespace
 
-Status Store::Impl::upsert_resident_in_tx(const ResidentDossier& rd) {
-  const Resident& r = rd.resident;
+Status Store::Impl::write_resident_row_in_tx(const Resident& r) {
   if (Status s = validate_resident(r); !s.ok()) return s;
   const char* what = "saving a resident";
   std::string koppelingen = json(r.eerdere_koppelingen).dump();
@@ -434,6 +433,13 @@ Status Store::Impl::upsert_resident_in_tx(const ResidentDossier& rd) {
     bind_all(ins);
     if (Status s = run(ins, what); !s.ok()) return s;
   }
+  return {};
+}
+
+Status Store::Impl::upsert_resident_in_tx(const ResidentDossier& rd) {
+  const Resident& r = rd.resident;
+  if (Status s = write_resident_row_in_tx(r); !s.ok()) return s;
+  const char* what = "saving a resident";
   Stmt del(db, "DELETE FROM dossier_items WHERE resident_id = ?1");
   del.bind(1, r.id);
   if (Status s = run(del, what); !s.ok()) return s;
@@ -631,6 +637,142 @@ Result<std::string> Store::dossier_cursor(std::string_view location_id, std::str
   if (rc == SQLITE_ROW) return st.text(0);
   if (rc == SQLITE_DONE) return std::string();
   return impl_->err(rc, "reading the feed cursor");
+}
+
+// COA's residents feed. COA is the authority on who lives here, their room, regime and gekoppelde
+// gemeente; the municipalities' feed brings the dossier. So a COA item refreshes only the resident's
+// base fields and never touches dossier items, BSN, client number, language or doelgroep. A changed
+// gemeentecode keeps the previous link in eerdere_koppelingen; records already in the outbox keep the
+// addressee fixed when they were made (as after a link change from the municipality feed: the store
+// never re-routes a record), and the next commit_sealed goes to the new municipality. A resident who
+// left (active=false) is deleted through the feed purge path: resident row and dossier at once,
+// delivered records with them, records still waiting only once acknowledged (store_acknowledgement).
+// The cursor is kept in feed_cursor under (location, "coa"), next to the municipalities' cursors.
+namespace {
+constexpr const char* kCoaCursorKey = "coa";
+}  // namespace
+
+Result<CoaResidentsOutcome> Store::apply_coa_residents(const CoaResidentsPage& page) {
+  auto& impl = *impl_;
+  const char* what = "applying COA's residents page";
+  if (page.residents.size() + page.refused.size() > 5000)
+    return StoreError{StoreErrc::LimitReached, "a COA residents page may hold at most 5000 items"};
+  CoaResidentsOutcome out;
+  Status s = impl.write_tx(what, [&]() -> Status {
+    out = CoaResidentsOutcome{};
+    {
+      Stmt dev(impl.db, "SELECT location_id FROM device_config WHERE id = 1");
+      int rc = dev.step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return impl.err(rc, what);
+      if (rc == SQLITE_DONE || dev.text(0).empty())
+        return StoreError{StoreErrc::Conflict, "this terminal has no location yet (not enrolled); the COA page is not applied"};
+      if (dev.text(0) != page.location_id)
+        return StoreError{StoreErrc::Conflict, "the COA page is for location " + page.location_id.substr(0, 64) +
+                                                   ", this terminal is at " + dev.text(0) + "; nothing applied"};
+    }
+    auto unsent_of = [&](const std::string& id, std::int64_t* n) -> Status {
+      Stmt st(impl.db, "SELECT count(*) FROM records r JOIN outbox o ON o.record_id = r.record_id "
+                       "WHERE r.resident_id = ?1 AND o.state != 'acknowledged'");
+      st.bind(1, id);
+      int rc = st.step();
+      if (rc != SQLITE_ROW) return impl.err(rc, what);
+      *n = st.int64(0);
+      return {};
+    };
+    int deleted = 0;
+    for (const auto& c : page.residents) {
+      Stmt sel(impl.db, std::string("SELECT ") + kResidentCols + " FROM residents WHERE id = ?1");
+      if (!sel.ok()) return impl.err(sel.prepare_rc(), what);
+      sel.bind(1, c.id);
+      int rc = sel.step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return impl.err(rc, what);
+      const bool exists = rc == SQLITE_ROW;
+      Resident row = exists ? read_resident(sel) : Resident{};
+      if (!c.active) {
+        if (!exists) {
+          ++out.absent;
+          continue;
+        }
+        std::int64_t waiting = 0;
+        if (Status st = unsent_of(c.id, &waiting); !st.ok()) return st;
+        int before = deleted;
+        if (Status st = impl.purge_in_tx(c.id, /*keep_unsent=*/true, &deleted); !st.ok()) return st;
+        ++out.purged;
+        if (waiting > 0) ++out.purged_waiting;
+        if (Status st = impl.audit_in_tx("sync", "coa.resident_left",
+                                         "location=" + page.location_id + " resident=" + c.id + " records_deleted=" +
+                                             std::to_string(deleted - before) + " waiting=" + std::to_string(waiting));
+            !st.ok())
+          return st;
+        continue;
+      }
+      row.id = c.id;
+      row.naam_latijns = c.naam_latijns;
+      row.naam_eigen_schrift = c.naam_eigen_schrift;
+      row.v_nummer = c.v_nummer;
+      row.geboortedatum = c.geboortedatum;
+      row.kamer = c.kamer;
+      row.regime = c.regime;
+      row.location_id = page.location_id;
+      if (exists && row.gemeentecode != c.gemeentecode) {
+        std::int64_t waiting = 0;
+        if (Status st = unsent_of(c.id, &waiting); !st.ok()) return st;
+        if (!row.gemeentecode.empty())
+          row.eerdere_koppelingen.push_back(GemeenteKoppeling{row.gemeentecode, row.gekoppeld_sinds, c.gekoppeld_sinds});
+        ++out.link_changes;
+        if (Status st = impl.audit_in_tx("sync", "coa.link_change",
+                                         "location=" + page.location_id + " resident=" + c.id + " from=" +
+                                             (row.gemeentecode.empty() ? "-" : row.gemeentecode) + " to=" +
+                                             (c.gemeentecode.empty() ? "-" : c.gemeentecode) +
+                                             " waiting_records_keep_addressee=" + std::to_string(waiting));
+            !st.ok())
+          return st;
+      }
+      row.gemeentecode = c.gemeentecode;
+      row.gekoppeld_sinds = c.gekoppeld_sinds;
+      if (Status st = impl.write_resident_row_in_tx(row); !st.ok()) return st;
+      ++(exists ? out.updated : out.inserted);
+    }
+    for (const auto& [id, why] : page.refused) {
+      if (Status st = impl.audit_in_tx("sync", "coa.item_refused",
+                                       "location=" + page.location_id + " resident=" + id.substr(0, 64) +
+                                           " cursor=" + page.cursor + " reason=" + why.substr(0, 300));
+          !st.ok())
+        return st;
+      ++out.refused;
+    }
+    Stmt upd(impl.db, "UPDATE feed_cursor SET cursor = ?3 WHERE location_id = ?1 AND gemeentecode = ?2");
+    upd.bind(1, page.location_id).bind(2, kCoaCursorKey).bind(3, page.cursor);
+    if (Status st = impl.run(upd, what); !st.ok()) return st;
+    if (sqlite3_changes(impl.db) == 0) {
+      Stmt ins(impl.db, "INSERT INTO feed_cursor(location_id, gemeentecode, cursor) VALUES (?1, ?2, ?3)");
+      ins.bind(1, page.location_id).bind(2, kCoaCursorKey).bind(3, page.cursor);
+      if (Status st = impl.run(ins, what); !st.ok()) return st;
+    }
+    return impl.audit_in_tx("sync", "coa.residents_apply",
+                            "location=" + page.location_id + " cursor=" + page.cursor + " inserted=" +
+                                std::to_string(out.inserted) + " updated=" + std::to_string(out.updated) +
+                                " link_changes=" + std::to_string(out.link_changes) + " purged=" +
+                                std::to_string(out.purged) + " purged_waiting=" + std::to_string(out.purged_waiting) +
+                                " refused=" + std::to_string(out.refused));
+  });
+  if (!s.ok()) return s.error();
+  if (out.purged > 0 || impl.erase_pending) {
+    if (Status e = impl.erase_deleted_pages("applying COA's residents page (the page itself was applied)"); !e.ok())
+      return e.error();
+  }
+  return out;
+}
+
+Result<std::string> Store::coa_residents_cursor() {
+  Stmt st(impl_->db, "SELECT f.cursor FROM feed_cursor f JOIN device_config d ON d.id = 1 AND f.location_id = d.location_id "
+                     "WHERE f.gemeentecode = ?1");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the COA residents cursor");
+  st.bind(1, kCoaCursorKey);
+  int rc = st.step();
+  if (rc == SQLITE_ROW) return st.text(0);
+  if (rc == SQLITE_DONE) return std::string();
+  return impl_->err(rc, "reading the COA residents cursor");
 }
 
 // [SECTION] Configuration --------------------------------------------------------------------------

@@ -41,6 +41,8 @@ struct Store::Impl {
   Status audit_in_tx(std::string_view actor, std::string_view action, std::string_view detail);
   // Upserts a resident and replaces its dossier, inside the caller's transaction.
   Status upsert_resident_in_tx(const ResidentDossier& rd);
+  // Inserts or updates only the resident's row (the dossier items stay), inside the caller's transaction.
+  Status write_resident_row_in_tx(const Resident& r);
   // Deletes a resident's rows inside the caller's transaction. keep_unsent: leave records that
   // are not yet acknowledged (feed purges). Returns the number of records deleted via *deleted.
   Status purge_in_tx(std::string_view resident_id, bool keep_unsent, int* deleted);

@@ -28,8 +28,6 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-constexpr const char* kDefaultProvisioningKeys = "/usr/share/balie/provisioning-keys";
-
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "balie-admin: %s (balie-admin --help)\n", msg.c_str());
   return 2;
@@ -57,10 +55,7 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max, s
   return data;
 }
 
-std::filesystem::path provisioning_keys_dir() {
-  const char* e = std::getenv("BALIE_PROVISIONING_KEYS");
-  return (e != nullptr && *e != '\0') ? std::filesystem::path(e) : std::filesystem::path(kDefaultProvisioningKeys);
-}
+std::filesystem::path provisioning_keys_dir() { return store::default_provisioning_keys_dir(); }
 
 // The terminal's TLS key pin: production from the credential balie-tls-key, demo from tls.key.
 std::optional<std::string> own_tls_pin(const platform::KeyProvider& keys, std::string* error) {
@@ -169,33 +164,39 @@ int bundle_cmd(const Args& a, const std::filesystem::path& db_path) {
   }
   auto o = open_store(db_path, Create::Always);
   if (!o.store) return o.exit_code;
-  auto b = store::open_bundle(text.value(), trusted.value());
-  if (!b.ok()) return refused(o.store.get(), b.error(), 0);
-  auto device = o.keys.device_signing_key();
-  if (!device.ok()) {
-    std::fprintf(stderr, "balie-admin: the device key is not available: %s\n", device.error().message.c_str());
-    return 3;
-  }
-  std::string error;
-  auto pin = own_tls_pin(o.keys, &error);
-  if (!pin) {
-    std::fprintf(stderr, "balie-admin: %s\n", error.c_str());
-    return 3;
-  }
-  if (auto e = store::check_for_terminal(b.value(), device.value().public_key, *pin))
-    return refused(o.store.get(), *e, b.value().version);
-  auto applied = o.store->apply_bundle(b.value(), "admin");
-  if (!applied.ok()) return refused(nullptr, applied.error(), b.value().version);
   auto paths = platform::Paths::from_environment();
   std::error_code ec;
   auto store_path = std::filesystem::absolute(o.db_path, ec);
-  if (auto err = store::write_terminal_files(b.value(), paths.config_dir, store_path)) {
+  // The same installation balie-syncd's COA client runs (store::install_bundle).
+  auto identity = [&o](store::TerminalIdentity* id) -> std::optional<std::string> {
+    auto device = o.keys.device_signing_key();
+    if (!device.ok()) return "the device key is not available: " + device.error().message;
+    id->device_pk = device.value().public_key;
+    std::string error;
+    auto pin = own_tls_pin(o.keys, &error);
+    if (!pin) return error;
+    id->tls_pin = *pin;
+    return std::nullopt;
+  };
+  auto inst = store::install_bundle(*o.store, text.value(), trusted.value(), identity, paths.config_dir, store_path, "admin");
+  using Kind = store::BundleInstall::Kind;
+  if (inst.kind == Kind::Refused) {
+    std::fprintf(stderr, "balie-admin: bundle refused [%s]: %s\n", store::to_string(inst.refusal->why),
+                 inst.refusal->message.c_str());
+    return 4;
+  }
+  if (inst.kind == Kind::NoIdentity) {
+    std::fprintf(stderr, "balie-admin: %s\n", inst.message.c_str());
+    return 3;
+  }
+  if (inst.kind == Kind::FilesNotWritten) {
     std::fprintf(stderr, "balie-admin: bundle applied, but the configuration files could not be written: %s\n",
-                 err->c_str());
+                 inst.message.c_str());
     return 5;
   }
-  print_bundle(b.value());
-  std::printf(applied.value() ? "already applied; configuration files in %s checked\n"
+  const auto& b = *inst.bundle;
+  print_bundle(b);
+  std::printf(inst.kind == Kind::AlreadyApplied ? "already applied; configuration files in %s checked\n"
                               : "applied; configuration files written to %s\n",
               paths.config_dir.c_str());
   return 0;

@@ -61,15 +61,16 @@ HttpsSession::~HttpsSession() {
   if (h_) curl_easy_cleanup(h_);
 }
 
-Result<HttpResponse> HttpsSession::get(const std::string& p) { return perform(p, nullptr); }
+Result<HttpResponse> HttpsSession::get(const std::string& p) { return perform(p, nullptr, false); }
 
-Result<HttpResponse> HttpsSession::post_json(const std::string& p, const std::string& body) {
+Result<HttpResponse> HttpsSession::post_json(const std::string& p, const std::string& body, bool gzip) {
+  if (!gzip) return perform(p, &body, false);
   auto gz = gzip_compress(body);
   if (!gz) return gz.error();
-  return perform(p, &*gz);
+  return perform(p, &*gz, true);
 }
 
-Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::string* body) {
+Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::string* body, bool gzipped) {
   if (!h_) return make_error(Errc::internal, "curl_easy_init failed");
   if (route_.base_url.rfind("https://", 0) != 0) return make_error(Errc::routing, "endpoint is not https://");
   HttpResponse r;
@@ -109,7 +110,7 @@ Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::s
   hdrs = curl_slist_append(hdrs, "API-Version: 1.0.0");
   if (body) {
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Content-Encoding: gzip");
+    if (gzipped) hdrs = curl_slist_append(hdrs, "Content-Encoding: gzip");
     hdrs = curl_slist_append(hdrs, "Expect:");
     curl_easy_setopt(h_, CURLOPT_POST, 1L);
     curl_easy_setopt(h_, CURLOPT_POSTFIELDS, body->data());

@@ -36,6 +36,7 @@ Result<SyncdConfig> parse_syncd_config(std::string_view text, std::string_view w
                               {"client_cert", JsonKind::string, true},
                               {"client_key", JsonKind::string, true},
                               {"locatiecode", JsonKind::string},
+                              {"provisioning_keys", JsonKind::string},
                               {"window", JsonKind::string},
                               {"window_jitter_minutes", JsonKind::integer, false, 0, 24 * 60},
                               {"batch_max_records", JsonKind::integer, false, 1, kMaxBatchRecords},
@@ -62,6 +63,9 @@ Result<SyncdConfig> parse_syncd_config(std::string_view text, std::string_view w
   c.engine.locatiecode = str("locatiecode");
   if (!c.engine.locatiecode.empty() && !is_token(c.engine.locatiecode, 64))
     return bad("\"locatiecode\" must match [A-Za-z0-9._-]{1,64}");
+  c.provisioning_keys_path = str("provisioning_keys");
+  if (j.contains("provisioning_keys") && c.provisioning_keys_path.empty())
+    return bad("\"provisioning_keys\" must be a non-empty path (or leave it out for the image's keys)");
   c.client_cert_path = str("client_cert");
   c.client_key_path = str("client_key");
   if (c.client_cert_path.empty() || c.client_key_path.empty())

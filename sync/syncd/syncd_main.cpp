@@ -31,6 +31,8 @@
 #include "balie/platform/paths.h"
 #include "balie/store/health.h"
 #include "balie/store/store.h"
+#include "balie/store/tls_pin.h"
+#include "balie/sync/coa_client.h"
 #include "balie/sync/deadline.h"
 #include "balie/sync/engine.h"
 #include "balie/sync/store_adapter.h"
@@ -61,6 +63,7 @@ struct Config {
   int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
   int jitter_max_min = 60;
   fs::path runtime_dir, state_dir, config_dir;
+  fs::path provisioning_keys_dir;  // trusted keys for bundles from COA
 };
 
 int fail(const std::string& m, int code = 3) {
@@ -94,6 +97,8 @@ std::string load_config(const fs::path& path, Config* c) {
   } else if (!slurp(rel(parsed->client_key_path), &c->engine.client_key_pem)) {
     return where + ": cannot read \"client_key\" " + rel(parsed->client_key_path).string();
   }
+  c->provisioning_keys_dir = parsed->provisioning_keys_path.empty() ? store::default_provisioning_keys_dir()
+                                                                     : rel(parsed->provisioning_keys_path);
   const auto paths = platform::Paths::from_environment();
   c->runtime_dir = paths.runtime_dir;
   c->state_dir = paths.state_dir;
@@ -156,15 +161,53 @@ bool take_staff_request(const Config& cfg) {
   return a || b;
 }
 
+// COA first (health of the previous pass, a newer bundle, the residents feed): whatever COA does,
+// the municipality routes run after it. The device key and TLS pin are read only when COA serves a
+// bundle to check.
+sync::CoaPassResult run_coa(store::Store& terminal_store, const Config& cfg) {
+  sync::CoaClientConfig c;
+  c.client_cert_pem = cfg.engine.client_cert_pem;
+  c.client_key_pem = cfg.engine.client_key_pem;
+  c.health_file = cfg.config_dir / "health.json";
+  c.provisioning_keys_dir = cfg.provisioning_keys_dir;
+  c.config_dir = cfg.config_dir;
+  std::error_code ec;
+  c.store_path = fs::absolute(cfg.store_path, ec);
+  c.connect_timeout_s = cfg.engine.connect_timeout_s;
+  c.low_speed_time_s = cfg.engine.low_speed_time_s;
+  c.total_timeout_s = cfg.engine.total_timeout_s;
+  const std::string key_pem = cfg.engine.client_key_pem;
+  const fs::path store_dir = fs::path(cfg.store_path).parent_path();
+  c.identity = [key_pem, store_dir](store::TerminalIdentity* id) -> std::optional<std::string> {
+    auto dk = platform::KeyProvider::from_environment(store_dir).device_signing_key();
+    if (!dk) return "the device key is not available: " + dk.error().message;
+    id->device_pk = dk.value().public_key;
+    auto pin = store::pin_of_private_key_pem(key_pem);
+    if (!pin.ok()) return "the terminal's TLS key: " + pin.error().message;
+    id->tls_pin = pin.value();
+    return std::nullopt;
+  };
+  return sync::run_coa_pass(terminal_store, c, &g_stop);
+}
+
 int run_once(sync::SyncStore& store, store::Store& terminal_store, const Config& cfg) {
   (void)take_staff_request(cfg);  // this pass answers any request made before it started
+  auto coa = run_coa(terminal_store, cfg);
+  std::fputs(coa.summary().c_str(), stdout);
+  if (!coa.ok()) std::fprintf(stderr, "balie-syncd: COA: %s", coa.summary().c_str());
   platform::SystemClock clock;
   sync::SyncEngine engine(store, clock, cfg.engine);
   auto rep = engine.run_pass(&g_stop);
   std::fputs(rep.summary().c_str(), stdout);
   std::fflush(stdout);
   write_health(terminal_store, cfg);
-  return rep.exit_status();
+  // COA's part in the exit status: refused input from COA counts like a municipality's (1), COA out
+  // of reach like a transient failure (2); a local error (3) and staff work (1) come first.
+  int rc = rep.exit_status();
+  if (rc == 3 || rc == 1) return rc;
+  if (!coa.ok() && !coa.transient) return 1;
+  if (!coa.ok()) return 2;
+  return rc;
 }
 
 const char* kUsage =

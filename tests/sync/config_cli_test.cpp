@@ -88,6 +88,8 @@ TEST_F(SyncdConfig, WrongTypesAreNamedWithTheExpectedTypeAndExitTwo) {
   EXPECT_REFUSED(syncd_with([](json& c) { c["device_id"] = "kiosk 01/../x"; }), "\"device_id\" must match");
   EXPECT_REFUSED(syncd_with([](json& c) { c["window_jitter_minutes"] = true; }),
                  "\"window_jitter_minutes\" must be an integer from 0 to 1440 (got boolean)");
+  EXPECT_REFUSED(syncd_with([](json& c) { c["provisioning_keys"] = 7; }), "\"provisioning_keys\" must be a string (got integer)");
+  EXPECT_REFUSED(syncd_with([](json& c) { c["provisioning_keys"] = ""; }), "\"provisioning_keys\" must be a non-empty path");
 }
 
 TEST_F(SyncdConfig, UnknownAndMissingKeysAreErrors) {

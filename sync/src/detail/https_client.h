@@ -41,13 +41,13 @@ class HttpsSession {
   HttpsSession& operator=(const HttpsSession&) = delete;
 
   Result<HttpResponse> get(const std::string& path_and_query);
-  // Sends `json_body` gzip-compressed (Content-Encoding: gzip).
-  Result<HttpResponse> post_json(const std::string& path, const std::string& json_body);
+  // Sends `json_body` gzip-compressed (Content-Encoding: gzip), or as it is when !gzip (COA's API).
+  Result<HttpResponse> post_json(const std::string& path, const std::string& json_body, bool gzip = true);
   std::size_t bytes_sent() const { return bytes_up_; }
   std::size_t bytes_received() const { return bytes_down_; }
 
  private:
-  Result<HttpResponse> perform(const std::string& path, const std::string* body);
+  Result<HttpResponse> perform(const std::string& path, const std::string* body, bool gzipped);
   CURL* h_ = nullptr;
   Route route_;
   TlsIdentity id_;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "balie/store/bundle.h"
+#include "balie/store/coa_residents.h"
 #include "balie/store/result.h"
 #include "balie/store/types.h"
 
@@ -112,6 +113,16 @@ class Store {
                                            const DossierBatch& batch, std::string_view new_cursor);
   Result<std::string> dossier_cursor(std::string_view location_id,
                                      std::string_view gemeentecode = {});  // "" if none yet
+  // COA's residents feed (coa_residents.h): one parsed page in ONE transaction with its cursor. Active
+  // residents are inserted or get their base fields refreshed (names, V-nummer, birth date, room,
+  // regime, location = the page's, gemeentecode + gekoppeld_sinds) while the dossier, BSN, client
+  // number, language and doelgroep the store holds stay; a changed gemeentecode keeps the previous link
+  // in eerdere_koppelingen (queued records keep their addressee; audit coa.link_change). active=false
+  // deletes the resident like a feed purge (records still waiting go once acknowledged; audit
+  // coa.resident_left). page.refused items are audited (coa.item_refused). Conflict (nothing applied)
+  // when the page is for another location than device_config's or the terminal has none.
+  Result<CoaResidentsOutcome> apply_coa_residents(const CoaResidentsPage& page);
+  Result<std::string> coa_residents_cursor();  // the stored cursor for this location, "" if none yet
 
   // [SECTION] Staff
   // Creates or replaces a staff account; `pin` (4-12 digits) is hashed with Argon2id
@@ -225,6 +236,31 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// [SECTION] Bundle installation (balie-admin bundle apply, balie-syncd's COA client)
+// The terminal's own keys a bundle must name (check_for_terminal): loaded only after the bundle's
+// signature and content checked. Returns an error text when a key is not available.
+struct TerminalIdentity {
+  Ed25519PublicKey device_pk{};
+  std::string tls_pin;  // "sha256//..." of the terminal's TLS key
+};
+using TerminalIdentityLoader = std::function<std::optional<std::string>(TerminalIdentity* out)>;
+
+struct BundleInstall {
+  enum class Kind { Applied, AlreadyApplied, Refused, NoIdentity, FilesNotWritten } kind = Kind::Refused;
+  std::optional<EnrolmentBundle> bundle;  // once open_bundle accepted the file
+  std::optional<BundleError> refusal;     // Refused
+  std::string message;                    // NoIdentity / FilesNotWritten: what went wrong
+};
+// The one way a bundle file is installed: open_bundle against `trusted`, check_for_terminal with the
+// identity from `own`, Store::apply_bundle, write_terminal_files(config_dir, store_path). A refusal by
+// open_bundle or check_for_terminal is audited here (bundle.refused, `actor`); apply_bundle audits its
+// own. FilesNotWritten: the bundle IS applied, the configuration files are not (yet).
+BundleInstall install_bundle(Store& store, std::string_view file_text, std::span<const Ed25519PublicKey> trusted,
+                             const TerminalIdentityLoader& own, const std::filesystem::path& config_dir,
+                             const std::filesystem::path& store_path, std::string_view actor);
+// Trusted provisioning keys' folder: $BALIE_PROVISIONING_KEYS, else /usr/share/balie/provisioning-keys.
+std::filesystem::path default_provisioning_keys_dir();
 
 // Fills an empty store with the embedded demo data set (assets/demo/): residents, staff (PINs in
 // assets/demo/README.md), routes, device configuration and texts. Does nothing when residents exist.

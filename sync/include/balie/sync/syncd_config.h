@@ -22,6 +22,9 @@ struct SyncdConfig {
   // "client_key": "credential:balie-tls-key": the key comes from the key provider
   // (KeyProvider::tls_client_key_pem()), never from a file; then client_key_path is empty.
   std::string client_key_credential;
+  // Folder of the trusted provisioning keys (*.pub) for bundles COA serves, as written ("" = the
+  // image's, store::default_provisioning_keys_dir(), as balie-admin uses).
+  std::string provisioning_keys_path;
   EngineConfig engine;                            // device_id, locatiecode and the limits (no PEMs)
   int window_start_min = 60, window_end_min = 300;  // local minutes after midnight
   int jitter_max_min = 60;
