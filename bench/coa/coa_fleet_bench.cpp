@@ -223,7 +223,8 @@ DbFigures db_figures(PgCluster& pg) {
                                        "pg_database_size('coa') || ' bytes)'") + "\n";
   f.text += "  table                  rows     total (table+index+toast)   seq_scan  idx_scan\n";
   const std::string rows = pg.psql(
-      "SELECT c.relname, s.n_live_tup, pg_size_pretty(pg_total_relation_size(c.oid)), pg_total_relation_size(c.oid), "
+      "SELECT c.relname, (xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM ' || "
+      "quote_ident(c.relname), false, true, '')))[1]::text, pg_size_pretty(pg_total_relation_size(c.oid)), pg_total_relation_size(c.oid), "
       "coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0) FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
       "ORDER BY pg_total_relation_size(c.oid) DESC");
   std::istringstream in(rows);
@@ -270,6 +271,7 @@ int main(int argc, char** argv) {
     else if (a == "--pool-size") ok = num(o.pool_size);
     else if (a == "--changes") ok = num(o.nightly_changes);
     else if (a == "--limit") ok = num(o.limit) && o.limit <= 500;
+    else if (a == "--help" || a == "-h") return usage(), 0;
     else if (a == "--one-instance") o.two_instances = false;
     else if (a == "--smoke") {
       o.smoke = true;
@@ -306,7 +308,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "coa_fleet_bench: PostgreSQL restart: %s\n", pg.error().c_str());
     return 1;
   }
-  const bool have_pss = pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT 1") == "1";
+  const std::string pss_out = pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  const bool have_pss = pg.psql("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'") == "1";
+  if (!have_pss) std::printf("(no per-statement figures: pg_stat_statements: %s)\n", pss_out.c_str());
 
   fs::path work;
   if (!o.keep.empty()) {
