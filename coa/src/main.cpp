@@ -33,6 +33,7 @@ constexpr const char* kUsage =
     "  operator add ID NAME                 add an operator; the password is read from stdin\n"
     "  operator link ID [MINUTES]           print a one-time login URL (default 10 minutes)\n"
     "  code create LOCATION OPERATOR        print a one-time enrolment code for a terminal\n"
+    "  code create-batch LOCATION OPERATOR N  print N one-time enrolment codes (one a line; 1..10000)\n"
     "  config put LOCATION FILE             store FILE as the location's next configuration version\n"
     "  config show LOCATION                 print the latest configuration and its version\n"
     "  staff add LOCATION ID NAME ROLE PIN  new configuration version with a staff account (first-login PIN)\n"
@@ -149,6 +150,21 @@ int main(int argc, char** argv) {
     auto c = create_enrolment_code(db, args[2], args[3], cfg ? cfg->code_minutes : 24 * 60);
     if (!c) return db_fail(c.error());
     std::printf("%s\n", c->c_str());
+    return 0;
+  }
+  if (cmd == "code create-batch" && need(5)) {
+    // One connection for many codes (a fleet roll-out; the fleet benchmark). Each code is its own
+    // transaction, printed as soon as it is stored, so a failure half-way loses none already shown.
+    const int n = std::atoi(args[4].c_str());
+    if (n < 1 || n > 10000 || args[4].find_first_not_of("0123456789") != std::string::npos) {
+      std::fputs("balie-coa: N must be 1 to 10000\n", stderr);
+      return 2;
+    }
+    for (int i = 0; i < n; ++i) {
+      auto c = create_enrolment_code(db, args[2], args[3], cfg ? cfg->code_minutes : 24 * 60);
+      if (!c) return db_fail(c.error());
+      std::printf("%s\n", c->c_str());
+    }
     return 0;
   }
   if ((cmd == "config put" && need(4)) || (cmd == "staff add" && need(7))) {
