@@ -4,6 +4,10 @@
 #include "balie/coa/db.h"
 
 #include <libpq-fe.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdlib>
 #include <cstring>
@@ -121,11 +125,14 @@ DbStatus Db::transaction(const std::function<DbStatus(Db&)>& f) {
     } else if (healthy()) {
       (void)exec("ROLLBACK");
     }
-    const bool retry = !st.ok() && st.error().kind == DbError::Kind::Conflict &&
-                       (st.error().message.find("serializ") != std::string::npos ||
-                        st.error().message.find("deadlock") != std::string::npos) &&
-                       attempt < 5;
-    if (!retry) return st;
+    const bool serialization = !st.ok() && st.error().kind == DbError::Kind::Conflict &&
+                               (st.error().message.find("serializ") != std::string::npos ||
+                                st.error().message.find("deadlock") != std::string::npos);
+    if (!serialization) return st;
+    // Concurrent transactions on the same rows (many terminals enrolling at once): back off a random,
+    // growing time and retry; when that is not enough the caller answers 503 (retry later), not 409.
+    if (attempt >= 8) return DbError{DbError::Kind::Unavailable, "busy, retry later: " + st.error().message};
+    std::this_thread::sleep_for(std::chrono::milliseconds(randombytes_uniform(10u << attempt) + 1));
   }
 }
 

@@ -54,13 +54,16 @@ bool valid_gemeentecode(const std::string& g) {
          std::all_of(g.begin() + 2, g.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Printable UTF-8 text: no C0/C1 controls or DEL; length in bytes within [min, max].
-bool printable(const std::string& s, size_t min, size_t max) {
+// Printable UTF-8 text: no C0/C1 controls or DEL; length in bytes within [min, max]. Residents' names
+// and rooms also refuse bidirectional embeddings, overrides and isolates: the terminal refuses such
+// an item (store/coa_residents.cpp), so COA must not store what it cannot deliver.
+bool printable(const std::string& s, size_t min, size_t max, bool no_bidi = false) {
   if (s.size() < min || s.size() > max || !record::is_valid_utf8(s)) return false;
   size_t i = 0;
   while (i < s.size()) {
     const char32_t cp = record::utf8_next(s, i);
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
+    if (no_bidi && ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))) return false;
   }
   return true;
 }
@@ -360,12 +363,13 @@ DbResult<std::vector<Revoked>> revoked_certificates(Db& db) {
 std::optional<std::string> check_resident(const ResidentIn& r) {
   if (!record::is_token(r.id, 64)) return "id: 1-64 of A-Z a-z 0-9 . _ -";
   if (!record::is_token(r.location_id, 64)) return "location_id: 1-64 of A-Z a-z 0-9 . _ -";
-  if (!printable(r.naam_latijns, 1, 200)) return "naam_latijns: 1-200 bytes of printable UTF-8";
-  if (!printable(r.naam_eigen_schrift, 0, 200)) return "naam_eigen_schrift: at most 200 bytes of printable UTF-8";
+  if (!printable(r.naam_latijns, 1, 200, true)) return "naam_latijns: 1-200 bytes of printable UTF-8, no bidi controls";
+  if (!printable(r.naam_eigen_schrift, 0, 200, true))
+    return "naam_eigen_schrift: at most 200 bytes of printable UTF-8, no bidi controls";
   if (r.v_nummer.size() != 10 || !std::all_of(r.v_nummer.begin(), r.v_nummer.end(), ::isdigit))
     return "v_nummer: 10 digits";
   if (!valid_date(r.geboortedatum)) return "geboortedatum: YYYY-MM-DD";
-  if (!printable(r.kamer, 0, 32)) return "kamer: at most 32 bytes of printable UTF-8";
+  if (!printable(r.kamer, 0, 32, true)) return "kamer: at most 32 bytes of printable UTF-8, no bidi controls";
   if (r.regime != "Wi2021" && r.regime != "Wi2013" && r.regime != "Wi2007") return "regime: Wi2021, Wi2013 or Wi2007";
   if (r.gemeentecode.has_value() != r.gekoppeld_sinds.has_value())
     return "gemeentecode and gekoppeld_sinds go together";

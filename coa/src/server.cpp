@@ -116,6 +116,13 @@ void write_port_file(const std::string& path, int port) {
 // Refuses a declared body over the limit before it is read.
 httplib::Server::HandlerResponse check_length(const CoaConfig& cfg, const httplib::Request& req,
                                               httplib::Response& res) {
+  // Compressed bodies are refused: cpp-httplib would inflate them without a limit (a small gzip bomb
+  // becomes gigabytes), and nothing a terminal or a browser sends here needs compression.
+  if (req.has_header("Content-Encoding") && req.get_header_value("Content-Encoding") != "identity") {
+    send_error(res, 415, "unsupported_encoding", "request bodies must not be compressed");
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  }
   if (req.has_header("Content-Length")) {
     const std::string cl = req.get_header_value("Content-Length");
     if (cl.size() > 12 || cl.find_first_not_of("0123456789") != std::string::npos || std::stoull(cl) > cfg.max_body_bytes) {
@@ -336,6 +343,7 @@ int serve(const CoaConfig& cfg) {
   for (auto* s : {&term, &web}) {
     SSL_CTX_set_min_proto_version(s->ssl_context(), TLS1_2_VERSION);
     s->set_payload_max_length(cfg.max_body_bytes);
+    s->set_tcp_nodelay(true);  // without it every response with a body waits ~40 ms for a delayed ACK
     s->set_read_timeout(15, 0);
     s->set_write_timeout(15, 0);
   }

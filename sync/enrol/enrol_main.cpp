@@ -212,7 +212,7 @@ int online(const fs::path& coa_file, const fs::path& dir) {
   }
   sync::detail::HttpsSession session(route, sync::detail::TlsIdentity{}, sync::detail::HttpLimits{});
   const nlohmann::json body = {{"code", (*code)["code"]}, {"request", *request}};
-  auto res = session.post_json("/v1/enrol", body.dump());
+  auto res = session.post_json("/v1/enrol", body.dump(), /*gzip=*/false);  // balie-coa takes no compressed bodies
   if (!res) {
     write_status(dir, "unreachable", res.error().message);
     return kExitUnreachable;

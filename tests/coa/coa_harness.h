@@ -5,6 +5,8 @@
 // to the terminal listener over mutual TLS with cpp-httplib.
 #pragma once
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,19 @@ inline store::Ed25519PublicKey provisioning_pub() {
   return k;
 }
 
+// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0;
+  ::close(fd);
+  return ok ? ntohs(a.sin_port) : 0;
+}
+
 // One running balie-coa.
 struct CoaService {
   fs::path dir, config;
@@ -61,10 +76,12 @@ struct CoaService {
     auto s = std::make_unique<CoaService>();
     s->dir = dir;
     fs::create_directories(dir);
+    // The terminal listener's port is chosen here, so the endpoint in the bundles is the real one.
+    const int port = free_port();
     json c = {{"database", pg.conninfo()},
               {"pool_size", 4},
               {"terminal",
-               {{"host", "127.0.0.1"}, {"port", 0}, {"port_file", "terminal.port"},
+               {{"host", "127.0.0.1"}, {"port", port}, {"port_file", "terminal.port"},
                 {"cert", (pki.dir / "coa-terminal/cert.pem").string()},
                 {"key", (pki.dir / "coa-terminal/key.pem").string()}, {"ca", (pki.dir / "ca.pem").string()}}},
               {"web",
@@ -72,7 +89,7 @@ struct CoaService {
                 {"cert", (pki.dir / "coa-web/cert.pem").string()}, {"key", (pki.dir / "coa-web/key.pem").string()}}},
               {"device_ca", {{"cert", (pki.dir / "device-ca.pem").string()}, {"key", (pki.dir / "device-ca.key").string()}}},
               {"provisioning_key", provisioning_key().string()},
-              {"public_endpoint", "https://127.0.0.1:1"},
+              {"public_endpoint", "https://127.0.0.1:" + std::to_string(port)},
               {"backup_pin", pki.pin("coa-backup")}};
     c.merge_patch(overrides);
     s->config = dir / "coa.json";
