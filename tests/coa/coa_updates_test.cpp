@@ -199,6 +199,9 @@ TEST_F(CoaUpdates, UploadAcceptsASignedBundleAndRefusesBadSignaturesOldVersionsA
   spit(dir_ / "cut2.tar", b9.substr(0, (end + 511) / 512 * 512));
   EXPECT_EQ(upload(dir_ / "cut2.tar", &out), 4) << out;
   EXPECT_NE(out.find("truncated"), std::string::npos) << out;
+  spit(dir_ / "cut3.tar", b9.substr(0, (end + 511) / 512 * 512 + 512));  // one of the two zero blocks
+  EXPECT_EQ(upload(dir_ / "cut3.tar", &out), 4) << out;
+  EXPECT_NE(out.find("single zero block"), std::string::npos) << out;
   // A root image of another size than the manifest says.
   EXPECT_EQ(upload(bundle({.version = 10, .wrong_size_in_manifest = true}), &out), 4) << out;
   EXPECT_NE(out.find("the manifest says 2500001"), std::string::npos) << out;
