@@ -10,6 +10,7 @@
 #include <set>
 
 #include "coa_harness.h"
+#include "update_client.h"
 
 using namespace balie::coa::testing;
 
@@ -417,4 +418,82 @@ TEST_F(CoaUpdates, Throughput) {
   std::printf("bundle %.1f MB: upload (check + store) %.2f s = %.1f MB/s, download %.2f s = %.1f MB/s\n", size_mb,
               std::chrono::duration<double>(t1 - t0).count(), size_mb / std::chrono::duration<double>(t1 - t0).count(),
               std::chrono::duration<double>(t3 - t2).count(), size_mb / std::chrono::duration<double>(t3 - t2).count());
+}
+
+// The terminal side (sync/src/update_client.h) against the real balie-coa.
+TEST_F(CoaUpdates, TheTerminalStepResumesVerifiesDeliversAndReports) {
+  auto t = enrolled("t1");
+  balie::sync::CoaUpdateEndpoint ep;
+  ep.base_url = "https://127.0.0.1:" + std::to_string(coa_->terminal_port);
+  ep.ca_pem = slurp(pki_->dir / "ca.pem");
+  ep.pins = {pki_->pin("coa-terminal"), pki_->pin("coa-backup")};
+  ep.cert_pem = slurp(t->dir / "cert.pem");
+  ep.key_pem = slurp(t->dir / "tls-key.pem");
+  balie::sync::UpdateClientPaths paths{dir_ / "state", dir_ / "balie-update/incoming", dir_ / "balie-update/last-result"};
+  using K = balie::sync::UpdateStep::Kind;
+
+  auto s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->kind, K::NothingAssigned);
+  const fs::path b7 = bundle({.version = 7});
+  const std::string bytes = slurp(b7);
+  std::string out;
+  ASSERT_EQ(upload(b7, &out), 0) << out;
+  ASSERT_EQ(coa_->admin({"rollout", "start", "7", t->device_id}, &out), 0) << out;
+  const json o = offer(*t);
+  ASSERT_TRUE(o.is_object());
+
+  // A pass that was cut off after 1.2 MB: the next one fetches only the rest.
+  const std::size_t cut = 1'200'000;
+  spit(paths.state_dir / "update-partial", bytes.substr(0, cut));
+  spit(paths.state_dir / "update-partial.json",
+       json{{"update_id", o["update_id"]}, {"version", 7}, {"sha256", o["sha256"]}, {"size", bytes.size()}}.dump());
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->kind, K::Delivered);
+  EXPECT_EQ(s->bytes_downloaded, bytes.size() - cut);
+  EXPECT_EQ(s->delivered, paths.incoming / "balie-update-7.tar");
+  EXPECT_EQ(sha256_of(slurp(paths.incoming / "balie-update-7.tar")), sha256_of(bytes));
+  EXPECT_FALSE(fs::exists(paths.state_dir / "update-partial"));
+  EXPECT_EQ(pg_.psql("SELECT string_agg(state, ',') FROM update_reports"), "downloaded");
+  // Again: nothing to fetch, nothing reported twice.
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->kind, K::AlreadyDelivered);
+  EXPECT_EQ(pg_.psql("SELECT count(*) FROM update_reports"), "1");
+  // The installer ran and the boot was blessed: reported once, and COA offers nothing more.
+  spit(paths.last_result, "version=7\nstate=blessed\ndetail=slot b\n");
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->reported, "blessed");
+  EXPECT_EQ(s->kind, K::NothingAssigned);
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->reported, "");
+  EXPECT_EQ(pg_.psql("SELECT string_agg(state || ':' || detail, ',' ORDER BY id) FROM update_reports"), "downloaded:,blessed:slot b");
+
+  // A partial file with wrong bytes: verification fails, it is thrown away, the next pass delivers.
+  const fs::path b8 = bundle({.version = 8});
+  ASSERT_EQ(upload(b8, &out), 0) << out;
+  ASSERT_EQ(coa_->admin({"rollout", "start", "8", t->device_id}, &out), 0) << out;
+  const json o8 = offer(*t);
+  ASSERT_TRUE(o8.is_object());
+  spit(paths.state_dir / "update-partial", random_bytes(cut));
+  spit(paths.state_dir / "update-partial.json",
+       json{{"update_id", o8["update_id"]}, {"version", 8}, {"sha256", o8["sha256"]}, {"size", o8["size"]}}.dump());
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, balie::record::Errc::crypto) << s.error().message;
+  EXPECT_FALSE(fs::exists(paths.state_dir / "update-partial"));
+  EXPECT_FALSE(fs::exists(paths.incoming / "balie-update-8.tar"));
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->kind, K::Delivered);
+  EXPECT_EQ(slurp(paths.incoming / "balie-update-8.tar"), slurp(b8));
+
+  // COA's listener must carry one of the pinned keys.
+  ep.pins = {pki_->pin("coa-backup")};
+  s = balie::sync::run_update_step(ep, paths);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, balie::record::Errc::tls) << s.error().message;
 }
