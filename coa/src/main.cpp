@@ -18,6 +18,7 @@
 #include "balie/coa/migrate.h"
 #include "balie/coa/ops.h"
 #include "balie/coa/server.h"
+#include "updates.h"
 
 using namespace balie::coa;
 using json = nlohmann::json;
@@ -45,6 +46,7 @@ constexpr const char* kUsage =
 
 int usage() {
   std::fputs(kUsage, stderr);
+  std::fputs(kUpdateUsage, stderr);
   return 2;
 }
 
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
   while (!args.empty() && args[0].rfind("--", 0) == 0) {
     if (args[0] == "--help" || args[0] == "-h") {
       std::fputs(kUsage, stdout);
+      std::fputs(kUpdateUsage, stdout);
       return 0;
     }
     if (args.size() < 2) return usage();
@@ -110,6 +113,10 @@ int main(int argc, char** argv) {
   // Every other command needs the current schema.
   if (auto v = migrate(db); !v) return db_fail(v.error());
   auto need = [&](size_t n) { return args.size() == n; };
+  // Update bundles and rollouts (coa/src/updates.cpp).
+  if (auto rc = run_update_command(db, cfg ? cfg->update_signer_cert_file : "", args,
+                                   "cli:" + std::string(getenv("USER") ? getenv("USER") : "?")))
+    return *rc;
   if (cmd == "location add" && need(4)) {
     auto st = add_location(db, args[2], args[3]);
     return st.ok() ? 0 : db_fail(st.error());

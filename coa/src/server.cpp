@@ -25,6 +25,7 @@
 #include "balie/store/tls_pin.h"
 #include "connection_guard.h"
 #include "server_util.h"
+#include "update_routes.h"
 #include "web_routes.h"
 
 namespace balie::coa {
@@ -269,6 +270,7 @@ record::Result<CoaConfig> load_config(const std::string& path) {
     c.device_ca_cert_file = file(j.at("device_ca"), "cert");
     c.device_ca_key_file = file(j.at("device_ca"), "key");
     c.provisioning_key_file = file(j, "provisioning_key");
+    c.update_signer_cert_file = file(j, "update_signer_cert");
     c.public_endpoint = j.at("public_endpoint").get<std::string>();
     c.backup_pin = j.at("backup_pin").get<std::string>();
     c.code_minutes = j.value("code_minutes", c.code_minutes);
@@ -388,6 +390,7 @@ int serve(const CoaConfig& cfg) {
   terminal.install(term);
   WebRoutes web_routes(cfg, pool, *issuer);
   web_routes.install(web);
+  install_update_routes(term, web, pool, cfg);
 
   sigset_t set;
   sigemptyset(&set);

@@ -30,6 +30,7 @@ struct CoaConfig {
   std::string provisioning_key_file;  // 64 hex characters: the Ed25519 seed that signs bundles
   std::string public_endpoint;        // https://... the terminals reach the terminal listener at
   std::string backup_pin;             // pin of the terminal listener's next key (rotation)
+  std::string update_signer_cert_file;  // Secure Boot db certificate update bundles' UKIs must verify with
   int code_minutes = 24 * 60;         // enrolment codes expire after this
   int session_hours = 8;              // operator sessions
   std::size_t max_body_bytes = 512 * 1024;  // every request body
