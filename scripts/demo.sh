@@ -33,6 +33,7 @@ cleanup() {
     wait "$syncd_pid" 2>/dev/null || true
   fi
   scripts/demo-inbox.sh stop || true
+  scripts/demo-coa.sh stop || true
 }
 
 if [ "$has_display" = 0 ]; then
@@ -43,6 +44,10 @@ if [ "$has_display" = 0 ]; then
 fi
 # The local municipality receivers, wired to the kiosk's store (routes, device key, demo CA).
 scripts/demo-inbox.sh start
+# COA's service beside them: a private PostgreSQL under the demo state folder and balie-coa, seeded from
+# the demo data (scripts/demo-coa.sh). The kiosk does not depend on it: a failure is reported, not fatal.
+coa_ok=1
+scripts/demo-coa.sh start || { coa_ok=0; echo "demo: balie-coa did not start (see above); the kiosk demo goes on without it"; }
 trap cleanup EXIT
 
 if [ "$has_display" = 1 ]; then
@@ -63,6 +68,7 @@ mkdir -p "$shots"
 echo "demo: no display found; running the scripted demo session under Xvfb"
 SDL_AUDIODRIVER="${SDL_AUDIODRIVER:-dummy}" xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
   "$kiosk" --script "$root/assets/demo/demo-session.balie" --shots "$shots" "$@"
+if [ "$coa_ok" = 1 ]; then scripts/demo-coa.sh shot "$shots/coa-fleet.png" || true; fi
 echo "demo: screenshots of every screen are in $shots"
 
 echo

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# COA's service for the demo: a private PostgreSQL cluster under the demo state folder (initdb/pg_ctl
+# from Debian's postgresql-15, as the unprivileged user nobody when run as root; Unix socket only) and
+# one balie-coa beside the demo inboxes, seeded from the demo data: the demo location, an operator,
+# the location's configuration (routes to the demo inboxes) and its residents with their koppeling.
+#   scripts/demo-coa.sh start    start (or restart) PostgreSQL and balie-coa; prints the operator's login link
+#   scripts/demo-coa.sh stop     stop both
+#   scripts/demo-coa.sh status   what runs, and the fleet as COA sees it
+#   scripts/demo-coa.sh shot F   a headless-Chromium screenshot of the fleet page into F (PNG)
+# Environment: BALIE_STATE_DIR (default ~/.local/state/balie), BALIE_BUILD_DIR (default build/default),
+# BALIE_DEMO_COA_PORT (default 18443; the operator pages listen on the next port). See coa/README.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=${BALIE_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/balie}
+build=${BALIE_BUILD_DIR:-$root/build/default}
+port=${BALIE_DEMO_COA_PORT:-18443}
+dir=$state/demo-coa
+pg=$dir/pg
+coa_bin=$build/coa/balie-coa
+demo_json=$root/assets/demo/demo.json
+bindir=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
+[ -x "$bindir/initdb" ] || { echo "demo-coa: PostgreSQL server programs not found (scripts/setup.sh installs postgresql-15)" >&2; exit 1; }
+
+as_pg() {  # runs a PostgreSQL program as the cluster's owner
+  if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; else "$@"; fi
+}
+coa() { "$coa_bin" --config "$dir/coa.json" "$@"; }
+
+start_pg() {
+  mkdir -p "$pg"
+  [ "$(id -u)" = 0 ] && chown nobody:nogroup "$pg"
+  if [ ! -f "$pg/data/PG_VERSION" ]; then
+    as_pg "$bindir/initdb" -D "$pg/data" -U balie --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    printf "listen_addresses = ''\nunix_socket_directories = '%s'\n" "$pg" >> "$pg/data/postgresql.conf"
+  fi
+  if ! as_pg "$bindir/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+    as_pg "$bindir/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w start >/dev/null
+  fi
+  as_pg "$bindir/psql" -h "$pg" -U balie -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'coa'" | grep -q 1 \
+    || as_pg "$bindir/createdb" -h "$pg" -U balie coa
+}
+
+make_pki() {
+  bash "$root/sync/tools/make-pki.sh" "$dir/pki" unused coa-terminal coa-web coa-backup >/dev/null
+  if [ ! -f "$dir/pki/device-ca.pem" ]; then
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/pki/device-ca.key" 2>/dev/null
+    openssl req -x509 -new -key "$dir/pki/device-ca.key" -sha256 -days 3650 \
+      -subj "/O=COA demo/CN=COA demo device CA" -out "$dir/pki/device-ca.pem" 2>/dev/null
+  fi
+  jq -n --arg db "host=$pg dbname=coa user=balie" --arg pki "$dir/pki" --argjson port "$port" \
+    --arg prov "$root/image/keys/provisioning-test.key" --arg backup "$(cat "$dir/pki/coa-backup/pin")" '{
+      database: $db, pool_size: 4,
+      terminal: {host: "127.0.0.1", port: $port, port_file: "terminal.port", cert: ($pki + "/coa-terminal/cert.pem"),
+                 key: ($pki + "/coa-terminal/key.pem"), ca: ($pki + "/ca.pem")},
+      web: {host: "127.0.0.1", port: ($port + 1), port_file: "web.port", cert: ($pki + "/coa-web/cert.pem"),
+            key: ($pki + "/coa-web/key.pem")},
+      device_ca: {cert: ($pki + "/device-ca.pem"), key: ($pki + "/device-ca.key")},
+      provisioning_key: $prov, public_endpoint: ("https://127.0.0.1:" + ($port|tostring)), backup_pin: $backup}' \
+    > "$dir/coa.json"
+}
+
+seed() {
+  local loc name
+  loc=$(jq -r '.device.location_id' "$demo_json")
+  name=$(jq -r '.device.location_name' "$demo_json")
+  coa location add "$loc" "$name"
+  echo "demo-coa-operator-password" | coa operator add demo-ops "Demo operator" >/dev/null
+  # The location's configuration: one staff account and a route per demo inbox (as demo-inbox.sh runs them).
+  local routes='[]' g pub
+  for g in GM0363 GM0344 GM0599 GM0518 GM0014; do
+    [ -d "$state/demo-inbox/$g/keys" ] || continue
+    pub=$("$build/sync/balie-inbox" pubkeys --keys "$state/demo-inbox/$g/keys")
+    routes=$(jq --arg g "$g" --arg url "https://127.0.0.1:$((18000 + 10#${g#GM}))" --rawfile ca "$state/demo-inbox/pki/ca.pem" \
+      --arg pin "$(cat "$state/demo-inbox/pki/$g/pin" 2>/dev/null || echo "sha256//unknown")" --arg backup "$(cat "$dir/pki/coa-backup/pin")" \
+      --argjson pub "$pub" '. + [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pins: [$pin, $backup],
+        ed25519_pk: $pub.ed25519_pk, x25519_pk: $pub.x25519_pk}]' <<<"$routes")
+  done
+  if [ "$(jq length <<<"$routes")" = 0 ]; then
+    echo "demo-coa: no demo inboxes yet (scripts/demo-inbox.sh start first); the location gets no configuration" >&2
+  elif ! coa config show "$loc" >/dev/null 2>&1; then
+    jq -n --argjson routes "$routes" '{ntp_servers: ["ntp.demo.invalid"], sync_window: "01:00-05:00", routes: $routes,
+      staff: [{id: "demo-coa", display_name: "Demo medewerker COA", role: "coa_staff", first_login_pin: "246810"}],
+      texts: []}' > "$dir/config.json"
+    coa config put "$loc" "$dir/config.json"
+  fi
+  # Residents and their koppeling, from the demo data (COA decides the link; no BSN goes to COA's feed).
+  jq '[.residents[].resident | {id, location_id, naam_latijns, naam_eigen_schrift, v_nummer, geboortedatum,
+       kamer, regime: (.regime // "Wi2021"),
+       gemeentecode: (if (.gemeentecode // "") == "" then null else .gemeentecode end),
+       gekoppeld_sinds: (if (.gemeentecode // "") == "" then null else (.gekoppeld_sinds // "2026-01-01") end)}]' \
+    "$demo_json" > "$dir/residents.json"
+  coa resident put "$dir/residents.json" \
+    || echo "demo-coa: the demo data's deliberately hostile residents were refused (see above); the others are stored" >&2
+}
+
+stop_coa() {
+  if [ -f "$dir/coa.pid" ] && kill -0 "$(cat "$dir/coa.pid")" 2>/dev/null; then
+    kill -TERM "$(cat "$dir/coa.pid")"
+    for _ in $(seq 50); do kill -0 "$(cat "$dir/coa.pid")" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$dir/coa.pid"
+}
+
+login_link() { coa operator link demo-ops "${1:-10}"; }
+
+case "${1:-}" in
+  start)
+    [ -x "$coa_bin" ] || { echo "demo-coa: $coa_bin is not built" >&2; exit 1; }
+    mkdir -p "$dir"
+    start_pg
+    make_pki
+    stop_coa
+    rm -f "$dir/terminal.port" "$dir/web.port"
+    (cd "$dir" && exec "$coa_bin" --config "$dir/coa.json" serve >> "$dir/coa.log" 2>&1) &
+    echo $! > "$dir/coa.pid"
+    for _ in $(seq 100); do [ -f "$dir/web.port" ] && break; sleep 0.1; done
+    [ -f "$dir/web.port" ] || { echo "demo-coa: balie-coa did not start; see $dir/coa.log" >&2; exit 1; }
+    seed
+    echo "demo-coa: balie-coa runs: terminals on https://127.0.0.1:$port/v1, operators on https://127.0.0.1:$((port + 1))/"
+    echo "demo-coa: operator login (demo-ops / demo-coa-operator-password) or this one-time link:"
+    echo "demo-coa:   $(login_link)"
+    ;;
+  stop)
+    stop_coa
+    if [ -f "$pg/data/PG_VERSION" ]; then as_pg "$bindir/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+    ;;
+  status)
+    if [ -f "$dir/coa.pid" ] && kill -0 "$(cat "$dir/coa.pid")" 2>/dev/null; then echo "balie-coa: running"; else echo "balie-coa: stopped"; fi
+    coa device list || true
+    ;;
+  shot)
+    out=${2:?usage: demo-coa.sh shot FILE.png}
+    pin=$(cat "$dir/pki/coa-web/pin"); pin=${pin#sha256//}
+    profile=$(mktemp -d)
+    chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$profile" --window-size=1280,800 \
+      --ignore-certificate-errors-spki-list="$pin" --screenshot="$out" "$(login_link 5)" >/dev/null 2>&1 || true
+    rm -rf "$profile"
+    if [ ! -s "$out" ]; then echo "demo-coa: no screenshot (chromium)" >&2; exit 1; fi
+    echo "demo-coa: COA's fleet page: $out"
+    ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac
