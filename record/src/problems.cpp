@@ -31,6 +31,8 @@ constexpr std::array kTypes = {
                 "de terminal liet geen certificaat zien; waarschuw de technicus"},
     ProblemType{"unknown-device", 403, C::Fixable, R::NextPass,
                 "deze terminal is niet aangemeld bij de gemeente; de technicus laat hem aanmelden"},
+    ProblemType{"revoked-device", 403, C::Fixable, R::NextPass,
+                "COA heeft deze terminal ingetrokken; de records blijven bewaard tot de technicus hem opnieuw laat inschrijven"},
     ProblemType{"wrong-location", 403, C::Fixable, R::NextPass,
                 "de gemeente kent deze terminal bij een andere locatie; de technicus laat hem opnieuw aanmelden"},
     ProblemType{"unsupported-media-type", 415, C::Fixable, R::NextPass,
