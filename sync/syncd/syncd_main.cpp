@@ -201,12 +201,12 @@ int run_once(sync::SyncStore& store, store::Store& terminal_store, const Config&
   std::fputs(rep.summary().c_str(), stdout);
   std::fflush(stdout);
   write_health(terminal_store, cfg);
-  // COA's part in the exit status: refused input from COA counts like a municipality's (1), COA out
-  // of reach like a transient failure (2); a local error (3) and staff work (1) come first.
+  // COA's part in the exit status: refused input from COA counts like a municipality's (1); COA out
+  // of reach does not change it (the records' delivery decides; the COA line and the health document
+  // say it, and the next pass tries again). A local error (3) and staff work (1) come first.
   int rc = rep.exit_status();
   if (rc == 3 || rc == 1) return rc;
   if (!coa.ok() && !coa.transient) return 1;
-  if (!coa.ok()) return 2;
   return rc;
 }
 
