@@ -533,7 +533,7 @@ DbResult<std::vector<std::string>> ingest_health(Db& db, const std::string& devi
     list += "}";
     auto c = d.exec(
         "UPDATE alerts SET cleared_at = now() WHERE device_id = $1 AND cleared_at IS NULL "
-        "AND kind NOT IN ('revoked', 'rolled_back') AND NOT (kind = ANY($2::text[]))",
+        "AND kind NOT IN ('revoked', 'rolled_back', 'update_failed') AND NOT (kind = ANY($2::text[]))",
         {device_id, list});
     if (!c) return c.error();
     auto o = d.exec("SELECT kind FROM alerts WHERE device_id = $1 AND cleared_at IS NULL ORDER BY kind", {device_id});

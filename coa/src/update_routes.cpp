@@ -142,7 +142,7 @@ void install_update_routes(httplib::Server& term, httplib::Server& /*web*/, Pool
     auto dev = device_of_request(**lease, req, res);
     if (!dev) return;
     auto b = json::parse(req.body, nullptr, false);
-    const char* shape = "body must be {\"update_id\": N, \"version\": N, \"state\": \"downloaded|installed|blessed|rolled_back\", \"detail\": \"...\"}";
+    const char* shape = "body must be {\"update_id\": N, \"version\": N, \"state\": \"downloaded|installed|blessed|rolled_back|failed\", \"detail\": \"...\"}";
     if (b.is_discarded() || !b.is_object() || !b.contains("update_id") || !b["update_id"].is_number_integer() ||
         !b.contains("version") || !b["version"].is_number_integer() || !b.contains("state") || !b["state"].is_string())
       return send_error(res, 400, "invalid_report", shape);
@@ -156,7 +156,8 @@ void install_update_routes(httplib::Server& term, httplib::Server& /*web*/, Pool
       detail = b["detail"].get<std::string>();
     }
     const std::string state = b["state"].get<std::string>();
-    if (state != "downloaded" && state != "installed" && state != "blessed" && state != "rolled_back")
+    if (state != "downloaded" && state != "installed" && state != "blessed" && state != "rolled_back" &&
+        state != "failed")
       return send_error(res, 400, "invalid_report", shape);
     auto out = record_update_report(**lease, dev->device_id, b["update_id"].get<std::int64_t>(),
                                     b["version"].get<std::int64_t>(), state, detail);

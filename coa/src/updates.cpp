@@ -587,8 +587,8 @@ DbResult<bool> device_in_rollout(Db& db, const std::string& device_id, std::int6
 DbResult<ReportOutcome> record_update_report(Db& db, const std::string& device_id, std::int64_t update_id,
                                              std::int64_t version, const std::string& state, const std::string& detail) {
   using K = ReportOutcome::Kind;
-  static const std::set<std::string> states = {"downloaded", "installed", "blessed", "rolled_back"};
-  if (!states.count(state)) return invalid("state must be downloaded, installed, blessed or rolled_back");
+  static const std::set<std::string> states = {"downloaded", "installed", "blessed", "rolled_back", "failed"};
+  if (!states.count(state)) return invalid("state must be downloaded, installed, blessed, rolled_back or failed");
   ReportOutcome out;
   DbStatus st = db.transaction([&](Db& d) -> DbStatus {
     out = ReportOutcome{};
@@ -619,18 +619,22 @@ DbResult<ReportOutcome> record_update_report(Db& db, const std::string& device_i
     auto ins = d.exec("INSERT INTO update_reports (device_id, update_id, state, detail) VALUES ($1, $2, $3, $4)",
                       {device_id, id, state, detail});
     if (!ins) return ins.error();
-    if (state == "rolled_back") {
+    if (state == "rolled_back" || state == "failed") {
+      // An installer that refused the bundle counts like a roll-back: the version does not run there.
+      const std::string kind = state == "failed" ? "update_failed" : "rolled_back";
       auto a = d.exec(
-          "INSERT INTO alerts (device_id, kind, detail) VALUES ($1, 'rolled_back', $2) "
-          "ON CONFLICT (device_id, kind) WHERE cleared_at IS NULL DO UPDATE SET detail = $2",
-          {device_id, ("version " + std::to_string(version) + " rolled back " + detail).substr(0, 200)});
+          "INSERT INTO alerts (device_id, kind, detail) VALUES ($1, $2, $3) "
+          "ON CONFLICT (device_id, kind) WHERE cleared_at IS NULL DO UPDATE SET detail = $3",
+          {device_id, kind,
+           ("version " + std::to_string(version) + (state == "failed" ? " not installed " : " rolled back ") + detail)
+               .substr(0, 200)});
       if (!a) return a.error();
     }
     // The halt rule, over the devices that reported since the current stage began.
     auto r = d.exec(
         "SELECT r.stage, r.halt_threshold, r.halt_min_count, "
         "  (SELECT count(DISTINCT device_id) FROM update_reports x WHERE x.update_id = r.update_id "
-        "     AND x.at >= r.stage_started_at AND x.state = 'rolled_back'), "
+        "     AND x.at >= r.stage_started_at AND x.state IN ('rolled_back', 'failed')), "
         "  (SELECT count(DISTINCT device_id) FROM update_reports x WHERE x.update_id = r.update_id "
         "     AND x.at >= r.stage_started_at) "
         "FROM rollouts r WHERE r.update_id = $1",
@@ -643,7 +647,7 @@ DbResult<ReportOutcome> record_update_report(Db& db, const std::string& device_i
     if (static_cast<double>(rolled) >= std::max(static_cast<double>(min_count), threshold * static_cast<double>(reporting))) {
       out.halted = true;
       return halt_in(d, id, "balie-coa",
-                     std::to_string(rolled) + " of " + std::to_string(reporting) + " reporting devices rolled back in stage " +
+                     std::to_string(rolled) + " of " + std::to_string(reporting) + " reporting devices rolled back or failed in stage " +
                          stage,
                      "version " + std::to_string(version));
     }

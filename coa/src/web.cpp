@@ -29,9 +29,10 @@ std::string esc(std::string_view s) { return html_escape(s); }
 struct KindInfo {
   std::string_view kind, label, level;  // level: CSS class of the badge
 };
-constexpr std::array<KindInfo, 7> kKinds = {{
+constexpr std::array<KindInfo, 8> kKinds = {{
     {"unlock_failed", "Ontsleutelen mislukt na opstart", "crit"},
     {"rolled_back", "Update teruggedraaid", "crit"},
+    {"update_failed", "Update niet geïnstalleerd", "crit"},
     {"deadline_near", "Records bijna over termijn", "crit"},
     {"no_pass", "Geen synchronisatie > 36 uur", "warn"},
     {"clock_offset", "Klok wijkt > 60 s af", "warn"},

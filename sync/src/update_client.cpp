@@ -288,7 +288,7 @@ record::Result<UpdateStep> run_update_step(const CoaUpdateEndpoint& endpoint, co
     for (std::string line; std::getline(in, line);)
       if (auto eq = line.find('='); eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
     const std::string state = kv["state"], version = kv["version"];
-    const bool known_state = state == "installed" || state == "blessed" || state == "rolled_back";
+    const bool known_state = state == "installed" || state == "blessed" || state == "rolled_back" || state == "failed";
     if (known_state && delivered.contains("version") && std::to_string(delivered["version"].get<std::int64_t>()) == version &&
         slurp(reported_file) != version + " " + state) {
       auto r = report(coa, delivered["update_id"].get<std::int64_t>(), delivered["version"].get<std::int64_t>(), state,
@@ -299,6 +299,8 @@ record::Result<UpdateStep> run_update_step(const CoaUpdateEndpoint& endpoint, co
       step.reported = state;
     }
   }
+
+  if (paths.report_only) return step;
 
   // 2. The update COA assigns this terminal now.
   auto offer = coa.call("/v1/update", nullptr);

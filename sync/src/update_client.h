@@ -1,8 +1,8 @@
 // Terminal side of COA updates (issue 15): one step per sync pass. Reports what the installer left in
 // last-result (installed / blessed / rolled_back), asks COA which update is assigned (GET /v1/update),
 // downloads it into <state>/update-partial resuming with HTTP Range, verifies size and SHA-256, moves
-// it into the drop folder balie-update.path watches, and reports "downloaded". Not wired into
-// balie-syncd yet: the engine calls run_update_step with the COA endpoint of the applied bundle.
+// it into the drop folder balie-update.path watches, and reports "downloaded". balie-syncd runs it
+// after the COA round with the COA endpoint of the applied bundle (sync/syncd/syncd_main.cpp).
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +25,7 @@ struct UpdateClientPaths {
   std::filesystem::path state_dir;                                       // update-partial and bookkeeping
   std::filesystem::path incoming = "/var/lib/balie-update/incoming";     // balie-update.path drop folder
   std::filesystem::path last_result = "/var/lib/balie-update/last-result";  // "version=V\nstate=S\ndetail=..."
+  bool report_only = false;  // report last-result, but neither ask for nor download an update (outside the window)
 };
 
 struct UpdateStep {

@@ -33,6 +33,7 @@
 #include "balie/store/store.h"
 #include "balie/store/tls_pin.h"
 #include "balie/sync/coa_client.h"
+#include "update_client.h"
 #include "balie/sync/deadline.h"
 #include "balie/sync/engine.h"
 #include "balie/sync/store_adapter.h"
@@ -64,6 +65,10 @@ struct Config {
   int jitter_max_min = 60;
   fs::path runtime_dir, state_dir, config_dir;
   fs::path provisioning_keys_dir;  // trusted keys for bundles from COA
+  // The A/B installer's folder (BALIE_UPDATE_DIR, default /var/lib/balie-update): its incoming/ is the
+  // drop folder balie-update.path watches, last-result what the installer and the boot left. A machine
+  // without incoming/ (a development machine, the demo) never downloads updates.
+  fs::path update_dir;
 };
 
 int fail(const std::string& m, int code = 3) {
@@ -103,6 +108,8 @@ std::string load_config(const fs::path& path, Config* c) {
   c->runtime_dir = paths.runtime_dir;
   c->state_dir = paths.state_dir;
   c->config_dir = paths.config_dir;
+  const char* ud = std::getenv("BALIE_UPDATE_DIR");
+  c->update_dir = ud && *ud ? fs::path(ud) : fs::path("/var/lib/balie-update");
   return "";
 }
 
@@ -190,11 +197,60 @@ sync::CoaPassResult run_coa(store::Store& terminal_store, const Config& cfg) {
   return sync::run_coa_pass(terminal_store, c, &g_stop);
 }
 
+// The update COA assigns this terminal (sync/src/update_client.h): after the COA round, in the sync
+// window only (a staff "Nu versturen" by day reports the installer's result but downloads nothing), and
+// only where the installer's drop folder exists. Its outcome is one journal line; it never changes the
+// exit status (records decide it), and an interrupted download resumes on the next pass.
+void run_update(store::Store& terminal_store, const Config& cfg, bool staff_request) {
+  const fs::path incoming = cfg.update_dir / "incoming";
+  std::error_code ec;
+  if (!fs::is_directory(incoming, ec)) return;
+  auto applied = terminal_store.applied_bundle();
+  if (!applied.ok() || !applied.value() || applied.value()->coa_endpoint.empty()) return;
+  const auto& b = *applied.value();
+  sync::CoaUpdateEndpoint ep;
+  ep.base_url = b.coa_endpoint;
+  while (!ep.base_url.empty() && ep.base_url.back() == '/') ep.base_url.pop_back();
+  ep.ca_pem = b.coa_ca_pem;
+  ep.pins = b.coa_pins;
+  ep.cert_pem = cfg.engine.client_cert_pem;
+  ep.key_pem = cfg.engine.client_key_pem;
+  ep.connect_timeout_s = cfg.engine.connect_timeout_s;
+  ep.low_speed_time_s = cfg.engine.low_speed_time_s;
+  sync::UpdateClientPaths paths;
+  // The partial download lives inside the drop folder (not *.tar, so the installer ignores it): the
+  // finished file is then renamed, never copied (on the terminal each ReadWritePaths= is its own
+  // mount, and /var has no room for a second copy of a bundle).
+  paths.state_dir = incoming / ".download";
+  paths.incoming = incoming;
+  paths.last_result = cfg.update_dir / "last-result";
+  paths.report_only = staff_request && !in_window(minutes_now_local(), cfg.window_start_min, cfg.window_end_min);
+  auto step = sync::run_update_step(ep, paths);
+  if (!step.ok()) {
+    std::printf("COA update: not finished: %s\n", step.error().message.c_str());
+    std::fprintf(stderr, "balie-syncd: COA update: %s\n", step.error().message.c_str());
+    return;
+  }
+  const auto& u = step.value();
+  std::string line = "COA update: ";
+  if (!u.reported.empty()) line += "reported " + u.reported + "; ";
+  switch (u.kind) {
+    case sync::UpdateStep::Kind::NothingAssigned: line += paths.report_only ? "outside the sync window, not asked" : "none assigned"; break;
+    case sync::UpdateStep::Kind::AlreadyDelivered: line += "version " + std::to_string(u.version) + " already delivered"; break;
+    case sync::UpdateStep::Kind::Delivered:
+      line += "version " + std::to_string(u.version) + " downloaded (" + std::to_string(u.bytes_downloaded) +
+              " bytes this pass), verified and handed to the installer";
+      break;
+  }
+  std::printf("%s\n", line.c_str());
+}
+
 int run_once(sync::SyncStore& store, store::Store& terminal_store, const Config& cfg) {
-  (void)take_staff_request(cfg);  // this pass answers any request made before it started
+  const bool staff_request = take_staff_request(cfg);  // this pass answers any request made before it started
   auto coa = run_coa(terminal_store, cfg);
   std::fputs(coa.summary().c_str(), stdout);
   if (!coa.ok()) std::fprintf(stderr, "balie-syncd: COA: %s", coa.summary().c_str());
+  if (coa.configured && !g_stop) run_update(terminal_store, cfg, staff_request);
   platform::SystemClock clock;
   sync::SyncEngine engine(store, clock, cfg.engine);
   auto rep = engine.run_pass(&g_stop);

@@ -3,12 +3,15 @@
 // `balie-admin bundle apply`), the real `balie-syncd` pulls its location's residents and their
 // koppeling from balie-coa, a signed record goes to the linked municipality's real balie-inbox (which
 // trusts COA's device CA) and nowhere else, the terminal's health reaches COA's fleet, and a staff
-// account added at COA arrives on the terminal in its next pass.
+// account added at COA arrives on the terminal in its next pass. Then an update rolled out to this
+// terminal as its canary is downloaded by balie-syncd into the installer's drop folder and what the
+// installer and the next boot report reaches the rollout.
 #include <gtest/gtest.h>
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
 #include "coa_harness.h"
+#include "update_bundles.h"
 
 using namespace balie::coa::testing;
 namespace store = balie::store;
@@ -21,7 +24,7 @@ class CoaTerminalE2E : public ::testing::Test {
     ASSERT_TRUE(pg_.ok()) << pg_.error();
     dir_ = fresh_dir(std::string("coa-term-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     pki_ = std::make_unique<CoaPki>(dir_ / "pki");
-    coa_ = CoaService::start(*pki_, pg_, dir_ / "coa");
+    coa_ = CoaService::start(*pki_, pg_, dir_ / "coa", json{{"update_signer_cert", keys().cert("signer").string()}});
   }
   void TearDown() override {
     if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
@@ -29,7 +32,8 @@ class CoaTerminalE2E : public ::testing::Test {
   // A terminal program with the terminal's environment (demo key mode, its state and config folders).
   int terminal(const std::vector<std::string>& argv, std::string* out) {
     std::string cmd = "exec env BALIE_MODE= BALIE_STATE_DIR='" + (dir_ / "state").string() + "' BALIE_CONFIG_DIR='" +
-                      (dir_ / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (dir_ / "prov").string() + "'";
+                      (dir_ / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (dir_ / "prov").string() +
+                      "' BALIE_UPDATE_DIR='" + (dir_ / "balie-update").string() + "'";
     for (const auto& a : argv) cmd += " '" + a + "'";
     return run({"/bin/sh", "-c", cmd}, out, 180);
   }
@@ -167,4 +171,45 @@ TEST_F(CoaTerminalE2E, EnrolledOnlineItTakesResidentsFromCoaAndDeliversOnlyToThe
   EXPECT_TRUE(bram) << out;
   // Health of passes 1 and 2 (each pass posts the previous pass's document).
   EXPECT_EQ(pg_.psql("SELECT count(*) FROM health_reports WHERE device_id = '" + device_id + "'"), "2");
+
+  // An update rolled out with this terminal as the canary.
+  ASSERT_TRUE(keys().error.empty()) << keys().error;
+  std::string log;
+  const fs::path b9 = make_bundle(dir_, {.version = 9}, &log);
+  ASSERT_FALSE(b9.empty()) << log;
+  ASSERT_EQ(coa_->admin({"update", "upload", b9.string()}, &out), 0) << out;
+  ASSERT_EQ(coa_->admin({"rollout", "start", "9", device_id}, &out), 0) << out;
+  const fs::path upd = dir_ / "balie-update";
+  const auto reports = [&] {
+    return pg_.psql("SELECT coalesce(string_agg(state, ',' ORDER BY id), '') FROM update_reports WHERE device_id = '" +
+                    device_id + "'");
+  };
+  // Without the installer's drop folder (a development machine) nothing is asked or downloaded.
+  terminal({syncd, "--config", syncd_config, "--once"}, &out);
+  EXPECT_EQ(reports(), "") << out;
+  EXPECT_EQ(out.find("COA update"), std::string::npos) << out;
+  // With it: downloaded in the pass, verified, in the drop folder, reported.
+  fs::create_directories(upd / "incoming");
+  terminal({syncd, "--config", syncd_config, "--once"}, &out);
+  EXPECT_NE(out.find("COA update: version 9 downloaded"), std::string::npos) << out;
+  ASSERT_TRUE(fs::exists(upd / "incoming/balie-update-9.tar")) << out;
+  EXPECT_EQ(sha256_of(slurp(upd / "incoming/balie-update-9.tar")), sha256_of(slurp(b9)));
+  EXPECT_EQ(reports(), "downloaded") << out;
+  // The installer took the bundle and wrote last-result (image/rootfs/usr/lib/balie/update); the
+  // next pass reports it once, and COA offers nothing more.
+  fs::remove(upd / "incoming/balie-update-9.tar");
+  spit(upd / "last-result", "version=9\nstate=installed\ndetail=slot b written and verified\nboot_id=b1\n");
+  terminal({syncd, "--config", syncd_config, "--once"}, &out);
+  EXPECT_NE(out.find("COA update: reported installed; none assigned"), std::string::npos) << out;
+  terminal({syncd, "--config", syncd_config, "--once"}, &out);
+  EXPECT_EQ(reports(), "downloaded,installed") << out;
+  // After the next boot balie-health wrote blessed.
+  spit(upd / "last-result", "version=9\nstate=blessed\ndetail=healthy boot of version 9\nboot_id=b1\n");
+  terminal({syncd, "--config", syncd_config, "--once"}, &out);
+  EXPECT_EQ(reports(), "downloaded,installed,blessed") << out;
+  EXPECT_FALSE(fs::exists(upd / "incoming/balie-update-9.tar"));
+  coa_->admin({"rollout", "show", "9"}, &out);
+  const json shown = json::parse(out, nullptr, false);
+  ASSERT_TRUE(shown.is_object()) << out;
+  EXPECT_EQ(shown["counts"].value("blessed", 0), 1) << out;
 }

@@ -112,7 +112,7 @@ TEST(AlertLabels, EveryKindHasItsDutchLabelAndBadge) {
       {"no_pass", "Geen synchronisatie > 36 uur"},     {"deadline_near", "Records bijna over termijn"},
       {"clock_offset", "Klok wijkt > 60 s af"},         {"disk_full", "Schijf > 80% vol"},
       {"rolled_back", "Update teruggedraaid"},          {"unlock_failed", "Ontsleutelen mislukt na opstart"},
-      {"revoked", "Ingetrokken"}};
+      {"revoked", "Ingetrokken"},                       {"update_failed", "Update niet geïnstalleerd"}};
   EXPECT_EQ(alert_kinds().size(), expected.size());
   FleetRow r = row("L1", "Ter Apel", "dev-1");
   for (const auto& [kind, label] : expected) {
