@@ -9,12 +9,16 @@
 #   scripts/demo-coa.sh shot F   a headless-Chromium screenshot of the fleet page into F (PNG)
 # Environment: BALIE_STATE_DIR (default ~/.local/state/balie), BALIE_BUILD_DIR (default build/default),
 # BALIE_DEMO_COA_PORT (default 18443; the operator pages listen on the next port). See coa/README.md.
+# For the tier B VM test (tests/image/coa-boot.sh): BALIE_COA_PUBLIC_HOST (the address terminals use,
+# e.g. 10.0.2.2 from a qemu guest; added to the server certificates), BALIE_COA_UPDATE_SIGNER (the
+# update bundles' signer certificate) and BALIE_COA_SEED=0 (no demo data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${BALIE_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/balie}
 build=${BALIE_BUILD_DIR:-$root/build/default}
 port=${BALIE_DEMO_COA_PORT:-18443}
 dir=$state/demo-coa
+public_host=${BALIE_COA_PUBLIC_HOST:-127.0.0.1}
 pg=$dir/pg
 coa_bin=$build/coa/balie-coa
 demo_json=$root/assets/demo/demo.json
@@ -41,21 +45,25 @@ start_pg() {
 }
 
 make_pki() {
-  bash "$root/sync/tools/make-pki.sh" "$dir/pki" unused coa-terminal coa-web coa-backup >/dev/null
+  local san=""
+  [ "$public_host" = 127.0.0.1 ] || san="IP:$public_host"
+  BALIE_PKI_EXTRA_SAN=$san bash "$root/sync/tools/make-pki.sh" "$dir/pki" unused coa-terminal coa-web coa-backup >/dev/null
   if [ ! -f "$dir/pki/device-ca.pem" ]; then
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/pki/device-ca.key" 2>/dev/null
     openssl req -x509 -new -key "$dir/pki/device-ca.key" -sha256 -days 3650 \
       -subj "/O=COA demo/CN=COA demo device CA" -out "$dir/pki/device-ca.pem" 2>/dev/null
   fi
   jq -n --arg db "host=$pg dbname=coa user=balie" --arg pki "$dir/pki" --argjson port "$port" \
-    --arg prov "$root/image/keys/provisioning-test.key" --arg backup "$(cat "$dir/pki/coa-backup/pin")" '{
+    --arg prov "$root/image/keys/provisioning-test.key" --arg backup "$(cat "$dir/pki/coa-backup/pin")" \
+    --arg host "$public_host" --arg signer "${BALIE_COA_UPDATE_SIGNER:-}" '{
       database: $db, pool_size: 4,
       terminal: {host: "127.0.0.1", port: $port, port_file: "terminal.port", cert: ($pki + "/coa-terminal/cert.pem"),
                  key: ($pki + "/coa-terminal/key.pem"), ca: ($pki + "/ca.pem")},
       web: {host: "127.0.0.1", port: ($port + 1), port_file: "web.port", cert: ($pki + "/coa-web/cert.pem"),
             key: ($pki + "/coa-web/key.pem")},
       device_ca: {cert: ($pki + "/device-ca.pem"), key: ($pki + "/device-ca.key")},
-      provisioning_key: $prov, public_endpoint: ("https://127.0.0.1:" + ($port|tostring)), backup_pin: $backup}' \
+      provisioning_key: $prov, public_endpoint: ("https://" + $host + ":" + ($port|tostring)), backup_pin: $backup}
+      + (if $signer == "" then {} else {update_signer_cert: $signer} end)' \
     > "$dir/coa.json"
 }
 
@@ -115,7 +123,7 @@ case "${1:-}" in
     echo $! > "$dir/coa.pid"
     for _ in $(seq 100); do [ -f "$dir/web.port" ] && break; sleep 0.1; done
     [ -f "$dir/web.port" ] || { echo "demo-coa: balie-coa did not start; see $dir/coa.log" >&2; exit 1; }
-    seed
+    [ "${BALIE_COA_SEED:-1}" = 0 ] || seed
     echo "demo-coa: balie-coa runs: terminals on https://127.0.0.1:$port/v1, operators on https://127.0.0.1:$((port + 1))/"
     echo "demo-coa: operator login (demo-ops / demo-coa-operator-password) or this one-time link:"
     echo "demo-coa:   $(login_link)"

@@ -246,16 +246,22 @@ record::Result<long> report(Coa& coa, std::int64_t id, std::int64_t version, con
 }
 
 // Moves the verified bundle into the drop folder under its final *.tar name in one rename; across
-// file systems via a hidden temporary name the path unit does not match.
+// file systems via a hidden temporary name the path unit does not match. The bundle (public firmware,
+// nothing personal) becomes readable by the folder's group: on the terminal the installer runs as root
+// without capabilities and reads it as group root of the setgid drop folder (tmpfiles.d/balie.conf).
 record::Status deliver(const fs::path& partial, const fs::path& target) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
+  fs::permissions(partial, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read,
+                  fs::perm_options::replace, ec);
+  if (ec) return make_error(Errc::io, "cannot make the bundle readable for the installer: " + ec.message());
   fs::rename(partial, target, ec);
   if (!ec) return {};
   if (ec != std::errc::cross_device_link) return make_error(Errc::io, "cannot move the bundle to " + target.string() + ": " + ec.message());
   const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
   fs::copy_file(partial, tmp, fs::copy_options::overwrite_existing, ec);
   if (ec) return make_error(Errc::io, "cannot copy the bundle to " + tmp.string() + ": " + ec.message());
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read, fs::perm_options::replace, ec);
   FILE* f = std::fopen(tmp.c_str(), "rb");
   if (f) {
     (void)fsync(fileno(f));

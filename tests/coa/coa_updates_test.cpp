@@ -375,6 +375,9 @@ TEST_F(CoaUpdates, TheTerminalStepResumesVerifiesDeliversAndReports) {
   EXPECT_EQ(s->bytes_downloaded, bytes.size() - cut);
   EXPECT_EQ(s->delivered, paths.incoming / "balie-update-7.tar");
   EXPECT_EQ(sha256_of(slurp(paths.incoming / "balie-update-7.tar")), sha256_of(bytes));
+  // Readable by the drop folder's group (the installer on the terminal), by nobody else.
+  EXPECT_EQ(fs::status(paths.incoming / "balie-update-7.tar").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   EXPECT_FALSE(fs::exists(paths.state_dir / "update-partial"));
   EXPECT_EQ(pg_.psql("SELECT string_agg(state, ',') FROM update_reports"), "downloaded");
   // Again: nothing to fetch, nothing reported twice.

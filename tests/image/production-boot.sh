@@ -24,14 +24,14 @@ make_bundle=$(find "$build" -maxdepth 3 -type f -name balie-make-bundle -perm -u
 boot_timeout="${BALIE_BOOT_TIMEOUT:-300}"
 sign_timeout="${BALIE_SIGN_BOOT_TIMEOUT:-600}"
 
-t0=$(date +%s); tstep=$t0
-step() { local now; now=$(date +%s); echo "STEP $1: $(( now - tstep ))s (total $(( now - t0 ))s)"; tstep=$now; }
 work="$out/tier-b-production"
 rm -rf "$work"; mkdir -p "$work"
 pids=()
 # shellcheck disable=SC2317 # called by the trap
 cleanup() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+# shellcheck source=tests/image/tierb-lib.sh
+. "$(dirname "$0")/tierb-lib.sh"
 
 "$repo/image/build.sh" --assemble-only --out "$out" > "$work/assemble.log" 2>&1 || { tail -20 "$work/assemble.log"; fail "assembly failed"; }
 cp --sparse=always "$out/disk.img" "$work/disk.img"
@@ -42,7 +42,6 @@ location=azc-demo
 g=GM0363
 # --- the host side: PKI (server certificate valid for 10.0.2.2), NTP server, inbox keys -------------
 BALIE_PKI_EXTRA_SAN=IP:10.0.2.2 "$repo/sync/tools/make-pki.sh" "$work/pki" "$device_id" "$g" > /dev/null
-pin_of() { printf 'sha256//%s' "$(openssl pkey -pubin -in "$1" -outform der 2>/dev/null | openssl dgst -sha256 -binary | base64)"; }
 openssl pkey -in "$work/pki/$g/key.pem" -pubout -out "$work/$g.pub.pem"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/backup.key" 2>/dev/null
 openssl pkey -in "$work/backup.key" -pubout -out "$work/backup.pub.pem"
@@ -51,59 +50,11 @@ mkdir -p "$work/keys"
 (umask 077; openssl rand -hex 32 > "$work/keys/signing.seed"; openssl rand -hex 32 > "$work/keys/box.seed")
 keys=$("$inbox_bin" pubkeys --keys "$work/keys")
 
-cat > "$work/chrony.conf" <<EOF
-# NTP for the guest only: serves this host's clock on 127.0.0.1:123 (the guest's 10.0.2.2), never
-# adjusts it (-x), no drift file, no command socket.
-bindaddress 127.0.0.1
-port 123
-allow 127.0.0.1
-local stratum 8
-cmdport 0
-pidfile $work/chronyd.pid
-EOF
-chronyd -x -d -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do ss -Hluan 'sport = :123' | grep -q 127.0.0.1 && break; sleep 0.1; done
-ss -Hluan 'sport = :123' | grep -q 127.0.0.1 || { cat "$work/chronyd.log"; fail "chronyd does not listen on 127.0.0.1:123"; }
+start_ntp
 step host-services
 
-qemu_boot() {  # qemu_boot NAME TIMEOUT [run-qemu.sh args...]: prints and sets $line (the self-test line)
-  local name="$1" limit="$2" rc=0; shift 2
-  "$repo/image/run-qemu.sh" --out "$out" --disk "$work/disk.img" --tpm-state "$work/tpm" --net \
-    --timeout "$limit" --log "$work/$name.serial" "$@" >/dev/null 2>&1 || rc=$?
-  line=$(grep -a -m1 '^KIOSK_SELFTEST=' "$work/$name.serial" | tr -d '\r' || true)
-  grep -a -E '^(BALIE_STEP|BALIE_APPLY |BALIE_SYNCD|BALIE_KIOSK)' "$work/$name.serial" | tr -d '\r' | sed "s/^/  $name: /"
-  echo "boot $name: ${line:-no KIOSK_SELFTEST line} (qemu exit $rc)"
-  if [ -z "$line" ]; then
-    echo "--- last serial lines of $name:"; tail -30 "$work/$name.serial"
-    fail "no KIOSK_SELFTEST line within ${limit}s on boot $name"
-  fi
-}
-has() { grep -qw -- "$1" <<<"$line" || fail "boot $2: expected $1 in: $line"; }
-fact() { tr ' ' '\n' <<<"$line" | sed -n "s/^$1=//p" | head -1; }
-serial_b64() { grep -a -m1 "^$1=" "$work/$2.serial" | tr -d '\r' | cut -d= -f2- | base64 -d; }
-
 # --- boot 1: unenrolled; the enrolment request -------------------------------------------------------
-qemu_boot enrol "$boot_timeout" --selftest enrol
-has KIOSK_SELFTEST=PASS enrol; has enrolled=no enrol; has apply=success enrol; has resolv=../run/systemd/resolve/stub-resolv.conf enrol
-serial_b64 BALIE_ENROLMENT_REQUEST enrol > "$work/request.json" || fail "no enrolment request on the serial console"
-jq -e '.format == "balie-enrolment-request" and .format_version == 1' "$work/request.json" > /dev/null \
-  || fail "not an enrolment request: $(cat "$work/request.json")"
-device_pk=$(jq -r .device_ed25519_pk "$work/request.json")
-jq -r .tls_csr_pem "$work/request.json" > "$work/device.csr"
-openssl req -in "$work/device.csr" -noout -verify 2>/dev/null || fail "the CSR's self-signature does not verify"
-openssl req -in "$work/device.csr" -noout -pubkey > "$work/device.pub.pem"
-[ "$(pin_of "$work/device.pub.pem")" = "$(jq -r .tls_pin "$work/request.json")" ] || fail "tls_pin is not the CSR key's pin"
-# short_code = first 80 bits of SHA-256(pk_hex "\n" tls_pin), Crockford base32, groups of 4 (contract)
-want_code=$(python3 -c '
-import hashlib, json, sys
-r = json.load(open(sys.argv[1]))
-d = hashlib.sha256((r["device_ed25519_pk"] + "\n" + r["tls_pin"]).encode()).digest()[:10]
-n = int.from_bytes(d, "big"); a = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-s = "".join(a[(n >> (75 - 5 * i)) & 31] for i in range(16))
-print("-".join(s[i:i + 4] for i in range(0, 16, 4)))' "$work/request.json")
-[ "$(jq -r .short_code "$work/request.json")" = "$want_code" ] || fail "short_code $(jq -r .short_code "$work/request.json") != $want_code"
-enrol_machine_id=$(fact machine_id)
+boot_enrol_request "$boot_timeout"
 step "boot-1-enrol-request ($(fact uptime))"
 
 # --- COA's side: the device certificate for the CSR, the bundle, the imaging station ----------------

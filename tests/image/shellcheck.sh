@@ -11,5 +11,5 @@ mapfile -t scripts < <(cd "$repo" && { find image tests/image -type f -name '*.s
   find image/hooks image/initramfs image/rootfs/usr/lib/balie -type f; } | sort -u)
 [ "${#scripts[@]}" -ge 10 ] || fail "found only ${#scripts[@]} scripts: wrong directory?"
 cd "$repo"
-shellcheck --severity=info "${scripts[@]}"
+shellcheck -x --severity=info "${scripts[@]}"
 echo "PASS: shellcheck clean (${#scripts[@]} scripts)"
