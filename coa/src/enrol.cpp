@@ -1,4 +1,5 @@
 // Device certificates and signed bundles of balie-coa (coa/include/balie/coa/enrol.h).
+#include "balie/record/codec.h"
 #include "balie/coa/enrol.h"
 
 #include <openssl/bio.h>
@@ -28,15 +29,6 @@ std::string read_file(const std::string& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string sha256_hex(std::string_view s) {
@@ -190,7 +182,7 @@ record::Result<std::string> sign_device_bundle(const Issuer& issuer, const Devic
                                                const nlohmann::json& config) {
   nlohmann::json p = config;
   p["bundle_version"] = version;
-  p["issued_at"] = utc_now();
+  p["issued_at"] = record::format_utc(std::time(nullptr));
   p["device"] = {{"device_id", device.device_id},
                  {"location_id", device.location_id},
                  {"location_name", device.location_name},

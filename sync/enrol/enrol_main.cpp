@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "balie/record/codec.h"
 #include "balie/platform/atomic_file.h"
 #include "balie/platform/key_provider.h"
 #include "balie/platform/paths.h"
@@ -163,18 +164,9 @@ std::string read_small(const fs::path& p, std::size_t limit, std::string* error)
   return s;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The answer the kiosk shows (public: no code, no key).
 void write_status(const fs::path& dir, const std::string& state, const std::string& message) {
-  nlohmann::json j = {{"state", state}, {"message", message.substr(0, 300)}, {"at", utc_now()}};
+  nlohmann::json j = {{"state", state}, {"message", message.substr(0, 300)}, {"at", record::format_utc(std::time(nullptr))}};
   std::string error;
   if (!platform::write_file_atomic(dir / "online-status.json", j.dump() + "\n", 0644, &error))
     std::fprintf(stderr, "balie-enrol: %s\n", error.c_str());
