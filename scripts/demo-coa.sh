@@ -3,7 +3,11 @@
 # from Debian's postgresql-15, as the unprivileged user nobody when run as root; Unix socket only) and
 # one balie-coa beside the demo inboxes, seeded from the demo data: the demo location, an operator,
 # the location's configuration (routes to the demo inboxes) and its residents with their koppeling.
+#   scripts/demo-coa.sh pki      only COA's demo certificates (the demo inboxes trust its device CA)
 #   scripts/demo-coa.sh start    start (or restart) PostgreSQL and balie-coa; prints the operator's login link
+#   scripts/demo-coa.sh terminal a second demo terminal enrolled at COA with a one-time code: residents
+#                                and koppeling from COA, the scripted session signs, the record goes to
+#                                the linked municipality, its health reaches COA's fleet page
 #   scripts/demo-coa.sh stop     stop both
 #   scripts/demo-coa.sh status   what runs, and the fleet as COA sees it
 #   scripts/demo-coa.sh shot F   a headless-Chromium screenshot of the fleet page into F (PNG)
@@ -85,10 +89,18 @@ seed() {
   done
   if [ "$(jq length <<<"$routes")" = 0 ]; then
     echo "demo-coa: no demo inboxes yet (scripts/demo-inbox.sh start first); the location gets no configuration" >&2
-  elif ! coa config show "$loc" >/dev/null 2>&1; then
-    jq -n --argjson routes "$routes" '{ntp_servers: ["ntp.demo.invalid"], sync_window: "01:00-05:00", routes: $routes,
-      staff: [{id: "demo-coa", display_name: "Demo medewerker COA", role: "coa_staff", first_login_pin: "246810"}],
-      texts: []}' > "$dir/config.json"
+  else
+    # The demo's staff with their demo PINs (assets/demo/README.md) and its texts for every municipality.
+    local staff='[]' id
+    for id in $(jq -r '.staff[].account.id' "$demo_json"); do
+      staff=$(jq --arg id "$id" --arg h "$(python3 "$root/sync/tools/pin-hash.py" "$(jq -r --arg id "$id" '.staff[] | select(.account.id == $id) | .pin' "$demo_json")")" \
+        --slurpfile d "$demo_json" '. + [$d[0].staff[] | select(.account.id == $id) | .account
+          | {id, display_name, role, gemeentecodes, pin_hash: $h, active: true}]' <<<"$staff")
+    done
+    jq -n --argjson routes "$routes" --argjson staff "$staff" --slurpfile d "$demo_json" '{ntp_servers: ["ntp.demo.invalid"],
+      sync_window: "01:00-05:00", routes: $routes, staff: $staff,
+      texts: [$routes[].gemeentecode as $g | $d[0].texts[] | {gemeentecode: $g, kind, version: 1, language, title, body}]}' \
+      > "$dir/config.json"
     coa config put "$loc" "$dir/config.json"
   fi
   # Residents and their koppeling, from the demo data (COA decides the link; no BSN goes to COA's feed).
@@ -111,7 +123,54 @@ stop_coa() {
 
 login_link() { coa operator link demo-ops "${1:-10}"; }
 
+# A second demo terminal (its own store and keys under $dir/terminal), enrolled at COA with a one-time
+# code as a technician does at the kiosk (balie-enrol online), then: a sync pass (residents and their
+# koppeling from COA, dossiers from the demo inboxes), the scripted demo session on its kiosk (which
+# signs demo-01's declaration), and two passes (the record to demo-01's gekoppelde gemeente; health).
+terminal() {
+  local t=$dir/terminal loc g device_id device_pk rc
+  loc=$(jq -r '.device.location_id' "$demo_json")
+  rm -rf "$t"; mkdir -p "$t/state" "$t/config" "$t/enrol" "$t/prov" "$t/run" "$t/shots"; chmod 700 "$t/state"
+  cp "$root/image/keys/provisioning-test.pub" "$t/prov/test.pub"
+  local -a tenv=(env BALIE_MODE= BALIE_STATE_DIR="$t/state" BALIE_CONFIG_DIR="$t/config" BALIE_RUNTIME_DIR="$t/run"
+                 BALIE_PROVISIONING_KEYS="$t/prov" BALIE_UPDATE_DIR="$t/no-updates")
+  (umask 077; head -c 32 /dev/urandom > "$t/state/device.key")   # the demo key provider's device key
+  "${tenv[@]}" "$build/sync/balie-enrol" tls-key --demo >/dev/null
+  "${tenv[@]}" "$build/sync/balie-enrol" request --out "$t/enrol/request.json" >/dev/null
+  jq -n --arg c "$(coa code create "$loc" demo-ops)" '{code: $c}' > "$t/enrol/code.json"
+  jq -n --arg e "https://127.0.0.1:$port" --rawfile ca "$dir/pki/ca.pem" --arg p1 "$(cat "$dir/pki/coa-terminal/pin")" \
+    --arg p2 "$(cat "$dir/pki/coa-backup/pin")" '{endpoint: $e, ca_pem: $ca, pins: [$p1, $p2]}' > "$t/coa-endpoint.json"
+  echo "demo-coa: terminal: enrolment with the one-time code $(jq -r .code "$t/enrol/code.json") (balie-enrol online)"
+  "${tenv[@]}" "$build/sync/balie-enrol" online --coa "$t/coa-endpoint.json" --dir "$t/enrol"
+  "${tenv[@]}" "$build/store/balie-admin" bundle apply "$t/enrol/bundle.json" >/dev/null
+  device_id=$(cat "$t/config/device-id"); device_pk=$(jq -r .device_ed25519_pk "$t/enrol/request.json")
+  echo "demo-coa: terminal: enrolled as $device_id; the demo inboxes enrol its device key"
+  for g in $(jq -r '.routes[].gemeentecode' "$dir/config.json"); do
+    [ -f "$state/demo-inbox/$g/inbox.db" ] || continue
+    "$build/sync/balie-inbox" enroll-device --db "$state/demo-inbox/$g/inbox.db" --gemeentecode "$g" \
+      --device-id "$device_id" --ed25519-pk "$device_pk" --locatiecode "$loc" >/dev/null
+  done
+  echo "demo-coa: terminal: pass 1 (residents and koppeling from COA)"
+  "${tenv[@]}" "$build/sync/balie-syncd" --config "$t/config/syncd.json" --once || true
+  echo "demo-coa: terminal: the scripted demo session on its kiosk (signs demo-01's declaration; screenshots in $t/shots)"
+  rc=0
+  SDL_AUDIODRIVER="${SDL_AUDIODRIVER:-dummy}" "${tenv[@]}" xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
+    "$build/kiosk/balie-kiosk" --script "$root/assets/demo/demo-session.balie" --shots "$t/shots" > "$t/kiosk.log" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { echo "demo-coa: terminal: the scripted session failed (exit $rc):"; tail -5 "$t/kiosk.log"; }
+  echo "demo-coa: terminal: pass 2 (the signed record to the linked municipality) and pass 3 (health)"
+  "${tenv[@]}" "$build/sync/balie-syncd" --config "$t/config/syncd.json" --once || true
+  "${tenv[@]}" "$build/sync/balie-syncd" --config "$t/config/syncd.json" --once >/dev/null || true
+  for g in $(jq -r '.routes[].gemeentecode' "$dir/config.json"); do
+    [ -f "$state/demo-inbox/$g/inbox.db" ] || continue
+    echo "demo-coa: terminal: $g received $("$build/sync/balie-inbox" dump --db "$state/demo-inbox/$g/inbox.db" --gemeentecode "$g" \
+      | jq --arg d "$device_id" '[.[] | select(.device_id == $d)] | length') record(s) from $device_id"
+  done
+  coa device list
+}
+
 case "${1:-}" in
+  pki) mkdir -p "$dir"; make_pki ;;
+  terminal) terminal ;;
   start)
     [ -x "$coa_bin" ] || { echo "demo-coa: $coa_bin is not built" >&2; exit 1; }
     mkdir -p "$dir"

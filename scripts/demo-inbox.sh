@@ -92,6 +92,9 @@ BALIE_STATE_DIR=$state "$admin_bin" seed-demo > /dev/null
 device_pk=$("$syncd_bin" --config "$config/syncd.json" device-pubkey)
 
 stop_all
+# Client certificates the inboxes accept: the demo CA's, and COA's device CA when COA's demo PKI exists
+# (scripts/demo-coa.sh pki; terminals enrolled at COA carry certificates from it).
+cat "$dir/pki/ca.pem" "$state/demo-coa/pki/device-ca.pem" > "$dir/pki/client-cas.pem" 2>/dev/null || cp "$dir/pki/ca.pem" "$dir/pki/client-cas.pem"
 # Inboxes that enrolled another device key (an earlier demo's key) hold another chain for this
 # device_id: start them empty, or the kiosk's first record would look like a forked chain.
 if [ -f "$dir/device.pk" ] && [ "$(cat "$dir/device.pk")" != "$device_pk" ]; then
@@ -118,7 +121,7 @@ for g in "${gemeenten[@]}"; do
   "$inbox_bin" import-dossiers --db "$db" --gemeentecode "$g" --file "$dir/$g/residents.json"
   port=$(port_of "$g")
   nohup "$inbox_bin" serve --gemeentecode "$g" --db "$db" --cert "$dir/pki/$g/cert.pem" --key "$dir/pki/$g/key.pem" \
-    --client-ca "$dir/pki/ca.pem" --keys "$dir/$g/keys" --listen "127.0.0.1:$port" >> "$dir/$g/inbox.log" 2>&1 &
+    --client-ca "$dir/pki/client-cas.pem" --keys "$dir/$g/keys" --listen "127.0.0.1:$port" >> "$dir/$g/inbox.log" 2>&1 &
   echo $! > "$dir/$g/pid"
   routes=$(jq --arg g "$g" --arg url "https://127.0.0.1:$port" --rawfile ca "$dir/pki/ca.pem" \
     --arg pin "$(cat "$dir/pki/$g/pin")" --argjson k "$keys" \

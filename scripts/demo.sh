@@ -42,7 +42,9 @@ if [ "$has_display" = 0 ]; then
   rm -f "$BALIE_STATE_DIR/balie.db" "$BALIE_STATE_DIR/balie.db-wal" "$BALIE_STATE_DIR/balie.db-shm"
   rm -f "$BALIE_RUNTIME_DIR/sync-now" "$BALIE_STATE_DIR/sync-now"
 fi
-# The local municipality receivers, wired to the kiosk's store (routes, device key, demo CA).
+# The local municipality receivers, wired to the kiosk's store (routes, device key, demo CA); they also
+# trust COA's device CA (its demo certificates are made first).
+scripts/demo-coa.sh pki || true
 scripts/demo-inbox.sh start
 # COA's service beside them: a private PostgreSQL under the demo state folder and balie-coa, seeded from
 # the demo data (scripts/demo-coa.sh). The kiosk does not depend on it: a failure is reported, not fatal.
@@ -68,7 +70,6 @@ mkdir -p "$shots"
 echo "demo: no display found; running the scripted demo session under Xvfb"
 SDL_AUDIODRIVER="${SDL_AUDIODRIVER:-dummy}" xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
   "$kiosk" --script "$root/assets/demo/demo-session.balie" --shots "$shots" "$@"
-if [ "$coa_ok" = 1 ]; then scripts/demo-coa.sh shot "$shots/coa-fleet.png" || true; fi
 echo "demo: screenshots of every screen are in $shots"
 
 echo
@@ -85,3 +86,9 @@ esac
 echo
 echo "demo: what each demo municipality's inbox received (demo-01's declaration belongs to GM0363 only):"
 scripts/demo-inbox.sh status
+if [ "$coa_ok" = 1 ]; then
+  echo
+  echo "demo: a second terminal enrolled at COA with a one-time code (scripts/demo-coa.sh terminal):"
+  scripts/demo-coa.sh terminal || echo "demo: the COA terminal demo failed (see above)"
+  scripts/demo-coa.sh shot "$shots/coa-fleet.png" || true
+fi

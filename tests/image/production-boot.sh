@@ -60,19 +60,7 @@ step "boot-1-enrol-request ($(fact uptime))"
 # --- COA's side: the device certificate for the CSR, the bundle, the imaging station ----------------
 openssl ca -batch -config "$work/pki/ca.cnf" -extensions client -subj "/O=Balie kiosk/CN=$device_id" \
   -in "$work/device.csr" -out "$work/device-cert.pem" -notext -days 825 > /dev/null 2>&1 || fail "issuing the device certificate failed"
-pin_hash() {  # Argon2id (libsodium's crypto_pwhash_str, interactive limits) of a PIN
-  python3 - "$1" <<'PY'
-import ctypes, ctypes.util, sys
-lib = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
-assert lib.sodium_init() >= 0
-out = ctypes.create_string_buffer(128)
-pin = sys.argv[1].encode()
-if lib.crypto_pwhash_str_alg(out, pin, ctypes.c_ulonglong(len(pin)), ctypes.c_ulonglong(2),
-                             ctypes.c_size_t(64 * 1024 * 1024), 2) != 0:
-    sys.exit("crypto_pwhash_str failed")
-print(out.value.decode())
-PY
-}
+pin_hash() { python3 "$repo/sync/tools/pin-hash.py" "$1"; }  # Argon2id, as the store checks it
 coa_pin=246810 host_pin=135790
 coa_hash=$(pin_hash $coa_pin); host_hash=$(pin_hash $host_pin)
 payload() {  # payload VERSION LOCATION
