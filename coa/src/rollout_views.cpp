@@ -63,7 +63,7 @@ DbResult<std::vector<UpdateSummary>> list_update_summaries(Db& db, int limit) {
       ro.percent = static_cast<int>(r->int64(i, 7));
       ro.canary = split_commas(r->text(i, 8));
       ro.stopped_in = r->text(i, 9);
-      ro.halt_reason = r->text(i, 10);
+      ro.halt_reason = halt_reason_dutch(r->text(i, 10));
       ro.stage_started_at = r->text(i, 11);
       ro.changed_by = r->text(i, 12);
       ro.counts = {r->int64(i, 13), r->int64(i, 14), r->int64(i, 15), r->int64(i, 16)};
@@ -96,7 +96,7 @@ DbResult<std::optional<RolloutView>> rollout_view(Db& db, std::int64_t version) 
   ro.percent = j->value("percent", 0);
   for (const auto& c : j->value("canary", nlohmann::json::array())) ro.canary.push_back(c.get<std::string>());
   ro.stopped_in = j->value("stopped_in", "");
-  ro.halt_reason = j->value("halt_reason", "");
+  ro.halt_reason = halt_reason_dutch(j->value("halt_reason", ""));
   ro.stage_started_at = j->value("stage_started_at", "");
   ro.changed_by = j->value("changed_by", "");
   std::set<std::string> reported;
@@ -110,6 +110,15 @@ DbResult<std::optional<RolloutView>> rollout_view(Db& db, std::int64_t version) 
     if (!reported.count(c)) v.devices.push_back({c, "", "", ""});
   v.update.rollout = std::move(ro);
   return std::optional<RolloutView>{std::move(v)};
+}
+
+std::string halt_reason_dutch(const std::string& reason) {
+  static const std::regex rule("^([0-9]+) of ([0-9]+) reporting devices rolled back in stage (canary|percent|all)$");
+  std::smatch x;
+  if (!std::regex_match(reason, x, rule)) return reason;
+  const std::string stage = x[3].str() == "canary" ? "canary" : (x[3].str() == "percent" ? "percentage" : "alle terminals");
+  return "Automatisch gestopt: " + x[1].str() + " van de " + x[2].str() + " meldende terminals teruggedraaid in fase " +
+         stage + ".";
 }
 
 std::string rollout_refusal_dutch(const std::string& m) {

@@ -21,5 +21,8 @@ DbResult<std::optional<RolloutView>> rollout_view(Db& db, std::int64_t version);
 // The Dutch text for an Invalid refusal of start_rollout / advance_rollout / halt_rollout; a message
 // it does not know is given after a Dutch lead-in.
 std::string rollout_refusal_dutch(const std::string& message);
+// A stored halt reason for the pages: the roll-back rule's own text (record_update_report) in Dutch,
+// an operator's reason as it is.
+std::string halt_reason_dutch(const std::string& reason);
 
 }  // namespace balie::coa

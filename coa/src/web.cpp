@@ -785,26 +785,26 @@ std::string render_rollouts_page(const std::vector<UpdateSummary>& updates, cons
   h += "<p class=\"intro\">Een update gaat eerst naar de canary-terminals, daarna naar een vast percentage van de "
        "vloot en tot slot naar alle terminals. Updates worden geüpload met <span class=\"mono\">balie-coa update "
        "upload</span>; kies een versie om de uitrol te starten, uit te breiden of te stoppen.</p>\n";
-  h += "<table class=\"rollouts\">\n<thead><tr><th scope=\"col\">Versie</th><th scope=\"col\">Grootte</th>"
-       "<th scope=\"col\">Geüpload</th><th scope=\"col\">Fase</th><th scope=\"col\">Canary-terminals</th>"
-       "<th scope=\"col\" class=\"num\">Gedownload</th><th scope=\"col\" class=\"num\">Geïnstalleerd</th>"
-       "<th scope=\"col\" class=\"num\">Bevestigd</th><th scope=\"col\" class=\"num\">Teruggedraaid</th>"
-       "<th scope=\"col\">Reden van stoppen</th></tr></thead>\n<tbody>\n";
+  h += "<table class=\"rollouts\">\n<thead><tr><th scope=\"col\" class=\"c-version\">Versie</th>"
+       "<th scope=\"col\" class=\"c-size\">Grootte</th><th scope=\"col\" class=\"c-uploaded\">Geüpload</th>"
+       "<th scope=\"col\" class=\"c-stage\">Fase</th><th scope=\"col\" class=\"c-canary\">Canary-terminals</th>"
+       "<th scope=\"col\" class=\"num\">Gedown&shy;load</th><th scope=\"col\" class=\"num\">Geïnstal&shy;leerd</th>"
+       "<th scope=\"col\" class=\"num\">Beves&shy;tigd</th><th scope=\"col\" class=\"num\">Terug&shy;gedraaid</th>"
+       "<th scope=\"col\" class=\"c-reason\">Reden van stoppen</th></tr></thead>\n<tbody>\n";
   if (updates.empty())
     h += "<tr><td colspan=\"10\" class=\"empty\">Er zijn nog geen updates geüpload.</td></tr>\n";
   for (const auto& u : updates) {
     const RolloutCounts c = u.rollout ? u.rollout->counts : RolloutCounts{};
     const bool halted = u.rollout && u.rollout->stage == "halted";
     h += std::string("<tr") + (halted ? " class=\"alerting\"" : "") + ">";
-    h += "<td><a class=\"version\" href=\"" + esc(rollout_href(u.version)) + "\">Versie " + std::to_string(u.version) +
-         "</a></td>";
-    h += "<td>" + size_html(u.size) + "</td>";
+    h += "<td><a class=\"version\" href=\"" + esc(rollout_href(u.version)) + "\">" + std::to_string(u.version) + "</a></td>";
+    h += "<td class=\"c-size\">" + size_html(u.size) + "</td>";
     h += "<td>" + time_html(u.uploaded_at, false) + "<br><span class=\"sub\">door " + esc(u.uploaded_by) + "</span></td>";
     h += "<td>" + stage_html(u.rollout) + "</td>";
-    h += "<td class=\"canary\">" + (u.rollout ? canary_links(u.rollout->canary) : "<span class=\"none\">—</span>") + "</td>";
+    h += "<td class=\"c-canary\">" + (u.rollout ? canary_links(u.rollout->canary) : "<span class=\"none\">—</span>") + "</td>";
     h += count_cell(c.downloaded, false) + count_cell(c.installed, false) + count_cell(c.blessed, false) +
          count_cell(c.rolled_back, true);
-    h += "<td>" + (halted && !u.rollout->halt_reason.empty() ? esc(u.rollout->halt_reason) : std::string()) + "</td>";
+    h += "<td class=\"c-reason\">" + (halted && !u.rollout->halt_reason.empty() ? esc(u.rollout->halt_reason) : std::string()) + "</td>";
     h += "</tr>\n";
   }
   h += "</tbody>\n</table>\n";
@@ -860,7 +860,7 @@ std::string render_rollout_page(const RolloutView& v, const RolloutFormState& fo
     h += "<section class=\"action\"><h2>Uitrol uitbreiden</h2>\n<p>Nu: " +
          esc(rollout_stage_label(stage, u.rollout->percent)) +
          ". Een percentage kiest een vaste groep terminals (op grond van hun terminal-id) naast de canary-terminals; "
-         "een volgende stap moet groter zijn.</p>\n";
+         "een volgende stap moet groter zijn.</p>\n<div class=\"forms-row\">";
     if (from <= 99) {
       h += "<form method=\"post\" action=\"" + esc(base + "/advance") + "\" class=\"rollout\">" +
            csrf_input(chrome.csrf_token) + "\n<label>Percentage <input type=\"number\" name=\"" +
@@ -870,7 +870,7 @@ std::string render_rollout_page(const RolloutView& v, const RolloutFormState& fo
     }
     h += "<form method=\"post\" action=\"" + esc(base + "/advance") + "\" class=\"rollout\">" +
          csrf_input(chrome.csrf_token) + "<input type=\"hidden\" name=\"" + std::string(kRolloutPercentField) +
-         "\" value=\"all\">\n<button type=\"submit\">Naar alle terminals</button></form>\n</section>\n";
+         "\" value=\"all\">\n<button type=\"submit\">Naar alle terminals</button></form>\n</div></section>\n";
   } else if (!stage_active(stage)) {
     h += "<section class=\"action\"><h2>Geen acties</h2>\n<p>Deze uitrol is " +
          std::string(stage == "halted" ? "gestopt" : "afgerond") +
@@ -1062,9 +1062,22 @@ section.action { margin-top: 20px; padding: 12px 16px; background: #fff; border:
 section.action h2 { margin-top: 0; }
 section.action p { margin: 0 0 10px; max-width: 900px; }
 form.rollout { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin: 0 0 8px; }
+.forms-row { display: flex; align-items: center; gap: 12px 40px; flex-wrap: wrap; }
 form.rollout input[type=text] { margin-left: 6px; font-weight: normal; width: 480px; }
 form.rollout input[type=number] { margin-left: 6px; font-weight: normal; width: 90px; }
 section.devices { margin-top: 4px; }
+table.rollouts { table-layout: fixed; }
+table.rollouts .c-version { width: 9%; }
+table.rollouts .c-size { width: 8%; white-space: nowrap; }
+table.rollouts .c-uploaded { width: 11%; }
+table.rollouts .c-stage { width: 12%; }
+table.rollouts .c-canary { width: 14%; }
+table.rollouts th.num { width: 8%; font-size: 0.85rem; white-space: normal; overflow-wrap: normal; hyphens: manual; }
+table.rollouts .stage { white-space: normal; }
+table.rollouts .c-reason { width: 14%; }
+table.rollout-devices td:first-child { width: 28%; }
+table.rollout-devices td:nth-child(2) { width: 14%; }
+table.rollout-devices td:nth-child(3) { width: 16%; }
 .message { padding: 8px 12px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 4px; }
 )css";
 }
