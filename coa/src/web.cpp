@@ -889,6 +889,9 @@ std::string render_rollout_page(const RolloutView& v, const RolloutFormState& fo
   std::set<std::string> canary;
   if (u.rollout) canary.insert(u.rollout->canary.begin(), u.rollout->canary.end());
   h += "<section class=\"devices\"><h2>Terminals (" + std::to_string(v.devices.size()) + ")</h2>\n";
+  if (!v.devices.empty())
+    h += "<p class=\"sub\">De laatste melding van elke terminal die iets meldde, en de canary-terminals die nog niets "
+         "meldden.</p>\n";
   if (v.devices.empty()) {
     h += std::string("<p class=\"none\">") +
          (u.rollout ? "Nog geen meldingen van terminals." : "Deze versie is nog niet uitgerold.") + "</p>\n";
