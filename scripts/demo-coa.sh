@@ -15,7 +15,8 @@
 # BALIE_DEMO_COA_PORT (default 18443; the operator pages listen on the next port). See coa/README.md.
 # For the tier B VM test (tests/image/coa-boot.sh): BALIE_COA_PUBLIC_HOST (the address terminals use,
 # e.g. 10.0.2.2 from a qemu guest; added to the server certificates), BALIE_COA_UPDATE_SIGNER (the
-# update bundles' signer certificate) and BALIE_COA_SEED=0 (no demo data).
+# update bundles' signer certificate), BALIE_COA_SEED=0 (no demo data) and BALIE_COA_OPERATOR (whose
+# login link `shot` uses; default demo-ops).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${BALIE_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/balie}
@@ -36,7 +37,12 @@ coa() { "$coa_bin" --config "$dir/coa.json" "$@"; }
 
 start_pg() {
   mkdir -p "$pg"
-  [ "$(id -u)" = 0 ] && chown nobody:nogroup "$pg"
+  if [ "$(id -u)" = 0 ]; then
+    chown nobody:nogroup "$pg"
+    # nobody must pass through the state folder (demo-inbox.sh makes it 0700): traverse only, no listing;
+    # the files in it keep their own modes (keys 0600).
+    chmod o+x "$state" "$dir"
+  fi
   if [ ! -f "$pg/data/PG_VERSION" ]; then
     as_pg "$bindir/initdb" -D "$pg/data" -U balie --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     printf "listen_addresses = ''\nunix_socket_directories = '%s'\n" "$pg" >> "$pg/data/postgresql.conf"
@@ -121,7 +127,7 @@ stop_coa() {
   rm -f "$dir/coa.pid"
 }
 
-login_link() { coa operator link demo-ops "${1:-10}"; }
+login_link() { coa operator link "${BALIE_COA_OPERATOR:-demo-ops}" "${1:-10}"; }
 
 # A second demo terminal (its own store and keys under $dir/terminal), enrolled at COA with a one-time
 # code as a technician does at the kiosk (balie-enrol online), then: a sync pass (residents and their

@@ -703,6 +703,219 @@ std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::
   return h + page_end(&chrome);
 }
 
+// ---- rollouts ----------------------------------------------------------------------------------
+
+namespace {
+
+std::string rollout_href(std::int64_t version) { return "/rollouts/" + std::to_string(version); }
+
+// "2,5 MB" (decimal units, Dutch decimal comma) with the exact byte count in the title.
+std::string size_html(std::int64_t bytes) {
+  char shown[48];
+  if (bytes < 1000)
+    std::snprintf(shown, sizeof shown, "%lld bytes", static_cast<long long>(bytes));
+  else if (bytes < 1'000'000)
+    std::snprintf(shown, sizeof shown, "%lld,%lld kB", static_cast<long long>(bytes / 1000),
+                  static_cast<long long>(bytes % 1000 / 100));
+  else if (bytes < 1'000'000'000)
+    std::snprintf(shown, sizeof shown, "%lld,%lld MB", static_cast<long long>(bytes / 1'000'000),
+                  static_cast<long long>(bytes % 1'000'000 / 100'000));
+  else
+    std::snprintf(shown, sizeof shown, "%lld,%lld GB", static_cast<long long>(bytes / 1'000'000'000),
+                  static_cast<long long>(bytes % 1'000'000'000 / 100'000'000));
+  return "<span title=\"" + std::to_string(bytes) + " bytes\">" + shown + "</span>";
+}
+
+bool stage_active(std::string_view stage) { return stage == "canary" || stage == "percent" || stage == "all"; }
+
+std::string stage_html(const std::optional<RolloutInfo>& r) {
+  if (!r) return "<span class=\"stage stage-none\">Niet uitgerold</span>";
+  std::string h = "<span class=\"stage stage-" + esc(r->stage) + "\">" + esc(rollout_stage_label(r->stage, r->percent)) +
+                  "</span>";
+  if (!r->stopped_in.empty())
+    h += "<br><span class=\"sub\">in fase: " + esc(rollout_stage_label(r->stopped_in, r->percent)) + "</span>";
+  return h;
+}
+
+std::string count_cell(long n, bool bad_when_positive) {
+  const char* cls = n == 0 ? "zero" : (bad_when_positive ? "bad" : "ok");
+  return std::string("<td class=\"num\"><span class=\"") + cls + "\">" + std::to_string(n) + "</span></td>";
+}
+
+std::string canary_links(const std::vector<std::string>& ids) {
+  if (ids.empty()) return "<span class=\"none\">geen</span>";
+  std::string h;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    h += (i ? ", " : "") + std::string("<a class=\"mono\" href=\"") + esc(terminal_href(ids[i])) + "\">" + esc(ids[i]) + "</a>";
+  return h;
+}
+
+// Who changed a rollout last: the roll-back rule acts as "balie-coa".
+std::string changed_by_html(const std::string& who) {
+  if (who == "balie-coa") return "<span class=\"sub\">automatisch (terugdraairegel)</span>";
+  return esc(who);
+}
+
+}  // namespace
+
+std::string rollout_stage_label(std::string_view stage, int percent) {
+  if (stage == "canary") return "Canary";
+  if (stage == "percent") return std::to_string(percent) + "% van de terminals";
+  if (stage == "all") return "Alle terminals";
+  if (stage == "halted") return "Gestopt";
+  if (stage == "done") return "Afgerond (vervangen)";
+  return std::string(stage);
+}
+
+std::string update_state_label(std::string_view state) {
+  if (state == "downloaded") return "Gedownload";
+  if (state == "installed") return "Geïnstalleerd";
+  if (state == "blessed") return "Bevestigd";
+  if (state == "rolled_back") return "Teruggedraaid";
+  if (state == "failed") return "Niet geïnstalleerd";
+  if (state.empty()) return "Nog niets gemeld";
+  return std::string(state);
+}
+
+std::string render_rollouts_page(const std::vector<UpdateSummary>& updates, const PageChrome& chrome) {
+  std::size_t active = 0;
+  for (const auto& u : updates)
+    if (u.rollout && stage_active(u.rollout->stage)) ++active;
+  std::string h = page_start("Uitrol", &chrome, Nav::Rollouts);
+  h += "<div class=\"titlebar\"><h1>Uitrol van updates</h1><p class=\"counts\">" + std::to_string(updates.size()) +
+       " geüploade updates, " + std::to_string(active) + " lopende uitrol</p></div>\n";
+  h += "<p class=\"intro\">Een update gaat eerst naar de canary-terminals, daarna naar een vast percentage van de "
+       "vloot en tot slot naar alle terminals. Updates worden geüpload met <span class=\"mono\">balie-coa update "
+       "upload</span>; kies een versie om de uitrol te starten, uit te breiden of te stoppen.</p>\n";
+  h += "<table class=\"rollouts\">\n<thead><tr><th scope=\"col\" class=\"c-version\">Versie</th>"
+       "<th scope=\"col\" class=\"c-size\">Grootte</th><th scope=\"col\" class=\"c-uploaded\">Geüpload</th>"
+       "<th scope=\"col\" class=\"c-stage\">Fase</th><th scope=\"col\" class=\"c-canary\">Canary-terminals</th>"
+       "<th scope=\"col\" class=\"num\">Gedown&shy;load</th><th scope=\"col\" class=\"num\">Geïnstal&shy;leerd</th>"
+       "<th scope=\"col\" class=\"num\">Beves&shy;tigd</th><th scope=\"col\" class=\"num\">Terug&shy;gedraaid / mislukt</th>"
+       "<th scope=\"col\" class=\"c-reason\">Reden van stoppen</th></tr></thead>\n<tbody>\n";
+  if (updates.empty())
+    h += "<tr><td colspan=\"10\" class=\"empty\">Er zijn nog geen updates geüpload.</td></tr>\n";
+  for (const auto& u : updates) {
+    const RolloutCounts c = u.rollout ? u.rollout->counts : RolloutCounts{};
+    const bool halted = u.rollout && u.rollout->stage == "halted";
+    h += std::string("<tr") + (halted ? " class=\"alerting\"" : "") + ">";
+    h += "<td><a class=\"version\" href=\"" + esc(rollout_href(u.version)) + "\">" + std::to_string(u.version) + "</a></td>";
+    h += "<td class=\"c-size\">" + size_html(u.size) + "</td>";
+    h += "<td>" + time_html(u.uploaded_at, false) + "<br><span class=\"sub\">door " + esc(u.uploaded_by) + "</span></td>";
+    h += "<td>" + stage_html(u.rollout) + "</td>";
+    h += "<td class=\"c-canary\">" + (u.rollout ? canary_links(u.rollout->canary) : "<span class=\"none\">—</span>") + "</td>";
+    h += count_cell(c.downloaded, false) + count_cell(c.installed, false) + count_cell(c.blessed, false) +
+         count_cell(c.rolled_back, true);
+    h += "<td class=\"c-reason\">" + (halted && !u.rollout->halt_reason.empty() ? esc(u.rollout->halt_reason) : std::string()) + "</td>";
+    h += "</tr>\n";
+  }
+  h += "</tbody>\n</table>\n";
+  return h + page_end(&chrome);
+}
+
+std::string render_rollout_page(const RolloutView& v, const RolloutFormState& form, const PageChrome& chrome) {
+  const UpdateSummary& u = v.update;
+  const std::string base = rollout_href(u.version);
+  std::string h = page_start("Update versie " + std::to_string(u.version), &chrome, Nav::Rollouts);
+  h += "<p class=\"crumbs\"><a href=\"/rollouts\">← Uitrol</a></p>\n";
+  h += "<div class=\"titlebar\"><h1>Update versie " + std::to_string(u.version) + "</h1>" + stage_html(u.rollout) +
+       "</div>\n";
+  if (!form.notice.empty()) h += "<p class=\"notice\" role=\"status\">" + esc(form.notice) + "</p>\n";
+  if (!form.message.empty()) h += "<p class=\"message\" role=\"alert\">" + esc(form.message) + "</p>\n";
+
+  h += "<section class=\"summary\"><h2>Overzicht</h2><dl>\n";
+  auto item = [&](const char* label, const std::string& html_value) {
+    h += std::string("<div><dt>") + label + "</dt><dd>" + html_value + "</dd></div>\n";
+  };
+  item("Grootte", size_html(u.size));
+  item("Geüpload", time_html(u.uploaded_at, false) + " <span class=\"sub\">door " + esc(u.uploaded_by) + "</span>");
+  item("SHA-256", "<span class=\"mono hash\">" + esc(u.sha256) + "</span>");
+  if (u.rollout) {
+    const RolloutInfo& r = *u.rollout;
+    item("Fase", stage_html(u.rollout));
+    item("Fase begonnen", time_html(r.stage_started_at, false));
+    item("Laatst gewijzigd door", changed_by_html(r.changed_by));
+    item("Canary-terminals", canary_links(r.canary));
+    item("Meldingen", "Gedownload " + std::to_string(r.counts.downloaded) + " · Geïnstalleerd " +
+                          std::to_string(r.counts.installed) + " · Bevestigd " + std::to_string(r.counts.blessed) +
+                          " · <span class=\"" + (r.counts.rolled_back ? "bad" : "ok") + "\">Teruggedraaid of niet geïnstalleerd " +
+                          std::to_string(r.counts.rolled_back) + "</span>");
+    if (r.stage == "halted") item("Reden van stoppen", r.halt_reason.empty() ? "<span class=\"none\">geen</span>" : esc(r.halt_reason));
+  } else {
+    item("Fase", stage_html(std::nullopt));
+  }
+  h += "</dl></section>\n";
+
+  // Actions, by stage.
+  const std::string stage = u.rollout ? u.rollout->stage : "";
+  if (!u.rollout) {
+    h += "<section class=\"action\"><h2>Uitrol starten</h2>\n<p>De update wordt eerst alleen aangeboden aan de "
+         "canary-terminals die u hier opgeeft. Daarna kunt u de uitrol uitbreiden naar een percentage van de vloot "
+         "en naar alle terminals.</p>\n";
+    h += "<form method=\"post\" action=\"" + esc(base + "/start") + "\" class=\"rollout\">" + csrf_input(chrome.csrf_token) +
+         "\n<label>Canary-terminals <input type=\"text\" name=\"" + std::string(kRolloutCanaryField) +
+         "\" required maxlength=\"2000\" size=\"60\" placeholder=\"bijv. T1001, T1002\" value=\"" + esc(form.canary) +
+         "\"></label>\n<span class=\"sub\">terminal-id's, gescheiden door komma's</span>\n"
+         "<button type=\"submit\">Uitrol starten</button></form>\n</section>\n";
+  } else if (stage == "canary" || stage == "percent") {
+    const int from = stage == "percent" ? u.rollout->percent + 1 : 1;
+    h += "<section class=\"action\"><h2>Uitrol uitbreiden</h2>\n<p>Nu: " +
+         esc(rollout_stage_label(stage, u.rollout->percent)) +
+         ". Een percentage kiest een vaste groep terminals (op grond van hun terminal-id) naast de canary-terminals; "
+         "een volgende stap moet groter zijn.</p>\n<div class=\"forms-row\">";
+    if (from <= 99) {
+      h += "<form method=\"post\" action=\"" + esc(base + "/advance") + "\" class=\"rollout\">" +
+           csrf_input(chrome.csrf_token) + "\n<label>Percentage <input type=\"number\" name=\"" +
+           std::string(kRolloutPercentField) + "\" min=\"" + std::to_string(from) +
+           "\" max=\"99\" required size=\"4\" value=\"" + esc(form.percent) +
+           "\"> %</label>\n<button type=\"submit\">Naar dit percentage</button></form>\n";
+    }
+    h += "<form method=\"post\" action=\"" + esc(base + "/advance") + "\" class=\"rollout\">" +
+         csrf_input(chrome.csrf_token) + "<input type=\"hidden\" name=\"" + std::string(kRolloutPercentField) +
+         "\" value=\"all\">\n<button type=\"submit\">Naar alle terminals</button></form>\n</div></section>\n";
+  } else if (!stage_active(stage)) {
+    h += "<section class=\"action\"><h2>Geen acties</h2>\n<p>Deze uitrol is " +
+         std::string(stage == "halted" ? "gestopt" : "afgerond") +
+         " en kan niet worden hervat. Upload een nieuwere versie en start daarvan een uitrol.</p>\n</section>\n";
+  }
+  if (stage_active(stage)) {
+    h += "<section class=\"danger\"><h2>Uitrol stoppen</h2>\n<p>Na stoppen krijgt geen enkele terminal deze update "
+         "nog aangeboden; terminals die hem al hebben, melden nog wat er gebeurde. Een gestopte uitrol kan niet worden "
+         "hervat.</p>\n";
+    h += "<form method=\"post\" action=\"" + esc(base + "/halt") + "\" class=\"revoke\">" + csrf_input(chrome.csrf_token) +
+         "\n<label>Reden <input type=\"text\" name=\"" + std::string(kHaltReasonField) + "\" required maxlength=\"" +
+         std::to_string(kHaltReasonMaxLength) + "\" size=\"50\" value=\"" + esc(form.reason) +
+         "\"></label>\n<button type=\"submit\" class=\"danger\">Uitrol stoppen</button></form>\n</section>\n";
+  }
+
+  std::set<std::string> canary;
+  if (u.rollout) canary.insert(u.rollout->canary.begin(), u.rollout->canary.end());
+  h += "<section class=\"devices\"><h2>Terminals (" + std::to_string(v.devices.size()) + ")</h2>\n";
+  if (!v.devices.empty())
+    h += "<p class=\"sub\">De laatste melding van elke terminal die iets meldde, en de canary-terminals die nog niets "
+         "meldden.</p>\n";
+  if (v.devices.empty()) {
+    h += std::string("<p class=\"none\">") +
+         (u.rollout ? "Nog geen meldingen van terminals." : "Deze versie is nog niet uitgerold.") + "</p>\n";
+  } else {
+    h += "<table class=\"rollout-devices\"><thead><tr><th scope=\"col\">Terminal</th><th scope=\"col\">Laatste melding</th>"
+         "<th scope=\"col\">Tijd</th><th scope=\"col\">Details</th></tr></thead>\n<tbody>\n";
+    for (const auto& d : v.devices) {
+      const bool bad = d.state == "rolled_back" || d.state == "failed";
+      h += std::string("<tr") + (bad ? " class=\"alerting\"" : "") + "><td><a class=\"mono\" href=\"" +
+           esc(terminal_href(d.device_id)) + "\">" + esc(d.device_id) + "</a>";
+      if (canary.count(d.device_id)) h += " <span class=\"tag-canary\">canary</span>";
+      h += "</td><td><span class=\"state state-" + esc(d.state.empty() ? "none" : d.state) + (bad ? " bad" : "") + "\">" +
+           esc(update_state_label(d.state)) + "</span></td><td>" +
+           (d.at.empty() ? std::string("<span class=\"none\">—</span>") : time_html(d.at, true)) + "</td><td>" +
+           esc(d.detail) + "</td></tr>\n";
+    }
+    h += "</tbody></table>\n";
+  }
+  h += "</section>\n";
+  return h + page_end(&chrome);
+}
+
 std::string render_login_page(const std::string& message, const std::string& csrf_token) {
   std::string h = page_start("Aanmelden", nullptr, Nav::None);
   h += "<section class=\"login\"><h1>Aanmelden</h1>\n";
@@ -835,6 +1048,41 @@ section.login, section.error { max-width: 420px; margin: 48px auto; padding: 24p
 section.error { max-width: 640px; }
 section.login form { display: grid; gap: 6px; margin-top: 12px; }
 section.login button { margin-top: 10px; justify-self: start; }
+.notice { padding: 8px 12px; background: #e8f4ea; border: 1px solid #2e7d32; border-radius: 4px; }
+.intro { margin: 0 0 12px; max-width: 1000px; color: #333b47; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.zero { color: #5b6472; }
+a.version { font-weight: bold; white-space: nowrap; }
+.stage { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85rem; font-weight: bold;
+  white-space: nowrap; border: 1px solid #8791a0; background: #e7ebf1; color: #1b1f24; }
+.stage-canary { background: #fff1c7; border-color: #c98a00; color: #3d2600; }
+.stage-percent { background: #dbe9fb; border-color: #0b4f9c; color: #0b3a73; }
+.stage-all { background: #e8f4ea; border-color: #2e7d32; color: #1d5a21; }
+.stage-halted { background: #b00020; border-color: #b00020; color: #fff; }
+.stage-done { background: #e7ebf1; color: #3a4049; }
+.tag-canary { display: inline-block; padding: 0 6px; border: 1px solid #c98a00; border-radius: 3px; color: #6b4300;
+  font-size: 0.8rem; font-weight: bold; }
+.hash { font-size: 0.85em; }
+section.action { margin-top: 20px; padding: 12px 16px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
+section.action h2 { margin-top: 0; }
+section.action p { margin: 0 0 10px; max-width: 900px; }
+form.rollout { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin: 0 0 8px; }
+.forms-row { display: flex; align-items: center; gap: 12px 40px; flex-wrap: wrap; }
+form.rollout input[type=text] { margin-left: 6px; font-weight: normal; width: 480px; }
+form.rollout input[type=number] { margin-left: 6px; font-weight: normal; width: 90px; }
+section.devices { margin-top: 4px; }
+table.rollouts { table-layout: fixed; }
+table.rollouts .c-version { width: 9%; }
+table.rollouts .c-size { width: 8%; white-space: nowrap; }
+table.rollouts .c-uploaded { width: 11%; }
+table.rollouts .c-stage { width: 12%; }
+table.rollouts .c-canary { width: 14%; }
+table.rollouts th.num { width: 8%; font-size: 0.85rem; white-space: normal; overflow-wrap: normal; hyphens: manual; }
+table.rollouts .stage { white-space: normal; }
+table.rollouts .c-reason { width: 14%; }
+table.rollout-devices td:first-child { width: 28%; }
+table.rollout-devices td:nth-child(2) { width: 14%; }
+table.rollout-devices td:nth-child(3) { width: 16%; }
 .message { padding: 8px 12px; background: #fff5f6; border: 1px solid #e3a1ab; border-radius: 4px; }
 )css";
 }

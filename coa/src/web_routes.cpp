@@ -14,6 +14,8 @@
 
 #include "balie/coa/ops.h"
 #include "balie/coa/web.h"
+#include "rollout_views.h"
+#include "updates.h"
 
 namespace balie::coa {
 
@@ -23,6 +25,8 @@ using json = nlohmann::json;
 constexpr const char* kSessionCookie = "balie_coa_session";
 constexpr const char* kLoginCookie = "balie_coa_login";
 constexpr int kMaxFleetRows = 5000;
+constexpr int kMaxUpdateRows = 200;
+constexpr std::size_t kMaxCanaryField = 2000;
 
 std::string cookie(const httplib::Request& req, const std::string& name) {
   const std::string all = req.get_header_value("Cookie");
@@ -331,6 +335,100 @@ void WebRoutes::install(httplib::Server& svr) {
                                       cfg_.code_minutes);
     if (!code) return db_failure(res, code.error());
     enrolment_page(**lease, *s, *code, res);
+  });
+
+  // ---- rollouts: the list, one update's rollout, and its start / advance / halt forms. The actions go
+  // through updates.cpp (which audits them with the operator as actor); a refusal is shown on the page
+  // in Dutch with what was typed, so nothing is lost.
+  svr.Get("/rollouts", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto lease = pool_.acquire();
+    if (!lease) return db_failure(res, lease.error());
+    auto s = session(req, res, **lease);
+    if (!s) return;
+    auto updates = list_update_summaries(**lease, kMaxUpdateRows);
+    if (!updates) return db_failure(res, updates.error());
+    html(res, 200, render_rollouts_page(*updates, chrome(*s)));
+  });
+
+  auto rollout_page = [=](Db& db, const OperatorSession& s, std::int64_t version, const RolloutFormState& form,
+                          int status, httplib::Response& res) {
+    auto v = rollout_view(db, version);
+    if (!v) return db_failure(res, v.error());
+    if (!v->has_value()) return html(res, 404, render_error_page(404, "Er is geen update met versie " + std::to_string(version) + "."));
+    html(res, status, render_rollout_page(**v, form, chrome(s)));
+  };
+
+  svr.Get(R"(/rollouts/([0-9]{1,18}))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto lease = pool_.acquire();
+    if (!lease) return db_failure(res, lease.error());
+    auto s = session(req, res, **lease);
+    if (!s) return;
+    RolloutFormState form;
+    const std::string done = req.get_param_value("done");
+    if (done == "start") form.notice = "De uitrol is gestart.";
+    if (done == "advance") form.notice = "De uitrol is uitgebreid.";
+    if (done == "halt") form.notice = "De uitrol is gestopt.";
+    rollout_page(**lease, *s, std::stoll(req.matches[1].str()), form, 200, res);
+  });
+
+  svr.Post(R"(/rollouts/([0-9]{1,18})/(start|advance|halt))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto lease = pool_.acquire();
+    if (!lease) return db_failure(res, lease.error());
+    auto s = session(req, res, **lease);
+    if (!s) return;
+    if (!csrf_ok(req, *s)) return html(res, 403, render_error_page(403, "Ongeldig formulier."));
+    const std::int64_t version = std::stoll(req.matches[1].str());
+    const std::string action = req.matches[2].str();
+    RolloutFormState form;
+    form.canary = req.get_param_value(std::string(kRolloutCanaryField)).substr(0, kMaxCanaryField);
+    form.percent = req.get_param_value(std::string(kRolloutPercentField)).substr(0, 16);
+    form.reason = req.get_param_value(std::string(kHaltReasonField)).substr(0, kHaltReasonMaxLength);
+    auto refuse = [&](int status, const std::string& message) {
+      form.message = message;
+      rollout_page(**lease, *s, version, form, status, res);
+    };
+    // A refusal by updates.cpp (Invalid) or a concurrent change (Conflict) goes back to the page.
+    auto failed = [&](const DbError& e) {
+      if (e.kind == DbError::Kind::Invalid) return refuse(409, rollout_refusal_dutch(e.message));
+      if (e.kind == DbError::Kind::Conflict)
+        return refuse(409, "Iemand anders wijzigde de uitrol tegelijk. Bekijk de nieuwe stand en probeer het opnieuw.");
+      db_failure(res, e);
+    };
+    if (action == "start") {
+      std::vector<std::string> canary;
+      std::string cur;
+      for (char c : form.canary + ",") {
+        if (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+          if (!cur.empty()) canary.push_back(cur);
+          cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+      if (canary.empty()) return refuse(400, "Geef ten minste één canary-terminal op (terminal-id's, gescheiden door komma's).");
+      if (req.get_param_value(std::string(kRolloutCanaryField)).size() > kMaxCanaryField)
+        return refuse(400, "De lijst met canary-terminals is te lang (hoogstens 2000 tekens).");
+      if (auto st = start_rollout(**lease, version, canary, s->operator_id); !st.ok()) return failed(st.error());
+    } else if (action == "advance") {
+      std::string p = form.percent;
+      while (!p.empty() && p.back() == ' ') p.pop_back();
+      while (!p.empty() && p.front() == ' ') p.erase(0, 1);
+      if (!p.empty() && p.back() == '%') p.pop_back();
+      std::optional<int> percent;
+      if (p != "all") {
+        if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) < 1 ||
+            std::stoi(p) > 100)
+          return refuse(400, "Geef een percentage van 1 tot en met 100 op, of kies 'Naar alle terminals'.");
+        if (std::stoi(p) < 100) percent = std::stoi(p);
+      }
+      if (auto r = advance_rollout(**lease, version, percent, s->operator_id); !r) return failed(r.error());
+    } else {
+      const std::string reason = req.get_param_value(std::string(kHaltReasonField));
+      if (reason.find_first_not_of(" \t\r\n") == std::string::npos || reason.size() > static_cast<size_t>(kHaltReasonMaxLength))
+        return refuse(400, "Geef een reden op om de uitrol te stoppen (hoogstens 200 tekens).");
+      if (auto st = halt_rollout(**lease, version, s->operator_id, reason); !st.ok()) return failed(st.error());
+    }
+    redirect(res, "/rollouts/" + std::to_string(version) + "?done=" + action);
   });
 
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {

@@ -1,6 +1,7 @@
 // The operator listener's routes of balie-coa (coa/src/web_routes.cpp): login (password or one-time
-// link), fleet table, terminal page with revoke, enrolment codes. Reads the database into the view
-// structs of balie/coa/web.h and renders them; every POST checks the session's CSRF token.
+// link), fleet table, terminal page with revoke, enrolment codes, rollouts (start, advance, halt).
+// Reads the database into the view structs of balie/coa/web.h and renders them; every POST checks the
+// session's CSRF token.
 #pragma once
 #include "balie/coa/db.h"
 #include "balie/coa/enrol.h"

@@ -2,7 +2,7 @@
 // HTTPS server in this test (cpp-httplib SSLServer, throwaway certificate made here with OpenSSL) and
 // loaded in headless Chromium (tests/coa/chromium.h), trusted by the server key's pin only. The DOM
 // Chromium built must show hostile names as text with no injected element and the fleet rows in the
-// expected order; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else <build>/tests/coa/shots), and
+// expected order, and the rollout pages' forms and device rows; 1280x800 screenshots go to $BALIE_SHOTS_DIR (else <build>/tests/coa/shots), and
 // with BALIE_SHOTS_TALL=1 also 1280x2400 ones of the whole page.
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -193,6 +193,11 @@ class Site {
     spit(www / "enrolment.html", render_enrolment_page(codes, locs, std::string("H7QD-4MXP-7KQ4"), kChrome));
     spit(www / "login.html", render_login_page("Onbekende gebruiker of verkeerd wachtwoord.", "csrf-login-1"));
     spit(www / "error.html", render_error_page(404, "Terminal \"<b>x</b>\" bestaat niet."));
+    spit(www / "rollouts.html", render_rollouts_page(updates(), kChrome));
+    RolloutFormState refused;
+    refused.message = "De uitrol staat al op 20%; een volgende stap moet een groter percentage zijn.";
+    refused.percent = "15";
+    spit(www / "rollout.html", render_rollout_page(rollout_view(), refused, kChrome));
 
     server_ = std::make_unique<httplib::SSLServer>((dir / "cert.pem").c_str(), (dir / "key.pem").c_str());
     if (!server_->is_valid()) throw std::runtime_error("SSLServer did not accept the test certificate");
@@ -233,6 +238,47 @@ class Site {
       std::cout << "[ screenshot ] " << tall.string() << "\n";
     }
     return r;
+  }
+
+  // Four uploads: not rolled out, at 20 %, halted by the roll-back rule (a hostile reason), replaced.
+  static std::vector<UpdateSummary> updates() {
+    auto info = [](std::string stage, int percent, std::vector<std::string> canary, RolloutCounts c) {
+      RolloutInfo r;
+      r.stage = std::move(stage);
+      r.percent = percent;
+      r.canary = std::move(canary);
+      r.stage_started_at = "2026-12-05T08:00:00Z";
+      r.changed_by = "fvries";
+      r.counts = c;
+      return r;
+    };
+    RolloutInfo halted = info("halted", 0, {"ter-apel-01", "h-01"}, {0, 1, 0, 2});
+    halted.stopped_in = "canary";
+    halted.halt_reason = "Automatisch gestopt: 2 van de 3 meldende terminals teruggedraaid in fase canary. " + kInjectName;
+    halted.changed_by = "balie-coa";
+    RolloutInfo done = info("done", 10, {"zwolle-02"}, {0, 0, 11, 0});
+    done.stopped_in = "percent";
+    return {
+        {2026120901, 812'000'000, std::string(64, 'e'), "2026-12-06T08:40:00Z", "cli:beheer", std::nullopt},
+        {2026120501, 809'500'000, std::string(64, 'd'), "2026-12-05T07:55:00Z", "cli:beheer",
+         info("percent", 20, {"ter-apel-01", "budel-02", kLongDevice}, {3, 2, 9, 1})},
+        {2026120101, 805'100'000, std::string(64, 'c'), "2026-12-01T10:02:00Z", "cli:fvries", halted},
+        {2026111501, 799'900'000, std::string(64, 'b'), "2026-11-15T09:30:00Z", "cli:fvries", done},
+    };
+  }
+  static RolloutView rollout_view() {
+    RolloutView v;
+    v.update = updates()[1];
+    v.devices = {
+        {"budel-02", "blessed", "2026-12-05T09:40:12Z", "slot b, opstart bevestigd"},
+        {"budel-03", "installed", "2026-12-06T07:02:00Z", kHostileVersion},
+        {"ter-apel-01", "blessed", "2026-12-05T08:31:40Z", ""},
+        {"ter-apel-02", "downloaded", "2026-12-06T06:10:00Z", ""},
+        {"zwolle-01", "rolled_back", "2026-12-06T07:45:00Z", "boot 3x mislukt, terug naar slot a " + kInjectName},
+        {"<script>alert('x')</script>", "downloaded", "2026-12-06T08:00:00Z", ""},
+        {kLongDevice, "", "", ""},
+    };
+    return v;
   }
 
   static TerminalView terminal_view() {
@@ -383,4 +429,36 @@ TEST_F(BrowserTest, OnlyThePinnedServerKeyIsTrusted) {
   const BrowserResult none = balie::test::chromium_dump_dom(site_->url("login.html"), "");
   EXPECT_EQ(none.dom.find("Aanmelden"), std::string::npos) << none.dom;
   EXPECT_NE(none.log.find("ERR_CERT_AUTHORITY_INVALID"), std::string::npos) << none.log;
+}
+
+TEST_F(BrowserTest, RolloutsPageListsUpdatesStagesAndCounts) {
+  const BrowserResult r = site_->load("rollouts.html", "rollouts");
+  ASSERT_NE(r.dom.find("Uitrol van updates"), std::string::npos) << r.dom << r.log;
+  expect_no_injection(r.dom);
+  EXPECT_NE(r.dom.find("aria-current=\"page\">Uitrol</a>"), std::string::npos);
+  EXPECT_EQ(count(r.dom, "<a class=\"version\" href=\"/rollouts/"), 4u);
+  EXPECT_NE(r.dom.find("Niet uitgerold"), std::string::npos);
+  EXPECT_NE(r.dom.find("20% van de terminals"), std::string::npos);
+  EXPECT_NE(r.dom.find("in fase: Canary"), std::string::npos);
+  EXPECT_NE(r.dom.find("Locatie \"&gt;&lt;i id=\"pwned\"&gt;x&lt;/i&gt; [U+202E]evil"), std::string::npos) << r.dom;
+  EXPECT_NE(r.dom.find("<span title=\"812000000 bytes\">812,0 MB</span>"), std::string::npos);
+}
+
+TEST_F(BrowserTest, RolloutPageShowsDevicesFormsAndTheRefusal) {
+  const BrowserResult r = site_->load("rollout.html", "rollout");
+  ASSERT_NE(r.dom.find("Update versie 2026120501"), std::string::npos) << r.dom << r.log;
+  expect_no_injection(r.dom);
+  EXPECT_NE(r.dom.find("role=\"alert\">De uitrol staat al op 20%"), std::string::npos);
+  EXPECT_NE(r.dom.find("&lt;script&gt;alert('x')&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(r.dom.find("1.4.0&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_EQ(count(r.dom, "Teruggedraaid"), 2u);  // the summary line and zwolle-01's row
+  EXPECT_NE(r.dom.find("Nog niets gemeld"), std::string::npos);
+  // The forms survived parsing with their token: advance (percent from 21, and all) and halt.
+  for (const char* f : {"<form method=\"post\" action=\"/rollouts/2026120501/advance\" class=\"rollout\"><input "
+                        "type=\"hidden\" name=\"csrf\" value=\"csrf-browser-token-9f2c\">",
+                        "<form method=\"post\" action=\"/rollouts/2026120501/halt\" class=\"revoke\"><input "
+                        "type=\"hidden\" name=\"csrf\" value=\"csrf-browser-token-9f2c\">"})
+    EXPECT_NE(r.dom.find(f), std::string::npos) << f << "\n" << r.dom;
+  EXPECT_NE(r.dom.find("min=\"21\" max=\"99\""), std::string::npos);
+  EXPECT_EQ(r.dom.find("/start"), std::string::npos);
 }

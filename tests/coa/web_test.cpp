@@ -1,7 +1,8 @@
 // Unit tests of COA's operator pages (coa/src/web.cpp): HTML escaping of hostile names (markup,
 // quotes, bidi overrides, broken UTF-8), the fleet table's filtering and sorting (every column, both
 // directions, stability), the CSRF field in every POST form, the one-time enrolment code and the Dutch
-// alert labels. The same pages in a real browser: web_browser_test.cpp.
+// alert labels, and the rollout pages (stages, counts, forms by stage, hostile device ids and report
+// details). The same pages in a real browser: web_browser_test.cpp.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -323,6 +324,8 @@ TEST(Pages, EveryPostFormCarriesTheCsrfToken) {
       {"terminal", render_terminal_page(tv, kChrome)},
       {"enrolment", render_enrolment_page({}, {{"L1", "Ter Apel"}}, std::string("ABCD-EFGH-JKLM"), kChrome)},
       {"login", render_login_page("", "csrf-tok-123")},
+      {"rollouts", render_rollouts_page({}, kChrome)},
+      {"rollout-new", render_rollout_page(RolloutView{UpdateSummary{7, 10, "ab", "", "x", std::nullopt}, {}}, {}, kChrome)},
   };
   const std::string field = "<input type=\"hidden\" name=\"csrf\" value=\"csrf-tok-123\">";
   std::map<std::string, int> actions;
@@ -341,10 +344,11 @@ TEST(Pages, EveryPostFormCarriesTheCsrfToken) {
          at = html.find("<form method=\"get\"", at + 1))
       EXPECT_FALSE(contains(html.substr(at, html.find("</form>", at) - at), "csrf")) << name;
   }
-  EXPECT_EQ(actions["/logout"], 3);  // the header of every signed-in page
+  EXPECT_EQ(actions["/logout"], 5);  // the header of every signed-in page
   EXPECT_EQ(actions["/terminal/dev-1/revoke"], 1);
   EXPECT_EQ(actions["/enrolment"], 1);
   EXPECT_EQ(actions["/login"], 1);
+  EXPECT_EQ(actions["/rollouts/7/start"], 1);
 }
 
 TEST(TerminalPage, SummaryAlertsHistoryAndRevokeForm) {
@@ -501,4 +505,174 @@ TEST(FleetPage, LastPassSortsByInstantNotByText) {
   EXPECT_EQ(ids(filter_and_sort_fleet({b, a}, q)), (std::vector<std::string>{"a", "b"}));
   q.dir = "desc";
   EXPECT_EQ(ids(filter_and_sort_fleet({a, b}, q)), (std::vector<std::string>{"b", "a"}));
+}
+
+// ---- rollouts ----------------------------------------------------------------------------------
+
+namespace {
+
+RolloutInfo rollout(std::string stage, int percent = 0) {
+  RolloutInfo r;
+  r.stage = std::move(stage);
+  r.percent = percent;
+  r.canary = {"T1001", "T1002"};
+  r.stage_started_at = "2026-12-05T08:00:00Z";
+  r.changed_by = "ops-1";
+  return r;
+}
+
+UpdateSummary update(std::int64_t version, std::optional<RolloutInfo> r) {
+  return UpdateSummary{version, 2'540'032, std::string(64, 'c'), "2026-12-04T12:30:00Z", "cli:beheer", std::move(r)};
+}
+
+// The start / advance / halt forms of a rendered rollout page: action -> how many.
+std::map<std::string, int> form_actions(const std::string& html) {
+  std::map<std::string, int> a;
+  for (const auto& f : post_forms(html)) {
+    std::smatch m;
+    if (std::regex_search(f, m, std::regex("action=\"([^\"]*)\""))) ++a[m[1]];
+  }
+  a.erase("/logout");
+  return a;
+}
+
+}  // namespace
+
+TEST(RolloutsPage, ListsUpdatesWithStageCountsAndEscapedHaltReason) {
+  RolloutInfo halted = rollout("halted", 20);
+  halted.stopped_in = "percent";
+  halted.halt_reason = "2 of 5 rolled back " + kHostileAttr + " " + kRtl;
+  halted.counts = {1, 2, 3, 2};
+  halted.canary = {kHostileScript};
+  RolloutInfo done = rollout("done");
+  done.stopped_in = "all";
+  const std::string html =
+      render_rollouts_page({update(9, std::nullopt), update(8, halted), update(7, done)}, kChrome);
+  expect_no_active_content(html);
+  EXPECT_TRUE(contains(html, "<a href=\"/rollouts\" class=\"current\" aria-current=\"page\">Uitrol</a>"));
+  EXPECT_TRUE(contains(html, "<h1>Uitrol van updates</h1><p class=\"counts\">3 geüploade updates, 0 lopende uitrol</p>"));
+  EXPECT_TRUE(contains(html, "<a class=\"version\" href=\"/rollouts/9\">9</a>"));
+  EXPECT_TRUE(contains(html, "<span title=\"2540032 bytes\">2,5 MB</span>"));
+  EXPECT_TRUE(contains(html, "door cli:beheer"));
+  EXPECT_TRUE(contains(html, "<span class=\"stage stage-none\">Niet uitgerold</span>"));
+  EXPECT_TRUE(contains(html, "<span class=\"stage stage-halted\">Gestopt</span><br><span class=\"sub\">in fase: 20% van de "
+                             "terminals</span>"));
+  EXPECT_TRUE(contains(html, "<span class=\"stage stage-done\">Afgerond (vervangen)</span>"));
+  // Counts in the order downloaded, installed, blessed, rolled back; a roll-back is marked.
+  EXPECT_TRUE(contains(html, "<td class=\"num\"><span class=\"ok\">1</span></td><td class=\"num\"><span class=\"ok\">2</span>"
+                             "</td><td class=\"num\"><span class=\"ok\">3</span></td><td class=\"num\"><span "
+                             "class=\"bad\">2</span></td>"));
+  EXPECT_TRUE(contains(html, "2 of 5 rolled back &quot;&gt;&lt;img src=x onerror=alert(1)&gt; evil[U+202E]gnp.exe"));
+  EXPECT_FALSE(contains(html, "\xE2\x80\xAE"));
+  EXPECT_TRUE(contains(html, "href=\"/terminal/%3Cscript%3Ealert%28%27x%27%29%3C%2Fscript%3E\">&lt;script&gt;"));
+  EXPECT_EQ(std::regex_search(html, std::regex("<tr class=\"alerting\">")), true);  // the halted one
+  EXPECT_FALSE(contains(html, "v_nummer") || contains(html, "geboortedatum") || contains(html, "naam_"));
+
+  const std::string empty = render_rollouts_page({}, kChrome);
+  EXPECT_TRUE(contains(empty, "Er zijn nog geen updates geüpload."));
+  RolloutInfo live = rollout("percent", 30);
+  EXPECT_TRUE(contains(render_rollouts_page({update(9, live)}, kChrome), "1 geüploade updates, 1 lopende uitrol"));
+}
+
+TEST(RolloutPage, HostileDeviceIdsAndReportDetailsAreText) {
+  RolloutInfo r = rollout("canary");
+  r.canary = {"T1001", kHostileScript};
+  r.counts = {0, 0, 1, 1};
+  RolloutView v{update(7, r),
+                {{"T1001", "blessed", "2026-12-05T09:10:11Z", "boot ok " + kRtl},
+                 {"T2002", "rolled_back", "2026-12-05T09:12:00Z", kHostileAttr},
+                 {kHostileScript, "", "", ""}}};
+  const std::string html = render_rollout_page(v, {}, kChrome);
+  expect_no_active_content(html);
+  EXPECT_FALSE(contains(html, "<img"));
+  EXPECT_FALSE(contains(html, "\xE2\x80\xAE"));
+  EXPECT_TRUE(contains(html, "<h1>Update versie 7</h1><span class=\"stage stage-canary\">Canary</span>"));
+  EXPECT_TRUE(contains(html, "<td>boot ok evil[U+202E]gnp.exe</td>"));
+  EXPECT_TRUE(contains(html, "<td>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>"));
+  EXPECT_TRUE(contains(html, "<tr class=\"alerting\"><td><a class=\"mono\" href=\"/terminal/T2002\">T2002</a></td><td><span "
+                             "class=\"state state-rolled_back bad\">Teruggedraaid</span></td><td><time "
+                             "datetime=\"2026-12-05T09:12:00Z\""));
+  EXPECT_TRUE(contains(html, "<a class=\"mono\" href=\"/terminal/T1001\">T1001</a> <span class=\"tag-canary\">canary</span>"
+                             "</td><td><span class=\"state state-blessed\">Bevestigd</span>"));
+  // A canary that has not reported: a row of its own, the id escaped and url-encoded.
+  EXPECT_TRUE(contains(html, "<a class=\"mono\" href=\"/terminal/%3Cscript%3Ealert%28%27x%27%29%3C%2Fscript%3E\">"
+                             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</a> <span class=\"tag-canary\">canary</span>"
+                             "</td><td><span class=\"state state-none\">Nog niets gemeld</span>"));
+  EXPECT_TRUE(contains(html, "<h2>Terminals (3)</h2>"));
+  EXPECT_TRUE(contains(html, "<span class=\"mono hash\">" + std::string(64, 'c') + "</span>"));
+  EXPECT_FALSE(contains(html, "v_nummer") || contains(html, "geboortedatum") || contains(html, "naam_"));
+}
+
+TEST(RolloutPage, FormsFollowTheStage) {
+  auto page = [](std::optional<RolloutInfo> r) { return render_rollout_page(RolloutView{update(7, r), {}}, {}, kChrome); };
+  const std::string fresh = page(std::nullopt);
+  EXPECT_EQ(form_actions(fresh), (std::map<std::string, int>{{"/rollouts/7/start", 1}}));
+  EXPECT_TRUE(contains(fresh, "name=\"canary\" required maxlength=\"2000\""));
+  EXPECT_TRUE(contains(fresh, "Deze versie is nog niet uitgerold."));
+
+  const std::string canary = page(rollout("canary"));
+  EXPECT_EQ(form_actions(canary), (std::map<std::string, int>{{"/rollouts/7/advance", 2}, {"/rollouts/7/halt", 1}}));
+  EXPECT_TRUE(contains(canary, "name=\"percent\" min=\"1\" max=\"99\""));
+  EXPECT_TRUE(contains(canary, "<input type=\"hidden\" name=\"percent\" value=\"all\">"));
+  EXPECT_TRUE(contains(canary, "Nog geen meldingen van terminals."));
+
+  const std::string at50 = page(rollout("percent", 50));
+  EXPECT_TRUE(contains(at50, "name=\"percent\" min=\"51\" max=\"99\""));
+  EXPECT_TRUE(contains(at50, "Nu: 50% van de terminals."));
+  // At 99 % the only step left is all.
+  EXPECT_EQ(form_actions(page(rollout("percent", 99))),
+            (std::map<std::string, int>{{"/rollouts/7/advance", 1}, {"/rollouts/7/halt", 1}}));
+  EXPECT_EQ(form_actions(page(rollout("all"))), (std::map<std::string, int>{{"/rollouts/7/halt", 1}}));
+
+  RolloutInfo halted = rollout("halted", 20);
+  halted.stopped_in = "percent";
+  halted.halt_reason = "storing";
+  halted.changed_by = "balie-coa";
+  const std::string h = page(halted);
+  EXPECT_TRUE(form_actions(h).empty());
+  EXPECT_TRUE(contains(h, "Deze uitrol is gestopt en kan niet worden hervat."));
+  EXPECT_TRUE(contains(h, "<dt>Reden van stoppen</dt><dd>storing</dd>"));
+  EXPECT_TRUE(contains(h, "automatisch (terugdraairegel)"));
+  RolloutInfo done = rollout("done");
+  done.stopped_in = "canary";
+  EXPECT_TRUE(form_actions(page(done)).empty());
+  EXPECT_TRUE(contains(page(done), "Deze uitrol is afgerond en kan niet worden hervat."));
+  // Every form of every stage carries the token.
+  for (const auto& html : {fresh, canary, at50, h})
+    for (const auto& f : post_forms(html))
+      EXPECT_TRUE(contains(f, "<input type=\"hidden\" name=\"csrf\" value=\"csrf-tok-123\">")) << f;
+}
+
+TEST(RolloutPage, ARefusalIsShownWithWhatWasTyped) {
+  RolloutFormState form;
+  form.message = "Canary-terminal <b>x</b> is niet ingeschreven of is ingetrokken.";
+  form.canary = "T1\"><b id=\"pwned\">x</b>";  // breaks out of the value attribute if not escaped
+  const std::string fresh = render_rollout_page(RolloutView{update(7, std::nullopt), {}}, form, kChrome);
+  expect_no_active_content(fresh);
+  EXPECT_TRUE(contains(fresh, "<p class=\"message\" role=\"alert\">Canary-terminal &lt;b&gt;x&lt;/b&gt; is niet "
+                              "ingeschreven of is ingetrokken.</p>"));
+  EXPECT_TRUE(contains(fresh, "value=\"T1&quot;&gt;&lt;b id=&quot;pwned&quot;&gt;x&lt;/b&gt;\""));
+  EXPECT_FALSE(contains(fresh, "<b id") || contains(fresh, "<b>"));
+  EXPECT_FALSE(contains(fresh, "role=\"status\""));
+  RolloutFormState ok;
+  ok.notice = "De uitrol is gestart.";
+  ok.reason = "klok <loopt> \"mis\"";
+  const std::string live = render_rollout_page(RolloutView{update(7, rollout("canary")), {}}, ok, kChrome);
+  EXPECT_TRUE(contains(live, "<p class=\"notice\" role=\"status\">De uitrol is gestart.</p>"));
+  EXPECT_TRUE(contains(live, "name=\"reason\" required maxlength=\"200\" size=\"50\" value=\"klok &lt;loopt&gt; "
+                             "&quot;mis&quot;\""));
+  EXPECT_FALSE(contains(live, "role=\"alert\""));
+}
+
+TEST(RolloutPage, DutchLabels) {
+  EXPECT_EQ(rollout_stage_label("canary", 0), "Canary");
+  EXPECT_EQ(rollout_stage_label("percent", 25), "25% van de terminals");
+  EXPECT_EQ(rollout_stage_label("all", 100), "Alle terminals");
+  EXPECT_EQ(rollout_stage_label("halted", 0), "Gestopt");
+  EXPECT_EQ(rollout_stage_label("done", 0), "Afgerond (vervangen)");
+  EXPECT_EQ(update_state_label("downloaded"), "Gedownload");
+  EXPECT_EQ(update_state_label("installed"), "Geïnstalleerd");
+  EXPECT_EQ(update_state_label("blessed"), "Bevestigd");
+  EXPECT_EQ(update_state_label("rolled_back"), "Teruggedraaid");
+  EXPECT_EQ(update_state_label(""), "Nog niets gemeld");
 }

@@ -17,7 +17,7 @@ build="${2:?build dir}"
 repo=$(repo_dir)
 [ "${BALIE_IMAGE_COA:-0}" = 1 ] || skip "opt-in: BALIE_IMAGE_COA=1 (about 15 minutes; image/README.md)"
 need_root "image assembly, NTP on port 123"
-need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup chronyd openssl jq curl sbsign
+need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup chronyd openssl jq curl sbsign chromium
 inbox_bin="$build/sync/balie-inbox"
 coa_bin="$build/coa/balie-coa"
 for b in "$inbox_bin" "$coa_bin"; do [ -x "$b" ] || fail "$b not built"; done
@@ -28,7 +28,8 @@ work="$out/tier-b-coa"
 rm -rf "$work"; mkdir -p "$work"
 pids=()
 export BALIE_STATE_DIR="$work/state" BALIE_BUILD_DIR="$build" BALIE_DEMO_COA_PORT="${BALIE_TIERB_COA_PORT:-28443}" \
-  BALIE_COA_PUBLIC_HOST=10.0.2.2 BALIE_COA_UPDATE_SIGNER="$out/rootfs/usr/lib/balie/update-signer.pem" BALIE_COA_SEED=0
+  BALIE_COA_PUBLIC_HOST=10.0.2.2 BALIE_COA_UPDATE_SIGNER="$out/rootfs/usr/lib/balie/update-signer.pem" BALIE_COA_SEED=0 \
+  BALIE_COA_OPERATOR=ops-tb
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
   local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -138,8 +139,8 @@ reports=$(coa rollout show "$new_version" | jq -c .counts)
 echo "ok   COA's rollout of $new_version: $reports"
 coa device list > "$work/devices.txt" 2>&1 || true
 grep -q "$device_id" "$work/devices.txt" || fail "COA's device list does not name $device_id"
-"$repo/scripts/demo-coa.sh" shot "$work/fleet.png" > /dev/null 2>&1 && echo "ok   COA's fleet page: $work/fleet.png" \
-  || echo "note: no fleet page screenshot (chromium)"
+"$repo/scripts/demo-coa.sh" shot "$work/fleet.png" > "$work/shot.log" 2>&1 || { cat "$work/shot.log"; fail "no screenshot of COA's fleet page"; }
+echo "ok   COA's fleet page with the terminal: $work/fleet.png"
 [ -z "${BALIE_SHOTS_DIR:-}" ] || { mkdir -p "$BALIE_SHOTS_DIR"; cp "$work/fleet.png" "$BALIE_SHOTS_DIR/coa-fleet-tierb.png" 2>/dev/null || true; }
 step "boot-2-coa ($(fact uptime))"
 echo "PASS: COA path in $(( $(date +%s) - t0 ))s"

@@ -3,6 +3,7 @@
 // server serves at /static/coa.css). Every string that reaches the page goes through html_escape, so
 // hostile terminal or location names are shown as text. The views carry no resident personal data.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ inline constexpr std::string_view kLoginPasswordField = "password";
 inline constexpr std::string_view kEnrolLocationField = "location";  // POST /enrolment
 inline constexpr std::string_view kRevokeReasonField = "reason";     // POST /terminal/<id>/revoke
 inline constexpr int kRevokeReasonMaxLength = 200;
+inline constexpr std::string_view kRolloutCanaryField = "canary";    // POST /rollouts/<version>/start
+inline constexpr std::string_view kRolloutPercentField = "percent";  // POST /rollouts/<version>/advance
+inline constexpr std::string_view kHaltReasonField = "reason";       // POST /rollouts/<version>/halt
+inline constexpr int kHaltReasonMaxLength = 200;
 inline constexpr std::size_t kHistoryRows = 50;  // health history rows shown on the terminal page
 
 // What every signed-in page shows in its header. now_utc is shown as "Stand van" (the data's time).
@@ -95,6 +100,52 @@ struct LocationOption {
 // new_code is set (it is shown this once), and the list of codes.
 std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::vector<LocationOption>& locations,
                                   const std::optional<std::string>& new_code, const PageChrome& chrome);
+
+// One uploaded update and its rollout (nullopt: not rolled out yet). Stage texts as in the rollouts
+// table: canary | percent | all | halted | done. counts: devices per latest reported state.
+struct RolloutCounts {
+  long downloaded = 0, installed = 0, blessed = 0, rolled_back = 0;  // rolled_back: also "failed" (not installed)
+};
+struct RolloutInfo {
+  std::string stage;
+  int percent = 0;                    // the percent stage's share (also kept when halted/done)
+  std::vector<std::string> canary;    // canary device ids
+  std::string stopped_in;             // halted/done: the stage it stopped in
+  std::string halt_reason;            // halted: the operator's reason or the roll-back rule's text
+  std::string stage_started_at, changed_by;
+  RolloutCounts counts;
+};
+struct UpdateSummary {
+  std::int64_t version = 0, size = 0;
+  std::string sha256, uploaded_at, uploaded_by;
+  std::optional<RolloutInfo> rollout;
+};
+// A device of a rollout: its latest report (state "" = a canary device that has not reported yet).
+struct RolloutDeviceRow {
+  std::string device_id, state, at, detail;
+};
+struct RolloutView {
+  UpdateSummary update;
+  std::vector<RolloutDeviceRow> devices;
+};
+// What the forms of the rollout page had when an action was refused (shown again with the message).
+struct RolloutFormState {
+  std::string message;  // Dutch, "" = none; shown in a role="alert" box above the forms
+  std::string notice;   // Dutch confirmation of a done action ("" = none)
+  std::string canary, percent, reason;
+};
+
+// Table of uploaded updates (newest first) with their rollout stage and report counts; each version
+// links to /rollouts/<version>.
+std::string render_rollouts_page(const std::vector<UpdateSummary>& updates, const PageChrome& chrome);
+// One update: its rollout, the devices' latest states and, depending on the stage, the forms that
+// post csrf + canary to /rollouts/<v>/start (no rollout yet), csrf + percent to /rollouts/<v>/advance
+// (canary or percent: a percentage, or "all"), csrf + reason to /rollouts/<v>/halt (canary, percent, all).
+std::string render_rollout_page(const RolloutView& view, const RolloutFormState& form, const PageChrome& chrome);
+// Dutch labels of a rollout stage and of a reported state (unknown ones are shown as they are, escaped
+// by the renderer).
+std::string rollout_stage_label(std::string_view stage, int percent);
+std::string update_state_label(std::string_view state);
 
 // Login form (posts csrf + id + password to /login); message ("" = none) is shown above it.
 std::string render_login_page(const std::string& message, const std::string& csrf_token);
