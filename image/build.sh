@@ -244,7 +244,8 @@ rm -f "$out/data.ext4" "$out/data.marker"
 # GPT: ESP (systemd-boot + the signed UKIs), two root slots each with a verity partition, data.
 # The offsets are written to layout.env for the tests (tier C tampers with exact places).
 mib=$((1024 * 1024))
-esp_mib=256 slot_mib=640 verity_mib=64 data_mib=512 prov_mib=4
+# data: the store, the journal and, during an update, the downloaded bundle (about 400 MB) beside them.
+esp_mib=256 slot_mib=640 verity_mib=64 data_mib=1024 prov_mib=4
 esp_at=1
 root_a_at=$((esp_at + esp_mib)); root_a_verity_at=$((root_a_at + slot_mib))
 root_b_at=$((root_a_verity_at + verity_mib)); root_b_verity_at=$((root_b_at + slot_mib))

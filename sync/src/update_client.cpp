@@ -348,6 +348,17 @@ record::Result<UpdateStep> run_update_step(const CoaUpdateEndpoint& endpoint, co
     if (auto st = write_json(partial_meta, meta); !st.ok()) return st.error();
   }
   if (!fs::exists(partial) || fs::file_size(partial, ec) < size) {
+    // The bundle shares /var with the store: never let it take the room records need. What is still
+    // to come plus the reserve must be free, or nothing is fetched this pass (COA sees disk_full in
+    // the health document; the next pass looks again).
+    const std::uint64_t have_now = fs::exists(partial) ? fs::file_size(partial, ec) : 0;
+    const auto space = fs::space(paths.state_dir, ec);
+    if (ec) return make_error(Errc::io, "cannot tell the free space of " + paths.state_dir.string() + ": " + ec.message());
+    if (space.available < size - have_now + paths.reserve_bytes)
+      return make_error(Errc::io, "update " + std::to_string(step.version) + ": not enough free space: " +
+                                      std::to_string((size - have_now) >> 20) + " MiB to download + " +
+                                      std::to_string(paths.reserve_bytes >> 20) + " MiB kept for the store, " +
+                                      std::to_string(space.available >> 20) + " MiB free; not downloaded");
     auto got = coa.download(o["url"].get<std::string>(), partial, size);
     if (!got) {
       if (got.error().code == Errc::invalid_input) fs::remove(partial, ec);  // 416 or too long: start again

@@ -26,6 +26,9 @@ struct UpdateClientPaths {
   std::filesystem::path incoming = "/var/lib/balie-update/incoming";     // balie-update.path drop folder
   std::filesystem::path last_result = "/var/lib/balie-update/last-result";  // "version=V\nstate=S\ndetail=..."
   bool report_only = false;  // report last-result, but neither ask for nor download an update (outside the window)
+  // Free space that must remain on the state directory's file system after the download (the store
+  // and the journal share it); a download that would eat into it is not started.
+  std::uint64_t reserve_bytes = 64ull << 20;
 };
 
 struct UpdateStep {

@@ -364,6 +364,17 @@ TEST_F(CoaUpdates, TheTerminalStepResumesVerifiesDeliversAndReports) {
   const json o = offer(*t);
   ASSERT_TRUE(o.is_object());
 
+  // Not enough room beside the store (the reserve cannot be kept): nothing is fetched or reported.
+  {
+    auto tight = paths;
+    tight.reserve_bytes = fs::space(dir_).available + (1ull << 40);
+    auto refused = balie::sync::run_update_step(ep, tight);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("not enough free space"), std::string::npos) << refused.error().message;
+    EXPECT_FALSE(fs::exists(paths.state_dir / "update-partial") && fs::file_size(paths.state_dir / "update-partial") > 0);
+    EXPECT_EQ(pg_.psql("SELECT count(*) FROM update_reports"), "0");
+  }
+
   // A pass that was cut off after 1.2 MB: the next one fetches only the rest.
   const std::size_t cut = 1'200'000;
   spit(paths.state_dir / "update-partial", bytes.substr(0, cut));
