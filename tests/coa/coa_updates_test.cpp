@@ -28,35 +28,9 @@ int bucket_of(const std::string& device_id) {
 
 }  // namespace
 
-class CoaUpdates : public ::testing::Test {
+class CoaUpdates : public CoaUpdateFixture {
  protected:
-  void SetUp() override {
-    signal(SIGPIPE, SIG_IGN);
-    if (!fs::exists(kStub)) GTEST_SKIP() << kStub << " missing (Debian package systemd-boot-efi): no PE file to sign";
-    if (!fs::exists("/usr/bin/sbsign") || !fs::exists("/usr/bin/sbverify")) GTEST_SKIP() << "sbsigntool missing";
-    ASSERT_TRUE(keys().error.empty()) << keys().error;
-    ASSERT_TRUE(pg_.ok()) << pg_.error();
-    dir_ = fresh_dir(std::string("coa-upd-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    pki_ = std::make_unique<CoaPki>(dir_ / "pki");
-    coa_ = balie::coa::testing::CoaService::start(*pki_, pg_, dir_ / "coa",
-                                                  json{{"update_signer_cert", keys().cert("signer").string()}});
-    std::string out;
-    ASSERT_EQ(coa_->admin({"location", "add", "azc-a", "AZC Ter Apel"}, &out), 0) << out;
-    ASSERT_EQ(coa_->admin({"operator", "add", "ops-1", "Olga Operator"}, &out, "correct horse battery"), 0) << out;
-    spit(dir_ / "config-a.json", location_config(*pki_).dump());
-    ASSERT_EQ(coa_->admin({"config", "put", "azc-a", (dir_ / "config-a.json").string()}, &out), 0) << out;
-  }
-  void TearDown() override {
-    if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
-  }
-  std::unique_ptr<TestTerminal> enrolled(const std::string& name) {
-    std::string code;
-    EXPECT_EQ(coa_->admin({"code", "create", "azc-a", "ops-1"}, &code), 0) << code;
-    auto t = std::make_unique<TestTerminal>(dir_ / name);
-    auto r = t->enrol(*pki_, coa_->terminal_port, trim(code));
-    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
-    return t;
-  }
+  void SetUp() override { start_service("coa-upd-"); }
   fs::path bundle(const BundleOptions& o = {}) {
     std::string log;
     auto b = make_bundle(dir_, o, &log);
@@ -79,10 +53,6 @@ class CoaUpdates : public ::testing::Test {
                "application/json");
   }
 
-  PgCluster pg_;
-  fs::path dir_;
-  std::unique_ptr<CoaPki> pki_;
-  std::unique_ptr<balie::coa::testing::CoaService> coa_;
 };
 
 TEST_F(CoaUpdates, UploadAcceptsASignedBundleAndRefusesBadSignaturesOldVersionsAndBrokenTars) {

@@ -1,9 +1,13 @@
 // Real A/B update bundles for balie-coa tests: image/bundle.sh over a build output folder with random
 // root bytes and a tiny kernel and initrd, the UKIs built from systemd-boot's stub by image/uki.sh and
 // signed with sbsign by a throw-away key made here ("signer" is the one a test's COA trusts, "other"
-// is not). Shared by coa_updates_test and coa_terminal_e2e_test.
+// is not). Shared by coa_updates_test, coa_rollouts_web_test and coa_terminal_e2e_test, with the
+// fixture of the first two (CoaUpdateFixture: a balie-coa that trusts "signer", location azc-a).
 #pragma once
+#include <gtest/gtest.h>
 #include <sodium.h>
+
+#include <csignal>
 
 #include "coa_harness.h"
 
@@ -91,5 +95,44 @@ inline fs::path make_bundle(const fs::path& dir, const BundleOptions& o, std::st
   }
   return bundle;
 }
+
+
+// A balie-coa trusting the "signer" key for updates, on a private PostgreSQL cluster, with location
+// azc-a (configured) and operator ops-1; enrolled() makes terminals there. Skips where the PE stub or
+// sbsigntool is missing.
+class CoaUpdateFixture : public ::testing::Test {
+ protected:
+  void start_service(const std::string& dir_prefix) {
+    signal(SIGPIPE, SIG_IGN);
+    if (!fs::exists(kStub)) GTEST_SKIP() << kStub << " missing (Debian package systemd-boot-efi): no PE file to sign";
+    if (!fs::exists("/usr/bin/sbsign") || !fs::exists("/usr/bin/sbverify")) GTEST_SKIP() << "sbsigntool missing";
+    ASSERT_TRUE(keys().error.empty()) << keys().error;
+    ASSERT_TRUE(pg_.ok()) << pg_.error();
+    dir_ = fresh_dir(dir_prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    pki_ = std::make_unique<CoaPki>(dir_ / "pki");
+    coa_ = CoaService::start(*pki_, pg_, dir_ / "coa", json{{"update_signer_cert", keys().cert("signer").string()}});
+    std::string out;
+    ASSERT_EQ(coa_->admin({"location", "add", "azc-a", "AZC Ter Apel"}, &out), 0) << out;
+    ASSERT_EQ(coa_->admin({"operator", "add", "ops-1", "Olga Operator"}, &out, "correct horse battery"), 0) << out;
+    spit(dir_ / "config-a.json", location_config(*pki_).dump());
+    ASSERT_EQ(coa_->admin({"config", "put", "azc-a", (dir_ / "config-a.json").string()}, &out), 0) << out;
+  }
+  void TearDown() override {
+    if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
+  }
+  std::unique_ptr<TestTerminal> enrolled(const std::string& name) {
+    std::string code;
+    EXPECT_EQ(coa_->admin({"code", "create", "azc-a", "ops-1"}, &code), 0) << code;
+    auto t = std::make_unique<TestTerminal>(dir_ / name);
+    auto r = t->enrol(*pki_, coa_->terminal_port, trim(code));
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return t;
+  }
+
+  PgCluster pg_;
+  fs::path dir_;
+  std::unique_ptr<CoaPki> pki_;
+  std::unique_ptr<CoaService> coa_;
+};
 
 }  // namespace balie::coa::testing
