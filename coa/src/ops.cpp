@@ -508,6 +508,9 @@ DbResult<std::vector<std::string>> ingest_health(Db& db, const std::string& devi
     auto ins = d.exec("INSERT INTO health_reports (device_id, generated_at, document) VALUES ($1, $2::timestamptz, $3::jsonb)",
                       {device_id, doc["generated_at"].get<std::string>(), doc.dump()});
     if (!ins) return ins.error();
+    auto pruned = d.exec("DELETE FROM health_reports WHERE device_id = $1 AND received_at < now() - make_interval(days => $2)",
+                         {device_id, std::to_string(kHealthRetentionDays)});
+    if (!pruned) return pruned.error();
     std::vector<std::string> kinds;
     for (const auto& [kind, detail] : raise) {
       std::string k = kind, det = detail;

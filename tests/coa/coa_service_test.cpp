@@ -238,6 +238,16 @@ TEST_F(CoaE2E, HealthIsKeptAlertsOpenAndCloseAndAnotherDevicesDocumentIsRefused)
   EXPECT_EQ(json::parse(r->body)["alerts"], json::array());
   EXPECT_EQ(pg_.psql("SELECT count(*) FROM alerts WHERE device_id = '" + t->device_id + "' AND cleared_at IS NOT NULL"), "2");
   EXPECT_EQ(pg_.psql("SELECT count(*) FROM health_reports WHERE device_id = '" + t->device_id + "'"), "3");
+  // History is kept for 90 days: a report from 91 days ago goes with the next post, one from 89 stays.
+  pg_.psql("UPDATE health_reports SET received_at = now() - interval '91 days' WHERE id = (SELECT min(id) FROM health_reports WHERE device_id = '" +
+           t->device_id + "')");
+  pg_.psql("UPDATE health_reports SET received_at = now() - interval '89 days' WHERE id = (SELECT max(id) FROM health_reports WHERE device_id = '" +
+           t->device_id + "')");
+  r = c->Post("/v1/health", health_doc(t->device_id, "azc-a").dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(pg_.psql("SELECT count(*) FROM health_reports WHERE device_id = '" + t->device_id + "'"), "3");
+  EXPECT_EQ(pg_.psql("SELECT count(*) FROM health_reports WHERE received_at < now() - interval '90 days'"), "0");
   // Posting the other terminal's document with this terminal's certificate.
   auto forged = c->Post("/v1/health", health_doc(other->device_id, "azc-a").dump(), "application/json");
   ASSERT_TRUE(forged);

@@ -90,6 +90,9 @@ DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, 
 
 // --- health and alerts --------------------------------------------------------------------------------
 // Stores one health document of `device_id` and opens/clears its alerts. Returns the open alert kinds.
+// The device's reports older than kHealthRetentionDays go in the same transaction (history for a
+// terminal's page, not an archive: 5,000 terminals would add ~2.6 GB a year).
+inline constexpr int kHealthRetentionDays = 90;
 DbResult<std::vector<std::string>> ingest_health(Db& db, const std::string& device_id, const nlohmann::json& doc);
 // Checks a posted health document's shape (format, version, device, the fields alerts read).
 std::optional<std::string> check_health_document(const nlohmann::json& doc);
