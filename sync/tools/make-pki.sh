@@ -8,6 +8,7 @@
 #   GMxxxx/{cert.pem,key.pem,pin}            server certificate (CN=GMxxxx, SAN 127.0.0.1/localhost)
 #                                            and its CURLOPT_PINNEDPUBLICKEY string
 #   GMxxxx/expired.pem, GMxxxx/rogue.pem     same key, expired / signed by the rogue CA
+#   GMxxxx@TAG/...                           another key of GMxxxx (CN=GMxxxx; key rotation, backup pins)
 # BALIE_PKI_EXTRA_SAN (e.g. IP:10.99.0.2) adds a subjectAltName to the server certificates.
 set -euo pipefail
 dir=$1; device=$2; shift 2
@@ -70,7 +71,8 @@ for g in "$@"; do
   mkdir -p "$g"
   [ -f "$g/cert.pem" ] && continue
   newkey "$g/key.pem"
-  openssl req -new -key "$g/key.pem" -subj "/O=Gemeente $g/CN=$g" -out "$g/req.csr" 2>/dev/null
+  cn=${g%%@*}
+  openssl req -new -key "$g/key.pem" -subj "/O=Gemeente $cn/CN=$cn" -out "$g/req.csr" 2>/dev/null
   sign ca "$g/req.csr" "$g/cert.pem" server
   sign ca "$g/req.csr" "$g/expired.pem" server 20200101000000Z 20200201000000Z
   sign rogue-ca "$g/req.csr" "$g/rogue.pem" server

@@ -139,7 +139,8 @@ struct Pki {
 };
 
 struct InboxOptions {
-  std::string cert = "cert.pem";       // file under <pki>/<g>/
+  std::string cert = "cert.pem";       // file under <pki>/<tls_dir>/
+  std::string tls_dir;                 // folder under <pki>/ with the certificate and key.pem (default: <g>)
   std::string client_ca = "ca.pem";    // file under <pki>/
   std::vector<std::string> extra;
   std::string locatiecode = "AZC-TER-APEL";  // where the test device is enrolled
@@ -185,7 +186,8 @@ struct Inbox {
     fs::path pf = dir / "port";
     fs::remove(pf);
     std::vector<std::string> argv = {bin("balie-inbox").string(), "serve", "--gemeentecode", g, "--db", db.string(),
-                                     "--cert", (pki.dir / g / o.cert).string(), "--key", (pki.dir / g / "key.pem").string(),
+                                     "--cert", (pki.dir / (o.tls_dir.empty() ? g : o.tls_dir) / o.cert).string(),
+                                     "--key", (pki.dir / (o.tls_dir.empty() ? g : o.tls_dir) / "key.pem").string(),
                                      "--client-ca", (pki.dir / o.client_ca).string(), "--keys", (dir / "keys").string(),
                                      "--listen", "127.0.0.1:" + std::to_string(port), "--port-file", pf.string()};
     argv.insert(argv.end(), o.extra.begin(), o.extra.end());
