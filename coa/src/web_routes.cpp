@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "balie/record/codec.h"
 #include "balie/coa/ops.h"
 #include "balie/coa/web.h"
 #include "rollout_views.h"
@@ -65,15 +66,6 @@ void db_failure(httplib::Response& res, const DbError& e) {
   if (e.kind == DbError::Kind::Invalid) return html(res, 400, render_error_page(400, e.message));
   std::fprintf(stderr, "balie-coa: web: database error: %s\n", e.message.c_str());
   html(res, 500, render_error_page(500, "Interne fout."));
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string random_hex(size_t n) {
@@ -164,7 +156,7 @@ void WebRoutes::install(httplib::Server& svr) {
     }
     return **s;
   };
-  auto chrome = [](const OperatorSession& s) { return PageChrome{s.display_name, s.csrf_token, utc_now()}; };
+  auto chrome = [](const OperatorSession& s) { return PageChrome{s.display_name, s.csrf_token, record::format_utc(std::time(nullptr))}; };
   auto csrf_ok = [](const httplib::Request& req, const OperatorSession& s) {
     return same(req.get_param_value(std::string(kCsrfField)), s.csrf_token);
   };
