@@ -133,6 +133,12 @@ arrived_at=$(grep -a "^BALIE_COA_PASS n=$arrived " "$work/coa.serial" | tr -d '\
 echo "FIGURE staff change at COA -> applied on the terminal: $(( arrived_at - change_at ))s (arrived in pass $arrived; passes run back to back with 3 s between them)"
 grep -a '^BALIE_COA_SYNCD COA https' "$work/coa.serial" | head -1 | grep -q 'residents pages 1 (+1 ' \
   || fail "the first pass did not take the resident from COA: $(grep -a '^BALIE_COA_SYNCD' "$work/coa.serial" | head -2)"
+# The health document COA keeps has the terminal's clock (balie-syncd must be able to read it).
+pg_bin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d | sort -V | tail -1)
+offset=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$pg_bin/psql" -h "$BALIE_STATE_DIR/demo-coa/pg" -U balie -d coa \
+  -Atc "SELECT document->'clock'->>'offset_us' FROM health_reports WHERE device_id = '$device_id' ORDER BY id DESC LIMIT 1")
+[[ "$offset" =~ ^-?[0-9]+$ ]] || fail "the terminal's health at COA has no clock offset ('$offset'): balie-syncd could not read the clock"
+echo "ok   COA has the terminal's health with its clock offset: ${offset} us"
 states=$(coa rollout show "$new_version" | jq -r --arg d "$device_id" '.devices[] | select(.device_id == $d) | .state')
 [ "$states" = installed ] || fail "COA's rollout shows $device_id as '$states', not installed"
 reports=$(coa rollout show "$new_version" | jq -c .counts)
