@@ -140,10 +140,10 @@ struct Pki {
 
 struct InboxOptions {
   std::string cert = "cert.pem";       // file under <pki>/<tls_dir>/
-  std::string tls_dir;                 // folder under <pki>/ with the certificate and key.pem (default: <g>)
   std::string client_ca = "ca.pem";    // file under <pki>/
   std::vector<std::string> extra;
   std::string locatiecode = "AZC-TER-APEL";  // where the test device is enrolled
+  std::string tls_dir;                 // folder under <pki>/ with the certificate and key.pem (default: <g>)
 };
 
 // One running balie-inbox for gemeentecode `g`, its keys and database.
