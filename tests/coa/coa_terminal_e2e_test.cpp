@@ -199,10 +199,14 @@ TEST_F(CoaTerminalE2E, EnrolledOnlineItTakesResidentsFromCoaAndDeliversOnlyToThe
     auto c = s2.value()->commit_sealed(d, device_key);
     ASSERT_TRUE(c.ok()) << c.error().message;
   };
-  InboxOptions on_backup = o;
-  on_backup.tls_dir = "GM0363@backup";
-  gm0363->stop();
-  gm0363->restart(inbox_pki, on_backup);
+  // GM0363's receiver restarted on another of its keys ("" = its first key).
+  const auto serve_with = [&](const std::string& tls_dir) {
+    InboxOptions with = o;
+    with.tls_dir = tls_dir;
+    gm0363->stop();
+    gm0363->restart(inbox_pki, with);
+  };
+  serve_with("GM0363@backup");
   sign("consent.rotation-1");
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   EXPECT_EQ(gm0363->records().size(), 2u) << out;
@@ -215,22 +219,17 @@ TEST_F(CoaTerminalE2E, EnrolledOnlineItTakesResidentsFromCoaAndDeliversOnlyToThe
   ASSERT_EQ(coa_->admin({"config", "put", "azc-a", (dir_ / "config.json").string()}, &out), 0) << out;
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   EXPECT_NE(out.find("bundle version 3 installed"), std::string::npos) << out;
-  InboxOptions on_next = o;
-  on_next.tls_dir = "GM0363@next";
-  gm0363->stop();
-  gm0363->restart(inbox_pki, on_next);
+  serve_with("GM0363@next");
   sign("consent.rotation-2");
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   EXPECT_EQ(gm0363->records().size(), 3u) << out;
   // A key outside the pins (the old one, dropped by the rotation) is refused: the record waits, whole.
-  gm0363->stop();
-  gm0363->restart(inbox_pki, o);
+  serve_with("");
   sign("consent.rotation-3");
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   EXPECT_EQ(gm0363->records().size(), 3u) << out;
   EXPECT_NE(out.find("GM0363"), std::string::npos) << out;
-  gm0363->stop();
-  gm0363->restart(inbox_pki, on_next);
+  serve_with("GM0363@next");
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   EXPECT_EQ(gm0363->records().size(), 4u) << out;
 
