@@ -64,12 +64,16 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
   in.resident = &rv.resident;
   in.dossier = &rv.dossier;
   in.today = calendar::to_iso(calendar::local_day(clock_->wall_now()));
+  if (!rv.resident.gemeentecode.empty()) {
+    auto pip = store_->pip_required(rv.resident.gemeentecode);
+    in.pip_required = !pip || pip.value();  // unreadable setting: the stricter default
+  }
   in.route_key_present = route_key;
   in.text_present = signing::current_text(*store_, "pvt_declaration", "nl", rv.resident.gemeentecode).has_value();
   in.signed_on_this_device = std::any_of(rv.records.begin(), rv.records.end(),
                                          [](const store::RecordSummary& r) { return r.kind == signing::kPvtRecordKind; });
   state_.flow.offer = signing::pvt_offer(in);
-  if (state_.flow.offer.staff_problem) slog("declaration not offered: " + state_.flow.offer.reason_key);
+  if (!state_.flow.offer.offered) slog("declaration not offered: " + state_.flow.offer.reason_code);
   state_.flow.consents = signing::consent_states(rv.records);
 }
 

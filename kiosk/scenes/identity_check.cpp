@@ -42,6 +42,10 @@ class IdentityCheckScene final : public Scene {
                      ui.tr("identity.no_text", {{"municipality", session::gemeente_name(r.gemeentecode)},
                                                 {"code", r.gemeentecode}, {"language", "Nederlands"}}),
                      theme::kTextSmall, theme::kDanger) + 16;
+      // Issue 16: staff see why the declaration is not offered (DUO's rule; Dutch staff text).
+      else if (!s.flow.offer.offered && !s.flow.offer.staff_text.empty())
+        y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, "Participatieverklaring niet aangeboden: " + s.flow.offer.staff_text,
+                     theme::kTextSmall, theme::kTextMuted) + 16;
       ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("identity.instruction"), theme::kTextBody, theme::kText);
       const float bw = std::min(760.0f, sc.x - 2 * m - 300), bh = 110;
       if (ui.button("identity.confirm", Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}, ui.tr("identity.confirm")))

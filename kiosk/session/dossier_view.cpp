@@ -64,6 +64,11 @@ class Builder {
   std::vector<std::string> unknown_;
 };
 
+// DUO said plichtig yes or no; false when the notice is late (no data, or the indicator missing).
+bool plicht_known(const store::Dossier& d) { return d.inburgeringsplicht && !d.inburgeringsplicht->plichtig_onbekend; }
+
+bool valid_iso(const std::string& s) { return parse_iso_date(s).has_value(); }
+
 bool wi2013_or_older(const store::Resident& r) {
   return r.regime.value == store::Regime::Wi2013 || r.regime.value == store::Regime::Wi2007;
 }
@@ -100,6 +105,13 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
   out.name_own_script = r.naam_eigen_schrift;
   out.name_latin = r.naam_latijns;
   std::map<std::string, std::string> sources;  // bron -> latest bekend_tot
+  // The Amsterdam day of this device's newest signed declaration for the resident ("" when none).
+  std::string signed_here;
+  for (const auto& rec : rv.records) {
+    if (rec.kind != "pvt.ondertekend") continue;
+    const std::string day = to_iso(local_day(std::chrono::system_clock::time_point(rec.created_at)));
+    if (day > signed_here) signed_here = day;
+  }
 
   // 1. Who I am and my status
   {
@@ -114,7 +126,11 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
       g.lines.push_back(Line{"dossier.identity.doelgroep", {key("group", b.enum_key("doelgroep", r.doelgroep))}});
     if (r.regime.present())
       g.lines.push_back(Line{"dossier.identity.regime", {key("law", b.enum_key("regime", r.regime))}});
-    if (d.inburgeringsplicht) {
+    if (!plicht_known(d)) {
+      // DUO's notice is late (no data yet, or the indicator missing): "unknown", never "not obliged".
+      if (d.inburgeringsplicht) add_provenance(sources, d.inburgeringsplicht->herkomst);
+      if (!old_regime) g.lines.push_back(Line{"dossier.identity.obligation_unknown", {}});
+    } else {
       const auto& p = *d.inburgeringsplicht;
       add_provenance(sources, p.herkomst);
       if (p.plichtig) {
@@ -227,9 +243,13 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
     if (d.gevolgde_uren) {
       const auto& u = *d.gevolgde_uren;
       add_provenance(sources, u.herkomst);
-      const long long total = static_cast<long long>(u.participatie_als_taalles) + u.participatieactiviteiten_brede_intake +
-                              u.taalles_en_knm_brede_intake;
-      g.lines.push_back(Line{"dossier.course.hours", {number("hours", total)}});
+      // Two different counts for DUO: language lessons (Dutch and KNM, at the school and in the brede
+      // intake) and participation activities; never one sum.
+      const long long language = static_cast<long long>(std::max(0, u.participatie_als_taalles)) +
+                                 std::max(0, u.taalles_en_knm_brede_intake);
+      g.lines.push_back(Line{"dossier.course.hours_language", {number("hours", language)}});
+      g.lines.push_back(Line{"dossier.course.hours_participation",
+                             {number("hours", std::max(0, u.participatieactiviteiten_brede_intake))}});
     }
     if (!g.lines.empty()) out.groups.push_back(std::move(g));
   }
@@ -239,9 +259,11 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
     Group g{GroupId::Participation, "dossier.participation.title", {}, {}};
     const store::MapPvtZroute* m = d.map_pvt_zroute ? &*d.map_pvt_zroute : nullptr;
     if (m) add_provenance(sources, m->herkomst);
-    const bool plichtig = d.inburgeringsplicht && d.inburgeringsplicht->plichtig;
+    const bool plichtig = plicht_known(d) && d.inburgeringsplicht->plichtig;
     if (m && !m->datum_ondertekening_pvt.empty()) {
       g.lines.push_back(Line{"dossier.participation.pvt_signed", {b.date_or_unknown("date", m->datum_ondertekening_pvt, "pvt.datum")}});
+    } else if (!signed_here.empty()) {
+      g.lines.push_back(Line{"dossier.participation.pvt_signed", {date("date", signed_here)}});
     } else if (plichtig && !old_regime) {
       out.pvt_open = true;
       if (d.inburgeringstermijn && parse_iso_date(d.inburgeringstermijn->einddatum))
@@ -364,11 +386,23 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
     out.next_step = Line{"dossier.next.appointment",
                          {key("kind", b.enum_key("afspraak", next->soort)), date("date", next->moment.substr(0, 10)),
                           text("time", next->moment.size() >= 16 ? next->moment.substr(11, 5) : std::string())}};
+    if (!next->locatie.empty()) {  // where to go: the municipality's own text
+      out.next_step.key = "dossier.next.appointment_at";
+      out.next_step.args.push_back(untrusted("place", next->locatie));
+    }
+  } else if (!signed_here.empty() && !(d.map_pvt_zroute && !d.map_pvt_zroute->datum_ondertekening_pvt.empty())) {
+    // Signed on this terminal, not yet registered by DUO: the municipality registers it next.
+    out.next_step = Line{"dossier.next.pvt_signed", {date("date", signed_here)}};
   } else if (out.pvt_open) {
     out.next_step = Line{"dossier.next.sign_pvt", {}};
   } else if (!old_regime && d.brede_intake && d.brede_intake->status.value != store::IntakeStatus::Afgerond) {
     out.next_step = Line{"dossier.next.intake", {}};
-  } else if (d.inburgeringsplicht && !d.inburgeringsplicht->plichtig) {
+  } else if (!old_regime && d.map_pvt_zroute && valid_iso(d.map_pvt_zroute->datum_ondertekening_pvt) &&
+             d.map_pvt_zroute->datum_eindgesprek_map.empty()) {
+    out.next_step = Line{"dossier.next.pvt_registered", {date("date", d.map_pvt_zroute->datum_ondertekening_pvt)}};
+  } else if (!plicht_known(d)) {
+    out.next_step = Line{"dossier.next.obligation_unknown", {}};
+  } else if (!d.inburgeringsplicht->plichtig) {
     out.next_step = Line{"dossier.next.none_obligation_ended", {}};
   } else {
     out.next_step = Line{"dossier.next.none", {}};

@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "balie/platform/secure_wipe.h"
+#include "balie/record/pvt_rule.h"
 
 namespace balie::signing {
 
@@ -31,59 +32,68 @@ int age_on(std::string_view b, std::string_view d) {
   return age < 0 ? -1 : age;
 }
 
+static record::PvtRuleInput pvt_rule_input(const store::Resident& r, const store::Dossier& d, const std::string& today,
+                                    bool pip_required) {
+  record::PvtRuleInput in;
+  in.bsn = r.bsn;
+  in.regime = r.regime.raw;
+  in.plicht_known = d.inburgeringsplicht && !d.inburgeringsplicht->plichtig_onbekend;
+  in.plichtig = in.plicht_known && d.inburgeringsplicht->plichtig;
+  in.obligation_withdrawn = d.inburgeringsplicht && d.inburgeringsplicht->ingetrokken;
+  // The host who opens the moment is mandated for the resident's gekoppelde gemeente (on_start_signing),
+  // and the PIP in this dossier came from that municipality's feed.
+  in.linked_gemeentecode = r.gemeentecode;
+  in.acting_gemeentecode = r.gemeentecode;
+  if (d.map_pvt_zroute) {
+    in.datum_ondertekening_registered = d.map_pvt_zroute->datum_ondertekening_pvt;
+    in.datum_afronding_zroute = d.map_pvt_zroute->datum_afronding_zroute;
+  }
+  if (d.inburgeringstermijn) {
+    in.termijn_startdatum = d.inburgeringstermijn->startdatum;
+    in.termijn_einddatum = d.inburgeringstermijn->einddatum;
+  }
+  in.pip_vastgesteld = d.pip && !d.pip->dagtekening.empty();
+  in.pip_gemeentecode = r.gemeentecode;
+  in.pip_required = pip_required;
+  in.datum = today;
+  in.today = today;
+  return in;
+}
+
 PvtOffer pvt_offer(const OfferInput& in) {
   PvtOffer o;
-  if (!in.resident || !in.dossier) {
-    o.reason_key = "signing.blocked.no_dossier";
+  auto refuse = [&o](std::string code, std::string key, std::string staff) {
+    o.reason_code = std::move(code);
+    o.reason_key = std::move(key);
+    o.staff_text = std::move(staff);
     return o;
+  };
+  if (!in.resident || !in.dossier) {
+    const auto r = record::PvtReason::no_dossier;
+    return refuse(std::string(record::pvt_reason_code(r)), std::string(record::pvt_reason_key(r)),
+                  std::string(record::pvt_reason_staff_text(r)));
   }
   const store::Resident& r = *in.resident;
-  const store::Dossier& d = *in.dossier;
-  if (r.regime.value == store::Regime::Wi2013 || r.regime.value == store::Regime::Wi2007) {
-    o.reason_key = "signing.blocked.old_regime";
-    return o;
-  }
-  if (!r.regime.known()) {
-    o.reason_key = "signing.blocked.regime_unknown";
-    return o;
-  }
-  const bool plichtig = d.inburgeringsplicht && d.inburgeringsplicht->plichtig;
-  if (!plichtig) {
-    o.reason_key = "signing.blocked.no_obligation";
-    return o;
-  }
-  if (d.map_pvt_zroute && !d.map_pvt_zroute->datum_ondertekening_pvt.empty()) {
-    o.reason_key = "signing.blocked.already_signed";
-    return o;
-  }
-  if (in.signed_on_this_device) {
-    o.reason_key = "signing.blocked.signed_here";
-    return o;
-  }
+  const record::PvtVerdict v = record::pvt_rule(pvt_rule_input(r, *in.dossier, in.today, in.pip_required));
+  if (!v.allowed)
+    return refuse(std::string(record::pvt_reason_code(v.reason)), std::string(record::pvt_reason_key(v.reason)),
+                  std::string(record::pvt_reason_staff_text(v.reason)));
+  if (in.signed_on_this_device)
+    return refuse("signed_here", "signing.blocked.signed_here",
+                  "Al ondertekend op deze terminal; de gemeente krijgt het record bij de volgende synchronisatie.");
   const int age = age_on(r.geboortedatum, in.today);
-  if (age < 0) {
-    o.reason_key = "signing.blocked.age_unknown";
-    return o;
-  }
-  if (age < 18) {
-    o.reason_key = "signing.blocked.under_18";
-    return o;
-  }
-  if (r.gemeentecode.empty()) {
-    o.reason_key = "signing.blocked.no_municipality";
-    return o;
-  }
+  if (age < 0) return refuse("age_unknown", "signing.blocked.age_unknown", "Geboortedatum onbekend.");
+  if (age < 18) return refuse("under_18", "signing.blocked.under_18", "Jonger dan 18 jaar.");
   if (!in.route_key_present) {
-    o.reason_key = "signing.blocked.no_key";
     o.staff_problem = true;
-    return o;
+    return refuse("no_key", "signing.blocked.no_key", "De sleutel van de gemeente ontbreekt op deze terminal.");
   }
   if (!in.text_present) {
-    o.reason_key = "signing.blocked.no_text";
     o.staff_problem = true;
-    return o;
+    return refuse("no_text", "signing.blocked.no_text", "De tekst van de verklaring ontbreekt op deze terminal.");
   }
   o.offered = true;
+  o.reason_code = "ok";
   return o;
 }
 

@@ -127,10 +127,12 @@ std::optional<BundleError> parse_routes(const json& list, const std::string& whe
                         {"ca_pem", JsonKind::string, true},
                         {"pins", JsonKind::array, true},
                         {"ed25519_pk", JsonKind::string, true},
-                        {"x25519_pk", JsonKind::string, true}},
+                        {"x25519_pk", JsonKind::string, true},
+                        {"pip_required", JsonKind::boolean, false}},
                        at))
       return *e;
     Route rt;
+    rt.pip_required = r.value("pip_required", true);
     rt.gemeentecode = r["gemeentecode"].get<std::string>();
     rt.endpoint_base_url = r["base_url"].get<std::string>();
     rt.ca_certificate_pem = r["ca_pem"].get<std::string>();

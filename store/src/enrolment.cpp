@@ -102,6 +102,16 @@ record::Result<bool, BundleError> Store::apply_bundle(const EnrolmentBundle& b, 
       put.bind_blob(5, r.ack_verify_key).bind_blob(6, r.box_public_key);
       if (Status st = impl.run(put, what); !st.ok()) return st;
     }
+    // Per-municipality PVT settings: exactly the bundle's.
+    {
+      Stmt clear(impl.db, "DELETE FROM municipality_settings");
+      if (Status st = impl.run(clear, what); !st.ok()) return st;
+      for (const auto& r : b.routes) {
+        Stmt put(impl.db, "INSERT INTO municipality_settings(gemeentecode, pip_required) VALUES (?1, ?2)");
+        put.bind(1, r.gemeentecode).bind(2, r.pip_required ? 1 : 0);
+        if (Status st = impl.run(put, what); !st.ok()) return st;
+      }
+    }
 
     // Staff: the bundle's accounts; others are deactivated (kept for the audit trail).
     std::set<std::string> ids;

@@ -53,8 +53,27 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemeenteKoppeling, gemeentecode,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resident, id, v_nummer, bsn, gemeente_client_id, naam_eigen_schrift,
                                                 naam_latijns, geboortedatum, voorkeurstaal, location_id, kamer,
                                                 gemeentecode, gekoppeld_sinds, eerdere_koppelingen, doelgroep, regime)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Inburgeringsplicht, plichtig, begindatum, einddatum,
-                                                datum_kennisgeving, reden_geen_plicht, herkomst)
+// Inburgeringsplicht by hand: a missing or null "plichtig" is "not known" (DUO's notice is late),
+// never "not obliged"; it is written back as null. "ingetrokken" is false unless true.
+inline void to_json(json& j, const Inburgeringsplicht& p) {
+  j = json{{"plichtig", p.plichtig_onbekend ? json(nullptr) : json(p.plichtig)}, {"begindatum", p.begindatum},
+           {"einddatum", p.einddatum}, {"datum_kennisgeving", p.datum_kennisgeving},
+           {"reden_geen_plicht", p.reden_geen_plicht}, {"herkomst", p.herkomst}};
+  if (p.ingetrokken) j["ingetrokken"] = true;
+}
+inline void from_json(const json& j, Inburgeringsplicht& p) {
+  Inburgeringsplicht d;
+  auto pl = j.find("plichtig");
+  d.plichtig_onbekend = pl == j.end() || pl->is_null();
+  if (!d.plichtig_onbekend) pl->get_to(d.plichtig);
+  d.begindatum = j.value("begindatum", d.begindatum);
+  d.einddatum = j.value("einddatum", d.einddatum);
+  d.datum_kennisgeving = j.value("datum_kennisgeving", d.datum_kennisgeving);
+  if (auto r = j.find("reden_geen_plicht"); r != j.end()) r->get_to(d.reden_geen_plicht);
+  if (auto h = j.find("herkomst"); h != j.end()) h->get_to(d.herkomst);
+  d.ingetrokken = j.value("ingetrokken", false);
+  p = std::move(d);
+}
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Verlenging, wijzigingsdatum, nieuwe_einddatum, verlengingsgrondcode,
                                                 verlengingsgrondomschrijving)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Inburgeringstermijn, startdatum, einddatum, verlengingen, herkomst)

@@ -143,6 +143,11 @@ CREATE TABLE enrolment(
   ntp_servers TEXT NOT NULL, sync_window TEXT NOT NULL);
 )SQL",
      nullptr},
+    {6, "per-municipality PVT settings from the enrolment bundle (is a vastgesteld PIP required)", R"SQL(
+CREATE TABLE municipality_settings(
+  gemeentecode TEXT PRIMARY KEY, pip_required INTEGER NOT NULL DEFAULT 1 CHECK (pip_required IN (0, 1)));
+)SQL",
+     nullptr},
 };
 
 }  // namespace

@@ -853,6 +853,16 @@ Result<std::optional<Route>> Store::route(std::string_view gemeentecode) {
   return std::optional<Route>(read_route(st));
 }
 
+Result<bool> Store::pip_required(std::string_view gemeentecode) {
+  Stmt st(impl_->db, "SELECT pip_required FROM municipality_settings WHERE gemeentecode = ?1");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "reading municipality settings");
+  st.bind(1, gemeentecode);
+  int rc = st.step();
+  if (rc == SQLITE_DONE) return true;
+  if (rc != SQLITE_ROW) return impl_->err(rc, "reading municipality settings");
+  return st.int64(0) != 0;
+}
+
 Result<std::vector<Route>> Store::routes() {
   Stmt st(impl_->db, "SELECT * FROM routes ORDER BY gemeentecode");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading routes");

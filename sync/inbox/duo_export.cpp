@@ -1,8 +1,8 @@
 // DUO export of the reference inbox: per signed participatieverklaring (kind "pvt.ondertekend"),
-// the body DUO's MAP/PVT API expects for PUT /personen/{bsn}/pvt, after checking DUO's rules
-// (../shared/specs/duo-m2m-inburgering README, section PVT). Records that break a rule are listed
-// as blocked with the reason, never exported.
-#include <nlohmann/json.hpp>
+// the body DUO's MAP/PVT API expects for PUT /personen/{bsn}/pvt, after checking DUO's rules with
+// the one PVT rule table (record/pvt_rule.h, shared with the kiosk's offer). Records that break a
+// rule are listed as blocked with the reason code and a staff text, never exported.
+#include "duo_export.h"
 
 #include "balie/record/codec.h"
 #include "balie/record/evidence.h"
@@ -14,89 +14,76 @@ namespace balie::inbox {
 namespace {
 using json = nlohmann::json;
 
-bool bsn_valid(const std::string& b) {
-  if (b.size() != 9) return false;
-  int sum = 0;
-  for (int i = 0; i < 9; ++i) {
-    if (b[i] < '0' || b[i] > '9') return false;
-    int w = i < 8 ? 9 - i : -1;
-    sum += w * (b[i] - '0');
-  }
-  return sum % 11 == 0 && b != "000000000";
-}
-
-// YYYY-MM-DD plus n months (day clamped to the month's length).
-std::string add_months(const std::string& d, int n) {
-  int y = std::stoi(d.substr(0, 4)), m = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
-  m += n;
-  while (m > 12) { m -= 12; ++y; }
-  static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int maxd = dim[m - 1] + ((m == 2 && leap) ? 1 : 0);
-  if (day > maxd) day = maxd;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, day);
-  return buf;
-}
-
 std::string str(const json& j, const char* k) {
+  if (!j.is_object()) return {};
   auto it = j.find(k);
   return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
 }
+const json& obj(const json& j, const char* k) {
+  static const json empty = json::object();
+  if (!j.is_object()) return empty;
+  auto it = j.find(k);
+  return (it != j.end() && it->is_object()) ? *it : empty;
+}
 }  // namespace
 
-// Pure rule check, exposed for unit tests through export_pvt.
-// `feed_dossier` is the dossier object as served in the feed: either the kiosk store's shape
-// {"resident":{...,"gemeentecode"},"dossier":{inburgeringstermijn, pip, map_pvt_zroute, ...}} or a flat
-// dossier whose pip carries its own gemeentecode. Returns "" when DUO's rules allow the export.
-static std::string check_pvt(const std::string& gemeente, const std::string& today, const std::string& datum,
-                             const json& feed_dossier, std::string* verwijtbaar) {
+record::PvtRuleInput pvt_export_input(const PvtExportContext& ctx, const json& sensitive, const json& feed_dossier,
+                                      const std::string& purge_reason) {
+  record::PvtRuleInput in;
+  in.acting_gemeentecode = ctx.gemeentecode;
+  in.today = ctx.today;
+  in.pip_required = ctx.pip_required;
+  in.bsn = str(sensitive, "bsn");
+  in.datum = str(sensitive, "datumOndertekeningPvt");
+  if (purge_reason == "obligation_withdrawn") {
+    // The municipality withdrew the obligation as wrongly imposed: never export, whatever else holds.
+    in.dossier_present = true;
+    in.obligation_withdrawn = true;
+    in.regime = "Wi2021";
+    return in;
+  }
+  if (!feed_dossier.is_object() || feed_dossier.empty()) {
+    in.dossier_present = false;
+    return in;
+  }
+  // The kiosk store's shape {"resident":{...},"dossier":{...}}, or a flat dossier.
   const json& d = feed_dossier.contains("dossier") && feed_dossier["dossier"].is_object() ? feed_dossier["dossier"]
                                                                                        : feed_dossier;
-  const json resident = feed_dossier.value("resident", json::object());
-  if (!record::is_date(datum)) return "datumOndertekeningPvt is not a valid date";
-  if (datum > today) return "datumOndertekeningPvt lies in the future";
-  const json term = d.value("inburgeringstermijn", json::object());
-  std::string start = term.is_object() ? str(term, "startdatum") : "", eind = term.is_object() ? str(term, "einddatum") : "";
-  if (!record::is_date(start) || !record::is_date(eind)) return "dossier lacks inburgeringstermijn start/einddatum";
-  if (datum < start) return "datumOndertekeningPvt lies before the start of the inburgeringstermijn";
-  const json pip = d.value("pip", json::object());
-  std::string pip_gemeente = pip.is_object() ? str(pip, "gemeentecode") : "";
-  if (pip_gemeente.empty() && resident.is_object()) pip_gemeente = str(resident, "gemeentecode");
-  if (!pip.is_object() || pip.empty() || pip_gemeente != gemeente || !pip.value("actueel", true))
-    return "no current PIP from this municipality";
-  const json mpz = d.value("map_pvt_zroute", json::object());
-  std::string z = mpz.is_object() ? str(mpz, "datum_afronding_zroute") : "";
-  if (z.empty()) z = str(d, "datumAfrondingZroute");
-  if (!z.empty() && datum > z) return "datumOndertekeningPvt lies after datum afronding Z-route";
-  std::string v = str(d, "verwijtbaarPvt");  // the municipality's own decision, if any
-  if (v.empty() && mpz.is_object()) v = str(mpz, "pvt_verwijtbaar");
-  if (datum <= eind) {
-    verwijtbaar->clear();  // DUO: not allowed when signed before the end of the term
-    return "";
-  }
-  // Overschrijding of the term: DUO requires the municipality's verwijtbaar decision.
-  if (v == "Ja") {
-    *verwijtbaar = v;
-    return "";
-  }
-  if (v == "Nee") {
-    if (datum > add_months(eind, 2)) return "verwijtbaar=Nee only allowed within two months of the end of the term";
-    *verwijtbaar = v;
-    return "";
-  }
-  return "term exceeded: the municipality must decide verwijtbaar (Ja/Nee) before export";
+  const json& resident = obj(feed_dossier, "resident");
+  in.regime = purge_reason == "regime_corrected" ? "Wi2013" : str(resident, "regime");
+  in.linked_gemeentecode = str(resident, "gemeentecode");
+  const json& plicht = obj(d, "inburgeringsplicht");
+  auto pl = plicht.find("plichtig");
+  in.plicht_known = pl != plicht.end() && pl->is_boolean();
+  in.plichtig = in.plicht_known && pl->get<bool>();
+  auto wd = plicht.find("ingetrokken");
+  in.obligation_withdrawn = wd != plicht.end() && wd->is_boolean() && wd->get<bool>();
+  const json& term = obj(d, "inburgeringstermijn");
+  in.termijn_startdatum = str(term, "startdatum");
+  in.termijn_einddatum = str(term, "einddatum");
+  const json& pip = obj(d, "pip");
+  // A PIP is vastgesteld when it carries its dagtekening and is not marked as no longer current.
+  in.pip_vastgesteld = !str(pip, "dagtekening").empty() && pip.value("actueel", true);
+  in.pip_gemeentecode = str(pip, "gemeentecode");
+  if (in.pip_gemeentecode.empty()) in.pip_gemeentecode = in.linked_gemeentecode;  // the feed's own municipality
+  const json& mpz = obj(d, "map_pvt_zroute");
+  in.datum_ondertekening_registered = str(mpz, "datum_ondertekening_pvt");
+  in.datum_afronding_zroute = str(mpz, "datum_afronding_zroute");
+  if (in.datum_afronding_zroute.empty()) in.datum_afronding_zroute = str(d, "datumAfrondingZroute");
+  in.verwijtbaar_decision = str(d, "verwijtbaarPvt");  // the municipality's own decision, if any
+  return in;
 }
 
-Result<std::string> InboxDb::export_pvt(const std::string& today) {
+Result<std::string> InboxDb::export_pvt(const std::string& today, bool pip_required) {
   if (!record::is_date(today)) return record::make_error(record::Errc::invalid_input, "today must be YYYY-MM-DD");
   std::lock_guard l(mu_);
   record::sql::Stmt s(db_,
-                     "SELECT r.record_id, r.sensitive_json, d.dossier_json FROM records r LEFT JOIN residents d "
-                     "ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
+                     "SELECT r.record_id, r.sensitive_json, d.dossier_json, d.state, d.reason FROM records r "
+                     "LEFT JOIN residents d ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
                      "WHERE r.kind = ?1 ORDER BY r.received_at, r.record_id");
   if (!s.ok()) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
   s.bind(1, record::kPvtRecordKind);
+  const PvtExportContext ctx{gemeentecode_, today, pip_required};
   json exports = json::array(), blocked = json::array();
   while (s.step() == SQLITE_ROW) {
     const std::string id = s.text(0);
@@ -106,19 +93,18 @@ Result<std::string> InboxDb::export_pvt(const std::string& today) {
                            : record::parse_json_limited(s.text(2), record::JsonLimits{sync::kMaxDossierBytes}, "dossier");
     json sens = sp ? std::move(*sp) : json();
     json dossier = dp ? std::move(*dp) : json();
-    std::string bsn = sens.is_object() ? str(sens, "bsn") : "";
-    std::string datum = sens.is_object() ? str(sens, "datumOndertekeningPvt") : "";
-    std::string reason, verwijtbaar;
-    if (!bsn_valid(bsn)) reason = "BSN missing or fails the elfproef";
-    else if (!dossier.is_object()) reason = "no dossier for this resident at the municipality";
-    else reason = check_pvt(gemeentecode_, today, datum, dossier, &verwijtbaar);
-    if (!reason.empty()) {
-      blocked.push_back({{"record_id", id}, {"reason", reason}});
+    const std::string purge_reason = !s.is_null(3) && s.text(3) == "purged" && !s.is_null(4) ? s.text(4) : "";
+    const record::PvtVerdict v = record::pvt_rule(pvt_export_input(ctx, sens, dossier, purge_reason));
+    if (!v.allowed) {
+      blocked.push_back({{"record_id", id},
+                         {"reason", std::string(record::pvt_reason_code(v.reason))},
+                         {"text", std::string(record::pvt_reason_staff_text(v.reason))}});
       continue;
     }
-    json body = {{"datumOndertekeningPvt", datum}};
-    if (!verwijtbaar.empty()) body["verwijtbaar"] = verwijtbaar;
-    exports.push_back({{"record_id", id}, {"method", "PUT"}, {"path", "/personen/" + bsn + "/pvt"}, {"body", body}});
+    json body = {{"datumOndertekeningPvt", str(sens, "datumOndertekeningPvt")}};
+    if (!v.verwijtbaar.empty()) body["verwijtbaar"] = v.verwijtbaar;
+    exports.push_back({{"record_id", id}, {"method", "PUT"}, {"path", "/personen/" + str(sens, "bsn") + "/pvt"},
+                       {"body", body}});
   }
   return json{{"exports", exports}, {"blocked", blocked}}.dump(1);
 }

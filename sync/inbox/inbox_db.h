@@ -64,8 +64,9 @@ class InboxDb {
 
   // JSON dump of stored records (for operators and tests): [{record_id, kind, device_id, seq, ...}]
   Result<std::string> dump_records(bool include_sensitive);
-  // DUO export: {"exports":[{path, body}], "blocked":[{record_id, reason}]} (see duo_export.cpp).
-  Result<std::string> export_pvt(const std::string& today /* YYYY-MM-DD */);
+  // DUO export: {"exports":[{path, body}], "blocked":[{record_id, reason, text}]} (see duo_export.cpp).
+  // `pip_required`: the municipality requires a vastgesteld PIP before the PVT (its setting).
+  Result<std::string> export_pvt(const std::string& today /* YYYY-MM-DD, Amsterdam day */, bool pip_required = true);
 
  private:
   InboxDb() = default;

@@ -6,7 +6,7 @@
 //   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
-//   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
+//   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]
 //   balie-inbox pubkeys --keys D | seed-pubkey --file F
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "balie/record/codec.h"
+#include "balie/platform/dutch_calendar.h"
 #include "inbox_db.h"
 #include "inbox_server.h"
 
@@ -43,7 +44,7 @@ const char* kUsage =
     "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
-    "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
+    "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
     "  pubkeys --keys D | seed-pubkey --file F\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
@@ -72,7 +73,7 @@ const std::vector<CommandSpec>& commands() {
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
-      {"export-pvt", {"db", "gemeentecode"}, {"today"}, {}},
+      {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
   };
   return c;
 }
@@ -289,8 +290,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "export-pvt") {
-    std::string today = opt.count("today") ? opt["today"] : record::format_utc(std::time(nullptr)).substr(0, 10);
-    auto r = db.export_pvt(today);
+    // "Today" for DUO is the Amsterdam calendar day, not the UTC one.
+    std::string today = opt.count("today") ? opt["today"]
+                                           : calendar::to_iso(calendar::local_day(std::chrono::system_clock::now()));
+    // The municipality's setting: is a vastgesteld PIP required before the PVT (default yes)?
+    const std::string pip = opt.count("pip-required") ? opt["pip-required"] : "yes";
+    if (pip != "yes" && pip != "no") return usage_error("--pip-required must be yes or no");
+    auto r = db.export_pvt(today, pip == "yes");
     if (!r) {
       std::fprintf(stderr, "balie-inbox: %s\n", r.error().message.c_str());
       return 1;

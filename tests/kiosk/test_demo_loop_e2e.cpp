@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "balie/platform/dutch_calendar.h"
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
 #include "kiosk_process.h"
@@ -205,6 +206,60 @@ TEST_F(DemoLoopE2E, SignedRecordArrivesAtGM0363OnceAfterSyncOnce) {
   auto st = demo_inbox("status");
   EXPECT_NE(st.output.find("GM0363: running"), std::string::npos) << st.output;
   EXPECT_NE(st.output.find(id), std::string::npos) << st.output;
+
+  // Issue 16: the demo shows one signing DUO would accept. Amsterdam's own DUO export (the same
+  // rule table as the kiosk's offer) lists the record as exportable, with DUO's body for demo-01.
+  const std::string today = balie::calendar::to_iso(balie::calendar::local_day(std::chrono::system_clock::now()));
+  fs::path db = dir_ / "state" / "demo-inbox" / "GM0363" / "inbox.db";
+  auto ex = run_process({kBin + "/sync/balie-inbox", "export-pvt", "--db", db.string(), "--gemeentecode", "GM0363",
+                         "--today", today},
+                        env(), std::chrono::seconds(30));
+  ASSERT_EQ(ex.exit_code, 0) << ex.output;
+  auto j = json::parse(ex.output, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << ex.output;
+  EXPECT_TRUE(j["blocked"].empty()) << "DUO's rules block the demo's signing: " << ex.output;
+  ASSERT_EQ(j["exports"].size(), 1u) << ex.output;
+  EXPECT_EQ(j["exports"][0]["record_id"], id);
+  EXPECT_EQ(j["exports"][0]["method"], "PUT");
+  EXPECT_EQ(j["exports"][0]["path"], "/personen/999901011/pvt");  // demo-01's BSN (elfproef)
+  EXPECT_EQ(j["exports"][0]["body"], (json{{"datumOndertekeningPvt", today}}));  // no verwijtbaar within the term
+}
+
+// Issue 16: residents DUO's rules refuse are never offered signing on screen, and the dossier says why
+// (demo-10: Amsterdam requires a vastgesteld PIP and has not made one; demo-02: termijn not started).
+TEST_F(DemoLoopE2E, RefusedResidentsAreNeverOfferedSigning) {
+  struct Case {
+    std::string id, search, lang, why_text;
+  };
+  const std::vector<Case> cases = {
+      {"demo-10", "nour", "nl", "Uw gemeente heeft uw plan (PIP) nog niet gemaakt. Daarna kunt u tekenen."},
+      {"demo-02", "selam", "nl", "Uw inburgeringstermijn is nog niet begonnen. Daarna kunt u tekenen."},
+      {"demo-10", "nour", "ar", ""},
+  };
+  for (const auto& c : cases) {
+    fs::path script = dir_ / ("refused-" + c.id + "-" + c.lang + ".balie");
+    {
+      std::ofstream f(script);
+      f << "wait-scene welcome\ntap welcome.staff\nwait-scene staff_unlock\ntap staff.demo-coa\n"
+           "tap pin.2\ntap pin.4\ntap pin.6\ntap pin.8\ntap pin.1\ntap pin.0\ntap pin.ok\nwait-scene staff_home\n"
+           "tap staff_home.start\nwait-scene resident_search\n";
+      for (char ch : c.search) f << "tap kb." << ch << "\n";
+      f << "wait-for search.hit.0\ntap search.hit.0\nwait-scene identity_check\n"
+           "expect-text Participatieverklaring niet aangeboden:\n"
+           "screenshot r-" << c.id << "-staff\ntap identity.confirm\nwait-scene language\ntap language." << c.lang
+        << "\nwait-scene dossier\nwait-frames 3\nexpect-no-id dossier.sign\n";
+      if (!c.why_text.empty()) f << "expect-text " << c.why_text << "\n";
+      f << "screenshot r-" << c.id << "-dossier-" << c.lang << "\n";
+    }
+    auto k = kiosk(script);
+    ASSERT_EQ(k.exit_code, 0) << c.id << " " << c.lang << ": " << k.output;
+    auto st = open_store();
+    ASSERT_TRUE(st);
+    auto recs = st->records_for(c.id);
+    ASSERT_TRUE(recs.ok());
+    EXPECT_TRUE(recs.value().empty()) << c.id << " must have no signed record";
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "shots" / "r-demo-10-dossier-ar.png"));
 }
 
 // The README demo's order (inboxes first, then the kiosk), with balie-syncd running as a daemon

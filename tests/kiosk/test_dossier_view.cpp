@@ -323,3 +323,78 @@ TEST(DossierView, EveryEnumerationValueHasATextInEveryCatalog) {
     for (const auto& k : keys) EXPECT_NE(cat.value().find(k), nullptr) << lang << ".po lacks " << k;
   }
 }
+
+// Issue 16, "Staff and the dossier": each of these failed on the view before the fix.
+TEST(DossierView, LanguageAndParticipationHoursAreShownSeparately) {
+  auto v = base_resident();
+  store::GevolgdeUren u;
+  u.participatie_als_taalles = 120;
+  u.taalles_en_knm_brede_intake = 30;
+  u.participatieactiviteiten_brede_intake = 45;
+  v.dossier.gevolgde_uren = u;
+  const auto d = build_dossier_view(v, today());
+  const Line* lang = line(d, "dossier.course.hours_language");
+  const Line* part = line(d, "dossier.course.hours_participation");
+  ASSERT_TRUE(lang && part);
+  EXPECT_EQ(arg(*lang, "hours"), "150");  // Dutch and KNM lessons, at school and in the brede intake
+  EXPECT_EQ(arg(*part, "hours"), "45");
+  EXPECT_FALSE(has_key(d, "dossier.course.hours")) << "never one sum of both counts";
+}
+
+TEST(DossierView, TheAppointmentsPlaceIsInTheNextStep) {
+  auto v = base_resident();
+  store::Afspraak a;
+  a.moment = "2026-03-05T10:30";
+  a.soort = store::AfspraakSoort::PipGesprek;
+  a.locatie = "Stadsloket Zuidoost, Bijlmerplein 5";
+  v.dossier.afspraken.push_back(a);
+  const auto d = build_dossier_view(v, today());
+  EXPECT_EQ(d.next_step.key, "dossier.next.appointment_at");
+  EXPECT_EQ(arg(d.next_step, "place"), "Stadsloket Zuidoost, Bijlmerplein 5");
+  for (const auto& x : d.next_step.args)
+    if (x.name == "place") EXPECT_EQ(x.kind, Arg::Kind::Untrusted);
+  v.dossier.afspraken[0].locatie.clear();
+  EXPECT_EQ(build_dossier_view(v, today()).next_step.key, "dossier.next.appointment");
+}
+
+TEST(DossierView, LateDuoNoticeIsUnknownNeverNotObliged) {
+  auto v = base_resident();
+  v.dossier.inburgeringsplicht.reset();  // no inburgeringsplicht data yet
+  auto d = build_dossier_view(v, today());
+  EXPECT_TRUE(has_key(d, "dossier.identity.obligation_unknown"));
+  EXPECT_EQ(d.next_step.key, "dossier.next.obligation_unknown");
+  // The indicator itself missing: plichtig is false in the struct, but not known.
+  store::Inburgeringsplicht p;
+  p.plichtig_onbekend = true;
+  v.dossier.inburgeringsplicht = p;
+  d = build_dossier_view(v, today());
+  EXPECT_FALSE(has_key(d, "dossier.identity.not_obliged"));
+  EXPECT_FALSE(has_key(d, "dossier.identity.obligation_ended"));
+  EXPECT_NE(d.next_step.key, "dossier.next.none_obligation_ended");
+  EXPECT_EQ(d.next_step.key, "dossier.next.obligation_unknown");
+  EXPECT_FALSE(d.pvt_open);
+  // DUO says "not obliged" explicitly: that is still shown as such.
+  v.dossier.inburgeringsplicht->plichtig_onbekend = false;
+  EXPECT_TRUE(has_key(build_dossier_view(v, today()), "dossier.identity.not_obliged"));
+}
+
+TEST(DossierView, AfterSigningHereTheNextStepSaysWhenAndWhatTheMunicipalityDoes) {
+  auto v = base_resident();
+  store::RecordSummary rec;
+  rec.kind = "pvt.ondertekend";
+  // 23:30 UTC on 2 March is 00:30 on 3 March in Amsterdam: signed on the 3rd.
+  rec.created_at = store::UtcTime(std::chrono::seconds(1772494200));
+  v.records.push_back(rec);
+  const auto d = build_dossier_view(v, today());
+  EXPECT_EQ(d.next_step.key, "dossier.next.pvt_signed");
+  EXPECT_EQ(arg(d.next_step, "date"), "2026-03-03");
+  EXPECT_FALSE(d.pvt_open) << "no 'sign the declaration' above 'you signed it'";
+  EXPECT_FALSE(has_key(d, "dossier.participation.pvt_open"));
+  const Line* signed_line = line(d, "dossier.participation.pvt_signed");
+  ASSERT_TRUE(signed_line);
+  EXPECT_EQ(arg(*signed_line, "date"), "2026-03-03");
+  // Once DUO registered it, DUO's date is shown and the next step says DUO has it.
+  v.dossier.map_pvt_zroute = store::MapPvtZroute{};
+  v.dossier.map_pvt_zroute->datum_ondertekening_pvt = "2026-03-03";
+  EXPECT_EQ(build_dossier_view(v, today()).next_step.key, "dossier.next.pvt_registered");
+}

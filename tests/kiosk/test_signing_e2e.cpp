@@ -128,7 +128,7 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
   const json s = json::parse(opened.value());
   const json pub = json::parse(e.public_json);
   EXPECT_EQ(pub.dump().find("Salma"), std::string::npos) << "public part must hold no personal data";
-  EXPECT_EQ(pub.dump().find("999990001"), std::string::npos);
+  EXPECT_EQ(pub.dump().find("999901011"), std::string::npos);
 
   // Text hash = SHA-256 of the canonical text of exactly what was shown (Dutch + Arabic).
   auto nl = st->text_version("pvt-balie-1-GM0363-nl");
@@ -144,7 +144,7 @@ TEST_F(SigningE2E, SignReviewConfirmAndVerifyThePackage) {
 
   // Subject, host, events.
   EXPECT_EQ(s["resident_id"], "demo-01");
-  EXPECT_EQ(s["bsn"], "999990001");
+  EXPECT_EQ(s["bsn"], "999901011");
   EXPECT_EQ(s["datumOndertekeningPvt"], "2026-03-02");
   EXPECT_EQ(s["subject"]["identification"]["checked_by_staff_id"], "demo-coa");
   EXPECT_EQ(s["host"]["staff_id"], "demo-host");

@@ -3,6 +3,8 @@
 // evidence package and the sealed commit on a real SQLCipher store (chain, wrong addressee refused),
 // and the text-series loader's handling of malformed files.
 #include <gtest/gtest.h>
+
+#include "../record/pvt_rule_cases.h"
 #include <sodium.h>
 
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -251,24 +254,49 @@ TEST(Reference, ShortStableCrockford) {
   for (char c : a) EXPECT_EQ(std::string("ILOU").find(c), std::string::npos);
 }
 
+namespace {
+// A resident and dossier the PVT rule offers signing to on 2026-03-02.
+void offered_fixture(store::Resident* r, store::Dossier* d) {
+  r->id = "x";
+  r->bsn = "999990019";
+  r->geboortedatum = "2000-05-01";
+  r->gemeentecode = "GM0363";
+  r->regime = store::Regime::Wi2021;
+  d->inburgeringsplicht = store::Inburgeringsplicht{};
+  d->inburgeringsplicht->plichtig = true;
+  d->inburgeringstermijn = store::Inburgeringstermijn{};
+  d->inburgeringstermijn->startdatum = "2025-09-01";
+  d->inburgeringstermijn->einddatum = "2028-09-01";
+  d->pip = store::Pip{};
+  d->pip->dagtekening = "2025-10-01";
+}
+OfferInput offer_input(const store::Resident* r, const store::Dossier* d, std::string today) {
+  OfferInput in;
+  in.resident = r;
+  in.dossier = d;
+  in.today = std::move(today);
+  in.pip_required = true;
+  in.route_key_present = true;
+  in.text_present = true;
+  in.signed_on_this_device = false;
+  return in;
+}
+}  // namespace
+
 TEST(Offer, RulesAndReasons) {
   store::Resident r;
-  r.id = "x";
-  r.geboortedatum = "2000-05-01";
-  r.gemeentecode = "GM0363";
-  r.regime = store::Regime::Wi2021;
   store::Dossier d;
-  d.inburgeringsplicht = store::Inburgeringsplicht{};
-  d.inburgeringsplicht->plichtig = true;
-  OfferInput in{&r, &d, "2026-03-02", true, true, false};
+  offered_fixture(&r, &d);
+  OfferInput in = offer_input(&r, &d, "2026-03-02");
   EXPECT_TRUE(pvt_offer(in).offered);
   auto reason = [&](auto mutate) {
     auto r2 = r;
     auto d2 = d;
-    OfferInput i2{&r2, &d2, "2026-03-02", true, true, false};
+    OfferInput i2 = offer_input(&r2, &d2, "2026-03-02");
     mutate(r2, d2, i2);
     auto o = pvt_offer(i2);
     EXPECT_FALSE(o.offered);
+    EXPECT_FALSE(o.staff_text.empty()) << o.reason_code;
     return o.reason_key;
   };
   EXPECT_EQ(reason([](auto& r2, auto&, auto&) { r2.geboortedatum = "2008-03-03"; }), "signing.blocked.under_18");
@@ -284,10 +312,65 @@ TEST(Offer, RulesAndReasons) {
   EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.route_key_present = false; }), "signing.blocked.no_key");
   EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.text_present = false; }), "signing.blocked.no_text");
   EXPECT_EQ(reason([](auto&, auto&, auto& i2) { i2.signed_on_this_device = true; }), "signing.blocked.signed_here");
+  // Issue 16: DUO's rules come first (demo-01 and demo-10 were offered signing without a termijn or PIP).
+  EXPECT_EQ(reason([](auto&, auto& d2, auto&) { d2.inburgeringstermijn.reset(); }), "signing.blocked.term_not_started");
+  EXPECT_EQ(reason([](auto&, auto& d2, auto&) { d2.pip.reset(); }), "signing.blocked.no_pip");
+  EXPECT_EQ(reason([](auto&, auto& d2, auto&) { d2.inburgeringsplicht->plichtig_onbekend = true; }),
+            "signing.blocked.plicht_unknown");
   // Exactly 18 today: offered.
   r.geboortedatum = "2008-03-02";
   EXPECT_TRUE(pvt_offer(in).offered);
   EXPECT_EQ(age_on("2008-03-02", "2026-03-01"), 17);
+}
+
+// The shared PVT case table (tests/record/pvt_rule_cases.json): every case the kiosk can express
+// (signing today, for the linked municipality) gets the same answer from the kiosk's offer.
+TEST(Offer, SharedPvtCaseTableGivesTheSameAnswers) {
+  int run = 0;
+  for (const auto& c : balie::test::load_pvt_cases()) {
+    if (!c.offer) continue;
+    ASSERT_EQ(c.in.datum, c.in.today) << c.name << ": the kiosk signs today";
+    ASSERT_TRUE(c.in.verwijtbaar_decision.empty()) << c.name;
+    store::Resident r;
+    store::Dossier d;
+    r.id = "case";
+    r.geboortedatum = "1990-01-01";
+    r.bsn = c.in.bsn;
+    r.regime = store::Coded<store::Regime>::parse(c.in.regime);
+    r.gemeentecode = c.in.linked_gemeentecode;
+    if (!c.in.linked_gemeentecode.empty())
+      ASSERT_EQ(c.in.linked_gemeentecode, c.in.acting_gemeentecode) << c.name << ": the host acts for the link";
+    d.inburgeringsplicht = store::Inburgeringsplicht{};
+    d.inburgeringsplicht->plichtig_onbekend = !c.in.plicht_known;
+    d.inburgeringsplicht->plichtig = c.in.plichtig;
+    d.inburgeringsplicht->ingetrokken = c.in.obligation_withdrawn;
+    if (!c.in.datum_ondertekening_registered.empty() || !c.in.datum_afronding_zroute.empty()) {
+      d.map_pvt_zroute = store::MapPvtZroute{};
+      d.map_pvt_zroute->datum_ondertekening_pvt = c.in.datum_ondertekening_registered;
+      d.map_pvt_zroute->datum_afronding_zroute = c.in.datum_afronding_zroute;
+    }
+    if (!c.in.termijn_startdatum.empty() || !c.in.termijn_einddatum.empty()) {
+      d.inburgeringstermijn = store::Inburgeringstermijn{};
+      d.inburgeringstermijn->startdatum = c.in.termijn_startdatum;
+      d.inburgeringstermijn->einddatum = c.in.termijn_einddatum;
+    }
+    if (c.in.pip_vastgesteld) {
+      ASSERT_EQ(c.in.pip_gemeentecode, c.in.linked_gemeentecode) << c.name << ": the feed's PIP is the link's";
+      d.pip = store::Pip{};
+      d.pip->dagtekening = "2026-01-01";
+    }
+    OfferInput in = offer_input(&r, &d, c.in.today);
+    in.pip_required = c.in.pip_required;
+    const PvtOffer o = pvt_offer(in);
+    EXPECT_EQ(o.reason_code, c.reason) << c.name;
+    EXPECT_EQ(o.offered, c.reason == "ok") << c.name;
+    if (!o.offered) {
+      EXPECT_EQ(o.reason_key.rfind("signing.blocked.", 0), 0u) << c.name;
+      EXPECT_FALSE(o.staff_text.empty()) << c.name;
+    }
+    ++run;
+  }
+  EXPECT_GE(run, 15) << "the kiosk must run most of the table";
 }
 
 TEST(Consent, NewestRecordPerPurposeIsTheState) {
@@ -431,6 +514,38 @@ TEST(TextAssets, EveryRoutedMunicipalityGetsTheNumericallyLatestSeries) {
   errors.clear();
   load_text_assets(*st.value(), dir / "texts", &errors);
   EXPECT_EQ(errors.size(), 1u);
+  st.value().reset();
+  fs::remove_all(dir);
+}
+
+// Issue 16: the demo data set (assets/demo/demo.json, seeded into a real store) has a resident for
+// each outcome of the PVT rule, as assets/demo/README.md lists them; every BSN passes the elfproef.
+TEST(Offer, DemoResidentsCoverEveryRuleOutcome) {
+  const fs::path dir = fs::temp_directory_path() / ("balie-demo-offer-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::uint8_t> key(32);
+  randombytes_buf(key.data(), key.size());
+  auto st = store::Store::open(dir / "balie.db", key);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  ASSERT_TRUE(store::seed_demo_data(*st.value()).ok());
+  const std::map<std::string, std::string> expected = {
+      {"demo-01", "ok"},           {"demo-02", "term_not_started"},  {"demo-03", "ok"},
+      {"demo-04", "ok"},           {"demo-05", "zroute_completed"},  {"demo-06", "already_registered"},
+      {"demo-07", "not_plichtig"}, {"demo-08", "verwijtbaar_needed"}, {"demo-09", "regime_old"},
+      {"demo-10", "no_pip"},       {"demo-11", "not_plichtig"},      {"demo-12", "no_term"},
+      {"demo-13", "regime_unknown"}, {"demo-14", "plicht_unknown"},  {"demo-15", "no_term"},
+      {"demo-16", "obligation_withdrawn"}};
+  for (const auto& [id, reason] : expected) {
+    auto view = st.value()->load_dossier(id);
+    ASSERT_TRUE(view.ok()) << id << ": " << view.error().message;
+    EXPECT_TRUE(balie::record::bsn_elfproef(view.value().resident.bsn)) << id;
+    OfferInput in = offer_input(&view.value().resident, &view.value().dossier, "2026-12-06");
+    auto pip = st.value()->pip_required(view.value().resident.gemeentecode);
+    ASSERT_TRUE(pip.ok());
+    in.pip_required = pip.value();
+    EXPECT_EQ(pvt_offer(in).reason_code, reason) << id;
+  }
   st.value().reset();
   fs::remove_all(dir);
 }

@@ -40,7 +40,7 @@ class AdminTool : public ::testing::Test {
 TEST_F(AdminTool, StatusVerifyAndIntegrityOnAHealthyStore) {
   auto s = run_admin(dir.path(), "status");
   EXPECT_EQ(s.exit_code, 0) << s.out;
-  EXPECT_NE(s.out.find("residents       15"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("residents       16"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("schema version  " + std::to_string(Store::kSchemaVersion)), std::string::npos) << s.out;
   auto v = run_admin(dir.path(), "verify-audit");
   EXPECT_EQ(v.exit_code, 0) << v.out;

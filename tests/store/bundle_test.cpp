@@ -543,3 +543,21 @@ TEST_F(AdminBundle, StaffRoutesTextsAndDeviceRoundTrips) {
 
 }  // namespace
 }  // namespace balie::store::test
+
+// Issue 16: whether a municipality requires a vastgesteld PIP before the participatieverklaring is
+// its own setting, carried per route in the bundle (default: required) and kept in the store.
+TEST_F(BundleTest, PipRequiredIsAPerMunicipalitySettingDefaultRequired) {
+  json p = payload(k);
+  p["routes"][1]["pip_required"] = false;  // GM0014 does not require one
+  ASSERT_TRUE(st->apply_bundle(good(p), "admin").ok());
+  EXPECT_TRUE(st->pip_required("GM0363").value()) << "not said in the bundle: required";
+  EXPECT_FALSE(st->pip_required("GM0014").value());
+  EXPECT_TRUE(st->pip_required("GM0599").value()) << "no route at all: the stricter default";
+  // A newer bundle without the setting: required again.
+  ASSERT_TRUE(st->apply_bundle(good(payload(k, 2)), "admin").ok());
+  EXPECT_TRUE(st->pip_required("GM0014").value());
+  // Not a boolean: refused, as the schema refuses it.
+  json bad = payload(k, 3);
+  bad["routes"][0]["pip_required"] = "no";
+  EXPECT_FALSE(parse_bundle_payload(bad.dump()).ok());
+}

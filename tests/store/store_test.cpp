@@ -691,7 +691,7 @@ TEST_F(StoreTest, ExportResidentIsCompleteJson) {
   ASSERT_TRUE(text.ok()) << text.error().message;
   auto j = nlohmann::json::parse(text.value());
   EXPECT_EQ(j["resident"]["naam_latijns"], "Amadou Voorbeeld");
-  EXPECT_EQ(j["resident"]["bsn"], "999990003");
+  EXPECT_EQ(j["resident"]["bsn"], "999903007");
   EXPECT_EQ(j["dossier"]["pip"]["leerroute"], "B");
   EXPECT_EQ(j["dossier"]["examens"].size(), 2u);
   ASSERT_EQ(j["records"].size(), 1u);

@@ -253,14 +253,17 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
       // resident's gekoppelde gemeente. "other-pip" has no PIP at all.
       {{"resident_id", "ok"}, {"locatiecode", "AZC-TER-APEL"},
        {"dossier", feed_dossier("ok", "GM0363", "AZC-TER-APEL",
-                                {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
+                                {{"inburgeringsplicht", {{"plichtig", true}}},
+                                 {"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}},
                                  {"pip", {{"dagtekening", "2024-02-01"}}}})}},
       {{"resident_id", "other-pip"}, {"locatiecode", "AZC-TER-APEL"},
        {"dossier", feed_dossier("other-pip", "GM0363", "AZC-TER-APEL",
-                                {{"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}}})}},
+                                {{"inburgeringsplicht", {{"plichtig", true}}},
+                                 {"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}}})}},
       {{"resident_id", "late"}, {"locatiecode", "AZC-TER-APEL"},
        {"dossier", feed_dossier("late", "GM0363", "AZC-TER-APEL",
-                                {{"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
+                                {{"inburgeringsplicht", {{"plichtig", true}}},
+                                 {"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
                                  {"pip", {{"dagtekening", "2020-02-01"}}}})}},
   };
   spit(env.work / "d.json", json{{"residents", residents}}.dump());
@@ -285,12 +288,46 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
   ASSERT_EQ(j["blocked"].size(), 2u) << out;
   std::map<std::string, std::string> why;
   for (const auto& b : j["blocked"]) why[b["record_id"]] = b["reason"];
-  EXPECT_NE(why[other_id].find("no current PIP"), std::string::npos);
+  EXPECT_EQ(why[other_id], "no_pip");
   EXPECT_NE(why[late_id].find("verwijtbaar"), std::string::npos);
   // A date in the future (relative to --today) is refused.
   ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
                  "--today", "2024-06-01"}, &out), 0) << out;
   EXPECT_EQ(json::parse(out)["exports"].size(), 0u);
+}
+
+// DUO's einddatum is exclusive: the last day of the term is einddatum-1, so a signing ON einddatum
+// overschrijdt the term and needs the municipality's verwijtbaar decision (issue 16: the export was
+// one day off and sent such a signing without verwijtbaar, which DUO refuses).
+TEST(DuoExport, SigningOnTheExclusiveEinddatumNeedsVerwijtbaar) {
+  Env env("duo-eind", {"GM0363"});
+  auto& A = *env.inbox["GM0363"];
+  std::time_t now = std::time(nullptr);
+  std::string today = record::format_utc(now).substr(0, 10);
+  json residents = {
+      {{"resident_id", "on-end"}, {"locatiecode", "AZC-TER-APEL"},
+       {"dossier", feed_dossier("on-end", "GM0363", "AZC-TER-APEL",
+                                {{"inburgeringsplicht", {{"plichtig", true}}},
+                                 {"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", today}}},
+                                 {"pip", {{"dagtekening", "2020-02-01"}}}})}},
+  };
+  spit(env.work / "d.json", json{{"residents", residents}}.dump());
+  std::string out;
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--file", (env.work / "d.json").string()}, &out), 0) << out;
+  std::string id;
+  {
+    auto st = env.kiosk->open();
+    id = env.kiosk->add_record(*st, "GM0363", "on-end", now);
+  }
+  ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+                 "--today", today}, &out), 0) << out;
+  auto j = json::parse(out);
+  EXPECT_EQ(j["exports"].size(), 0u) << "signed on the exclusive einddatum without verwijtbaar: " << out;
+  ASSERT_EQ(j["blocked"].size(), 1u) << out;
+  EXPECT_EQ(j["blocked"][0]["record_id"], id);
+  EXPECT_NE(j["blocked"][0]["reason"].get<std::string>().find("verwijtbaar"), std::string::npos) << out;
 }
 
 // What kiosks send is checked by the inbox: driven with the curl command-line client and the

@@ -4,7 +4,10 @@
 // Rules encoded here: only groups with data; DUO's einddatum is exclusive (last day = einddatum-1);
 // identifiers masked; ontheffing grounds only as "medical"/"special circumstances"; Wi2013 residents
 // never see Wi2021 steps (PIP, leerroute, MAP, Z-route); unknown enumeration values show as
-// "unknown" and are reported for the log; a missing gemeente link or unknown regime blocks flows.
+// "unknown" and are reported for the log; a missing gemeente link or unknown regime blocks flows;
+// DUO's late notice (no inburgeringsplicht, or plichtig missing) is "not yet known", never "not
+// obliged"; language and participation hours are two counts; the next step names the appointment's
+// place and, after signing here, the day signed and what the municipality does next.
 #pragma once
 #include <optional>
 #include <string>

@@ -15,21 +15,26 @@
 
 namespace balie::signing {
 
-// Why the declaration is (not) offered. `reason_key` is a catalog key shown on the dossier.
+// Why the declaration is (not) offered. `reason_key` is a catalog key shown on the dossier; DUO's
+// rules come from the one PVT rule table (record/pvt_rule.h), shared with balie-inbox's DUO export.
 struct PvtOffer {
   bool offered = false;
   std::string reason_key;       // "" when offered or when there is nothing to explain
+  std::string reason_code;      // record::pvt_reason_code or a kiosk reason ("signed_here", "under_18", ...)
+  std::string staff_text;       // Dutch, for the staff screens ("" when offered)
   bool staff_problem = false;   // missing key or text: a configuration problem for staff to fix
 };
 
 struct OfferInput {
   const store::Resident* resident = nullptr;
   const store::Dossier* dossier = nullptr;
-  std::string today;                 // local date YYYY-MM-DD
+  std::string today;                 // Europe/Amsterdam day YYYY-MM-DD (the date of signing)
+  bool pip_required = true;          // the resident's municipality requires a vastgesteld PIP (bundle)
   bool route_key_present = false;    // a route with a box key for the resident's gemeentecode
   bool text_present = false;         // the approved declaration text (Dutch) is in the store
   bool signed_on_this_device = false;  // a pvt record for this resident already exists here
 };
+// DUO's rules (record::pvt_rule) first, then the kiosk's own: signed here, age 18, key, text.
 PvtOffer pvt_offer(const OfferInput& in);
 
 // Whole years between an ISO birth date and an ISO day; -1 when either is malformed.

@@ -64,7 +64,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 5;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 6;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -192,6 +192,9 @@ class Store {
   Status remove_route(std::string_view gemeentecode);
   Result<std::optional<Route>> route(std::string_view gemeentecode);
   Result<std::vector<Route>> routes();
+  // The municipality's PVT setting from the enrolment bundle: is a vastgesteld PIP required before
+  // the participatieverklaring? True (DUO's default reading) when the bundle did not say.
+  Result<bool> pip_required(std::string_view gemeentecode);
   Status record_sync_success(std::string_view gemeentecode, UtcTime when);
   Status record_sync_error(std::string_view gemeentecode, UtcTime when, std::string_view error);
   Result<std::vector<SyncState>> sync_states();

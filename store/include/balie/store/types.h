@@ -145,6 +145,8 @@ struct Resident {
 
 struct Inburgeringsplicht {
   bool plichtig = false;
+  bool plichtig_onbekend = false;  // DUO's indicator missing or null (notice late): plichtig not known
+  bool ingetrokken = false;        // withdrawn as wrongly imposed: no Wi2021 step applies
   Date begindatum, einddatum, datum_kennisgeving;
   Coded<RedenGeenPlicht> reden_geen_plicht;
   Provenance herkomst;
@@ -422,6 +424,7 @@ struct Route {
   std::string pinned_public_key;  // "sha256//<base64>" for CURLOPT_PINNEDPUBLICKEY
   std::array<std::uint8_t, 32> ack_verify_key{};  // municipality Ed25519 public key
   std::array<std::uint8_t, 32> box_public_key{};  // municipality X25519 key (crypto_box_seal)
+  bool pip_required = true;  // bundle only (municipality_settings): vastgesteld PIP required before the PVT
 };
 
 struct SyncState {
