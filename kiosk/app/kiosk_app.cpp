@@ -666,10 +666,11 @@ void KioskApp::on_select(const SelectResident& s) {
   auto view = store_->load_dossier(s.resident_id);
   if (!view) return staff_error("Het dossier kon niet worden geladen.", view.error().message);
   auto& rv = view.value();
-  state_.dossier = session::build_dossier_view(rv, calendar::local_day(clock_->wall_now()));
+  prepare_signing(rv);  // first: the dossier's next step depends on the offer
+  state_.dossier = session::build_dossier_view(rv, calendar::local_day(clock_->wall_now()),
+                                               state_.flow.offer.offered ? "" : state_.flow.offer.reason_key);
   for (const auto& u : state_.dossier->unknown_values) log("dossier of " + rv.resident.id + ": unknown value " + u);
   state_.resident = rv.resident;
-  prepare_signing(rv);
   wipe(rv.resident);
   state_.identity_checked = false;
   nav_->go(SceneId::IdentityCheck, state_);

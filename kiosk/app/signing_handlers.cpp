@@ -85,6 +85,10 @@ void KioskApp::refresh_signing_records() {
   auto saved_key = state_.flow.consent_saved_key;
   auto saved_ref = state_.flow.consent_reference;
   prepare_signing(view.value());
+  // The dossier again from the store: after signing, its next step says when it was signed.
+  if (state_.dossier) session::wipe(*state_.dossier);
+  state_.dossier = session::build_dossier_view(view.value(), calendar::local_day(clock_->wall_now()),
+                                               state_.flow.offer.offered ? "" : state_.flow.offer.reason_key);
   state_.flow.pvt = std::move(keep_pvt);
   state_.flow.consent_saved_key = saved_key;
   state_.flow.consent_reference = saved_ref;

@@ -34,7 +34,7 @@ float draw_signing_entry(const AppState& s, Ui& ui, Intents& intents, float y) {
   if (s.flow.offer.offered) {
     if (ui.button("dossier.sign", ui.mirror(Rect{m, y, std::min(lw, 760.0f), bh}), ui.tr("dossier.sign")))
       intents.push(StartSigning{});
-  } else if (!s.flow.offer.reason_key.empty()) {
+  } else if (!s.flow.offer.reason_key.empty() && !(s.dossier && s.dossier->next_step.key == s.flow.offer.reason_key)) {
     ui.text(ui.mirror(Rect{m + 10, y + 8, lw - 20, 0}), ui.tr(s.flow.offer.reason_key), theme::kTextSmall,
             s.flow.offer.staff_problem ? theme::kDanger : theme::kTextMuted);
   }

@@ -96,7 +96,7 @@ std::string gemeente_name(std::string_view code) {
   return it == kNames.end() ? std::string(code) : std::string(it->second);
 }
 
-DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
+DossierView build_dossier_view(const store::ResidentView& rv, Day today, std::string_view pvt_not_offered_key) {
   Builder b(rv, today);
   const store::Resident& r = rv.resident;
   const store::Dossier& d = rv.dossier;
@@ -394,7 +394,8 @@ DossierView build_dossier_view(const store::ResidentView& rv, Day today) {
     // Signed on this terminal, not yet registered by DUO: the municipality registers it next.
     out.next_step = Line{"dossier.next.pvt_signed", {date("date", signed_here)}};
   } else if (out.pvt_open) {
-    out.next_step = Line{"dossier.next.sign_pvt", {}};
+    // Not "sign it" when the kiosk cannot offer it: the plain reason is the step (issue 16).
+    out.next_step = Line{pvt_not_offered_key.empty() ? "dossier.next.sign_pvt" : std::string(pvt_not_offered_key), {}};
   } else if (!old_regime && d.brede_intake && d.brede_intake->status.value != store::IntakeStatus::Afgerond) {
     out.next_step = Line{"dossier.next.intake", {}};
   } else if (!old_regime && d.map_pvt_zroute && valid_iso(d.map_pvt_zroute->datum_ondertekening_pvt) &&

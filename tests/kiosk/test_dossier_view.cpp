@@ -398,3 +398,11 @@ TEST(DossierView, AfterSigningHereTheNextStepSaysWhenAndWhatTheMunicipalityDoes)
   v.dossier.map_pvt_zroute->datum_ondertekening_pvt = "2026-03-03";
   EXPECT_EQ(build_dossier_view(v, today()).next_step.key, "dossier.next.pvt_registered");
 }
+
+TEST(DossierView, WhenSigningIsNotOfferedTheReasonIsTheNextStepNotSignIt) {
+  auto v = base_resident();  // plichtig under Wi2021, no PVT date: the PVT is open
+  EXPECT_EQ(build_dossier_view(v, today()).next_step.key, "dossier.next.sign_pvt");
+  const auto d = build_dossier_view(v, today(), "signing.blocked.no_pip");
+  EXPECT_TRUE(d.pvt_open);
+  EXPECT_EQ(d.next_step.key, "signing.blocked.no_pip");
+}

@@ -541,9 +541,6 @@ TEST_F(AdminBundle, StaffRoutesTextsAndDeviceRoundTrips) {
   EXPECT_NE(out.find(hex(k.device_pk)), std::string::npos) << out;
 }
 
-}  // namespace
-}  // namespace balie::store::test
-
 // Issue 16: whether a municipality requires a vastgesteld PIP before the participatieverklaring is
 // its own setting, carried per route in the bundle (default: required) and kept in the store.
 TEST_F(BundleTest, PipRequiredIsAPerMunicipalitySettingDefaultRequired) {
@@ -561,3 +558,6 @@ TEST_F(BundleTest, PipRequiredIsAPerMunicipalitySettingDefaultRequired) {
   bad["routes"][0]["pip_required"] = "no";
   EXPECT_FALSE(parse_bundle_payload(bad.dump()).ok());
 }
+
+}  // namespace
+}  // namespace balie::store::test

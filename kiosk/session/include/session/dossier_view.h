@@ -56,7 +56,10 @@ struct DossierView {
   bool pvt_open = false;                  // a PVT obligation not yet fulfilled (Wi2021)
 };
 
-DossierView build_dossier_view(const store::ResidentView& view, calendar::Day today);
+// `pvt_not_offered_key`: the signing offer's reason (catalog key) when the kiosk does not offer the
+// declaration (signing::pvt_offer); then "sign the declaration" is never the next step, the reason is.
+DossierView build_dossier_view(const store::ResidentView& view, calendar::Day today,
+                               std::string_view pvt_not_offered_key = {});
 
 // "****1234": only the last four characters stay visible ("****" for 4 or fewer).
 std::string mask_identifier(std::string_view id);
