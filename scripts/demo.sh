@@ -86,6 +86,10 @@ esac
 echo
 echo "demo: what each demo municipality's inbox received (demo-01's declaration belongs to GM0363 only):"
 scripts/demo-inbox.sh status
+echo
+echo "demo: Amsterdam's DUO export (PUT /personen/{bsn}/pvt, or blocked with DUO's reason; record/pvt_rule.h):"
+"$root/build/default/sync/balie-inbox" export-pvt --db "$BALIE_STATE_DIR/demo-inbox/GM0363/inbox.db" \
+  --gemeentecode GM0363 || echo "demo: the DUO export failed (see above)"
 if [ "$coa_ok" = 1 ]; then
   echo
   echo "demo: a second terminal enrolled at COA with a one-time code (scripts/demo-coa.sh terminal):"

@@ -145,11 +145,11 @@ struct Resident {
 
 struct Inburgeringsplicht {
   bool plichtig = false;
-  bool plichtig_onbekend = false;  // DUO's indicator missing or null (notice late): plichtig not known
-  bool ingetrokken = false;        // withdrawn as wrongly imposed: no Wi2021 step applies
   Date begindatum, einddatum, datum_kennisgeving;
   Coded<RedenGeenPlicht> reden_geen_plicht;
   Provenance herkomst;
+  bool plichtig_onbekend = false;  // DUO's indicator missing or null (notice late): plichtig not known
+  bool ingetrokken = false;        // withdrawn as wrongly imposed: no Wi2021 step applies
 };
 
 struct Verlenging {  // one extension of the inburgeringstermijn
