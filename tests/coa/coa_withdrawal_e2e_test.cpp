@@ -214,7 +214,8 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
     }
     EXPECT_TRUE(st->open_deletion_requests("GM0363").value().empty());
     // No audit entry of the withdrawals names the residents' names or V-nummers.
-    for (const auto& e : st->audit_tail(500).value())
+    const auto audit = st->audit_tail(500).value();
+    for (const auto& e : audit)
       for (const char* m : {"Naam r1", "Naam r3", "1000000010", "1000000030"})
         EXPECT_EQ(e.detail.find(m), std::string::npos) << e.action << " " << e.detail;
   }
