@@ -1,7 +1,8 @@
 // Staff status scene (Dutch): per gekoppelde gemeente the last successful sync, records waiting,
 // held (with the reason: no route, failed proof, clock ahead, ...) and failed, dossier feed problems,
-// and records close to or past the ten-working-day registration deadline (seed 004, 4.4). Holds no
-// personal data: counts, dates and problem texts (ids only).
+// and records close to or past the ten-working-day registration deadline (seed 004, 4.4), and per
+// withdrawn obligation (issue 16) how many receivers were asked to delete and how many signed receipts
+// are in. Holds no personal data: counts, dates and problem texts (ids only).
 #include <chrono>
 #include <cstdio>
 
