@@ -585,7 +585,7 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
       if (is_deletion_reason(reason)) {
         std::string deletion_id;
         if (Status s2 = impl.withdraw_in_tx(id, reason, "sync", &deletion_id); !s2.ok()) return s2;
-        ++outcome.withdrawn;
+        if (!deletion_id.empty()) ++outcome.withdrawn;
       } else if (Status s2 = impl.purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s2.ok()) {
         return s2;
       }
