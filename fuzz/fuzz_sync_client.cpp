@@ -1,5 +1,5 @@
 // libFuzzer target: everything balie-syncd parses from a municipality (push response with acks,
-// dossier feed, identity statement, problem+json). See fuzz/CMakeLists.txt for how it is built and run.
+// dossier feed, identity statement, problem+json, deletion receipts). See fuzz/CMakeLists.txt for how it is built and run.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -20,5 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)balie::sync::parse_chain_head(in);
   (void)balie::record::parse_ack_json(in);
   (void)balie::sync::parse_problem(in);
+  if (auto q = balie::sync::parse_deletion_request(in)) {  // a receipt for a request of the same shape
+    (void)balie::sync::verify_deletion_receipt(in, *q, "GM0363", "T1", balie::record::Key32{});
+  }
+  (void)balie::sync::verify_deletion_receipt(in, balie::sync::DeletionRequest{}, "GM0363", "T1", balie::record::Key32{});
   return 0;
 }

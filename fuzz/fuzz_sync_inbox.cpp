@@ -1,5 +1,5 @@
 // libFuzzer target: everything balie-inbox parses from a kiosk (push batch, each envelope,
-// gzip bodies). Built with the "fuzz" preset (clang, -DBALIE_FUZZ=ON; fuzz/CMakeLists.txt); the regular
+// gzip bodies, deletion requests). Built with the "fuzz" preset (clang, -DBALIE_FUZZ=ON; fuzz/CMakeLists.txt); the regular
 // test suite runs the committed corpus once (fuzz_corpus_sync_inbox).
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)balie::record::parse_envelope(in);
   (void)balie::sync::parse_feed_report(in);
+  (void)balie::sync::parse_deletion_request(in);
   (void)balie::record::gzip_decompress(in, 1u << 20);
   return 0;
 }

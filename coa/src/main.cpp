@@ -39,6 +39,8 @@ constexpr const char* kUsage =
     "  config show LOCATION                 print the latest configuration and its version\n"
     "  staff add LOCATION ID NAME ROLE PIN  new configuration version with a staff account (first-login PIN)\n"
     "  resident put FILE                    add or change residents (JSON array; the koppeling)\n"
+    "  resident withdraw ID REASON          the obligation ends as if it never was (REASON obligation_withdrawn\n"
+    "                                       or regime_corrected): terminals drop unsent records, receivers delete\n"
     "  device revoke DEVICE REASON          refuse the device's certificate from now on\n"
     "  device list\n"
     "  crl                                  print the revocation list (PEM CRL by the device CA)\n"
@@ -258,6 +260,11 @@ int main(int argc, char** argv) {
     }
     std::printf("%d residents stored, %d refused\n", done, bad);
     return bad ? 4 : 0;
+  }
+  if (cmd == "resident withdraw" && need(4)) {
+    if (auto st = withdraw_resident(db, args[2], args[3], "cli"); !st.ok()) return db_fail(st.error());
+    std::printf("resident %s withdrawn (%s)\n", args[2].c_str(), args[3].c_str());
+    return 0;
   }
   if (cmd == "device revoke" && need(4)) {
     auto st = revoke_device(db, args[2], args[3], "cli");

@@ -414,15 +414,34 @@ DbStatus put_resident(Db& db, const ResidentIn& r, const std::string& actor) {
   });
 }
 
+DbStatus withdraw_resident(Db& db, const std::string& id, const std::string& reason, const std::string& actor) {
+  if (!record::is_token(id, 64)) return invalid("id: 1-64 of A-Z a-z 0-9 . _ -");
+  if (reason != "obligation_withdrawn" && reason != "regime_corrected")
+    return invalid("reason: obligation_withdrawn or regime_corrected");
+  return db.transaction([&](Db& d) -> DbStatus {
+    auto cur = d.exec("SELECT location_id FROM residents WHERE id = $1 FOR UPDATE", {id});
+    if (!cur) return cur.error();
+    if (cur->empty()) return invalid("no resident '" + id + "'");
+    auto seq = d.exec("UPDATE locations SET resident_seq = resident_seq + 1 WHERE id = $1 RETURNING resident_seq",
+                      {cur->text(0, 0)});
+    if (!seq) return seq.error();
+    auto up = d.exec("UPDATE residents SET active = false, withdrawal_reason = $2, change_seq = $3, updated_at = now() "
+                     "WHERE id = $1",
+                     {id, reason, seq->text(0, 0)});
+    if (!up) return up.error();
+    return audit(d, actor, "resident.withdraw", "id=" + id + " reason=" + reason);
+  });
+}
+
 DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit) {
   if (!cursor.empty() && (cursor.size() > 19 || !std::all_of(cursor.begin(), cursor.end(), ::isdigit)))
     return invalid("cursor must be a number returned by this service");
   limit = std::clamp(limit, 1, 500);
   auto r = db.exec(
       "SELECT id, naam_latijns, naam_eigen_schrift, v_nummer, to_char(geboortedatum, 'YYYY-MM-DD'), kamer, regime, "
-      "gemeentecode, to_char(gekoppeld_sinds, 'YYYY-MM-DD'), active, change_seq "
+      "gemeentecode, to_char(gekoppeld_sinds, 'YYYY-MM-DD'), active, change_seq, withdrawal_reason "
       "FROM residents WHERE location_id = $1 AND change_seq > $2::bigint "
-      "UNION ALL SELECT resident_id, '', '', '', '', '', '', NULL, NULL, false, change_seq "
+      "UNION ALL SELECT resident_id, '', '', '', '', '', '', NULL, NULL, false, change_seq, NULL "
       "FROM resident_withdrawals WHERE location_id = $1 AND change_seq > $2::bigint ORDER BY 11 LIMIT $3",
       {location_id, cursor.empty() ? std::string("0") : cursor, std::to_string(limit + 1)});
   if (!r) return r.error();
@@ -434,7 +453,10 @@ DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, 
     const bool active = r->boolean(i, 9);
     if (!active) {
       // A withdrawal (left, or moved to another location) names only the id.
-      items.push_back({{"id", id}, {"active", false}});
+      nlohmann::json it = {{"id", id}, {"active", false}};
+      // Withdrawn because the obligation ended as if it never was: the terminals drop unsent records.
+      if (auto w = r->get(i, 11)) it["withdrawal_reason"] = *w;
+      items.push_back(std::move(it));
     } else {
       nlohmann::json it = {{"id", id},
                            {"naam_latijns", r->text(i, 1)},

@@ -705,6 +705,7 @@ void KioskApp::on_audio(const PlayScreenAudio& a) {
 
 void KioskApp::refresh_status() {
   state_.status_rows.clear();
+  state_.deletion_lines.clear();
   state_.held_without_route = 0;
   if (!store_) return;
   auto counts = store_->outbox_counts();
@@ -718,6 +719,7 @@ void KioskApp::refresh_status() {
   state_.sync_request = session::sync_request_view(state_.sync_requested_at, request_present, states.value(),
                                                    clock_->wall_now());
   state_.clock_synchronised = session::system_clock_synchronised();
+  if (auto dels = store_->deletion_status(); dels) state_.deletion_lines = session::build_deletion_lines(dels.value());
   for (const auto& r : state_.status_rows)
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }

@@ -45,6 +45,7 @@ void AppState::end_session() {
   signing::wipe(flow);
   resident_session = false;
   status_rows.clear();
+  deletion_lines.clear();
   inactivity_warning = false;
   inactivity_seconds_left = 0;
 }

@@ -66,6 +66,7 @@ struct AppState {
   std::optional<std::chrono::system_clock::time_point> sync_requested_at;  // "Nu versturen" in this staff session
   session::SyncRequestView sync_request;  // what the store's sync states say about that request
   bool clock_synchronised = true;         // adjtimex: the kernel's clock is NTP-synchronised
+  std::vector<session::DeletionLine> deletion_lines;  // withdrawn obligations: receipts in per deletion
 
   // Enrolment / terminal details (technician screen; public data only)
   struct Enrolment {

@@ -1,7 +1,8 @@
 // Staff status scene (Dutch): per gekoppelde gemeente the last successful sync, records waiting,
 // held (with the reason: no route, failed proof, clock ahead, ...) and failed, dossier feed problems,
-// and records close to or past the ten-working-day registration deadline (seed 004, 4.4). Holds no
-// personal data: counts, dates and problem texts (ids only).
+// and records close to or past the ten-working-day registration deadline (seed 004, 4.4), and per
+// withdrawn obligation (issue 16) how many receivers were asked to delete and how many signed receipts
+// are in. Holds no personal data: counts, dates and problem texts (ids only).
 #include <chrono>
 #include <cstdio>
 
@@ -58,6 +59,16 @@ class StaffStatusScene final : public Scene {
       y += 10;
       ui.text(Rect{m, y, w, 0}, ui.tr("status.held_no_route", {{"count", std::to_string(s.held_without_route)}}),
               theme::kTextBody, theme::kDanger);
+    }
+    // Withdrawn obligations: per deletion whether the receivers' signed receipts are in (no names).
+    for (std::size_t i = 0; i < s.deletion_lines.size() && i < 5; ++i) {
+      const auto& d = s.deletion_lines[i];
+      const std::string line = ui.tr("status.deletion.line", {{"date", ui.format_date(d.day)},
+                                                              {"reason", ui.tr("status.deletion.reason." + d.reason)},
+                                                              {"receivers", std::to_string(d.receivers)},
+                                                              {"receipts", std::to_string(d.receipts)},
+                                                              {"dropped", std::to_string(d.dropped)}});
+      y += ui.text(Rect{m, y, w, 0}, line, theme::kTextSmall * 0.85f, d.complete ? theme::kText : theme::kDanger) + 6;
     }
     // The clock (adjtimex): records dated by a wrong clock may be refused by the municipality.
     y += 10;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "balie/platform/dutch_calendar.h"
 #include "balie/record/deadline.h"
 #include "balie/record/problems.h"
 #include "session/dossier_view.h"
@@ -52,6 +53,21 @@ std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::Outbo
     }
     if (r.failed > 0 && r.problem.empty()) r.problem = "Mislukt: de technicus ziet de reden met balie-admin outbox";
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<DeletionLine> build_deletion_lines(const std::vector<store::DeletionStatus>& deletions) {
+  std::vector<DeletionLine> out;
+  for (const auto& d : deletions) {
+    DeletionLine l;
+    l.day = calendar::to_iso(calendar::local_day(d.created_at));
+    l.reason = d.reason;
+    l.receivers = d.receivers;
+    l.receipts = d.receipts;
+    l.dropped = d.dropped;
+    l.complete = d.receipts >= d.receivers;
+    out.push_back(std::move(l));
   }
   return out;
 }

@@ -49,6 +49,8 @@ constexpr std::array kTypes = {
     ProblemType{"bad-limit", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
     ProblemType{"bad-cursor", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
     ProblemType{"bad-feed-report", 400, C::Fixable, R::NextPass, "melding aan de gemeente geweigerd"},
+    ProblemType{"bad-deletion-request", 400, C::Fixable, R::NextPass,
+                "verwijderverzoek geweigerd door de gemeente; wordt opnieuw geprobeerd, waarschuw de technicus"},
     ProblemType{"store-unavailable", 503, C::Transient, R::Backoff, "de gemeente kon even niet opslaan"},
     ProblemType{"internal-error", 500, C::Transient, R::Backoff, "storing bij de gemeente"},
     ProblemType{"chaos", 500, C::Transient, R::Backoff, "testfout bij de gemeente"},
@@ -74,6 +76,9 @@ constexpr std::array kTypes = {
                 "de gemeente vindt de inhoud onleesbaar; waarschuw de technicus"},
     ProblemType{"record-id-reused", 409, C::Permanent, R::StaffRetry,
                 "de gemeente heeft een ander record met hetzelfde nummer; waarschuw de technicus"},
+    ProblemType{"record-deleted", 410, C::Permanent, R::StaffRetry,
+                "de gemeente heeft dit record op verzoek van deze terminal verwijderd (plicht ingetrokken); "
+                "het wordt niet opnieuw opgeslagen"},
     // Fallbacks for types this table does not know (another receiver, a newer version).
     ProblemType{"unknown-transient", 0, C::Transient, R::Backoff, "storing bij de gemeente"},
     ProblemType{"unknown-fixable", 0, C::Fixable, R::NextPass, "geweigerd door de gemeente; wordt opnieuw geprobeerd"},

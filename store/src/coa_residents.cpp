@@ -39,7 +39,8 @@ bool is_v_nummer(std::string_view s) {
 std::string check_item(const json& j, CoaResident* out) {
   if (!j.is_object()) return "coa-item-invalid: an item must be a JSON object";
   static const std::set<std::string> kKnown = {"id", "naam_latijns", "naam_eigen_schrift", "v_nummer", "geboortedatum",
-                                               "kamer", "regime", "gemeentecode", "gekoppeld_sinds", "active"};
+                                               "kamer", "regime", "gemeentecode", "gekoppeld_sinds", "active",
+                                               "withdrawal_reason"};
   auto str = [&](const char* k, std::string* v, bool nullable) -> std::string {
     if (!j.contains(k)) return std::string("coa-item-invalid: \"") + k + "\" is required";
     const json& x = j.at(k);
@@ -59,6 +60,13 @@ std::string check_item(const json& j, CoaResident* out) {
     if (!kKnown.count(it.key())) return "coa-item-unknown-field: an item has a field this terminal does not know";
   if (!j.contains("active") || !j.at("active").is_boolean()) return "coa-item-invalid: \"active\" must be true or false";
   r.active = j.at("active").get<bool>();
+  if (j.contains("withdrawal_reason")) {
+    if (r.active) return "coa-item-invalid: \"withdrawal_reason\" is only allowed when \"active\" is false";
+    const json& w = j.at("withdrawal_reason");
+    if (!w.is_string() || !is_deletion_reason(w.get<std::string>()))
+      return "coa-item-invalid: \"withdrawal_reason\" must be obligation_withdrawn or regime_corrected";
+    r.withdrawal_reason = w.get<std::string>();
+  }
   if (!r.active) {  // the resident left: only the id matters (what COA still sends about them is not kept)
     *out = std::move(r);
     return "";

@@ -391,7 +391,7 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
   const char* what = "storing an acknowledgement";
   bool purged_record = false;
   Status s = impl.write_tx(what, [&]() -> Status {
-    Stmt sel(impl.db, "SELECT state, payload_sha256 FROM outbox WHERE record_id = ?1");
+    Stmt sel(impl.db, "SELECT state, payload_sha256, addressee, payload FROM outbox WHERE record_id = ?1");
     sel.bind(1, record_id);
     int rc = sel.step();
     if (rc == SQLITE_DONE) {
@@ -400,19 +400,38 @@ Status Store::store_acknowledgement(std::string_view record_id, std::span<const 
       int trc = tomb.step();
       if (trc == SQLITE_ROW) return {};  // already acknowledged and cleaned up: idempotent
       if (trc != SQLITE_DONE) return impl.err(trc, what);
+      // Dropped while in flight (the resident's obligation was withdrawn): the receiver stored it, and
+      // the deletion request already names it, so its receipt covers it. Nothing of it is kept here.
+      Stmt dropped(impl.db, "SELECT 1 FROM deletion_requests WHERE instr(records, ?1) > 0 LIMIT 1");
+      dropped.bind(1, std::string(record_id) + " ");
+      int drc = dropped.step();
+      if (drc == SQLITE_ROW)
+        return impl.audit_in_tx("sync", "record.ack_after_drop", "record=" + std::string(record_id));
+      if (drc != SQLITE_DONE) return impl.err(drc, what);
       return StoreError{StoreErrc::NotFound, "no outbox entry " + std::string(record_id)};
     }
     if (rc != SQLITE_ROW) return impl.err(rc, what);
     if (sel.text(0) == "acknowledged") return {};
     std::string hash = sel.text(1);
+    // The tombstone keeps the receiver and the package hash its acknowledgement names: a deletion
+    // request after a withdrawn obligation must reach that receiver and name that package.
+    const std::string addressee = sel.text(2);
+    std::string package_sha256;
+    {
+      const auto payload = sel.blob(3);
+      auto env = record::parse_envelope(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
+      if (env) package_sha256 = env->package_sha256;
+    }
     // Deleting the payload (secure_delete zeroes its pages) and writing the tombstone: one transaction.
     Stmt upd(impl.db,
              "UPDATE outbox SET payload = NULL, state = 'acknowledged', last_error = '', held_reason = '' "
              "WHERE record_id = ?1");
     upd.bind(1, record_id);
     if (Status s = impl.run(upd, what); !s.ok()) return s;
-    Stmt tomb(impl.db, "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack) VALUES (?1, ?2, ?3, ?4)");
-    tomb.bind(1, record_id).bind(2, hash).bind(3, to_db(ack_time)).bind_blob(4, ack);
+    Stmt tomb(impl.db,
+              "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack, addressee, package_sha256) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    tomb.bind(1, record_id).bind(2, hash).bind(3, to_db(ack_time)).bind_blob(4, ack).bind(5, addressee).bind(6, package_sha256);
     if (Status s = impl.run(tomb, what); !s.ok()) return s;
     // A record whose resident was purged by the feed stayed only to be delivered: it goes now.
     Stmt orphan(impl.db,

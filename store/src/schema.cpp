@@ -148,6 +148,20 @@ CREATE TABLE municipality_settings(
   gemeentecode TEXT PRIMARY KEY, pip_required INTEGER NOT NULL DEFAULT 1 CHECK (pip_required IN (0, 1)));
 )SQL",
      nullptr},
+    {7, "deletion requests after a withdrawn obligation, receiver per tombstone", R"SQL(
+ALTER TABLE tombstones ADD COLUMN addressee TEXT NOT NULL DEFAULT '';
+ALTER TABLE tombstones ADD COLUMN package_sha256 TEXT NOT NULL DEFAULT '';
+UPDATE tombstones SET addressee = COALESCE((SELECT o.addressee FROM outbox o WHERE o.record_id = tombstones.record_id), '');
+CREATE TABLE deletions(
+  deletion_id TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at INTEGER NOT NULL,
+  dropped INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE deletion_requests(
+  deletion_id TEXT NOT NULL REFERENCES deletions(deletion_id), addressee TEXT NOT NULL,
+  records TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_attempt_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT '', receipt BLOB, receipt_at INTEGER,
+  PRIMARY KEY (deletion_id, addressee));
+)SQL",
+     nullptr},
 };
 
 }  // namespace

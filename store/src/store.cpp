@@ -578,7 +578,17 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
           continue;
         }
       }
-      if (Status s2 = impl.purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s2.ok()) return s2;
+      // obligation_withdrawn / regime_corrected: unsent records are dropped, receivers asked to delete.
+      std::string reason;
+      for (const auto& [rid, why] : batch.purge_reasons)
+        if (rid == id) reason = why;
+      if (is_deletion_reason(reason)) {
+        std::string deletion_id;
+        if (Status s2 = impl.withdraw_in_tx(id, reason, "sync", &deletion_id); !s2.ok()) return s2;
+        if (!deletion_id.empty()) ++outcome.withdrawn;
+      } else if (Status s2 = impl.purge_in_tx(id, /*keep_unsent=*/true, &deleted); !s2.ok()) {
+        return s2;
+      }
       ++outcome.purged;
     }
     for (const auto& [id, why] : batch.refused) {
@@ -691,6 +701,13 @@ Result<CoaResidentsOutcome> Store::apply_coa_residents(const CoaResidentsPage& p
       if (!c.active) {
         if (!exists) {
           ++out.absent;
+          continue;
+        }
+        if (is_deletion_reason(c.withdrawal_reason)) {  // COA withdrew the obligation: drop, ask, purge
+          std::string deletion_id;
+          if (Status st = impl.withdraw_in_tx(c.id, c.withdrawal_reason, "sync", &deletion_id); !st.ok()) return st;
+          ++out.purged;
+          ++out.withdrawn;
           continue;
         }
         std::int64_t waiting = 0;

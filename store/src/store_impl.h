@@ -46,6 +46,11 @@ struct Store::Impl {
   // Deletes a resident's rows inside the caller's transaction. keep_unsent: leave records that
   // are not yet acknowledged (feed purges). Returns the number of records deleted via *deleted.
   Status purge_in_tx(std::string_view resident_id, bool keep_unsent, int* deleted);
+  // obligation_withdrawn / regime_corrected: drops the unsent records, writes the deletion requests
+  // and purges everything of the resident, inside the caller's transaction (deletions.cpp). Sets
+  // *deletion_id ("" when the resident has nothing on this terminal).
+  Status withdraw_in_tx(std::string_view resident_id, std::string_view reason, std::string_view actor,
+                        std::string* deletion_id);
   // After a committed deletion of personal data: secure_delete has zeroed the cells in the new page
   // images (in the WAL), but the main file still holds the old images and the WAL may hold older
   // frames. A TRUNCATE checkpoint (waiting up to the busy timeout for readers on old snapshots)

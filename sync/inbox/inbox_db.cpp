@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS feed_problems(
   detail TEXT NOT NULL, cursor TEXT NOT NULL, received_at TEXT NOT NULL,
   UNIQUE(device_id, resident_id, problem, cursor));
 INSERT OR IGNORE INTO meta VALUES('change_seq', 0);
+CREATE TABLE IF NOT EXISTS deleted_records(
+  record_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, seq INTEGER NOT NULL, package_sha256 TEXT NOT NULL,
+  deletion_id TEXT NOT NULL, reason TEXT NOT NULL, deleted_at TEXT NOT NULL, UNIQUE(device_id, seq));
+PRAGMA secure_delete=ON;
 )SQL";
 }  // namespace
 
@@ -112,7 +116,9 @@ Result<std::string> InboxDb::device_location(const std::string& id) {
 
 Result<record::ChainHead> InboxDb::chain_head(const std::string& id) {
   std::lock_guard l(mu_);
-  Stmt s(db_, "SELECT seq, package_sha256 FROM records WHERE device_id=? ORDER BY seq DESC LIMIT 1");
+  // Deleted records (deletion requests) keep their place in the chain.
+  Stmt s(db_, "SELECT seq, package_sha256 FROM records WHERE device_id=?1 UNION ALL "
+              "SELECT seq, package_sha256 FROM deleted_records WHERE device_id=?1 ORDER BY 1 DESC LIMIT 1");
   s.bind(1, id);
   int rc = s.step();
   if (rc == SQLITE_DONE) return record::ChainHead{};
@@ -183,6 +189,15 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
       continue;
     }
     if (rc != SQLITE_DONE) return fail("lookup failed");
+    {  // Deleted on the terminal's request (obligation withdrawn): never stored again.
+      Stmt del(db_, "SELECT 1 FROM deleted_records WHERE record_id=?");
+      del.bind(1, e.record_id);
+      if (del.step() == SQLITE_ROW) {
+        reject(410, "record-deleted", "this record was deleted on the device's deletion request");
+        out.push_back(std::move(o));
+        continue;
+      }
+    }
     Stmt c(db_, "SELECT record_id FROM records WHERE device_id=? AND seq=?");
     c.bind(1, e.device_id);
     c.bind(2, static_cast<std::int64_t>(e.seq));
@@ -199,7 +214,8 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
         continue;
       }
     } else {
-      Stmt p(db_, "SELECT package_sha256 FROM records WHERE device_id=? AND seq=?");
+      Stmt p(db_, "SELECT package_sha256 FROM records WHERE device_id=?1 AND seq=?2 UNION ALL "
+                  "SELECT package_sha256 FROM deleted_records WHERE device_id=?1 AND seq=?2");
       p.bind(1, e.device_id);
       p.bind(2, static_cast<std::int64_t>(e.seq - 1));
       if (p.step() == SQLITE_ROW) {
@@ -233,6 +249,68 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
   }
   if (auto s = exec("COMMIT"); !s) return fail(s.error().message);
   return out;
+}
+
+Result<std::string> InboxDb::delete_records(const std::string& device_id, const sync::DeletionRequest& q,
+                                            const record::SigningKey& signer, std::time_t now) {
+  std::lock_guard l(mu_);
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s.error();
+  auto fail = [&](const std::string& m) -> Result<std::string> {
+    (void)exec("ROLLBACK");
+    return make_error(Errc::store, m);
+  };
+  const std::string at = record::format_utc(now);
+  sync::DeletionReceipt receipt{q.deletion_id, gemeentecode_, device_id, q.reason, at, {}, {}};
+  for (const auto& x : q.records) {
+    sync::DeletionOutcome o{x.record_id, x.package_sha256, "not_held"};
+    Stmt gone(db_, "SELECT 1 FROM deleted_records WHERE record_id=? AND device_id=? AND package_sha256=?");
+    gone.bind(1, x.record_id);
+    gone.bind(2, device_id);
+    gone.bind(3, x.package_sha256);
+    if (gone.step() == SQLITE_ROW) {
+      o.result = "deleted";
+    } else {
+      Stmt sel(db_, "SELECT seq FROM records WHERE record_id=? AND device_id=? AND package_sha256=?");
+      sel.bind(1, x.record_id);
+      sel.bind(2, device_id);
+      sel.bind(3, x.package_sha256);
+      int rc = sel.step();
+      if (rc == SQLITE_ROW) {
+        const std::int64_t seq = sel.int64(0);
+        Stmt del(db_, "DELETE FROM records WHERE record_id=?");
+        del.bind(1, x.record_id);
+        if (del.step() != SQLITE_DONE) return fail(std::string("delete failed: ") + sqlite3_errmsg(db_));
+        Stmt stub(db_, "INSERT INTO deleted_records VALUES(?,?,?,?,?,?,?)");
+        stub.bind(1, x.record_id);
+        stub.bind(2, device_id);
+        stub.bind(3, seq);
+        stub.bind(4, x.package_sha256);
+        stub.bind(5, q.deletion_id);
+        stub.bind(6, q.reason);
+        stub.bind(7, at);
+        if (stub.step() != SQLITE_DONE) return fail(std::string("stub insert failed: ") + sqlite3_errmsg(db_));
+        o.result = "deleted";
+      } else if (rc != SQLITE_DONE) {
+        return fail("lookup failed");
+      }
+    }
+    receipt.records.push_back(std::move(o));
+  }
+  if (auto s = exec("COMMIT"); !s) return fail(s.error().message);
+  // The deleted rows' pages are overwritten (secure_delete) and the WAL is emptied into the main file.
+  (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  return sync::make_deletion_receipt_json(std::move(receipt), signer);
+}
+
+Result<std::string> InboxDb::dump_deletions() {
+  std::lock_guard l(mu_);
+  Stmt s(db_, "SELECT record_id, device_id, seq, package_sha256, deletion_id, reason, deleted_at FROM deleted_records "
+              "ORDER BY deleted_at, rowid");
+  json arr = json::array();
+  while (s.step() == SQLITE_ROW)
+    arr.push_back({{"record_id", s.text(0)}, {"device_id", s.text(1)}, {"seq", s.int64(2)}, {"package_sha256", s.text(3)},
+                   {"deletion_id", s.text(4)}, {"reason", s.text(5)}, {"deleted_at", s.text(6)}});
+  return arr.dump(1);
 }
 
 Status InboxDb::import_dossiers(const std::string& text) {

@@ -55,6 +55,17 @@ class InboxDb {
   Result<std::vector<StoredOutcome>> store_batch(const std::vector<IncomingRecord>& records,
                                                  const record::SigningKey& signer, std::time_t now);
 
+  // A terminal's deletion request (obligation withdrawn / regime corrected), in one transaction: each
+  // named record that this device delivered with this package hash is deleted (row, public and sealed
+  // content); what stays is a chain stub (record id, device, seq, package hash, deletion id, reason,
+  // time: no personal data) so the device's chain still verifies and the same id is never stored
+  // again. Returns the receipt JSON signed with `signer` (the ack key); the same request again gets
+  // the same answer ("deleted" for records deleted by an earlier copy).
+  Result<std::string> delete_records(const std::string& device_id, const sync::DeletionRequest& request,
+                                     const record::SigningKey& signer, std::time_t now);
+  // JSON: [{record_id, device_id, seq, package_sha256, deletion_id, reason, deleted_at}]
+  Result<std::string> dump_deletions();
+
   // Dossier feed. The import file is at most kMaxDossierImportBytes, nests at most
   // record::kMaxJsonDepth levels, and each dossier is at most sync::kMaxDossierBytes (the feed's limit).
   static constexpr std::size_t kMaxDossierImportBytes = 64u * 1024 * 1024;

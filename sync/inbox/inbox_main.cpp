@@ -4,6 +4,7 @@
 //                     [--listen 127.0.0.1:PORT] [--port-file F] [--max-body N]
 //   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC
 //   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
+//   balie-inbox deletions --db F --gemeentecode GM..       records deleted on terminals' requests (JSON)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]
@@ -42,6 +43,7 @@ const char* kUsage =
     "        [--clock-skew-seconds N] [--crl F (COA's revocation list, re-read on change)]\n"
     "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC\n"
     "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
+    "  deletions --db F --gemeentecode GM..       records deleted on terminals' deletion requests (JSON)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
@@ -71,6 +73,7 @@ const std::vector<CommandSpec>& commands() {
        {"chaos-duplicate-acks"}},
       {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
+      {"deletions", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
@@ -285,6 +288,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "feed-problems") {
     auto r = db.dump_feed_problems();
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
+  if (cmd == "deletions") {
+    auto r = db.dump_deletions();
     if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;

@@ -1,6 +1,7 @@
 // balie-inbox HTTPS endpoints (/v1): health, identity proof, record push with per-record
-// acknowledgements, dossier feed. Mutual TLS: kiosks must present a certificate from the
-// configured client CA whose CN is an enrolled device id. Errors are problem+json.
+// acknowledgements, dossier feed, deletion requests with signed receipts. Mutual TLS: kiosks must
+// present a certificate from the configured client CA whose CN is an enrolled device id. Errors are
+// problem+json.
 #include "inbox_server.h"
 
 #include <httplib.h>
@@ -278,6 +279,25 @@ int run_server(const ServerConfig& cfg) {
     std::string body = sync::chain_head_json({g, cn, *h});
     res.set_header("Balie-Signature", record::sign_detached_b64(body, signer));
     res.set_content(body, "application/json");
+  });
+
+  // A terminal's deletion request (obligation withdrawn / regime corrected): the records of this
+  // device named in it are deleted; the answer is a receipt signed with the ack key.
+  svr.Post("/v1/verwijderverzoeken", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string cn = peer_cn(req);
+    auto dk = db->device_key(cn);
+    if (cn.empty() || !dk || !dk->has_value())
+      return send_problem(res, 403, "unknown-device", "an enrolled device certificate is required");
+    if (!content_type_json(req))
+      return send_problem(res, 415, "unsupported-media-type", "Content-Type must be application/json");
+    auto q = sync::parse_deletion_request(req.body);
+    if (!q)
+      return send_problem(res, q.error().code == record::Errc::limit ? 413 : 400, "bad-deletion-request", q.error().message);
+    auto receipt = db->delete_records(cn, *q, signer, std::time(nullptr));
+    if (!receipt) return send_problem(res, 503, "store-unavailable", receipt.error().message);
+    std::fprintf(stderr, "balie-inbox: deletion %s from %s: %zu record(s) (%s)\n", q->deletion_id.c_str(), cn.c_str(),
+                 q->records.size(), q->reason.c_str());
+    res.set_content(*receipt, "application/json");
   });
 
   // Feed items a terminal refused (bad dossier, another location): stored for the municipality

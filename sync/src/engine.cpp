@@ -61,6 +61,8 @@ std::string PassReport::summary() const {
          ", dossiers +" + std::to_string(g.dossier_upserts) + " -" + std::to_string(g.dossier_purges);
     if (g.held_records > 0) s += ", held " + std::to_string(g.held_records);
     if (g.feed_refused > 0) s += ", feed items refused " + std::to_string(g.feed_refused);
+    if (g.deletions_sent > 0)
+      s += ", deletion requests " + std::to_string(g.deletions_sent) + " (receipts " + std::to_string(g.deletion_receipts) + ")";
     if (!g.feed_error.empty()) s += ", FEED: " + g.feed_error;
     if (g.held) s += ", HELD: " + g.held_reason;
     if (!g.error.empty()) s += ", error: " + g.error;
@@ -83,6 +85,7 @@ PassReport SyncEngine::run_pass(const std::atomic<bool>* stop) {
   }
   std::set<std::string> all(work->begin(), work->end());
   all.insert(routed->begin(), routed->end());
+  if (auto del = store_.gemeentecodes_with_deletions(); del) all.insert(del->begin(), del->end());
   for (const auto& g : all) {
     if (stopped(stop)) break;
     GemeenteResult r;
@@ -412,6 +415,36 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
         if (!skip[i]) (batch->items[i].action == "upsert" ? r.dossier_upserts : r.dossier_purges)++;
       if (!batch->more) break;
     }
+  }
+  // 4. Deletion requests (obligation withdrawn / regime corrected; the feed above may just have made
+  // one): over the same proven route, each answered with a receipt signed with the ack key; a request
+  // stays open (retried next pass) until its receipt verifies.
+  if (auto dels = store_.open_deletions(g); dels) {
+    for (const auto& d : *dels) {
+      if (stopped(stop)) break;
+      if (d.request.records.empty()) continue;
+      ++r.deletions_sent;
+      auto resp = request([&] { return http.post_json("/v1/verwijderverzoeken", deletion_request_json(d.request)); });
+      std::string fail;
+      if (!resp) {
+        fail = resp.error().message;
+        r.transient_failure = true;
+      } else if (resp->status != 200) {
+        auto p = parse_problem(resp->body);
+        fail = "deletion request answered HTTP " + std::to_string(resp->status) + (p ? " " + p->title + ": " + p->detail : "");
+      } else if (auto v = verify_deletion_receipt(resp->body, d.request, g, cfg_.device_id, rt.ed25519_pk); !v) {
+        fail = "deletion receipt failed verification: " + v.error().message;
+      } else if (auto s = store_.store_deletion_receipt(d.request.deletion_id, g, resp->body, wall(clock_)); !s) {
+        fail = s.error().message;
+      } else {
+        ++r.deletion_receipts;
+        continue;
+      }
+      (void)store_.mark_deletion_attempt(d.request.deletion_id, g, fail);
+      if (r.error.empty()) r.error = fail;
+    }
+  } else {
+    r.error = dels.error().message;
   }
   finish();
   // A feed problem does not undo delivered records: the success is recorded, then the feed problem

@@ -45,8 +45,10 @@ bool is_token(std::string_view s, std::size_t max) { return record::is_token(s, 
 bool is_purge_reason(std::string_view s) {
   for (const char* r : {"left_location", "link_changed", "SS106", "SS107", "SS108", "SS110", "SS111"})
     if (s == r) return true;
-  return false;
+  return is_deletion_reason(s);
 }
+
+bool is_deletion_reason(std::string_view s) { return s == "obligation_withdrawn" || s == "regime_corrected"; }
 
 std::string problem_json(const Problem& p) {
   json j = {{"type", p.type}, {"title", p.title}, {"status", p.status}};
@@ -200,6 +202,126 @@ Result<DossierBatch> parse_dossier_batch(std::string_view body) {
     b.items.push_back(std::move(d));
   }
   return b;
+}
+
+// --- deletion requests and receipts -------------------------------------------------------------
+
+namespace {
+bool is_lower_hex(std::string_view s, std::size_t n) {
+  if (s.size() != n) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// The records array of a request or receipt: objects with exactly the allowed fields, valid ids and
+// hashes, each id once, 1..kMaxDeletionRecords entries.
+Result<std::vector<DeletionOutcome>> parse_deletion_records(const json& j, bool with_result) {
+  auto it = j.find("records");
+  if (it == j.end() || !it->is_array() || it->empty())
+    return make_error(Errc::invalid_input, "'records' must be a non-empty array");
+  if (it->size() > kMaxDeletionRecords)
+    return make_error(Errc::limit, "more than " + std::to_string(kMaxDeletionRecords) + " records");
+  std::vector<DeletionOutcome> out;
+  for (const auto& o : *it) {
+    if (!o.is_object()) return make_error(Errc::invalid_input, "each record must be an object");
+    if (auto u = with_result ? unknown_field(o, {"record_id", "package_sha256", "result"})
+                             : unknown_field(o, {"record_id", "package_sha256"}))
+      return make_error(Errc::invalid_input, "unknown field '" + *u + "' in a record");
+    DeletionOutcome d;
+    if (!get_str(o, "record_id", &d.record_id, 36) || !is_uuid(d.record_id))
+      return make_error(Errc::invalid_input, "record_id must be a UUID");
+    if (!get_str(o, "package_sha256", &d.package_sha256, 64) || !is_lower_hex(d.package_sha256, 64))
+      return make_error(Errc::invalid_input, "package_sha256 must be 64 lowercase hex characters");
+    if (with_result && (!get_str(o, "result", &d.result, 16) || (d.result != "deleted" && d.result != "not_held")))
+      return make_error(Errc::invalid_input, "result must be deleted or not_held");
+    for (const auto& prev : out)
+      if (prev.record_id == d.record_id) return make_error(Errc::invalid_input, "a record_id occurs twice");
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+}  // namespace
+
+std::string deletion_request_json(const DeletionRequest& r) {
+  json recs = json::array();
+  for (const auto& x : r.records) recs.push_back({{"record_id", x.record_id}, {"package_sha256", x.package_sha256}});
+  return json{{"deletion_id", r.deletion_id}, {"reason", r.reason}, {"records", recs}}.dump();
+}
+
+Result<DeletionRequest> parse_deletion_request(std::string_view body) {
+  auto j = parse_json(body, kMaxDeletionBodyBytes, "deletion request");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "deletion request must be an object");
+  if (auto u = unknown_field(*j, {"deletion_id", "reason", "records"}))
+    return make_error(Errc::invalid_input, "unknown field '" + *u + "' in deletion request");
+  DeletionRequest r;
+  if (!get_str(*j, "deletion_id", &r.deletion_id, 32) || !is_lower_hex(r.deletion_id, 32))
+    return make_error(Errc::invalid_input, "deletion_id must be 32 lowercase hex characters");
+  if (!get_str(*j, "reason", &r.reason, 32) || !is_deletion_reason(r.reason))
+    return make_error(Errc::invalid_input, "reason must be obligation_withdrawn or regime_corrected");
+  auto recs = parse_deletion_records(*j, false);
+  if (!recs) return recs.error();
+  for (auto& d : *recs) r.records.push_back({std::move(d.record_id), std::move(d.package_sha256)});
+  return r;
+}
+
+std::string deletion_receipt_canonical(const DeletionReceipt& r) {
+  std::string c = "balie-deletion-receipt/1\ndeletion_id:" + r.deletion_id + "\ngemeentecode:" + r.gemeentecode +
+                  "\ndevice_id:" + r.device_id + "\nreason:" + r.reason + "\ndeleted_at:" + r.deleted_at + "\n";
+  for (const auto& x : r.records) c += "record:" + x.record_id + " " + x.package_sha256 + " " + x.result + "\n";
+  return c;
+}
+
+std::string make_deletion_receipt_json(DeletionReceipt r, const SigningKey& receiver) {
+  r.signature_b64 = sign_detached_b64(deletion_receipt_canonical(r), receiver);
+  json recs = json::array();
+  for (const auto& x : r.records)
+    recs.push_back({{"record_id", x.record_id}, {"package_sha256", x.package_sha256}, {"result", x.result}});
+  return json{{"deletion_id", r.deletion_id}, {"gemeentecode", r.gemeentecode}, {"device_id", r.device_id},
+              {"reason", r.reason},           {"deleted_at", r.deleted_at},     {"records", recs},
+              {"signature", r.signature_b64}}
+      .dump();
+}
+
+Result<DeletionReceipt> parse_deletion_receipt(std::string_view body) {
+  auto j = parse_json(body, kMaxDeletionBodyBytes, "deletion receipt");
+  if (!j) return j.error();
+  if (!j->is_object()) return make_error(Errc::invalid_input, "deletion receipt must be an object");
+  if (auto u = unknown_field(*j, {"deletion_id", "gemeentecode", "device_id", "reason", "deleted_at", "records", "signature"}))
+    return make_error(Errc::invalid_input, "unknown field '" + *u + "' in deletion receipt");
+  DeletionReceipt r;
+  if (!get_str(*j, "deletion_id", &r.deletion_id, 32) || !is_lower_hex(r.deletion_id, 32))
+    return make_error(Errc::invalid_input, "receipt deletion_id invalid");
+  if (!get_str(*j, "gemeentecode", &r.gemeentecode, 6) || !is_gemeentecode(r.gemeentecode))
+    return make_error(Errc::invalid_input, "receipt gemeentecode invalid");
+  if (!get_str(*j, "device_id", &r.device_id, 64) || !is_token(r.device_id, 64))
+    return make_error(Errc::invalid_input, "receipt device_id invalid");
+  if (!get_str(*j, "reason", &r.reason, 32) || !is_deletion_reason(r.reason))
+    return make_error(Errc::invalid_input, "receipt reason invalid");
+  if (!get_str(*j, "deleted_at", &r.deleted_at, 20) || !parse_utc(r.deleted_at))
+    return make_error(Errc::invalid_input, "receipt deleted_at must be a UTC time");
+  if (!get_str(*j, "signature", &r.signature_b64, 100)) return make_error(Errc::invalid_input, "receipt signature missing");
+  auto recs = parse_deletion_records(*j, true);
+  if (!recs) return recs.error();
+  r.records = std::move(*recs);
+  return r;
+}
+
+Status verify_deletion_receipt(std::string_view body, const DeletionRequest& q, const std::string& g,
+                               const std::string& device_id, const Key32& pk) {
+  auto r = parse_deletion_receipt(body);
+  if (!r) return r.error();
+  if (r->gemeentecode != g) return make_error(Errc::routing, "deletion receipt comes from another gemeentecode");
+  if (r->deletion_id != q.deletion_id || r->reason != q.reason || r->device_id != device_id)
+    return make_error(Errc::crypto, "deletion receipt answers another request or device");
+  if (r->records.size() != q.records.size()) return make_error(Errc::crypto, "deletion receipt names other records");
+  for (std::size_t i = 0; i < q.records.size(); ++i)
+    if (r->records[i].record_id != q.records[i].record_id || r->records[i].package_sha256 != q.records[i].package_sha256)
+      return make_error(Errc::crypto, "deletion receipt names other records");
+  if (!verify_detached_b64(deletion_receipt_canonical(*r), r->signature_b64, pk))
+    return make_error(Errc::routing, "deletion receipt signature does not verify under the municipality's key");
+  return Status::Ok();
 }
 
 }  // namespace balie::sync

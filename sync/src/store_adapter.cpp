@@ -175,6 +175,7 @@ Status StoreAdapter::apply_dossier_batch(const DossierBatch& b, const std::vecto
       out.upserts.push_back(std::move(rd.value()));
     } else {
       out.purges.push_back(it.resident_id);
+      if (is_deletion_reason(it.reason)) out.purge_reasons.emplace_back(it.resident_id, it.reason);
     }
   }
   // store/ applies the page, the refusals' audit entries and the cursor in one transaction and only
@@ -211,6 +212,39 @@ Result<std::vector<GemeenteCounts>> StoreAdapter::counts() {
   std::vector<GemeenteCounts> v;
   for (auto& [k, g] : m) v.push_back(std::move(g));
   return v;
+}
+
+Result<std::vector<std::string>> StoreAdapter::gemeentecodes_with_deletions() {
+  auto r = s_.gemeentecodes_with_deletions();
+  if (!r) return from(r.error());
+  return r.value();
+}
+
+Result<std::vector<PendingDeletion>> StoreAdapter::open_deletions(const std::string& g) {
+  auto r = s_.open_deletion_requests(g);
+  if (!r) return from(r.error());
+  std::vector<PendingDeletion> out;
+  for (const auto& row : r.value()) {
+    PendingDeletion p;
+    p.request.deletion_id = row.deletion_id;
+    p.request.reason = row.reason;
+    // A record whose package hash is unknown cannot be named on the wire (store/ audited it).
+    for (const auto& x : row.records)
+      if (!x.package_sha256.empty()) p.request.records.push_back({x.record_id, x.package_sha256});
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status StoreAdapter::mark_deletion_attempt(const std::string& id, const std::string& g, const std::string& error) {
+  return st(s_.mark_deletion_attempt(id, g, error));
+}
+
+Status StoreAdapter::store_deletion_receipt(const std::string& id, const std::string& g, const std::string& receipt,
+                                            std::time_t when) {
+  return st(s_.store_deletion_receipt(
+      id, g, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(receipt.data()), receipt.size()),
+      utc(when)));
 }
 
 }  // namespace balie::sync

@@ -252,3 +252,20 @@ TEST(Scenes, TouchTargetsAreLargeEnoughAndApart) {
     }
   }
 }
+
+// Issue 16: per withdrawn obligation the status screen says how many receivers were asked to delete
+// and how many signed receipts are in, and names nobody (the state holds no resident id to show).
+TEST(Scenes, StaffStatusShowsDeletionReceipts) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  st.deletion_lines.push_back({"2026-12-06", "obligation_withdrawn", 2, 1, 1, false});
+  st.deletion_lines.push_back({"2026-12-05", "regime_corrected", 1, 1, 0, true});
+  Intents in;
+  auto scene = make_staff_status_scene();
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  EXPECT_TRUE(h.items().has_text("[status.deletion.line]"));
+  EXPECT_TRUE(h.items().has_text("receivers=2 receipts=1 dropped=1"));
+  EXPECT_TRUE(h.items().has_text("reason=[status.deletion.reason.obligation_withdrawn]"));
+  EXPECT_TRUE(h.items().has_text("receivers=1 receipts=1 dropped=0"));
+}

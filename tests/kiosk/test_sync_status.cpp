@@ -100,3 +100,23 @@ TEST(SyncRequest, OutcomeComesOnlyFromAPassNewerThanTheRequest) {
   EXPECT_EQ(session::sync_request_view(t("2026-07-01T12:05:00Z"), true, {}, t("2026-07-01T12:05:10Z")).requested_hhmm,
             "14:05");
 }
+
+// Issue 16: one line per withdrawn obligation, dated by its Amsterdam day, complete when every
+// receiver's receipt is in.
+TEST(StaffSyncStatus, DeletionLinesCountReceipts) {
+  store::DeletionStatus open{"0123456789abcdef0123456789abcdef", "obligation_withdrawn",
+                             std::chrono::time_point_cast<std::chrono::seconds>(t("2026-12-05T23:30:00Z")), 1, 2, 1};
+  store::DeletionStatus done{"ffffffffffffffffffffffffffffffff", "regime_corrected",
+                             std::chrono::time_point_cast<std::chrono::seconds>(t("2026-12-06T10:00:00Z")), 0, 1, 1};
+  store::DeletionStatus local{"00000000000000000000000000000000", "regime_corrected",
+                              std::chrono::time_point_cast<std::chrono::seconds>(t("2026-12-06T10:00:00Z")), 2, 0, 0};
+  auto lines = session::build_deletion_lines({open, done, local});
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].day, "2026-12-06");  // 23:30Z is the next day in Amsterdam
+  EXPECT_EQ(lines[0].receivers, 2);
+  EXPECT_EQ(lines[0].receipts, 1);
+  EXPECT_EQ(lines[0].dropped, 1);
+  EXPECT_FALSE(lines[0].complete);
+  EXPECT_TRUE(lines[1].complete);
+  EXPECT_TRUE(lines[2].complete);  // nothing was delivered: nobody to ask
+}

@@ -161,6 +161,28 @@ TEST(PurgeCompleteness, AcknowledgementRemovesLastRecordOfPurgedResident) {
   EXPECT_FALSE(contains(after, run));
 }
 
+// Obligation withdrawn (issue 16): the resident's unsent record is dropped, not kept for delivery, so
+// nothing of the resident (names, numbers, the sealed envelope) stays in any page, with the kiosk open.
+TEST(PurgeCompleteness, WithdrawalDropsUnsentRecordAndLeavesNoTrace) {
+  Fixture f;
+  f.seed();
+  auto rec = commit(*f.store, draft_for("victim"));
+  ASSERT_TRUE(rec.ok());
+  auto payload = f.store->outbox_entry(rec.value().record_id).value()->payload;
+  KioskReader kiosk(f.db, f.key);
+  DossierBatch batch;
+  batch.purges = {"victim"};
+  batch.purge_reasons.emplace_back("victim", "obligation_withdrawn");
+  auto r = f.store->apply_dossier_batch("loc-1", "GM0363", batch, "cursor-2");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().withdrawn, 1);
+  f.expect_no_trace("after the withdrawal");
+  EXPECT_FALSE(f.store->outbox_entry(rec.value().record_id).value().has_value());
+  auto after = all_decrypted(f.db, f.key);
+  std::string run(payload.begin() + 100, payload.begin() + 124);
+  EXPECT_FALSE(contains(after, run)) << "the dropped envelope is still in a page";
+}
+
 // A reader that keeps an old snapshot past the busy timeout: the purge must not claim to be done,
 // and the erase is retried (here by the next feed page) once the reader lets go.
 TEST(PurgeCompleteness, ReaderOnOldSnapshotMeansNotDoneYet) {

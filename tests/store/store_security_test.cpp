@@ -326,7 +326,8 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
                        "'{\"dagtekening\":\"2025-01-01\",\"leerroute\":\"O\"}')"), SQLITE_OK) << raw.errmsg();
     ASSERT_EQ(raw.exec(std::string("INSERT INTO staff(id, display_name, role, gemeentecodes, pin_hash) VALUES "
                                    "('s1', 'Oud', 'coa_staff', '', '") + hash + "')"), SQLITE_OK) << raw.errmsg();
-    ASSERT_EQ(raw.exec("INSERT INTO text_versions VALUES ('pvt-test-1-nl','pvt_declaration','nl','t','b','x')"), SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO text_versions(version_id, kind, language, title, body, sha256) VALUES "
+                       "('pvt-test-1-nl','pvt_declaration','nl','t','b','x')"), SQLITE_OK);
     ASSERT_EQ(raw.exec("INSERT INTO records VALUES ('11111111-1111-4111-8111-111111111111','consent','m1',"
                        "'pvt-test-1-nl','given','s1',1700000000,'abc')"), SQLITE_OK) << raw.errmsg();
     ASSERT_EQ(raw.exec("INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state) VALUES "
@@ -385,6 +386,9 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
   EXPECT_EQ(text->version, 0);
   EXPECT_FALSE(store->staff("s1").value()->must_change_pin);
   EXPECT_FALSE(store->applied_bundle().value().has_value());
+  // Version 7: the tombstone knows its receiver (back-filled from the outbox); no deletions yet.
+  EXPECT_EQ(store->tombstone_addressee("22222222-2222-4222-8222-222222222222").value(), "GM0344");
+  EXPECT_TRUE(store->deletion_status().value().empty());
   auto view = store->load_dossier("m1");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view.value().dossier.pip->leerroute.value, Leerroute::O);

@@ -85,6 +85,12 @@ struct ResidentIn {
 // transaction. Errors name the field.
 DbStatus put_resident(Db& db, const ResidentIn& r, const std::string& actor);
 std::optional<std::string> check_resident(const ResidentIn& r);  // the problem, or nullopt
+// COA withdraws a resident because the obligation was wrongly imposed ("obligation_withdrawn") or the
+// regime was corrected ("regime_corrected"): the row becomes inactive with that reason and the next
+// change number, so the location's terminals read {"id","active":false,"withdrawal_reason"} and drop
+// the resident's unsent records, ask the receivers to delete the delivered ones and purge the rest.
+// Unknown resident or reason: Invalid. Audited (resident.withdraw, id and reason only).
+DbStatus withdraw_resident(Db& db, const std::string& id, const std::string& reason, const std::string& actor);
 // One page of a location's residents after `cursor` (the feed of the terminal protocol).
 DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit);
 

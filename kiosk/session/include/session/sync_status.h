@@ -34,4 +34,14 @@ std::vector<MunicipalityStatus> build_sync_status(const std::vector<store::Outbo
                                                   const std::vector<store::Route>& routes,
                                                   std::chrono::system_clock::time_point now);
 
+// Per withdrawn resident (obligation withdrawn / regime corrected), for the staff status screen:
+// "deletion requested: N receivers, M receipts in". No resident id, name or record id.
+struct DeletionLine {
+  std::string day;     // Amsterdam day of the withdrawal, YYYY-MM-DD
+  std::string reason;  // obligation_withdrawn | regime_corrected
+  int receivers = 0, receipts = 0, dropped = 0;
+  bool complete = false;  // every receiver's signed receipt is in
+};
+std::vector<DeletionLine> build_deletion_lines(const std::vector<store::DeletionStatus>& deletions);
+
 }  // namespace balie::session

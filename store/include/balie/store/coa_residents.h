@@ -29,6 +29,10 @@ struct CoaResident {
   Coded<Regime> regime;                  // Wi2021 | Wi2013 | Wi2007
   std::string gemeentecode;              // GM + 4 digits, "" = not linked yet (null)
   Date gekoppeld_sinds;                  // "" = null; must be null when gemeentecode is
+  // Inactive items only: why COA withdrew the resident. "" (absent) = left the location (records still
+  // waiting go once acknowledged); obligation_withdrawn | regime_corrected = the obligation ends as if
+  // it never was (unsent records dropped, receivers asked to delete, Store::withdraw_resident).
+  std::string withdrawal_reason;
 };
 
 // {"format":"balie-coa-residents","format_version":1,"location_id","cursor","more","residents":[...]}.
@@ -55,6 +59,7 @@ struct CoaResidentsOutcome {
   int link_changes = 0;    // gemeentecode changed (previous link kept in eerdere_koppelingen)
   int purged = 0;          // active=false: resident and dossier deleted
   int purged_waiting = 0;  // ... of which records still wait (they go once acknowledged)
+  int withdrawn = 0;       // ... of which withdrawn (obligation_withdrawn / regime_corrected): unsent dropped
   int absent = 0;          // active=false for a resident this terminal does not hold
   int refused = 0;         // page.refused, audited
 };

@@ -64,7 +64,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 6;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 7;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -185,6 +185,30 @@ class Store {
   Status store_acknowledgement(std::string_view record_id, std::span<const std::uint8_t> ack,
                                UtcTime ack_time);
   Result<std::optional<Tombstone>> tombstone(std::string_view record_id);
+  // The receiver of an acknowledged record ("" when unknown: acknowledged before schema version 6 and
+  // purged since).
+  Result<std::string> tombstone_addressee(std::string_view record_id);
+
+  // [SECTION] Deletion requests
+  // Withdraws a resident whose obligation was wrongly imposed or whose regime was corrected (`reason`
+  // obligation_withdrawn | regime_corrected), in ONE transaction: the resident's unsent records
+  // (pending, held, failed) are DROPPED, not delivered (audited as record.dropped with record id and
+  // payload hash only); every receiver that acknowledged records of the resident (or may hold an
+  // attempted one) gets a deletion request (record ids + hashes); then everything about the resident
+  // goes (rows, dossier, records, outbox entries) and the deleted pages are erased. Returns the
+  // deletion id ("" when the resident is not on this terminal). The feed paths (municipality feed
+  // purges and COA withdrawals with these reasons) use the same step.
+  Result<std::string> withdraw_resident(std::string_view resident_id, std::string_view reason, std::string_view actor);
+  // Requests of one receiver without a receipt yet, oldest first.
+  Result<std::vector<DeletionRequestRow>> open_deletion_requests(std::string_view gemeentecode);
+  // Receivers with open deletion requests (sorted).
+  Result<std::vector<std::string>> gemeentecodes_with_deletions();
+  Status mark_deletion_attempt(std::string_view deletion_id, std::string_view gemeentecode, std::string_view error);
+  // Stores the verified receipt (<= 64 KiB, no personal data) and audits it. Idempotent.
+  Status store_deletion_receipt(std::string_view deletion_id, std::string_view gemeentecode,
+                                std::span<const std::uint8_t> receipt, UtcTime when);
+  Result<std::vector<DeletionRequestRow>> deletion_requests(std::size_t max_count = 200);
+  Result<std::vector<DeletionStatus>> deletion_status(std::size_t max_count = 50);
   Result<std::vector<OutboxCounts>> outbox_counts();
 
   // [SECTION] Configuration

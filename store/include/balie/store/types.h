@@ -412,6 +412,7 @@ struct Tombstone {
 struct BatchOutcome {
   int upserted = 0;
   int purged = 0;
+  int withdrawn = 0;  // of `purged`: obligation_withdrawn / regime_corrected (unsent records dropped)
   int skipped = 0;  // changes for residents linked to another gemeentecode than the feed's
 };
 
@@ -437,6 +438,11 @@ struct SyncState {
 struct DossierBatch {
   std::vector<ResidentDossier> upserts;  // replace resident + whole dossier
   std::vector<std::string> purges;       // resident ids to delete completely
+  // Purges whose reason ends the obligation as if it never was (obligation_withdrawn,
+  // regime_corrected): resident id -> reason. These drop the resident's unsent records instead of
+  // delivering them and ask the receivers of the delivered ones to delete them (deletion requests).
+  // A purge not named here keeps today's rule (waiting records still go, then go).
+  std::vector<std::pair<std::string, std::string>> purge_reasons;
   // Items of the page the caller refused (resident id, "<problem-type>: <detail>"): not applied,
   // each written to the audit log in the same transaction ("feed.item_refused"), so the cursor can
   // move past them without losing the trace.
@@ -494,5 +500,41 @@ struct StoreStatus {
   std::int64_t wal_bytes = 0;
   std::vector<OutboxCounts> outbox;
 };
+
+// [SECTION] Deletion requests (obligation withdrawn / regime corrected) -----------------------------
+
+// One record a receiver holds (or may hold: an unsent record that was already attempted) of a resident
+// whose obligation was withdrawn. Ids and hashes only.
+struct DeletionRecord {
+  std::string record_id;
+  std::string package_sha256;  // what the receiver's acknowledgement named ("" if unknown)
+  std::string payload_sha256;  // the terminal's own hash of the envelope bytes
+};
+
+// What a withdrawal asks of one receiver; the receipt (signed by the receiver, verified by balie-syncd
+// under the route's ack key before it is stored) closes it.
+struct DeletionRequestRow {
+  std::string deletion_id;  // 32 lowercase hex, one per withdrawn resident
+  std::string addressee;    // gemeentecode of the receiver
+  std::string reason;       // obligation_withdrawn | regime_corrected
+  std::vector<DeletionRecord> records;
+  UtcTime created_at;
+  int attempts = 0;
+  std::string last_error;
+  std::vector<std::uint8_t> receipt;  // empty until the receipt is in
+  std::optional<UtcTime> receipt_at;
+};
+
+// Per withdrawn resident, for the staff status screen: no resident id, no personal data.
+struct DeletionStatus {
+  std::string deletion_id;
+  std::string reason;
+  UtcTime created_at;
+  int dropped = 0;    // unsent records dropped on this terminal
+  int receivers = 0;  // receivers asked to delete
+  int receipts = 0;   // receivers whose signed receipt is in
+};
+
+bool is_deletion_reason(std::string_view reason);  // obligation_withdrawn | regime_corrected
 
 }  // namespace balie::store

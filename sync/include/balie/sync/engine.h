@@ -37,6 +37,8 @@ struct GemeenteResult {
   int held_records = 0;   // records held this pass (fixable rejection) or still waiting (clock-skew)
   int rechained = 0;      // chains continued from the receiver's head (reinstalled terminal)
   int feed_refused = 0;   // dossier feed items refused (skipped, audited, reported)
+  int deletions_sent = 0;     // deletion requests sent (obligation withdrawn / regime corrected)
+  int deletion_receipts = 0;  // ... answered with a receipt that verified and was stored
   std::string feed_error; // dossier feed problem (refused items, feed answered an error, bad page)
   std::size_t bytes_up = 0, bytes_down = 0;
 };

@@ -57,6 +57,7 @@ struct DossierItem {
   std::string resident_id;  // opaque, [A-Za-z0-9._-]{1,64}
   std::string action;       // upsert | purge
   std::string reason;       // purge: left_location | link_changed | SS106 | SS107 | SS108 | SS110 | SS111
+                            //        | obligation_withdrawn | regime_corrected (these drop unsent records)
   std::string dossier_json; // upsert: the dossier object as JSON text
 };
 struct DossierBatch {
@@ -72,5 +73,47 @@ Result<DossierBatch> parse_dossier_batch(std::string_view body);
 
 bool is_token(std::string_view s, std::size_t max);  // [A-Za-z0-9._-]{1,max}
 bool is_purge_reason(std::string_view s);
+// The purge reasons after which nothing of the resident may stay or go anywhere: the obligation was
+// withdrawn as wrongly imposed, or the regime was corrected. The terminal drops the resident's unsent
+// records and asks every receiver that holds their records to delete them (POST /v1/verwijderverzoeken).
+bool is_deletion_reason(std::string_view s);  // obligation_withdrawn | regime_corrected
+
+// POST /v1/verwijderverzoeken: {"deletion_id","reason","records":[{"record_id","package_sha256"}]}.
+// Record ids (UUIDs) and package hashes only, no personal data; 1..kMaxDeletionRecords records, each
+// id once. The receiver deletes the records it holds from this device and answers with a receipt
+// signed with its Ed25519 ack key.
+inline constexpr std::size_t kMaxDeletionRecords = 500;
+inline constexpr std::size_t kMaxDeletionBodyBytes = 128u * 1024;
+struct DeletionRecordRef {
+  std::string record_id;       // UUID
+  std::string package_sha256;  // 64 lowercase hex: what the record's acknowledgement named
+};
+struct DeletionRequest {
+  std::string deletion_id;  // 32 lowercase hex, chosen by the terminal (idempotency key)
+  std::string reason;       // is_deletion_reason
+  std::vector<DeletionRecordRef> records;
+};
+std::string deletion_request_json(const DeletionRequest& r);
+Result<DeletionRequest> parse_deletion_request(std::string_view body);
+
+// The signed answer: {"deletion_id","gemeentecode","device_id","reason","deleted_at",
+// "records":[{"record_id","package_sha256","result"}],"signature"}; result is "deleted" (the receiver
+// deleted it now or for an earlier copy of this request) or "not_held" (no record with this id and
+// hash from this device). The signature covers deletion_receipt_canonical().
+struct DeletionOutcome {
+  std::string record_id, package_sha256, result;
+};
+struct DeletionReceipt {
+  std::string deletion_id, gemeentecode, device_id, reason, deleted_at;
+  std::vector<DeletionOutcome> records;
+  std::string signature_b64;
+};
+std::string deletion_receipt_canonical(const DeletionReceipt& r);
+std::string make_deletion_receipt_json(DeletionReceipt r, const SigningKey& receiver);
+Result<DeletionReceipt> parse_deletion_receipt(std::string_view body);
+// The receipt answers exactly this request (same deletion id, reason and records in the same order),
+// names this municipality and device, and its signature verifies under the route's ack key.
+Status verify_deletion_receipt(std::string_view body, const DeletionRequest& request, const std::string& gemeentecode,
+                               const std::string& device_id, const Key32& ack_pk);
 
 }  // namespace balie::sync

@@ -39,6 +39,11 @@ class StoreAdapter final : public SyncStore {
   Result<std::vector<FeedRefusal>> check_dossier_batch(const DossierBatch& b) override;
   Status apply_dossier_batch(const DossierBatch& b, const std::vector<FeedRefusal>& refused) override;
   Result<std::vector<GemeenteCounts>> counts() override;
+  Result<std::vector<std::string>> gemeentecodes_with_deletions() override;
+  Result<std::vector<PendingDeletion>> open_deletions(const std::string& g) override;
+  Status mark_deletion_attempt(const std::string& deletion_id, const std::string& g, const std::string& error) override;
+  Status store_deletion_receipt(const std::string& deletion_id, const std::string& g, const std::string& receipt,
+                                std::time_t when) override;
 
  private:
   store::Store& s_;

@@ -52,6 +52,12 @@ struct GemeenteCounts {
   std::string held_reason;    // most recent reason a record of this gemeente was held
 };
 
+// A deletion request not yet answered with a receipt (obligation_withdrawn / regime_corrected):
+// what the terminal asks one receiver to delete.
+struct PendingDeletion {
+  DeletionRequest request;  // deletion_id, reason, record ids + package hashes
+};
+
 class SyncStore {
  public:
   virtual ~SyncStore() = default;
@@ -90,6 +96,21 @@ class SyncStore {
   // one transaction.
   virtual Status apply_dossier_batch(const DossierBatch& batch, const std::vector<FeedRefusal>& refused) = 0;
   virtual Result<std::vector<GemeenteCounts>> counts() = 0;
+  // Deletion requests (obligation withdrawn / regime corrected). Defaults: a store without them.
+  // Receivers with open requests (they are visited in a pass even without records to send).
+  virtual Result<std::vector<std::string>> gemeentecodes_with_deletions() { return std::vector<std::string>{}; }
+  virtual Result<std::vector<PendingDeletion>> open_deletions(const std::string& /*gemeentecode*/) {
+    return std::vector<PendingDeletion>{};
+  }
+  virtual Status mark_deletion_attempt(const std::string& /*deletion_id*/, const std::string& /*gemeentecode*/,
+                                       const std::string& /*error*/) {
+    return Status::Ok();
+  }
+  // Stores the receipt after the engine verified it under the route's ack key.
+  virtual Status store_deletion_receipt(const std::string& /*deletion_id*/, const std::string& /*gemeentecode*/,
+                                        const std::string& /*receipt_json*/, std::time_t /*when*/) {
+    return make_error(Errc::store, "this store keeps no deletion receipts");
+  }
 };
 
 }  // namespace balie::sync
