@@ -4,6 +4,7 @@
 // feed brings the dossier. Store::apply_coa_residents() applies one parsed page in one transaction.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,7 +30,11 @@ struct CoaResident {
   Coded<Regime> regime;                  // Wi2021 | Wi2013 | Wi2007
   std::string gemeentecode;              // GM + 4 digits, "" = not linked yet (null)
   Date gekoppeld_sinds;                  // "" = null; must be null when gemeentecode is
+  // issue 16: "consent", the resident's current consent per purpose as COA holds it (at most
+  // kMaxCoaConsentsPerResident; the terminal asks for it with consent=1). Absent: COA said nothing.
+  std::optional<std::vector<ConsentState>> consents;
 };
+inline constexpr std::size_t kMaxCoaConsentsPerResident = 16;
 
 // {"format":"balie-coa-residents","format_version":1,"location_id","cursor","more","residents":[...]}.
 struct CoaResidentsPage {
