@@ -551,10 +551,15 @@ DbResult<ConsentIngest> ingest_consent_events(Db& db, const Device& device, cons
         continue;
       }
       const std::string resident = e["resident_id"].get<std::string>();
-      auto loc = d.exec("SELECT location_id FROM residents WHERE id = $1 AND active FOR UPDATE", {resident});
+      auto loc = d.exec("SELECT location_id, regime FROM residents WHERE id = $1 AND active FOR UPDATE", {resident});
       if (!loc) return loc.error();
       if (loc->empty() || loc->text(0, 0) != device.location_id) {
         out.refused.emplace_back(rid, "resident_id: no active resident with this id at the device's location");
+        continue;
+      }
+      // Consent is asked only under the Wet inburgering 2021 (issue 16): nothing to act on otherwise.
+      if (loc->text(0, 1) != "Wi2021") {
+        out.refused.emplace_back(rid, "resident_id: the resident is not under Wi2021; consent is not asked");
         continue;
       }
       Param expires = e["expires_at"].is_string() ? Param(e["expires_at"].get<std::string>()) : Param(std::nullopt);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/coa/db.h"
+#include "balie/store/types.h"
 
 namespace balie::coa {
 
@@ -97,7 +98,7 @@ DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, 
 // event is checked on its own; one for a resident not at the device's location is refused. A new event
 // moves the resident's change number (the location's terminals get the new state in their feed); an
 // event already stored with the same content is acknowledged again (idempotent by record id).
-inline constexpr std::size_t kMaxConsentEventsPerPost = 100;
+inline constexpr std::size_t kMaxConsentEventsPerPost = store::kMaxConsentEventsPerPost;
 struct ConsentIngest {
   std::vector<std::string> acknowledged;                       // record ids
   std::vector<std::pair<std::string, std::string>> refused;    // record id (or "#n"), reason

@@ -396,6 +396,9 @@ struct ConsentEvent {
   std::string last_error;
 };
 
+// At most this many events go in one POST /v1/consent (balie-coa refuses more).
+inline constexpr std::size_t kMaxConsentEventsPerPost = 100;
+
 // `t` plus whole calendar months (UTC); a day past the end of the month is clamped to its last day.
 UtcTime add_months(UtcTime t, int months);
 
