@@ -43,11 +43,10 @@ Status record_consent_in_tx(Store::Impl& impl, const RecordDraft& d, const std::
     return StoreError{StoreErrc::InvalidArgument, "a consent is valid for 1 to 12 months"};
   std::optional<UtcTime> expires;
   if (d.decision == "given") expires = add_months(at, c.valid_months);
+  // The store's SQLite (SQLCipher 3) has no UPSERT: the row is replaced (one per resident and purpose).
   Stmt st(impl.db,
-          "INSERT INTO consent_state(resident_id, purpose, decision, decided_at, expires_at, record_id, "
-          "text_version_id, source) VALUES (?1,?2,?3,?4,?5,?6,?7,'terminal') "
-          "ON CONFLICT(resident_id, purpose) DO UPDATE SET decision = ?3, decided_at = ?4, expires_at = ?5, "
-          "record_id = ?6, text_version_id = ?7, source = 'terminal'");
+          "INSERT OR REPLACE INTO consent_state(resident_id, purpose, decision, decided_at, expires_at, record_id, "
+          "text_version_id, source) VALUES (?1,?2,?3,?4,?5,?6,?7,'terminal')");
   if (!st.ok()) return impl.err(st.prepare_rc(), what);
   st.bind(1, d.resident_id).bind(2, c.purpose).bind(3, d.decision).bind(4, to_db(at));
   bind_opt_time(st, 5, expires);
@@ -68,16 +67,24 @@ Status apply_coa_consents_in_tx(Store::Impl& impl, const CoaResident& r) {
   const char* what = "applying COA's consent states";
   for (const ConsentState& c : *r.consents) {
     // The newer decision wins: a decision made here that COA has not yet received is kept.
+    Stmt cur(impl.db, "SELECT decided_at, record_id, source FROM consent_state WHERE resident_id = ?1 AND purpose = ?2");
+    if (!cur.ok()) return impl.err(cur.prepare_rc(), what);
+    cur.bind(1, r.id).bind(2, c.purpose);
+    int rc = cur.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return impl.err(rc, what);
+    std::string source = "coa";
+    if (rc == SQLITE_ROW) {
+      const bool same = cur.text(1) == c.record_id;
+      if (!same && to_db(c.decided_at) <= cur.int64(0)) continue;
+      if (same) source = cur.text(2);  // the decision made here, now confirmed by COA
+    }
     Stmt st(impl.db,
-            "INSERT INTO consent_state(resident_id, purpose, decision, decided_at, expires_at, record_id, "
-            "text_version_id, source) VALUES (?1,?2,?3,?4,?5,?6,?7,'coa') "
-            "ON CONFLICT(resident_id, purpose) DO UPDATE SET decision = ?3, decided_at = ?4, expires_at = ?5, "
-            "record_id = ?6, text_version_id = ?7, source = CASE WHEN record_id = ?6 THEN source ELSE 'coa' END "
-            "WHERE ?4 > decided_at OR record_id = ?6");
+            "INSERT OR REPLACE INTO consent_state(resident_id, purpose, decision, decided_at, expires_at, record_id, "
+            "text_version_id, source) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
     if (!st.ok()) return impl.err(st.prepare_rc(), what);
     st.bind(1, r.id).bind(2, c.purpose).bind(3, c.decision).bind(4, to_db(c.decided_at));
     bind_opt_time(st, 5, c.expires_at);
-    st.bind(6, c.record_id).bind(7, c.text_version_id);
+    st.bind(6, c.record_id).bind(7, c.text_version_id).bind(8, source);
     if (Status s = impl.run(st, what); !s.ok()) return s;
   }
   return {};

@@ -104,7 +104,8 @@ class CoaServer {
         return;
       }
       json ids = json::array();
-      for (const auto& e : json::parse(req.body)["events"]) ids.push_back(e["record_id"]);
+      const json body = json::parse(req.body);
+      for (const auto& e : body["events"]) ids.push_back(e["record_id"]);
       res.set_content(json{{"acknowledged", ids}, {"refused", json::array()}}.dump(), "application/json");
     });
     svr_.Get("/v1/residents", [this](const httplib::Request& req, httplib::Response& res) {
@@ -744,6 +745,7 @@ TEST_F(CoaSync, AConsentEventStaysQueuedUntilCoaAcknowledgesIt) {
     EXPECT_EQ(st->store().pending_consent_events(10).value().size(), 1u);
   }
   coa->pages[""] = page("c1", false, json::array());
+  coa->pages["c1"] = page("c1", false, json::array());
   coa->consent_status = 503;
   std::string out;
   kiosk->sync_once(&out);
