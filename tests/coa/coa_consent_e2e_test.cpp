@@ -11,6 +11,7 @@
 #include <map>
 
 #include "balie/platform/key_provider.h"
+#include "balie/platform/scripted_clock.h"
 #include "balie/record/codec.h"
 #include "balie/store/coa_residents.h"
 #include "balie/store/store.h"
@@ -18,23 +19,6 @@
 
 using namespace balie::coa::testing;
 namespace store = balie::store;
-
-namespace {
-
-// A clock fixed at a given wall time (a terminal whose decision was made long ago).
-class PastClock final : public balie::platform::Clock {
- public:
-  explicit PastClock(std::chrono::system_clock::time_point t) : t_(t) {}
-  balie::platform::WallTime wall_now() const override { return t_; }
-  balie::platform::MonoTime mono_now() const override { return std::chrono::steady_clock::now(); }
-  bool wall_synchronised() const override { return true; }
-  const char* source_name() const override { return "test"; }
-
- private:
-  std::chrono::system_clock::time_point t_;
-};
-
-}  // namespace
 
 class CoaConsentE2E : public ::testing::Test {
  protected:
@@ -196,7 +180,7 @@ TEST_F(CoaConsentE2E, ConsentOnTerminalAReachesCoaAndTheMunicipalityAndTerminalB
   }
   {
     // r2 decided 13 months ago (a terminal whose store clock says so): expired 1 month ago.
-    PastClock past(std::chrono::system_clock::now() - std::chrono::hours(24 * 396));
+    balie::platform::ScriptedClock past(std::chrono::system_clock::now() - std::chrono::hours(24 * 396));
     auto st = open_store(a, &past);
     ASSERT_TRUE(st);
     old_id = consent(*st, a, "r2", "given");
@@ -253,7 +237,7 @@ TEST_F(CoaConsentE2E, ConsentOnTerminalAReachesCoaAndTheMunicipalityAndTerminalB
   // COA's view: r1 in force, r2 expired (what the web's residents page and the feed show).
   EXPECT_EQ(pg_.psql("SELECT resident_id || ':' || decision || ':' || (expires_at <= now()) FROM resident_consent_current "
                      "ORDER BY resident_id"),
-            "r1:given:f\nr2:given:t");
+            "r1:given:false\nr2:given:true");
 
   // Terminal B withdraws r1's consent; it goes to COA and back to terminal A.
   std::string withdrawn_id;
