@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <set>
 
 #include "balie/record/codec.h"
 #include "balie/record/utf8.h"
@@ -433,7 +435,8 @@ DbStatus withdraw_resident(Db& db, const std::string& id, const std::string& rea
   });
 }
 
-DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit) {
+DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit,
+                                        bool with_consent) {
   if (!cursor.empty() && (cursor.size() > 19 || !std::all_of(cursor.begin(), cursor.end(), ::isdigit)))
     return invalid("cursor must be a number returned by this service");
   limit = std::clamp(limit, 1, 500);
@@ -474,8 +477,177 @@ DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, 
     }
     next = r->text(i, 10);
   }
+  if (with_consent) {
+    // Ids are tokens ([A-Za-z0-9._-]), so the array literal needs no quoting.
+    std::string ids = "{";
+    for (const auto& it : items)
+      if (it["active"].get<bool>()) ids += (ids.size() > 1 ? "," : "") + it["id"].get<std::string>();
+    ids += "}";
+    auto c = db.exec(
+        "SELECT resident_id, purpose, decision, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), record_id::text, text_version, "
+        "(expires_at IS NOT NULL AND expires_at <= now()) FROM resident_consent_current "
+        "WHERE resident_id = ANY($1::text[]) ORDER BY resident_id, purpose",
+        {ids});
+    if (!c) return c.error();
+    std::map<std::string, nlohmann::json> by_resident;
+    for (int i = 0; i < c->size(); ++i) {
+      nlohmann::json e = {{"purpose", c->text(i, 1)}, {"decision", c->text(i, 2)}, {"decided_at", c->text(i, 3)},
+                          {"expires_at", nullptr}, {"record_id", c->text(i, 5)}, {"text_version", c->text(i, 6)},
+                          {"expired", c->boolean(i, 7)}};
+      if (auto x = c->get(i, 4)) e["expires_at"] = *x;
+      auto& arr = by_resident[c->text(i, 0)];
+      if (arr.is_null()) arr = nlohmann::json::array();
+      arr.push_back(std::move(e));
+    }
+    for (auto& it : items) {
+      if (!it["active"].get<bool>()) continue;
+      auto f = by_resident.find(it["id"].get<std::string>());
+      it["consent"] = f == by_resident.end() ? nlohmann::json::array() : f->second;
+    }
+  }
   return nlohmann::json{{"format", "balie-coa-residents"}, {"format_version", 1}, {"location_id", location_id},
                         {"cursor", next}, {"more", r->size() > limit}, {"residents", std::move(items)}};
+}
+
+// --- consent (issue 16) ---------------------------------------------------------------------------------
+
+std::optional<std::string> check_consent_post(const nlohmann::json& body) {
+  if (!body.is_object()) return "the body must be a JSON object";
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (it.key() != "format" && it.key() != "format_version" && it.key() != "events") return "unknown field " + it.key().substr(0, 40);
+  if (body.value("format", "") != "balie-coa-consent" || !body.contains("format_version") ||
+      !body["format_version"].is_number_integer() || body["format_version"].get<long long>() != 1)
+    return "format must be balie-coa-consent, format_version 1";
+  if (!body.contains("events") || !body["events"].is_array() || body["events"].empty() ||
+      body["events"].size() > kMaxConsentEventsPerPost)
+    return "events must be an array of 1.." + std::to_string(kMaxConsentEventsPerPost) + " events";
+  return std::nullopt;
+}
+
+namespace {
+// One event: nullopt when usable, else the reason (names the field, never a value).
+std::optional<std::string> check_consent_event(const nlohmann::json& e) {
+  if (!e.is_object()) return "an event must be an object";
+  static const std::set<std::string> kKnown = {"record_id", "resident_id", "purpose", "decision", "decided_at",
+                                               "expires_at", "text_version"};
+  for (auto it = e.begin(); it != e.end(); ++it)
+    if (!kKnown.count(it.key())) return "unknown field in an event";
+  for (const char* k : {"record_id", "resident_id", "purpose", "decision", "decided_at", "text_version"})
+    if (!e.contains(k) || !e[k].is_string()) return std::string(k) + " must be a string";
+  if (!e.contains("expires_at") || !(e["expires_at"].is_null() || e["expires_at"].is_string()))
+    return "expires_at must be a string or null";
+  if (!record::is_uuid(e["record_id"].get<std::string>())) return "record_id must be a lowercase UUID";
+  if (!record::is_token(e["resident_id"].get<std::string>(), 64)) return "resident_id: 1-64 of A-Z a-z 0-9 . _ -";
+  if (!record::is_token(e["purpose"].get<std::string>(), 48)) return "purpose: 1-48 of A-Z a-z 0-9 . _ -";
+  if (!record::is_token(e["text_version"].get<std::string>(), 128)) return "text_version: 1-128 of A-Z a-z 0-9 . _ -";
+  const std::string d = e["decision"].get<std::string>();
+  if (d != "given" && d != "refused" && d != "withdrawn") return "decision: given, refused or withdrawn";
+  auto at = record::parse_utc(e["decided_at"].get<std::string>());
+  if (!at) return "decided_at: YYYY-MM-DDTHH:MM:SSZ";
+  if (e["expires_at"].is_string()) {
+    auto ex = record::parse_utc(e["expires_at"].get<std::string>());
+    if (!ex) return "expires_at: YYYY-MM-DDTHH:MM:SSZ or null";
+    if (*ex <= *at) return "expires_at must be after decided_at";
+    if (*ex > *at + 366LL * 24 * 3600) return "expires_at: a consent lasts at most 12 months";
+  }
+  if ((d == "given") != e["expires_at"].is_string()) return "expires_at is set exactly when the decision is given";
+  return std::nullopt;
+}
+}  // namespace
+
+DbResult<ConsentIngest> ingest_consent_events(Db& db, const Device& device, const nlohmann::json& body) {
+  if (auto p = check_consent_post(body)) return invalid(*p);
+  ConsentIngest out;
+  auto st = db.transaction([&](Db& d) -> DbStatus {
+    out = ConsentIngest{};
+    const auto& events = body["events"];
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const auto& e = events[i];
+      std::string rid = e.is_object() && e.contains("record_id") && e["record_id"].is_string() &&
+                                record::is_uuid(e["record_id"].get<std::string>())
+                            ? e["record_id"].get<std::string>()
+                            : "#" + std::to_string(i);
+      if (auto p = check_consent_event(e)) {
+        out.refused.emplace_back(rid, *p);
+        continue;
+      }
+      const std::string resident = e["resident_id"].get<std::string>();
+      auto loc = d.exec("SELECT location_id, regime FROM residents WHERE id = $1 AND active FOR UPDATE", {resident});
+      if (!loc) return loc.error();
+      if (loc->empty() || loc->text(0, 0) != device.location_id) {
+        out.refused.emplace_back(rid, "resident_id: no active resident with this id at the device's location");
+        continue;
+      }
+      // Consent is asked only under the Wet inburgering 2021 (issue 16): nothing to act on otherwise.
+      if (loc->text(0, 1) != "Wi2021") {
+        out.refused.emplace_back(rid, "resident_id: the resident is not under Wi2021; consent is not asked");
+        continue;
+      }
+      Param expires = e["expires_at"].is_string() ? Param(e["expires_at"].get<std::string>()) : Param(std::nullopt);
+      auto ins = d.exec(
+          "INSERT INTO consent_events (record_id, resident_id, purpose, decision, decided_at, expires_at, text_version, "
+          "device_id) VALUES ($1::uuid, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8) "
+          "ON CONFLICT (record_id) DO NOTHING RETURNING record_id",
+          {rid, resident, e["purpose"].get<std::string>(), e["decision"].get<std::string>(),
+           e["decided_at"].get<std::string>(), expires, e["text_version"].get<std::string>(), device.device_id});
+      if (!ins) return ins.error();
+      if (ins->empty()) {  // delivered before: the same event again is acknowledged, another one refused
+        auto same = d.exec(
+            "SELECT 1 FROM consent_events WHERE record_id = $1::uuid AND resident_id = $2 AND purpose = $3 AND "
+            "decision = $4 AND decided_at = $5::timestamptz AND expires_at IS NOT DISTINCT FROM $6::timestamptz "
+            "AND text_version = $7",
+            {rid, resident, e["purpose"].get<std::string>(), e["decision"].get<std::string>(),
+             e["decided_at"].get<std::string>(), expires, e["text_version"].get<std::string>()});
+        if (!same) return same.error();
+        if (same->empty()) out.refused.emplace_back(rid, "record_id: already stored with other content");
+        else out.acknowledged.push_back(rid);
+        continue;
+      }
+      // The location's terminals get the resident again in their feed, with the new state.
+      auto seq = d.exec("UPDATE locations SET resident_seq = resident_seq + 1 WHERE id = $1 RETURNING resident_seq",
+                        {device.location_id});
+      if (!seq) return seq.error();
+      auto up = d.exec("UPDATE residents SET change_seq = $2, updated_at = now() WHERE id = $1", {resident, seq->text(0, 0)});
+      if (!up) return up.error();
+      if (auto a = audit(d, "device:" + device.device_id, "consent.received",
+                         "record=" + rid + " resident=" + resident + " purpose=" + e["purpose"].get<std::string>() +
+                             " decision=" + e["decision"].get<std::string>());
+          !a)
+        return a;
+      out.acknowledged.push_back(rid);
+    }
+    return DbStatus{};
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+DbResult<std::vector<ResidentConsentRow>> resident_consent_rows(Db& db, const std::string& location_id) {
+  auto r = db.exec(
+      "SELECT r.id, r.location_id, r.regime, r.gemeentecode, coalesce(c.purpose, ''), coalesce(c.decision, ''), "
+      "coalesce(to_char(c.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+      "coalesce(to_char(c.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+      "(c.expires_at IS NOT NULL AND c.expires_at <= now()) "
+      "FROM residents r LEFT JOIN resident_consent_current c ON c.resident_id = r.id "
+      "WHERE r.active AND ($1 = '' OR r.location_id = $1) ORDER BY r.location_id, r.id, c.purpose LIMIT 5000",
+      {location_id});
+  if (!r) return r.error();
+  std::vector<ResidentConsentRow> out;
+  for (int i = 0; i < r->size(); ++i) {
+    ResidentConsentRow row;
+    row.resident_id = r->text(i, 0);
+    row.location_id = r->text(i, 1);
+    row.regime = r->text(i, 2);
+    row.gemeentecode = r->get(i, 3);
+    row.purpose = r->text(i, 4);
+    row.decision = r->text(i, 5);
+    row.decided_at = r->text(i, 6);
+    row.expires_at = r->text(i, 7);
+    row.expired = r->boolean(i, 8);
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 // --- health ---------------------------------------------------------------------------------------------

@@ -215,9 +215,29 @@ struct Terminal {
         limit = std::stoi(l);
       }
       // A device reads only the residents of the location it was enrolled at.
-      auto page = residents_page(**lease, dev->location_id, req.get_param_value("cursor"), limit);
+      // consent=1 (issue 16): each active item carries the resident's current consent per purpose.
+      const std::string with = req.get_param_value("consent");
+      if (!with.empty() && with != "1") return send_error(res, 400, "bad_consent", "consent must be 1 or absent");
+      auto page = residents_page(**lease, dev->location_id, req.get_param_value("cursor"), limit, with == "1");
       if (!page) return send_db_error(res, page.error());
       res.set_content(page->dump(), "application/json");
+    });
+
+    // Residents' consent decisions (issue 16): acknowledged ids leave the terminal's queue.
+    svr.Post("/v1/consent", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!is_json_request(req)) return send_error(res, 415, "unsupported_media_type", "Content-Type must be application/json");
+      auto lease = pool.acquire();
+      if (!lease) return send_db_error(res, lease.error());
+      auto dev = device(**lease, req, res);
+      if (!dev) return;
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded()) return send_error(res, 400, "invalid_consent", "not JSON");
+      if (auto p = check_consent_post(body)) return send_error(res, 400, "invalid_consent", *p);
+      auto out = ingest_consent_events(**lease, *dev, body);
+      if (!out) return send_db_error(res, out.error());
+      json refused = json::array();
+      for (const auto& [id, why] : out->refused) refused.push_back({{"record_id", id}, {"reason", why}});
+      res.set_content(json{{"acknowledged", out->acknowledged}, {"refused", refused}}.dump(), "application/json");
     });
 
     svr.Post("/v1/health", [this](const httplib::Request& req, httplib::Response& res) {

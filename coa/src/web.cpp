@@ -235,7 +235,7 @@ std::string terminal_href(std::string_view device_id) { return "/terminal/" + ur
 
 // ---- page frame --------------------------------------------------------------------------------
 
-enum class Nav { None, Fleet, Enrolment, Rollouts };
+enum class Nav { None, Fleet, Enrolment, Rollouts, Residents };
 
 std::string page_start(std::string_view title, const PageChrome* chrome, Nav current) {
   std::string h;
@@ -257,6 +257,7 @@ std::string page_start(std::string_view title, const PageChrome* chrome, Nav cur
     link("/", "Vloot", Nav::Fleet);
     link("/enrolment", "Inschrijfcodes", Nav::Enrolment);
     link("/rollouts", "Uitrol", Nav::Rollouts);
+    link("/residents", "Toestemming", Nav::Residents);
     h += "</nav>\n<div class=\"who\"><span class=\"operator\">" + esc(chrome->operator_name) + "</span>\n";
     h += "<form method=\"post\" action=\"/logout\" class=\"logout\">"
          "<input type=\"hidden\" name=\"" + std::string(kCsrfField) + "\" value=\"" + esc(chrome->csrf_token) +
@@ -640,6 +641,36 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
   }
   h += "</section>\n";
 
+  return h + page_end(&chrome);
+}
+
+std::string render_residents_page(const std::vector<ConsentCell>& rows, const std::string& location, const PageChrome& chrome) {
+  std::string h = page_start("Toestemming bewoners", &chrome, Nav::Residents);
+  h += "<h1>Toestemming van bewoners</h1>\n";
+  h += "<p>De huidige keuze per bewoner en doel, zoals de terminals die hebben doorgegeven. COA deelt het PID "
+       "(de blauwe map) alleen met de gekoppelde gemeente zolang de toestemming geldt. Het klantprofiel deelt COA "
+       "via TVS op grond van de wet; daarvoor wordt geen toestemming gevraagd.</p>\n";
+  if (!location.empty()) h += "<p>Locatie: " + esc(location) + " — <a href=\"/residents\">alle locaties</a></p>\n";
+  h += "<table class=\"fleet\">\n<thead><tr><th>Bewoner</th><th>Locatie</th><th>Regime</th><th>Gemeente</th>"
+       "<th>Doel</th><th>Toestemming</th></tr></thead>\n<tbody>\n";
+  for (const auto& r : rows) {
+    std::string state;
+    if (r.purpose.empty()) state = "niet gevraagd";
+    else if (r.decision == "given" && r.expired) state = "verlopen op " + time_html(r.expires_at, false);
+    else if (r.decision == "given")
+      state = "gegeven op " + time_html(r.decided_at, false) + ", geldig tot " + time_html(r.expires_at, false);
+    else if (r.decision == "refused") state = "geweigerd op " + time_html(r.decided_at, false);
+    else if (r.decision == "withdrawn") state = "ingetrokken op " + time_html(r.decided_at, false);
+    else state = esc(r.decision);
+    const std::string cls = r.decision == "given" && !r.expired ? "consent-given" : "consent-not";
+    h += "<tr class=\"" + cls + "\"><td>" + esc(r.resident_id) + "</td><td><a href=\"/residents?location=" +
+         url_encode(r.location_id) + "\">" + esc(r.location_id) + "</a></td><td>" + esc(r.regime) + "</td><td>" +
+         (r.gemeentecode.empty() ? std::string("—") : esc(r.gemeentecode)) + "</td><td>" +
+         (r.purpose == "pid_sharing" ? std::string("PID (blauwe map) delen met de gemeente") : esc(r.purpose)) +
+         "</td><td>" + state + "</td></tr>\n";
+  }
+  if (rows.empty()) h += "<tr><td colspan=\"6\">Geen bewoners.</td></tr>\n";
+  h += "</tbody></table>\n";
   return h + page_end(&chrome);
 }
 

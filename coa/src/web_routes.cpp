@@ -1,6 +1,7 @@
 // balie-coa operator pages: HTTP side (see web_routes.h). Sessions: cookie "balie_coa_session"
 // (HttpOnly, Secure, SameSite=Strict), stored as SHA-256; the CSRF token is derived from it. The login
-// form is protected by a pre-login cookie the same way. No page shows residents' personal data.
+// form is protected by a pre-login cookie the same way. No page shows residents' names or
+// dossiers; /residents shows COA's resident ids with their consent state (issue 16).
 #include "web_routes.h"
 
 #include <httplib.h>
@@ -308,6 +309,23 @@ void WebRoutes::install(httplib::Server& svr) {
     for (const auto& l : *locs) opts.push_back({l.id, l.name});
     html(res, 200, render_enrolment_page(rows, opts, code, chrome(s)));
   };
+
+  // issue 16: residents and their current consent (ids only, no names).
+  svr.Get("/residents", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto lease = pool_.acquire();
+    if (!lease) return db_failure(res, lease.error());
+    auto s = session(req, res, **lease);
+    if (!s) return;
+    std::string loc = req.get_param_value("location").substr(0, 64);
+    if (!loc.empty() && !record::is_token(loc, 64)) loc.clear();
+    auto rows = resident_consent_rows(**lease, loc);
+    if (!rows) return db_failure(res, rows.error());
+    std::vector<ConsentCell> cells;
+    for (const auto& r : *rows)
+      cells.push_back({r.resident_id, r.location_id, r.regime, r.gemeentecode.value_or(""), r.purpose, r.decision,
+                       r.decided_at, r.expires_at, r.expired});
+    html(res, 200, render_residents_page(cells, loc, chrome(*s)));
+  });
 
   svr.Get("/enrolment", [=, this](const httplib::Request& req, httplib::Response& res) {
     auto lease = pool_.acquire();

@@ -74,7 +74,25 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
                                          [](const store::RecordSummary& r) { return r.kind == signing::kPvtRecordKind; });
   state_.flow.offer = signing::pvt_offer(in);
   if (!state_.flow.offer.offered) slog("declaration not offered: " + state_.flow.offer.reason_code);
-  state_.flow.consents = signing::consent_states(rv.records);
+  // Issue 16: the purposes this terminal asks (built-in PID sharing + the applied bundle's), whether
+  // this resident is asked at all, and the current state from the store (decided here or learnt from
+  // COA's feed), with expiry applied as of now.
+  std::vector<store::BundleConsentPurpose> from_bundle;
+  if (auto b = store_->applied_bundle(); b.ok() && b.value()) from_bundle = b.value()->consent_purposes;
+  state_.flow.purposes = signing::consent_purposes(from_bundle);
+  state_.flow.consent_not_asked_key = signing::consent_not_asked_reason(rv.resident, rv.dossier);
+  auto states = store_->consent_states(rv.resident.id);
+  if (!states) slog("cannot read consent states: " + states.error().message);
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock_->wall_now());
+  state_.flow.consents = signing::consent_states(state_.flow.purposes, states ? states.value() : std::vector<store::ConsentState>{}, now);
+  const std::string lang = text_language(state_.language);
+  for (auto& c : state_.flow.consents) {
+    const signing::ConsentPurpose* p = signing::find_purpose(state_.flow.purposes, c.purpose);
+    if (!p || !p->title_key.empty()) continue;
+    auto t = signing::current_text(*store_, p->text_kind, lang, rv.resident.gemeentecode);
+    if (!t) t = signing::current_text(*store_, p->text_kind, "nl", rv.resident.gemeentecode);
+    if (t) c.title = t->title;
+  }
 }
 
 void KioskApp::refresh_signing_records() {
@@ -324,7 +342,8 @@ store::Result<KioskApp::StoredRecord> KioskApp::commit_record(store::RecordDraft
 
 void KioskApp::on_open_consent(const OpenConsent& o) {
   if (!store_ || !state_.resident || !state_.dossier || !state_.dossier->can_start_flows) return;
-  const signing::ConsentPurpose* p = signing::find_purpose(o.purpose);
+  if (!state_.flow.consent_not_asked_key.empty()) return;  // not asked (issue 16): nothing to open
+  const signing::ConsentPurpose* p = signing::find_purpose(state_.flow.purposes, o.purpose);
   if (!p) return;
   const std::string kind(p->text_kind);
   const std::string lang = text_language(state_.language);
@@ -355,7 +374,8 @@ void KioskApp::on_open_consent(const OpenConsent& o) {
 void KioskApp::on_answer_consent(const AnswerConsent& a) {
   if (!store_ || !state_.resident || !state_.flow.consent || state_.flow.consent->purpose != a.purpose) return;
   if (a.decision != "given" && a.decision != "refused" && a.decision != "withdrawn") return;
-  const signing::ConsentPurpose* p = signing::find_purpose(a.purpose);
+  if (!state_.flow.consent_not_asked_key.empty()) return;  // not asked (issue 16): nothing is recorded
+  const signing::ConsentPurpose* p = signing::find_purpose(state_.flow.purposes, a.purpose);
   if (!p) return;
   const store::Resident& r = *state_.resident;
   std::string supersedes;
@@ -396,6 +416,7 @@ void KioskApp::on_answer_consent(const AnswerConsent& a) {
     d.text_version_id = notice.version_id;
     d.decision = a.decision;
     d.staff_id = state_.staff_id;
+    d.consent = store::RecordDraft::Consent{p->id, p->valid_months};  // state + COA's event, same transaction
     auto committed = commit_record(std::move(d), std::move(parts), device.value(), cc.kiosk_id, r.gemeentecode);
     ok = committed.ok();
     if (ok) reference = committed.value().reference;

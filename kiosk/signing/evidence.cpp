@@ -147,6 +147,16 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
     *error = "no resident";
     return false;
   }
+  // Issue 16: consent is asked only under the Wet inburgering 2021 (the receipt names it); never a
+  // receipt for a Wi2013/Wi2007 resident or one without an inburgeringsplicht.
+  if (c.resident->regime.value != store::Regime::Wi2021) {
+    *error = "consent is asked only of Wi2021 residents";
+    return false;
+  }
+  const std::int64_t decided_s = c.unix_ms / 1000;
+  std::string expires_utc;
+  if (state == "given")
+    expires_utc = record::format_utc(store::add_months(store::UtcTime(std::chrono::seconds(decided_s)), p.valid_months));
   out->reference = reference_code(record_id);
   json pii = json::array();
   for (auto v : p.pii_categories) pii.push_back(std::string(v));
@@ -155,9 +165,10 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
                   {"consentType", "EXPLICIT"},
                   {"piiCategory", pii},
                   {"primaryPurpose", false},
-                  {"termination", std::string(p.termination)},
+                  {"termination", "at most " + std::to_string(p.valid_months) +
+                                      " months after the decision, or earlier withdrawal"},
                   {"thirdPartyDisclosure", true},
-                  {"thirdPartyName", std::string(p.third_party)}};
+                  {"thirdPartyName", "Gemeente " + c.gemeente_name + " (" + p.recipient + ")"}};
   json receipt = {
       {"version", "KI-CR-v1.1.0"},
       {"jurisdiction", "NL"},
@@ -167,10 +178,8 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
       {"publicKey", c.device_public_key_hex},
       {"language", c.language},
       {"piiPrincipalId", c.resident->id},
-      {"piiControllers",
-       json::array({{{"piiController", "Gemeente " + c.gemeente_name}, {"onBehalf", false},
-                     {"contact", "Gemeente " + c.gemeente_name + ", team inburgering"},
-                     {"address", {{"gemeentecode", c.gemeentecode}}}}})},
+      {"piiControllers", json::array({{{"piiController", p.controller}, {"onBehalf", false},
+                                        {"contact", p.controller + " (" + c.location_name + ")"}}})},
       {"policyUrl", "notice text " + notice.version_id},
       {"services", json::array({{{"service", "Inburgering (Wet inburgering 2021)"}, {"purposes", json::array({purpose})}}})},
       {"sensitive", p.sensitive},
@@ -180,18 +189,23 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
       {"noticeTextVersion", notice.version_id},
       {"noticeTextSha256", notice.sha256},
       {"state", state},
+      {"validMonths", p.valid_months},
+      {"expiresAtUtc", expires_utc.empty() ? json(nullptr) : json(expires_utc)},
+      {"recipient", {{"gemeentecode", c.gemeentecode}, {"name", "Gemeente " + c.gemeente_name}}},
       {"witness", {{"staffId", c.witness_staff_id}, {"role", "coa_staff"}}},
       {"supersedes", supersedes.empty() ? json(nullptr) : json(supersedes)},
-      {"purposeId", std::string(p.id)},
+      {"purposeId", p.id},
       {"kioskId", c.kiosk_id},
       {"locationId", c.location_id},
       {"timestampUtc", utc_ms(c.unix_ms)}};
   json pub = {{"schema", kConsentSchema},
-              {"kind", std::string(p.record_kind)},
+              {"kind", p.record_kind},
               {"record_id", record_id},
               {"reference", out->reference},
-              {"purpose", std::string(p.id)},
+              {"purpose", p.id},
               {"state", state},
+              {"expires_at", expires_utc.empty() ? json(nullptr) : json(expires_utc)},
+              {"controller", p.controller},
               {"notice_text_version", notice.version_id},
               {"notice_text_sha256", notice.sha256},
               {"supersedes", supersedes.empty() ? json(nullptr) : json(supersedes)},

@@ -118,42 +118,67 @@ std::string canonical_shown_text(const store::TextVersion& nl, const store::Text
   return out;
 }
 
-namespace {
-constexpr std::string_view kPidPii[] = {"education", "work_experience", "language_skills", "personal_documents",
-                                        "contact_details"};
-constexpr std::string_view kHealthPii[] = {"health"};
-constexpr std::array<ConsentPurpose, 2> kPurposes{{
-    {"pid_sharing", "consent:pid_sharing", "consent.pid_sharing", "consent.purpose.pid_sharing",
-     "Inburgering: Brede Intake and PIP", kPidPii, false, "",
-     "until the PIP is decided, at most 12 months after consent, or earlier withdrawal",
-     "AVG art. 6(1)(a): consent", "COA discloses the klantprofiel and the PID (blauwe map) to the gekoppelde gemeente"},
-    {"health", "consent:health", "consent.health", "consent.purpose.health",
-     "Inburgering: learnability and suitable offer (health)", kHealthPii, true, "health",
-     "until the PIP is decided, at most 12 months after consent, or earlier withdrawal",
-     "AVG art. 9(2)(a): explicit consent", "COA discloses health information relevant to integration to the gekoppelde gemeente"},
-}};
-}  // namespace
+std::vector<ConsentPurpose> consent_purposes(std::span<const store::BundleConsentPurpose> from_bundle) {
+  std::vector<ConsentPurpose> out;
+  ConsentPurpose pid;
+  pid.id = "pid_sharing";
+  pid.text_kind = "consent:pid_sharing";
+  pid.record_kind = "consent.pid_sharing";
+  pid.title_key = "consent.purpose.pid_map";
+  pid.category = "Inburgering: Brede Intake and PIP";
+  pid.pii_categories = {"education", "work_experience", "language_skills", "personal_documents"};
+  pid.legal_basis = "AVG art. 6(1)(a): consent";
+  pid.controller = "COA";
+  pid.recipient = "gekoppelde gemeente";
+  pid.valid_months = 12;
+  out.push_back(std::move(pid));
+  for (const auto& b : from_bundle) {
+    if (b.id == "pid_sharing") continue;  // the bundle parser refuses it; never redefine the built-in
+    ConsentPurpose p;
+    p.id = b.id;
+    p.text_kind = "consent:" + b.id;
+    p.record_kind = "consent." + b.id;
+    p.category = "Inburgering";
+    p.pii_categories = {b.sensitive ? "special_category" : "personal_data"};
+    p.sensitive = b.sensitive;
+    p.spi_category = b.sensitive ? b.id : "";
+    p.legal_basis = b.sensitive ? "AVG art. 9(2)(a): explicit consent" : "AVG art. 6(1)(a): consent";
+    p.controller = b.controller;
+    p.recipient = b.recipient;
+    p.valid_months = std::clamp(b.valid_months, 1, 12);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 
-std::span<const ConsentPurpose> consent_purposes() { return kPurposes; }
-
-const ConsentPurpose* find_purpose(std::string_view id) {
-  for (const auto& p : kPurposes)
+const ConsentPurpose* find_purpose(const std::vector<ConsentPurpose>& purposes, std::string_view id) {
+  for (const auto& p : purposes)
     if (p.id == id) return &p;
   return nullptr;
 }
 
-std::vector<ConsentStatus> consent_states(const std::vector<store::RecordSummary>& records) {
+std::string consent_not_asked_reason(const store::Resident& r, const store::Dossier& d) {
+  if (r.regime.value == store::Regime::Wi2013 || r.regime.value == store::Regime::Wi2007)
+    return "consent_list.not_asked.old_regime";
+  if (!r.regime.known()) return "consent_list.not_asked.regime_unknown";
+  if (!(d.inburgeringsplicht && d.inburgeringsplicht->plichtig)) return "consent_list.not_asked.no_obligation";
+  if (r.gemeentecode.empty()) return "consent_list.not_asked.no_municipality";
+  return "";
+}
+
+std::vector<ConsentStatus> consent_states(const std::vector<ConsentPurpose>& purposes,
+                                          const std::vector<store::ConsentState>& states, store::UtcTime now) {
   std::vector<ConsentStatus> out;
-  for (const auto& p : kPurposes) {
+  for (const auto& p : purposes) {
     ConsentStatus s;
-    s.purpose = std::string(p.id);
-    const store::RecordSummary* newest = nullptr;
-    for (const auto& r : records)
-      if (r.kind == p.record_kind && (!newest || r.created_at > newest->created_at)) newest = &r;
-    if (newest) {
-      s.state = newest->decision;
-      s.last_record_id = newest->record_id;
-      s.at = newest->created_at;
+    s.purpose = p.id;
+    for (const auto& c : states) {
+      if (c.purpose != p.id) continue;
+      s.state = c.expired(now) ? "expired" : c.decision;
+      s.last_record_id = c.record_id;
+      s.at = c.decided_at;
+      s.until = c.expires_at;
+      s.from_other_terminal = c.source == "coa";
     }
     out.push_back(std::move(s));
   }
@@ -198,8 +223,11 @@ void wipe(FlowState& f) {
   f.hosts.clear();
   if (f.pvt) wipe(*f.pvt);
   f.pvt.reset();
+  f.purposes.clear();
+  secure_wipe(f.consent_not_asked_key);
   for (auto& c : f.consents) {
     secure_wipe(c.purpose);
+    secure_wipe(c.title);
     secure_wipe(c.state);
     secure_wipe(c.last_record_id);
   }

@@ -18,6 +18,7 @@
 #include "balie/platform/atomic_file.h"
 #include "balie/record/codec.h"
 #include "balie/record/json_limits.h"
+#include "balie/record/utf8.h"
 #include "balie/store/tls_pin.h"
 
 namespace balie::store {
@@ -200,7 +201,8 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
                       {"sync_window", JsonKind::string, true},
                       {"routes", JsonKind::array, true},
                       {"staff", JsonKind::array, true},
-                      {"texts", JsonKind::array, true}},
+                      {"texts", JsonKind::array, true},
+                      {"consent_purposes", JsonKind::array, false}},
                      "bundle"))
     return *e;
   b.version = j["bundle_version"].get<std::int64_t>();
@@ -308,6 +310,41 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
   if (!any_active) return invalid("bundle: staff: no active account (nobody could open the terminal)");
 
   if (auto e = parse_texts(j["texts"], "bundle", codes, &b.texts)) return *e;
+  if (j.contains("consent_purposes")) {
+    std::set<std::string> seen;
+    std::size_t n = 0;
+    if (j["consent_purposes"].size() > 8) return invalid("bundle: consent_purposes may hold at most 8 purposes");
+    for (const auto& p : j["consent_purposes"]) {
+      const std::string at = "bundle: consent_purposes[" + std::to_string(n++) + "]";
+      if (auto e = check(p,
+                         {{"id", JsonKind::string, true},
+                          {"controller", JsonKind::string, true},
+                          {"recipient", JsonKind::string, true},
+                          {"valid_months", JsonKind::integer, true, 1, 12},
+                          {"sensitive", JsonKind::boolean, true}},
+                         at))
+        return *e;
+      BundleConsentPurpose c;
+      c.id = p["id"].get<std::string>();
+      c.controller = p["controller"].get<std::string>();
+      c.recipient = p["recipient"].get<std::string>();
+      c.valid_months = static_cast<int>(p["valid_months"].get<std::int64_t>());
+      c.sensitive = p["sensitive"].get<bool>();
+      if (c.id.empty() || c.id.size() > 48 ||
+          !std::all_of(c.id.begin(), c.id.end(), [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'; }))
+        return invalid(at + ": \"id\" must match [a-z0-9_]{1,48}");
+      if (c.id == "pid_sharing") return invalid(at + ": pid_sharing is built in and cannot be redefined");
+      if (!seen.insert(c.id).second) return invalid(at + ": purpose " + c.id + " appears twice");
+      for (const std::string* f : {&c.controller, &c.recipient})
+        if (f->empty() || f->size() > 100 || !record::is_valid_utf8(*f) ||
+            std::any_of(f->begin(), f->end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+          return invalid(at + ": \"controller\" and \"recipient\" must have 1 to 100 bytes of text");
+      bool has_nl = false;
+      for (const auto& t : b.texts) has_nl = has_nl || (t.kind == "consent:" + c.id && t.language == "nl");
+      if (!has_nl) return invalid(at + ": no Dutch consent:" + c.id + " text in this bundle");
+      b.consent_purposes.push_back(std::move(c));
+    }
+  }
   return b;
 }
 
@@ -516,6 +553,36 @@ std::optional<std::string> write_terminal_files(const EnrolmentBundle& b, const 
     if (!platform::write_file_atomic(config_dir / name, text, 0644, &error)) return error;
   }
   return std::nullopt;
+}
+
+}  // namespace balie::store
+
+namespace balie::store {
+
+std::string consent_purposes_json(const std::vector<BundleConsentPurpose>& v) {
+  json a = json::array();
+  for (const auto& p : v)
+    a.push_back({{"id", p.id}, {"controller", p.controller}, {"recipient", p.recipient},
+                 {"valid_months", p.valid_months}, {"sensitive", p.sensitive}});
+  return a.dump();
+}
+
+std::vector<BundleConsentPurpose> consent_purposes_from_json(std::string_view text) {
+  // Written by consent_purposes_json from a checked bundle; anything else reads as no purposes.
+  std::vector<BundleConsentPurpose> out;
+  json a = json::parse(text, nullptr, false);
+  if (!a.is_array()) return out;
+  for (const auto& p : a) {
+    if (!p.is_object()) continue;
+    BundleConsentPurpose c;
+    c.id = p.value("id", "");
+    c.controller = p.value("controller", "");
+    c.recipient = p.value("recipient", "");
+    c.valid_months = p.value("valid_months", 12);
+    c.sensitive = p.value("sensitive", false);
+    if (!c.id.empty() && c.valid_months >= 1 && c.valid_months <= 12) out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace balie::store

@@ -35,12 +35,61 @@ bool is_v_nummer(std::string_view s) {
   return true;
 }
 
+// issue 16: the item's "consent" array, [{"purpose","decision","decided_at","expires_at","record_id",
+// "text_version","expired"}]: one entry per purpose; "expires_at" a UTC time for "given", else null.
+std::string check_consents(const json& a, const std::string& resident_id, std::vector<ConsentState>* out) {
+  const std::string bad = "coa-item-invalid: \"consent\" ";
+  if (!a.is_array()) return bad + "must be an array";
+  if (a.size() > kMaxCoaConsentsPerResident) return bad + "has more than 16 entries";
+  static const std::set<std::string> kKnown = {"purpose", "decision", "decided_at", "expires_at", "record_id",
+                                               "text_version", "expired"};
+  std::set<std::string> purposes;
+  for (const json& e : a) {
+    if (!e.is_object()) return bad + "entries must be objects";
+    for (auto it = e.begin(); it != e.end(); ++it)
+      if (!kKnown.count(it.key())) return "coa-item-unknown-field: a consent entry has a field this terminal does not know";
+    for (const char* k : {"purpose", "decision", "decided_at", "record_id", "text_version"})
+      if (!e.contains(k) || !e.at(k).is_string()) return bad + "entries need \"" + k + "\" as a string";
+    if (!e.contains("expires_at") || !(e.at("expires_at").is_null() || e.at("expires_at").is_string()))
+      return bad + "entries need \"expires_at\" as a string or null";
+    if (!e.contains("expired") || !e.at("expired").is_boolean()) return bad + "entries need \"expired\" as true or false";
+    ConsentState c;
+    c.resident_id = resident_id;
+    c.source = "coa";
+    c.purpose = e.at("purpose").get<std::string>();
+    c.decision = e.at("decision").get<std::string>();
+    c.record_id = e.at("record_id").get<std::string>();
+    c.text_version_id = e.at("text_version").get<std::string>();
+    if (!record::is_token(c.purpose, 48)) return bad + "purpose must match [A-Za-z0-9._-]{1,48}";
+    if (!purposes.insert(c.purpose).second) return bad + "names a purpose twice";
+    if (c.decision != "given" && c.decision != "refused" && c.decision != "withdrawn")
+      return bad + "decision must be given, refused or withdrawn";
+    if (!record::is_uuid(c.record_id)) return bad + "record_id must be a lowercase UUID";
+    if (!record::is_token(c.text_version_id, 128)) return bad + "text_version must match [A-Za-z0-9._-]{1,128}";
+    auto at = record::parse_utc(e.at("decided_at").get<std::string>());
+    if (!at) return bad + "decided_at must be a UTC time YYYY-MM-DDTHH:MM:SSZ";
+    c.decided_at = UtcTime(std::chrono::seconds(*at));
+    if (e.at("expires_at").is_string()) {
+      auto ex = record::parse_utc(e.at("expires_at").get<std::string>());
+      if (!ex) return bad + "expires_at must be a UTC time YYYY-MM-DDTHH:MM:SSZ or null";
+      c.expires_at = UtcTime(std::chrono::seconds(*ex));
+      if (*c.expires_at <= c.decided_at) return bad + "expires_at must be after decided_at";
+    }
+    if ((c.decision == "given") != c.expires_at.has_value())
+      return bad + "expires_at is set exactly when the decision is given";
+    // "expired" is COA's view at the time it served the page; the terminal checks expires_at itself.
+    if (e.at("expired").get<bool>() && c.decision != "given") return bad + "only a given consent can be expired";
+    out->push_back(std::move(c));
+  }
+  return "";
+}
+
 // Checks one item; returns "" when it is usable (filling *out), else "<problem-type>: <detail>".
 std::string check_item(const json& j, CoaResident* out) {
   if (!j.is_object()) return "coa-item-invalid: an item must be a JSON object";
   static const std::set<std::string> kKnown = {"id", "naam_latijns", "naam_eigen_schrift", "v_nummer", "geboortedatum",
                                                "kamer", "regime", "gemeentecode", "gekoppeld_sinds", "active",
-                                               "withdrawal_reason"};
+                                               "withdrawal_reason", "consent"};
   auto str = [&](const char* k, std::string* v, bool nullable) -> std::string {
     if (!j.contains(k)) return std::string("coa-item-invalid: \"") + k + "\" is required";
     const json& x = j.at(k);
@@ -97,6 +146,10 @@ std::string check_item(const json& j, CoaResident* out) {
     return "coa-item-invalid: \"gekoppeld_sinds\" must be a date YYYY-MM-DD or null";
   if (r.gemeentecode.empty() && !r.gekoppeld_sinds.empty())
     return "coa-item-invalid: \"gekoppeld_sinds\" must be null when \"gemeentecode\" is null";
+  if (j.contains("consent")) {
+    r.consents.emplace();
+    if (auto e = check_consents(j.at("consent"), r.id, &*r.consents); !e.empty()) return e;
+  }
   *out = std::move(r);
   return "";
 }

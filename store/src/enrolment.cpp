@@ -182,10 +182,11 @@ record::Result<bool, BundleError> Store::apply_bundle(const EnrolmentBundle& b, 
 
     Stmt en(impl.db, "INSERT OR REPLACE INTO enrolment(id, bundle_version, bundle_sha256, issued_at, applied_at, device_id, "
                      "location_id, device_ed25519_pk, tls_certificate_pem, coa_endpoint, coa_ca_pem, coa_pins, "
-                     "ntp_servers, sync_window) VALUES (1,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
+                     "ntp_servers, sync_window, consent_purposes) VALUES (1,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
     en.bind(1, b.version).bind(2, b.sha256).bind(3, b.issued_at).bind(4, to_db(impl.now())).bind(5, b.device.kiosk_id);
     en.bind(6, b.device.location_id).bind(7, b.device_ed25519_pk).bind(8, b.tls_certificate_pem).bind(9, b.coa_endpoint);
     en.bind(10, b.coa_ca_pem).bind(11, join(b.coa_pins, ';')).bind(12, join(b.ntp_servers, ' ')).bind(13, b.sync_window);
+    en.bind(14, consent_purposes_json(b.consent_purposes));
     if (Status st = impl.run(en, what); !st.ok()) return st;
     return impl.audit_in_tx(actor, "bundle.apply",
                             "version=" + std::to_string(b.version) + " sha256=" + b.sha256 + " device=" + b.device.kiosk_id +
@@ -205,7 +206,7 @@ record::Result<bool, BundleError> Store::apply_bundle(const EnrolmentBundle& b, 
 Result<std::optional<AppliedBundle>> Store::applied_bundle() {
   Stmt st(impl_->db, "SELECT bundle_version, bundle_sha256, issued_at, applied_at, device_id, location_id, "
                      "device_ed25519_pk, tls_certificate_pem, coa_endpoint, coa_ca_pem, coa_pins, ntp_servers, "
-                     "sync_window FROM enrolment WHERE id = 1");
+                     "sync_window, consent_purposes FROM enrolment WHERE id = 1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading the enrolment");
   int rc = st.step();
   if (rc == SQLITE_DONE) return std::optional<AppliedBundle>();
@@ -224,6 +225,7 @@ Result<std::optional<AppliedBundle>> Store::applied_bundle() {
   a.coa_pins = split(st.text(10), ';');
   a.ntp_servers = split(st.text(11), ' ');
   a.sync_window = st.text(12);
+  a.consent_purposes = consent_purposes_from_json(st.text(13));
   return std::optional<AppliedBundle>(std::move(a));
 }
 

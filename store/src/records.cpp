@@ -10,6 +10,7 @@
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
 #include "balie/store/store.h"
+#include "consent_impl.h"
 #include "json_codec.h"
 #include "store_impl.h"
 #include "util.h"
@@ -149,6 +150,9 @@ Result<CommittedRecord> Store::commit_sealed(const RecordDraft& d, const platfor
     ob.bind_blob(5, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(sr.envelope.data()), sr.envelope.size()));
     ob.bind(6, out.payload_sha256).bind(7, to_string(out.state)).bind(8, static_cast<std::int64_t>(sr.next.seq));
     if (Status s2 = impl.run(ob, what); !s2.ok()) return s2;
+    if (d.consent) {  // issue 16: the current state and COA's event in the same transaction
+      if (Status s2 = detail::record_consent_in_tx(impl, d, record_id, out.created_at); !s2.ok()) return s2;
+    }
 
     return impl.audit_in_tx(d.staff_id.empty() ? "kiosk" : d.staff_id, "record.commit",
                             "record=" + record_id + " kind=" + d.kind + " addressee=" + out.addressee +

@@ -162,6 +162,20 @@ CREATE TABLE deletion_requests(
   PRIMARY KEY (deletion_id, addressee));
 )SQL",
      nullptr},
+    {8, "consent state per resident and purpose, consent events queued for COA, bundle purposes", R"SQL(
+CREATE TABLE consent_state(
+  resident_id TEXT NOT NULL, purpose TEXT NOT NULL, decision TEXT NOT NULL,
+  decided_at INTEGER NOT NULL, expires_at INTEGER, record_id TEXT NOT NULL, text_version_id TEXT NOT NULL,
+  source TEXT NOT NULL, PRIMARY KEY (resident_id, purpose));
+CREATE TABLE coa_consent_queue(
+  record_id TEXT PRIMARY KEY, resident_id TEXT NOT NULL, purpose TEXT NOT NULL, decision TEXT NOT NULL,
+  decided_at INTEGER NOT NULL, expires_at INTEGER, text_version_id TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');
+CREATE TRIGGER consent_state_resident_gone AFTER DELETE ON residents
+  BEGIN DELETE FROM consent_state WHERE resident_id = old.id; END;
+ALTER TABLE enrolment ADD COLUMN consent_purposes TEXT NOT NULL DEFAULT '[]';
+)SQL",
+     nullptr},
 };
 
 }  // namespace

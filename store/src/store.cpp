@@ -15,6 +15,7 @@
 #include "balie/platform/key_provider.h"
 #include "balie/store/json.h"
 #include "balie/store/store.h"
+#include "consent_impl.h"
 #include "json_codec.h"
 #include "schema.h"
 #include "store_impl.h"
@@ -748,6 +749,7 @@ Result<CoaResidentsOutcome> Store::apply_coa_residents(const CoaResidentsPage& p
       row.gemeentecode = c.gemeentecode;
       row.gekoppeld_sinds = c.gekoppeld_sinds;
       if (Status st = impl.write_resident_row_in_tx(row); !st.ok()) return st;
+      if (Status st = detail::apply_coa_consents_in_tx(impl, c); !st.ok()) return st;  // issue 16
       ++(exists ? out.updated : out.inserted);
     }
     for (const auto& [id, why] : page.refused) {

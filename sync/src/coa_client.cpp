@@ -1,12 +1,14 @@
-// COA client of balie-syncd (see coa_client.h): health post, bundle update, residents feed, over the
+// COA client of balie-syncd (see coa_client.h): health post, bundle update, consent events, residents feed, over the
 // same libcurl session code the municipality routes use (detail/https_client.h: TLS 1.2+, COA's CA,
 // both pins as "primary;backup", the terminal's client certificate, bounded bodies and timeouts).
 // One attempt per request and pass: a failure is reported and the next pass tries again.
 #include "balie/sync/coa_client.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "balie/record/codec.h"
 #include "balie/record/json_limits.h"
 #include "detail/https_client.h"
 
@@ -59,6 +61,9 @@ std::string CoaPassResult::summary() const {
   s += ", residents pages " + std::to_string(residents_pages) + " (+" + std::to_string(residents.inserted) + " ~" +
        std::to_string(residents.updated) + " links " + std::to_string(residents.link_changes) + " -" +
        std::to_string(residents.purged) + " refused " + std::to_string(residents.refused) + ")";
+  if (consent_acknowledged || consent_refused)
+    s += ", consent " + std::to_string(consent_acknowledged) + " acknowledged" +
+         (consent_refused ? ", " + std::to_string(consent_refused) + " refused" : std::string());
   if (!errors.empty()) s += (transient ? ", TRANSIENT: " : ", ERROR: ") + join(errors, "; ");
   return s + "\n";
 }
@@ -151,14 +156,87 @@ CoaPassResult run_coa_pass(store::Store& st, const CoaClientConfig& cfg, const s
     }
   }
 
-  // 3. The residents feed, page by page, each page with its cursor in one transaction.
+  // 3. Consent decisions queued with their records (issue 16): COA acts on them, so every one goes to
+  // COA until COA acknowledges it; acknowledged ones leave the queue. Before the feed, so the feed
+  // already carries them back.
+  for (std::size_t n = 0; n < cfg.max_consent_posts && !stopped(stop); ++n) {
+    auto q = st.pending_consent_events(store::kMaxConsentEventsPerPost);
+    if (!q.ok()) {
+      res.errors.push_back("consent: " + q.error().message);
+      break;
+    }
+    if (q.value().empty()) break;
+    nlohmann::json events = nlohmann::json::array();
+    std::vector<std::string> ids;
+    for (const auto& e : q.value()) {
+      events.push_back({{"record_id", e.record_id}, {"resident_id", e.resident_id}, {"purpose", e.purpose},
+                        {"decision", e.decision}, {"decided_at", record::format_utc(e.decided_at)},
+                        {"expires_at", e.expires_at ? nlohmann::json(record::format_utc(*e.expires_at)) : nlohmann::json()},
+                        {"text_version", e.text_version_id}});
+      ids.push_back(e.record_id);
+    }
+    const nlohmann::json body = {{"format", "balie-coa-consent"}, {"format_version", 1}, {"events", events}};
+    auto r = http->post_json("/v1/consent", body.dump(), /*gzip=*/false);
+    if (!r) {
+      (void)st.consent_events_failed(ids, r.error().message);
+      return unreachable("consent", r.error());
+    }
+    if (r->status != 200) {
+      res.transient = res.transient || r->status >= 500 || r->status == 429;
+      const std::string why = coa_error(*r);
+      (void)st.consent_events_failed(ids, why);
+      res.errors.push_back("consent: " + why);
+      break;
+    }
+    auto j = record::parse_json_limited(r->body, record::JsonLimits{1024 * 1024}, "COA consent answer");
+    if (!j || !j->is_object() || !j->contains("acknowledged") || !(*j)["acknowledged"].is_array() ||
+        !j->contains("refused") || !(*j)["refused"].is_array()) {
+      (void)st.consent_events_failed(ids, "COA's answer is not {acknowledged, refused}");
+      res.errors.push_back("consent: COA's answer is not {acknowledged, refused}");
+      break;
+    }
+    // Only ids this post sent count; anything else in the answer is ignored.
+    std::vector<std::string> acked, refused_ids;
+    for (const auto& a : (*j)["acknowledged"])
+      if (a.is_string() && std::find(ids.begin(), ids.end(), a.get<std::string>()) != ids.end())
+        acked.push_back(a.get<std::string>());
+    std::string first_reason;
+    for (const auto& x : (*j)["refused"])
+      if (x.is_object() && x.contains("record_id") && x["record_id"].is_string() &&
+          std::find(ids.begin(), ids.end(), x["record_id"].get<std::string>()) != ids.end()) {
+        refused_ids.push_back(x["record_id"].get<std::string>());
+        if (first_reason.empty() && x.contains("reason") && x["reason"].is_string())
+          first_reason = x["reason"].get<std::string>().substr(0, 200);
+      }
+    if (auto a = st.consent_events_acknowledged(acked); !a.ok()) {
+      res.errors.push_back("consent: " + a.error().message);
+      break;
+    }
+    res.consent_acknowledged += static_cast<int>(acked.size());
+    if (!refused_ids.empty()) {  // kept and retried: a refusal needs an operator to look
+      (void)st.consent_events_failed(refused_ids, "refused by COA: " + first_reason);
+      res.refused = true;
+      res.consent_refused += static_cast<int>(refused_ids.size());
+      res.errors.push_back("consent: " + std::to_string(refused_ids.size()) + " event(s) refused by COA: " + first_reason);
+      break;
+    }
+    if (acked.size() < ids.size()) {
+      res.errors.push_back("consent: COA acknowledged " + std::to_string(acked.size()) + " of " +
+                           std::to_string(ids.size()) + " events");
+      break;
+    }
+  }
+  if (stopped(stop)) return res;
+
+  // 4. The residents feed, page by page, each page with its cursor in one transaction.
   for (std::size_t n = 0; n < cfg.max_residents_pages && !stopped(stop); ++n) {
     auto cur = st.coa_residents_cursor();
     if (!cur.ok()) {
       res.errors.push_back("residents: " + cur.error().message);
       break;
     }
-    auto r = http->get("/v1/residents?cursor=" + cur.value() + "&limit=" + std::to_string(cfg.residents_limit));
+    auto r = http->get("/v1/residents?cursor=" + cur.value() + "&limit=" + std::to_string(cfg.residents_limit) +
+                       "&consent=1");
     if (!r) return unreachable("residents", r.error());
     if (r->status != 200) {
       res.transient = res.transient || r->status >= 500 || r->status == 429;

@@ -676,3 +676,27 @@ TEST(RolloutPage, DutchLabels) {
   EXPECT_EQ(update_state_label("rolled_back"), "Teruggedraaid");
   EXPECT_EQ(update_state_label(""), "Nog niets gemeld");
 }
+
+// issue16-consent: the residents page shows each resident's current consent: given with its end,
+// expired, refused, withdrawn, not asked; ids only (no names); escaped like every page.
+TEST(CoaWeb, ResidentsPageShowsTheCurrentConsentAndItsExpiry) {
+  std::vector<ConsentCell> rows = {
+      {"r1", "azc-a", "Wi2021", "GM0363", "pid_sharing", "given", "2026-12-06T08:00:00Z", "2027-12-06T08:00:00Z", false},
+      {"r2", "azc-a", "Wi2021", "GM0363", "pid_sharing", "given", "2025-10-01T08:00:00Z", "2026-10-01T08:00:00Z", true},
+      {"r3", "azc-a", "Wi2021", "GM0344", "pid_sharing", "refused", "2026-12-01T08:00:00Z", "", false},
+      {"r4", "azc-a", "Wi2021", "", "pid_sharing", "withdrawn", "2026-12-02T08:00:00Z", "", false},
+      {"r5<b>", "azc-a", "Wi2013", "GM0363", "", "", "", "", false},
+  };
+  const std::string html = render_residents_page(rows, "azc-a", kChrome);
+  expect_no_active_content(html);
+  EXPECT_NE(html.find("gegeven op <time datetime=\"2026-12-06T08:00:00Z\""), std::string::npos) << html;
+  EXPECT_NE(html.find("geldig tot <time datetime=\"2027-12-06T08:00:00Z\""), std::string::npos) << html;
+  EXPECT_NE(html.find("verlopen op <time datetime=\"2026-10-01T08:00:00Z\""), std::string::npos) << html;
+  EXPECT_NE(html.find("geweigerd op"), std::string::npos);
+  EXPECT_NE(html.find("ingetrokken op"), std::string::npos);
+  EXPECT_NE(html.find("niet gevraagd"), std::string::npos);
+  EXPECT_NE(html.find("r5&lt;b&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("r5<b>"), std::string::npos);
+  EXPECT_NE(html.find("PID (blauwe map)"), std::string::npos);
+  EXPECT_NE(html.find("aria-current=\"page\">Toestemming"), std::string::npos);
+}

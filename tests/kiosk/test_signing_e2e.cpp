@@ -188,7 +188,7 @@ TEST_F(SigningE2E, ConsentGivenRefusedWithdrawnReceipts) {
   ASSERT_TRUE(st);
   auto recs = st->records_for("demo-01");
   ASSERT_TRUE(recs.ok());
-  ASSERT_EQ(recs.value().size(), 3u);
+  ASSERT_EQ(recs.value().size(), 2u) << "issue 16: only the PID is asked (no bundle defines another purpose)";
   std::map<std::string, json> by_state;
   std::map<std::string, std::string> id_by_state;
   int64_t last_seq = 0;
@@ -218,13 +218,71 @@ TEST_F(SigningE2E, ConsentGivenRefusedWithdrawnReceipts) {
     by_state[rec.kind + ":" + rec.decision] = receipt;
     id_by_state[rec.kind + ":" + rec.decision] = rec.record_id;
   }
-  EXPECT_EQ(last_seq, 3) << "three records chained for GM0363";
+  EXPECT_EQ(last_seq, 2) << "two records chained for GM0363";
   ASSERT_TRUE(by_state.count("consent.pid_sharing:given"));
   ASSERT_TRUE(by_state.count("consent.pid_sharing:withdrawn"));
-  ASSERT_TRUE(by_state.count("consent.health:refused"));
   EXPECT_TRUE(by_state["consent.pid_sharing:given"]["supersedes"].is_null());
   EXPECT_EQ(by_state["consent.pid_sharing:withdrawn"]["supersedes"], id_by_state["consent.pid_sharing:given"]);
-  EXPECT_EQ(by_state["consent.health:refused"]["sensitive"], true);
-  EXPECT_EQ(by_state["consent.health:refused"]["spiCat"], json::array({"health"}));
   EXPECT_EQ(by_state["consent.pid_sharing:given"]["sensitive"], false);
+  // Issue 16: COA controls the PID sharing; the gemeente receives; a given consent ends after 12 months.
+  EXPECT_EQ(by_state["consent.pid_sharing:given"]["piiControllers"][0]["piiController"], "COA");
+  EXPECT_EQ(by_state["consent.pid_sharing:given"]["validMonths"], 12);
+  EXPECT_TRUE(by_state["consent.pid_sharing:given"]["expiresAtUtc"].is_string());
+  EXPECT_TRUE(by_state["consent.pid_sharing:withdrawn"]["expiresAtUtc"].is_null());
+  // The decisions are queued for COA with their records and the current state is the withdrawal.
+  auto queued = st->pending_consent_events(100);
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued.value().size(), 2u);
+  EXPECT_EQ(queued.value()[0].record_id, id_by_state["consent.pid_sharing:given"]);
+  EXPECT_TRUE(queued.value()[0].expires_at.has_value());
+  EXPECT_EQ(queued.value()[1].decision, "withdrawn");
+  auto states = st->consent_states("demo-01");
+  ASSERT_TRUE(states.ok());
+  ASSERT_EQ(states.value().size(), 1u);
+  EXPECT_EQ(states.value()[0].decision, "withdrawn");
+  EXPECT_EQ(states.value()[0].record_id, id_by_state["consent.pid_sharing:withdrawn"]);
+}
+
+// Issue 16: a Wi2013 resident is not asked (the list says why, nothing to choose) and no receipt is made.
+TEST_F(SigningE2E, ConsentIsNotAskedOfAWi2013Resident) {
+  auto r = run_script("consent_not_asked.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto st = open_store();
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->records_for("demo-09").value().empty());
+  EXPECT_TRUE(st->pending_consent_events(100).value().empty());
+  EXPECT_TRUE(fs::exists(dir_ / "shots" / "nl05-consent-not-asked-wi2013.png"));
+}
+
+// Issue 16: 13 months after a yes, the kiosk shows the consent as expired and offers the choice again
+// (the store keeps the decision with its expiry; expiry is applied when it is read).
+TEST_F(SigningE2E, ConsentExpiresAfterTwelveMonthsAndIsShownAsExpired) {
+  auto r = run_script("consent_expiry.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto st = open_store();
+  ASSERT_TRUE(st);
+  auto s = st->consent_states("demo-01");
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s.value().size(), 1u);
+  EXPECT_EQ(s.value()[0].decision, "given");
+  ASSERT_TRUE(s.value()[0].expires_at.has_value());
+  EXPECT_EQ(*s.value()[0].expires_at, store::add_months(s.value()[0].decided_at, 12));
+  for (const char* shot : {"nl01-consent-list", "nl02-consent-question", "nl03-consent-given", "nl04-consent-expired"})
+    EXPECT_TRUE(fs::exists(dir_ / "shots" / (std::string(shot) + ".png"))) << shot;
+}
+
+// Issue 16: the consent screens in Arabic (right to left), with the given consent's end date.
+TEST_F(SigningE2E, ConsentScreensInArabic) {
+  auto r = run_script("consent_arabic.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto st = open_store();
+  ASSERT_TRUE(st);
+  auto s = st->consent_states("demo-01").value();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].decision, "given");
+  auto q = st->pending_consent_events(100).value();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].text_version_id.find("consent-pid-balie-2"), 0u) << q[0].text_version_id;
+  for (const char* shot : {"ar01-consent-list", "ar02-consent-question", "ar03-consent-given"})
+    EXPECT_TRUE(fs::exists(dir_ / "shots" / (std::string(shot) + ".png"))) << shot;
 }

@@ -373,21 +373,131 @@ TEST(Offer, SharedPvtCaseTableGivesTheSameAnswers) {
   EXPECT_GE(run, 15) << "the kiosk must run most of the table";
 }
 
-TEST(Consent, NewestRecordPerPurposeIsTheState) {
+// Issue 16: the purposes asked. Only the PID (blauwe map) is built in, COA its controller; any other
+// purpose only when the bundle defines it, with the bundle's controller and validity.
+TEST(Consent, PurposesBuiltInAndFromTheBundle) {
+  auto only = consent_purposes();
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].id, "pid_sharing");
+  EXPECT_EQ(only[0].controller, "COA");
+  EXPECT_EQ(only[0].recipient, "gekoppelde gemeente");
+  EXPECT_EQ(only[0].valid_months, 12);
+  EXPECT_EQ(find_purpose(only, "health"), nullptr) << "health is not asked unless the bundle defines it";
+  std::vector<store::BundleConsentPurpose> b = {{"health", "COA", "gekoppelde gemeente", 6, true},
+                                                {"pid_sharing", "X", "Y", 1, false}};
+  auto all = consent_purposes(b);
+  ASSERT_EQ(all.size(), 2u) << "a bundle cannot redefine pid_sharing";
+  EXPECT_EQ(all[0].controller, "COA");
+  EXPECT_EQ(all[0].valid_months, 12);
+  const ConsentPurpose* h = find_purpose(all, "health");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->text_kind, "consent:health");
+  EXPECT_EQ(h->record_kind, "consent.health");
+  EXPECT_EQ(h->valid_months, 6);
+  EXPECT_TRUE(h->sensitive);
+  EXPECT_TRUE(h->title_key.empty()) << "a bundle purpose shows its text's title";
+}
+
+// Who is asked: Wi2021, plichtig, linked. Everyone else sees why not.
+TEST(Consent, WhoIsAsked) {
+  struct Case {
+    const char* regime;
+    std::optional<bool> plichtig;  // nullopt: no inburgeringsplicht item
+    const char* gemeentecode;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"Wi2021", true, "GM0363", ""},
+      {"Wi2013", true, "GM0363", "consent_list.not_asked.old_regime"},
+      {"Wi2007", true, "GM0363", "consent_list.not_asked.old_regime"},
+      {"Wi2030", true, "GM0363", "consent_list.not_asked.regime_unknown"},
+      {"Wi2021", false, "GM0363", "consent_list.not_asked.no_obligation"},
+      {"Wi2021", std::nullopt, "GM0363", "consent_list.not_asked.no_obligation"},
+      {"Wi2013", false, "GM0363", "consent_list.not_asked.old_regime"},
+      {"Wi2021", true, "", "consent_list.not_asked.no_municipality"},
+  };
+  for (const auto& c : cases) {
+    store::Resident r;
+    r.regime = store::Coded<store::Regime>::parse(c.regime);
+    r.gemeentecode = c.gemeentecode;
+    store::Dossier d;
+    if (c.plichtig) {
+      d.inburgeringsplicht.emplace();
+      d.inburgeringsplicht->plichtig = *c.plichtig;
+    }
+    EXPECT_EQ(consent_not_asked_reason(r, d), c.reason) << c.regime << " plichtig=" << (c.plichtig ? *c.plichtig : -1)
+                                                        << " gm=" << c.gemeentecode;
+  }
+}
+
+// Expiry: 12 calendar months after the decision (clamped at a month's end); expired counts as not
+// given and is shown as "expired"; refused/withdrawn never expire.
+TEST(Consent, ExpiryTable) {
   using namespace std::chrono;
-  std::vector<store::RecordSummary> recs;
-  auto at = [](int s) { return store::UtcTime(seconds(1700000000 + s)); };
-  recs.push_back({"a", "consent.pid_sharing", "v", "given", at(10), "GM0363", "pending"});
-  recs.push_back({"b", "consent.pid_sharing", "v", "withdrawn", at(20), "GM0363", "pending"});
-  recs.push_back({"c", "consent.health", "v", "refused", at(5), "GM0363", "pending"});
-  recs.push_back({"d", "pvt.ondertekend", "v", "signed", at(30), "GM0363", "pending"});
-  auto s = consent_states(recs);
-  ASSERT_EQ(s.size(), 2u);
-  EXPECT_EQ(s[0].purpose, "pid_sharing");
-  EXPECT_EQ(s[0].state, "withdrawn");
-  EXPECT_EQ(s[0].last_record_id, "b");
-  EXPECT_EQ(s[1].state, "refused");
-  EXPECT_TRUE(consent_states({})[0].state.empty());
+  auto utc = [](int y, unsigned m, unsigned d, int h = 10) {
+    return store::UtcTime(sys_days{year{y} / month{m} / day{d}} + hours{h});
+  };
+  EXPECT_EQ(store::add_months(utc(2026, 12, 6), 12), utc(2027, 12, 6));
+  EXPECT_EQ(store::add_months(utc(2027, 2, 28), 12), utc(2028, 2, 28));
+  EXPECT_EQ(store::add_months(utc(2028, 2, 29), 12), utc(2029, 2, 28)) << "leap day clamps to Feb 28";
+  EXPECT_EQ(store::add_months(utc(2026, 8, 31), 6), utc(2027, 2, 28));
+  EXPECT_EQ(store::add_months(utc(2026, 12, 6), 6), utc(2027, 6, 6));
+  const auto purposes = consent_purposes();
+  struct Case {
+    const char* decision;
+    bool has_expiry;
+    store::UtcTime now;
+    const char* shown;
+  };
+  const auto decided = utc(2026, 12, 6), expires = utc(2027, 12, 6);
+  const Case cases[] = {
+      {"given", true, utc(2027, 12, 6, 9), "given"},
+      {"given", true, expires, "expired"},
+      {"given", true, utc(2028, 1, 1), "expired"},
+      {"refused", false, utc(2030, 1, 1), "refused"},
+      {"withdrawn", false, utc(2030, 1, 1), "withdrawn"},
+  };
+  for (const auto& c : cases) {
+    store::ConsentState st;
+    st.resident_id = "r1";
+    st.purpose = "pid_sharing";
+    st.decision = c.decision;
+    st.decided_at = decided;
+    if (c.has_expiry) st.expires_at = expires;
+    st.record_id = "rec";
+    st.source = "coa";
+    auto s = consent_states(purposes, {st}, c.now);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].state, c.shown) << c.decision;
+    EXPECT_EQ(s[0].last_record_id, "rec");
+    EXPECT_TRUE(s[0].from_other_terminal);
+    EXPECT_EQ(st.in_force(c.now), std::string(c.shown) == "given");
+  }
+  EXPECT_TRUE(consent_states(purposes, {}, decided)[0].state.empty());
+}
+
+// No receipt names the Wet inburgering 2021 for a resident under another regime.
+TEST(Consent, NoReceiptForOldRegime) {
+  store::Resident r;
+  r.id = "r1";
+  r.regime = store::Coded<store::Regime>::parse("Wi2013");
+  store::TextVersion notice;
+  notice.version_id = "consent-pid-balie-2-nl";
+  notice.title = "t";
+  notice.body = "b";
+  ConsentContext cc;
+  cc.resident = &r;
+  cc.unix_ms = 1700000000000;
+  EvidenceParts parts;
+  std::string err;
+  const auto purposes = consent_purposes();
+  EXPECT_FALSE(build_consent_receipt(purposes[0], notice, "given", "", cc, new_record_id(), &parts, &err));
+  EXPECT_NE(err.find("Wi2021"), std::string::npos);
+  r.regime = store::Coded<store::Regime>::parse("Wi2021");
+  ASSERT_TRUE(build_consent_receipt(purposes[0], notice, "given", "", cc, new_record_id(), &parts, &err)) << err;
+  auto sens = nlohmann::json::parse(parts.sensitive_json);
+  EXPECT_EQ(sens["receipt"]["services"][0]["service"], "Inburgering (Wet inburgering 2021)");
+  EXPECT_EQ(sens["receipt"]["expiresAtUtc"], "2024-11-14T22:13:20Z");
 }
 
 TEST(Evidence, PackageHalvesAndLimits) {

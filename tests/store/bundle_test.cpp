@@ -374,6 +374,61 @@ TEST_F(BundleTest, SchemaAcceptsWhatTheTerminalAcceptsAndRejectsWhatItRefuses) {
   EXPECT_FALSE(parse_bundle_payload(window.dump()).ok());
 }
 
+// issue16-consent: a bundle may define other consent purposes, each with its controller, a validity
+// of at most 12 months and a Dutch text; pid_sharing is built in. The schema and the parser agree,
+// and the applied bundle keeps them.
+TEST_F(BundleTest, ConsentPurposesAreCheckedAndKeptWithTheAppliedBundle) {
+  const std::string schema = BALIE_SOURCE_DIR "/store/schemas/enrolment-bundle.schema.json";
+  auto validate = [&](const json& p) {
+    spit(dir / "p.json", p.dump());
+    int rc = 0;
+    std::string out = sh("/usr/bin/python3 '" BALIE_SOURCE_DIR "/tests/sync/validate_schema.py' '" + schema + "' '" +
+                             (dir / "p.json").string() + "'",
+                         &rc);
+    return rc == 0;
+  };
+  json p = payload(k);
+  p["texts"].push_back({{"gemeentecode", "GM0363"}, {"kind", "consent:health"}, {"version", 1}, {"language", "nl"},
+                        {"title", "Gezondheid delen"}, {"body", "Mag COA ..."}});
+  p["consent_purposes"] = json::array(
+      {{{"id", "health"}, {"controller", "COA"}, {"recipient", "gekoppelde gemeente"}, {"valid_months", 6}, {"sensitive", true}}});
+  EXPECT_TRUE(validate(p));
+  auto parsed = parse_bundle_payload(p.dump());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed.value().consent_purposes.size(), 1u);
+  EXPECT_EQ(parsed.value().consent_purposes[0].controller, "COA");
+  struct Case {
+    const char* field;
+    json value;
+    const char* why;
+  };
+  const Case cases[] = {{"id", "pid_sharing", "built in"},          {"id", "Health", "[a-z0-9_]"},
+                        {"valid_months", 13, "valid_months"},       {"valid_months", 0, "valid_months"},
+                        {"controller", "", "controller"},           {"id", "other", "no Dutch consent:other"}};
+  for (const auto& c : cases) {
+    json bad = p;
+    bad["consent_purposes"][0][c.field] = c.value;
+    auto r = parse_bundle_payload(bad.dump());
+    ASSERT_FALSE(r.ok()) << c.field;
+    EXPECT_NE(r.error().message.find(c.why), std::string::npos) << r.error().message;
+    if (std::string(c.why) != "no Dutch consent:other") EXPECT_FALSE(validate(bad)) << c.field;
+  }
+  json extra = p;
+  extra["consent_purposes"][0]["note"] = "x";
+  EXPECT_FALSE(parse_bundle_payload(extra.dump()).ok());
+  EXPECT_FALSE(validate(extra));
+  // Applied: the terminal keeps them; a bundle without the field asks only the built-in purpose.
+  auto b = good(p);
+  ASSERT_TRUE(st->apply_bundle(b, "admin").ok());
+  auto applied = st->applied_bundle().value();
+  ASSERT_TRUE(applied);
+  ASSERT_EQ(applied->consent_purposes.size(), 1u);
+  EXPECT_EQ(applied->consent_purposes[0].id, "health");
+  EXPECT_EQ(applied->consent_purposes[0].valid_months, 6);
+  EXPECT_TRUE(applied->consent_purposes[0].sensitive);
+  EXPECT_EQ(applied->consent_purposes[0].recipient, "gekoppelde gemeente");
+}
+
 // [SECTION] balie-admin and balie-make-bundle as processes, on a real store
 
 class AdminBundle : public ::testing::Test {

@@ -70,6 +70,8 @@ class CoaServer {
   std::vector<std::string> health_bodies, health_encodings, bundle_haves, cursors, limits, client_cns;
   std::string bundle;                      // served on GET /v1/bundle (empty: 204)
   std::map<std::string, std::string> pages;  // cursor -> page body
+  std::vector<std::string> consent_bodies, residents_queries;  // issue 16
+  int consent_status = 404;                  // answer of POST /v1/consent (200: acknowledge all)
   int port = 0;
 
   explicit CoaServer(const Shared& s)
@@ -93,8 +95,22 @@ class CoaServer {
       }
       res.set_content(bundle, "application/json");
     });
+    svr_.Post("/v1/consent", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> l(mu);
+      consent_bodies.push_back(req.body);
+      res.status = consent_status;
+      if (consent_status != 200) {
+        res.set_content(R"({"error":"database_unavailable","message":"retry later"})", "application/json");
+        return;
+      }
+      json ids = json::array();
+      const json body = json::parse(req.body);
+      for (const auto& e : body["events"]) ids.push_back(e["record_id"]);
+      res.set_content(json{{"acknowledged", ids}, {"refused", json::array()}}.dump(), "application/json");
+    });
     svr_.Get("/v1/residents", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu);
+      residents_queries.push_back(req.get_param_value("consent"));
       const std::string c = req.has_param("cursor") ? req.get_param_value("cursor") : "(none)";
       cursors.push_back(c);
       limits.push_back(req.get_param_value("limit"));
@@ -602,4 +618,166 @@ TEST_F(CoaSync, CoaOutOfReachOrWithTheWrongPinsDoesNotStopRecordsGoingToTheMunic
   recs = ib->records();
   ASSERT_EQ(recs.size(), 2u) << out;
   EXPECT_EQ(kiosk->open()->outbox_state(id2).value(), "acknowledged");
+}
+
+// [SECTION] issue16-consent: consent states in COA's feed, the consent queue and its delivery
+
+namespace {
+json consent_entry(const std::string& record_id, const std::string& decision, const std::string& at,
+                   const std::string& expires = "", bool expired = false) {
+  return {{"purpose", "pid_sharing"}, {"decision", decision}, {"decided_at", at},
+          {"expires_at", expires.empty() ? json(nullptr) : json(expires)}, {"record_id", record_id},
+          {"text_version", "consent-pid-balie-2-nl"}, {"expired", expired}};
+}
+const char* kRec1 = "11111111-1111-4111-8111-111111111111";
+const char* kRec2 = "22222222-2222-4222-8222-222222222222";
+}  // namespace
+
+TEST(CoaResidentsPage, ConsentEntriesAreCheckedOneByOne) {
+  struct Case {
+    json consent;
+    std::string refusal;  // "" = accepted
+  };
+  const std::vector<Case> cases = {
+      {json::array({consent_entry(kRec1, "given", "2026-12-06T08:00:00Z", "2027-12-06T08:00:00Z")}), ""},
+      {json::array({consent_entry(kRec1, "refused", "2026-12-06T08:00:00Z")}), ""},
+      {json::array(), ""},
+      {json::object(), "must be an array"},
+      {json::array({consent_entry(kRec1, "given", "2026-12-06T08:00:00Z")}), "exactly when"},
+      {json::array({consent_entry(kRec1, "refused", "2026-12-06T08:00:00Z", "2027-12-06T08:00:00Z")}), "exactly when"},
+      {json::array({consent_entry(kRec1, "maybe", "2026-12-06T08:00:00Z")}), "decision"},
+      {json::array({consent_entry("not-a-uuid", "refused", "2026-12-06T08:00:00Z")}), "record_id"},
+      {json::array({consent_entry(kRec1, "refused", "6 dec 2026")}), "decided_at"},
+      {json::array({consent_entry(kRec1, "given", "2026-12-06T08:00:00Z", "2026-12-01T08:00:00Z")}), "after decided_at"},
+      {json::array({consent_entry(kRec1, "refused", "2026-12-06T08:00:00Z", "", true)}), "only a given"},
+      {json::array({consent_entry(kRec1, "refused", "2026-12-06T08:00:00Z"), consent_entry(kRec2, "refused", "2026-12-07T08:00:00Z")}),
+       "twice"},
+  };
+  for (const auto& c : cases) {
+    json item = coa_item("r1");
+    item["consent"] = c.consent;
+    auto p = store::parse_coa_residents_page(page("c1", false, json::array({item})));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    if (c.refusal.empty()) {
+      ASSERT_EQ(p.value().residents.size(), 1u) << c.consent.dump();
+      ASSERT_TRUE(p.value().residents[0].consents.has_value());
+      EXPECT_EQ(p.value().residents[0].consents->size(), c.consent.size());
+    } else {
+      ASSERT_EQ(p.value().refused.size(), 1u) << c.consent.dump();
+      EXPECT_NE(p.value().refused[0].second.find(c.refusal), std::string::npos) << p.value().refused[0].second;
+    }
+  }
+  json extra = coa_item("r1");
+  extra["consent"] = json::array({consent_entry(kRec1, "refused", "2026-12-06T08:00:00Z")});
+  extra["consent"][0]["note"] = "free text";
+  auto p = store::parse_coa_residents_page(page("c1", false, json::array({extra})));
+  ASSERT_EQ(p.value().refused.size(), 1u);
+  EXPECT_NE(p.value().refused[0].second.find("unknown-field"), std::string::npos);
+  // Without "consent" the item says nothing about consent (an older COA).
+  auto none = store::parse_coa_residents_page(page("c1", false, json::array({coa_item("r1")})));
+  EXPECT_FALSE(none.value().residents[0].consents.has_value());
+}
+
+TEST_F(CoaSync, ConsentFromCoasFeedIsKeptAndTheNewerDecisionWinsAndLeavesWithTheResident) {
+  enrol(bundle(1, coa->port, dead_route()));
+  json item = coa_item("r1");
+  item["consent"] = json::array({consent_entry(kRec1, "given", "2026-12-06T08:00:00Z", "2027-12-06T08:00:00Z")});
+  coa->pages[""] = page("c1", false, json::array({item}));
+  std::string out;
+  kiosk->sync_once(&out);
+  EXPECT_EQ(coa->residents_queries.at(0), "1") << "the terminal asks for the consent field";
+  auto st = kiosk->open();
+  auto s = st->store().consent_states("r1");
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s.value().size(), 1u) << out;
+  EXPECT_EQ(s.value()[0].decision, "given");
+  EXPECT_EQ(s.value()[0].source, "coa");
+  EXPECT_EQ(record::format_utc(*s.value()[0].expires_at), "2027-12-06T08:00:00Z");
+  // An older decision from COA does not overwrite a newer one; "consent" absent changes nothing.
+  json older = coa_item("r1");
+  older["consent"] = json::array({consent_entry(kRec2, "refused", "2026-11-01T08:00:00Z")});
+  auto a = st->store().apply_coa_residents(store::parse_coa_residents_page(page("c2", false, json::array({older}))).value());
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(st->store().consent_states("r1").value()[0].record_id, kRec1);
+  a = st->store().apply_coa_residents(store::parse_coa_residents_page(page("c3", false, json::array({coa_item("r1")}))).value());
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(st->store().consent_states("r1").value()[0].record_id, kRec1);
+  json newer = coa_item("r1");
+  newer["consent"] = json::array({consent_entry(kRec2, "withdrawn", "2026-12-07T08:00:00Z")});
+  a = st->store().apply_coa_residents(store::parse_coa_residents_page(page("c4", false, json::array({newer}))).value());
+  ASSERT_TRUE(a.ok());
+  auto w = st->store().consent_states("r1").value();
+  EXPECT_EQ(w[0].decision, "withdrawn");
+  EXPECT_FALSE(w[0].expires_at.has_value());
+  // The resident leaves: the consent state goes with them.
+  a = st->store().apply_coa_residents(store::parse_coa_residents_page(page("c5", false, json::array({left_item("r1")}))).value());
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(st->store().consent_states("r1").value().empty());
+}
+
+TEST_F(CoaSync, AConsentEventStaysQueuedUntilCoaAcknowledgesIt) {
+  enrol(bundle(1, coa->port, dead_route()));
+  std::string record_id;
+  {
+    auto st = kiosk->open();
+    auto rd = store::resident_dossier_from_json(feed_dossier("r1", "GM0363", "AZC-TER-APEL").dump());
+    ASSERT_TRUE(st->store().upsert_resident(rd.value()).ok());
+    store::TextVersion tv{"consent-pid-t-nl", "consent:pid_sharing", "nl", "Blauwe map", "Mag COA ...", ""};
+    ASSERT_TRUE(st->store().put_text_version(tv).ok());
+    store::RecordDraft d;
+    d.kind = "consent.pid_sharing";
+    d.resident_id = "r1";
+    d.text_version_id = tv.version_id;
+    d.decision = "given";
+    d.device_id = s.pki->device_id;
+    d.sensitive = "{\"resident_id\":\"r1\"}";
+    d.consent = store::RecordDraft::Consent{"pid_sharing", 12};
+    auto c = st->store().commit_sealed(d, s.pki->device);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    record_id = c.value().record_id;
+    // A decision that is not a consent decision, or a wrong validity, stores nothing.
+    d.record_id.clear();
+    d.consent->valid_months = 13;
+    EXPECT_FALSE(st->store().commit_sealed(d, s.pki->device).ok());
+    d.consent->valid_months = 12;
+    d.decision = "signed";
+    EXPECT_FALSE(st->store().commit_sealed(d, s.pki->device).ok());
+    EXPECT_EQ(st->store().pending_consent_events(10).value().size(), 1u);
+  }
+  coa->pages[""] = page("c1", false, json::array());
+  coa->pages["c1"] = page("c1", false, json::array());
+  coa->consent_status = 503;
+  std::string out;
+  kiosk->sync_once(&out);
+  ASSERT_EQ(coa->consent_bodies.size(), 1u) << out;
+  const json body = json::parse(coa->consent_bodies[0]);
+  EXPECT_EQ(body["format"], "balie-coa-consent");
+  ASSERT_EQ(body["events"].size(), 1u);
+  const json& e = body["events"][0];
+  EXPECT_EQ(e["record_id"], record_id);
+  EXPECT_EQ(e["resident_id"], "r1");
+  EXPECT_EQ(e["purpose"], "pid_sharing");
+  EXPECT_EQ(e["decision"], "given");
+  EXPECT_EQ(e["text_version"], "consent-pid-t-nl");
+  EXPECT_EQ(e.size(), 7u) << "ids, purpose, decision, times and text version; no free text: " << e.dump();
+  EXPECT_NE(out.find("consent: HTTP 503"), std::string::npos) << out;
+  {
+    auto st = kiosk->open();
+    auto q = st->store().pending_consent_events(10).value();
+    ASSERT_EQ(q.size(), 1u) << "not acknowledged: still queued";
+    EXPECT_EQ(q[0].attempts, 1);
+    EXPECT_NE(q[0].last_error.find("503"), std::string::npos);
+  }
+  coa->consent_status = 200;
+  kiosk->sync_once(&out);
+  ASSERT_EQ(coa->consent_bodies.size(), 2u) << out;
+  EXPECT_EQ(json::parse(coa->consent_bodies[1])["events"][0]["record_id"], record_id) << "the same event again";
+  EXPECT_NE(out.find("consent 1 acknowledged"), std::string::npos) << out;
+  {
+    auto st = kiosk->open();
+    EXPECT_TRUE(st->store().pending_consent_events(10).value().empty());
+    EXPECT_EQ(audit_count(st->store(), "consent.coa_acknowledged"), 1);
+  }
+  kiosk->sync_once(&out);
+  EXPECT_EQ(coa->consent_bodies.size(), 2u) << "nothing left to post";
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/coa/db.h"
+#include "balie/store/types.h"
 
 namespace balie::coa {
 
@@ -92,7 +93,33 @@ std::optional<std::string> check_resident(const ResidentIn& r);  // the problem,
 // Unknown resident or reason: Invalid. Audited (resident.withdraw, id and reason only).
 DbStatus withdraw_resident(Db& db, const std::string& id, const std::string& reason, const std::string& actor);
 // One page of a location's residents after `cursor` (the feed of the terminal protocol).
-DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit);
+// with_consent (the terminal asked with consent=1, issue 16): every active item carries "consent", the
+// resident's current decision per purpose with "expired" as of now.
+DbResult<nlohmann::json> residents_page(Db& db, const std::string& location_id, const std::string& cursor, int limit,
+                                        bool with_consent = false);
+
+// --- consent (issue 16) ---------------------------------------------------------------------------------
+// POST /v1/consent: {"format":"balie-coa-consent","format_version":1,"events":[{"record_id","resident_id",
+// "purpose","decision","decided_at","expires_at","text_version"}]} (1..kMaxConsentEventsPerPost). Each
+// event is checked on its own; one for a resident not at the device's location is refused. A new event
+// moves the resident's change number (the location's terminals get the new state in their feed); an
+// event already stored with the same content is acknowledged again (idempotent by record id).
+inline constexpr std::size_t kMaxConsentEventsPerPost = store::kMaxConsentEventsPerPost;
+struct ConsentIngest {
+  std::vector<std::string> acknowledged;                       // record ids
+  std::vector<std::pair<std::string, std::string>> refused;    // record id (or "#n"), reason
+};
+// The body's shape: nullopt when usable, else the problem (the whole post is refused with 400).
+std::optional<std::string> check_consent_post(const nlohmann::json& body);
+DbResult<ConsentIngest> ingest_consent_events(Db& db, const Device& device, const nlohmann::json& body);
+// The web's residents page: each resident of a location (or all) with its current consent per purpose.
+struct ResidentConsentRow {
+  std::string resident_id, location_id, regime;
+  std::optional<std::string> gemeentecode;
+  std::string purpose, decision, decided_at, expires_at;  // purpose "" = never asked
+  bool expired = false;
+};
+DbResult<std::vector<ResidentConsentRow>> resident_consent_rows(Db& db, const std::string& location_id);
 
 // --- health and alerts --------------------------------------------------------------------------------
 // Stores one health document of `device_id` and opens/clears its alerts. Returns the open alert kinds.

@@ -98,6 +98,16 @@ struct LocationOption {
 };
 // The create-code form (posts csrf + location to /enrolment), the new code in a large box when
 // new_code is set (it is shown this once), and the list of codes.
+// issue 16: the residents page, each active resident (COA's id, location, regime, gemeente; no
+// names) with the current consent per purpose: given (until when), refused, withdrawn, expired, or
+// not asked. COA shares the PID (blauwe map) only while the consent is in force.
+struct ConsentCell {
+  std::string resident_id, location_id, regime, gemeentecode;  // gemeentecode "" = not linked
+  std::string purpose, decision, decided_at, expires_at;       // purpose "" = no decision yet
+  bool expired = false;
+};
+std::string render_residents_page(const std::vector<ConsentCell>& rows, const std::string& location, const PageChrome& chrome);
+
 std::string render_enrolment_page(const std::vector<CodeRow>& codes, const std::vector<LocationOption>& locations,
                                   const std::optional<std::string>& new_code, const PageChrome& chrome);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "balie/store/bundle.h"
 #include "balie/store/types.h"
 #include "signing/ink.h"
 
@@ -71,31 +72,45 @@ struct SigningSession {
 // The exact text shown, as hashed into the evidence (documented format, see flow.cpp).
 std::string canonical_shown_text(const store::TextVersion& nl, const store::TextVersion* own);
 
-// One optional processing purpose a resident can consent to (one purpose per screen).
+// One optional processing purpose a resident can consent to (one purpose per screen). Issue 16: the
+// resident's choice is whether COA shares the PID ("blauwe map", which the resident owns) with the
+// gekoppelde gemeente; the klantprofiel goes to the municipality through TVS by law, without asking,
+// and is no purpose here. Other purposes only when the applied enrolment bundle defines them.
 struct ConsentPurpose {
-  std::string_view id;             // "pid_sharing", "health"
-  std::string_view text_kind;      // TextVersion kind, "consent:<id>"
-  std::string_view record_kind;    // record kind, "consent.<id>"
-  std::string_view title_key;      // catalog key of the short title on the list
-  std::string_view category;       // Kantara purposeCategory
-  std::span<const std::string_view> pii_categories;
-  bool sensitive = false;          // special category (health): explicit consent
-  std::string_view spi_category;   // "health" when sensitive
-  std::string_view termination;
-  std::string_view legal_basis;
-  std::string_view third_party;    // who discloses to whom
+  std::string id;             // "pid_sharing", or a bundle purpose id
+  std::string text_kind;      // TextVersion kind, "consent:<id>"
+  std::string record_kind;    // record kind, "consent.<id>"
+  std::string title_key;      // catalog key of the short title ("" for a bundle purpose: the text's title)
+  std::string category;       // Kantara purposeCategory
+  std::vector<std::string> pii_categories;
+  bool sensitive = false;     // special category: explicit consent
+  std::string spi_category;
+  std::string legal_basis;
+  std::string controller;     // who decides on the sharing (COA for the PID)
+  std::string recipient;      // who receives ("gekoppelde gemeente")
+  int valid_months = 12;      // a given consent expires after this many months
 };
-std::span<const ConsentPurpose> consent_purposes();
-const ConsentPurpose* find_purpose(std::string_view id);
+// The built-in PID sharing, then the purposes the applied bundle defines (in its order).
+std::vector<ConsentPurpose> consent_purposes(std::span<const store::BundleConsentPurpose> from_bundle = {});
+const ConsentPurpose* find_purpose(const std::vector<ConsentPurpose>& purposes, std::string_view id);
+
+// Who is asked (issue 16): only a Wi2021 resident with an inburgeringsplicht (plichtig) who is linked
+// to a gemeente. "" when asked, else the catalog key that says why not (shown on the consent list).
+std::string consent_not_asked_reason(const store::Resident& r, const store::Dossier& d);
 
 struct ConsentStatus {
   std::string purpose;
-  std::string state;            // "" (never asked), "given", "refused", "withdrawn"
+  std::string title;            // the notice's title, for bundle purposes without a catalog key
+  std::string state;            // "" (never asked), "given", "refused", "withdrawn", "expired"
   std::string last_record_id;   // the receipt a new answer supersedes
   store::UtcTime at{};
+  std::optional<store::UtcTime> until;  // given / expired: when the consent ends (ended)
+  bool from_other_terminal = false;     // learnt from COA's feed
 };
-// Current state per purpose from this device's records for the resident (newest first).
-std::vector<ConsentStatus> consent_states(const std::vector<store::RecordSummary>& records);
+// Current state per purpose from the store's consent states, as of `now` (a given consent past its
+// expiry is "expired" and counts as not given).
+std::vector<ConsentStatus> consent_states(const std::vector<ConsentPurpose>& purposes,
+                                          const std::vector<store::ConsentState>& states, store::UtcTime now);
 
 // The consent question on screen.
 struct ConsentScreen {
@@ -112,6 +127,8 @@ struct StaffTileLite {
 
 struct FlowState {
   PvtOffer offer;
+  std::vector<ConsentPurpose> purposes;        // what this terminal asks (built-in + bundle)
+  std::string consent_not_asked_key;           // why this resident is not asked ("" = asked)
   std::vector<StaffTileLite> hosts;            // hosts mandated for the resident's gemeente
   std::optional<SigningSession> pvt;
   std::vector<ConsentStatus> consents;

@@ -53,6 +53,17 @@ struct BundleStaff {
   std::string first_login_pin;  // digits the staff member must change at first login
 };
 
+// issue 16: an optional consent purpose the bundle defines beyond the built-in PID sharing (the
+// kiosk asks only the built-in one and these). "consent_purposes": [{"id","controller","recipient",
+// "valid_months","sensitive"}]; the notice text is a "consent:<id>" text of the bundle.
+struct BundleConsentPurpose {
+  std::string id;          // [a-z0-9_]{1,48}, not "pid_sharing"
+  std::string controller;  // who decides on the sharing, e.g. "COA" (1-100 bytes)
+  std::string recipient;   // who receives, e.g. "gekoppelde gemeente" (1-100 bytes)
+  int valid_months = 12;   // 1..12
+  bool sensitive = false;  // special category (AVG art. 9): explicit consent
+};
+
 struct EnrolmentBundle {
   std::int64_t version = 0;
   std::string issued_at;
@@ -67,6 +78,7 @@ struct EnrolmentBundle {
   std::vector<Route> routes;  // pinned_public_key = "primary;backup" (CURLOPT_PINNEDPUBLICKEY form)
   std::vector<BundleStaff> staff;
   std::vector<TextVersion> texts;  // version_id "<kind>-<gemeentecode>-v<version>-<language>"
+  std::vector<BundleConsentPurpose> consent_purposes;  // optional field; empty = only PID sharing
 };
 
 // What the store keeps of the applied bundle (no PINs, no texts: those are in their own tables).
@@ -78,7 +90,11 @@ struct AppliedBundle {
   std::string coa_endpoint, coa_ca_pem;
   std::vector<std::string> coa_pins, ntp_servers;
   std::string sync_window;
+  std::vector<BundleConsentPurpose> consent_purposes;
 };
+// The applied bundle's consent purposes as stored (JSON array text) and back.
+std::string consent_purposes_json(const std::vector<BundleConsentPurpose>& v);
+std::vector<BundleConsentPurpose> consent_purposes_from_json(std::string_view text);
 
 using Ed25519PublicKey = std::array<std::uint8_t, 32>;
 

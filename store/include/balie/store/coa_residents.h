@@ -4,6 +4,7 @@
 // feed brings the dossier. Store::apply_coa_residents() applies one parsed page in one transaction.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,7 +34,11 @@ struct CoaResident {
   // waiting go once acknowledged); obligation_withdrawn | regime_corrected = the obligation ends as if
   // it never was (unsent records dropped, receivers asked to delete, Store::withdraw_resident).
   std::string withdrawal_reason;
+  // issue 16: "consent", the resident's current consent per purpose as COA holds it (at most
+  // kMaxCoaConsentsPerResident; the terminal asks for it with consent=1). Absent: COA said nothing.
+  std::optional<std::vector<ConsentState>> consents;
 };
+inline constexpr std::size_t kMaxCoaConsentsPerResident = 16;
 
 // {"format":"balie-coa-residents","format_version":1,"location_id","cursor","more","residents":[...]}.
 struct CoaResidentsPage {

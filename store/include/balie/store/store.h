@@ -64,7 +64,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 7;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 8;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -152,6 +152,15 @@ class Store {
   // resident (NotFound), no gekoppelde gemeente or no route/sealing key for it (NotFound: staff must
   // fix the koppeling or routing), same record_id twice (Conflict), full outbox (LimitReached).
   Result<CommittedRecord> commit_sealed(const RecordDraft& draft, const platform::DeviceSigningKey& device);
+  // [issue16-consent] Consent state and the queue of consent events for COA (store/src/consent.cpp).
+  // The resident's current decision per purpose (expired ones included: ConsentState::expired()).
+  Result<std::vector<ConsentState>> consent_states(std::string_view resident_id);
+  // Queued events not yet acknowledged by COA, oldest first.
+  Result<std::vector<ConsentEvent>> pending_consent_events(std::size_t limit);
+  // COA acknowledged these events: they leave the queue (audited by record id).
+  Status consent_events_acknowledged(const std::vector<std::string>& record_ids);
+  // A delivery attempt failed: the events stay queued with the error (retried on the next pass).
+  Status consent_events_failed(const std::vector<std::string>& record_ids, std::string_view error);
   Result<ChainHead> chain_head(std::string_view gemeentecode);
   Result<std::vector<RecordSummary>> records_for(std::string_view resident_id);
   // Pending entries for one municipality, oldest first, at most max_count entries and max_bytes of

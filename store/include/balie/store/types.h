@@ -364,7 +364,45 @@ struct RecordDraft {
   std::string expected_gemeentecode;
   std::string public_json = "{}";  // non-personal metadata (JSON object text)
   std::string sensitive;           // personal data (JSON text): sealed, never stored in the clear
+  // A consent decision (kind "consent.<purpose>"): in the same transaction the store keeps it as the
+  // resident's current state and queues a consent event for COA (issue 16, store/src/consent.cpp).
+  struct Consent {
+    std::string purpose;   // ConsentPurpose id, [a-z0-9_]{1,48}
+    int valid_months = 12; // a given consent expires this many months after the decision (1..12)
+  };
+  std::optional<Consent> consent;
 };
+
+// [issue16-consent] The current consent of a resident for one purpose, as this terminal knows it:
+// decided here (source "terminal") or learnt from COA's residents feed (source "coa"). A given
+// consent counts only until expires_at; after that it is expired and counts as not given.
+struct ConsentState {
+  std::string resident_id, purpose;
+  std::string decision;  // "given" | "refused" | "withdrawn"
+  UtcTime decided_at{};
+  std::optional<UtcTime> expires_at;  // set for "given"
+  std::string record_id, text_version_id;
+  std::string source;  // "terminal" | "coa"
+  bool expired(UtcTime now) const { return decision == "given" && expires_at && now >= *expires_at; }
+  bool in_force(UtcTime now) const { return decision == "given" && !expired(now); }
+};
+
+// A consent decision queued for COA (balie-syncd's COA round posts it to POST /v1/consent until COA
+// acknowledges it). No free text: ids, purpose, decision, times and the notice's version id.
+struct ConsentEvent {
+  std::string record_id, resident_id, purpose, decision;
+  UtcTime decided_at{};
+  std::optional<UtcTime> expires_at;
+  std::string text_version_id;
+  int attempts = 0;
+  std::string last_error;
+};
+
+// At most this many events go in one POST /v1/consent (balie-coa refuses more).
+inline constexpr std::size_t kMaxConsentEventsPerPost = 100;
+
+// `t` plus whole calendar months (UTC); a day past the end of the month is clamped to its last day.
+UtcTime add_months(UtcTime t, int months);
 
 struct CommittedRecord {
   std::string record_id;

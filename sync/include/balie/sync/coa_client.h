@@ -1,6 +1,7 @@
 // balie-syncd's client of COA's terminal service (balie-coa, contract of issue 15), run at the start
 // of every pass before the municipality routes: posts the previous pass's health document, fetches a
 // newer enrolment bundle and installs it (store::install_bundle, as balie-admin bundle apply does),
+// posts the queued consent decisions (POST /v1/consent, issue 16; kept until COA acknowledges them)
 // and pulls COA's residents feed page by page (store::Store::apply_coa_residents). COA's endpoint, CA
 // and two pins come from the applied bundle; the client certificate and key are the terminal's mTLS
 // credentials, the same the routes use. A COA failure never stops the municipality routes.
@@ -25,6 +26,7 @@ struct CoaClientConfig {
   store::TerminalIdentityLoader identity;        // device key + TLS pin (check_for_terminal)
   std::size_t residents_limit = 200;             // per page (COA allows up to 500)
   std::size_t max_residents_pages = 1000;        // bound on one pass
+  std::size_t max_consent_posts = 100;           // bound on one pass (100 events each)
   long connect_timeout_s = 10, low_speed_time_s = 20, total_timeout_s = 300;
 };
 
@@ -41,6 +43,7 @@ struct CoaPassResult {
   std::vector<std::string> alerts;  // COA's answer to the health post (alert kinds open now)
   long bundle_status = 0;           // HTTP status of GET /v1/bundle (0: not asked / no answer)
   std::optional<std::int64_t> bundle_installed;  // version applied this pass
+  int consent_acknowledged = 0, consent_refused = 0;  // consent events (issue 16) this pass
   int residents_pages = 0;
   store::CoaResidentsOutcome residents;  // summed over the pages applied
   bool ok() const { return errors.empty(); }
