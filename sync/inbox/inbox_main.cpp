@@ -4,6 +4,7 @@
 //                     [--listen 127.0.0.1:PORT] [--port-file F] [--max-body N]
 //   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC
 //   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
+//   balie-inbox check-chain --db F --gemeentecode GM..     each device's record chain, voids included (JSON; exit 1 if broken)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]
@@ -41,6 +42,7 @@ const char* kUsage =
     "        [--clock-skew-seconds N] [--crl F (COA's revocation list, re-read on change)]\n"
     "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC\n"
     "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
+    "  check-chain --db F --gemeentecode GM..     each device's record chain, voids included (JSON; exit 1 if broken)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
@@ -70,6 +72,7 @@ const std::vector<CommandSpec>& commands() {
        {"chaos-duplicate-acks"}},
       {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
+      {"check-chain", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today"}, {}},
@@ -281,6 +284,12 @@ int main(int argc, char** argv) {
     if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;
+  }
+  if (cmd == "check-chain") {
+    auto r = db.check_chains();
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return r->find("\"ok\": true") != std::string::npos ? 0 : 1;
   }
   if (cmd == "feed-problems") {
     auto r = db.dump_feed_problems();

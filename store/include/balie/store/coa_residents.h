@@ -57,6 +57,7 @@ struct CoaResidentsOutcome {
   int purged_waiting = 0;  // ... of which records still wait (they go once acknowledged)
   int absent = 0;          // active=false for a resident this terminal does not hold
   int refused = 0;         // page.refused, audited
+  int records_held = 0;    // link changes: records not yet delivered to the old municipality, held (link-changed)
 };
 
 }  // namespace balie::store
