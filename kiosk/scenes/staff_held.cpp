@@ -99,13 +99,13 @@ class StaffHeldScene final : public Scene {
       std::string msg;
       if (s.locked_minutes > 0) msg = ui.tr("staff_unlock.locked", {{"minutes", std::to_string(s.locked_minutes)}});
       else if (s.pin_attempts_left >= 0) msg = ui.tr("staff_unlock.wrong", {{"attempts", std::to_string(s.pin_attempts_left)}});
-      if (pin_pad(ui, "heldpin", Rect{px0, py, pw, sc.y - m - bh - 24 - py}, digits_, true, msg)) {
+      if (pin_pad(ui, "heldpin", Rect{px0, py, pw, sc.y - m - py}, digits_, true, msg)) {
         intents.push(DecideHeldRecord{selected_, digits_, void_});
         secure_wipe(digits_);
       }
     }
     if (!s.staff_message.empty())
-      ui.text(Rect{m + 300, sc.y - m - bh + 20, sc.x - 2 * m - 300, 0}, s.staff_message, theme::kTextSmall, theme::kTextMuted);
+      ui.text(Rect{m + 300, sc.y - m - bh, list_w - 300, 0}, s.staff_message, theme::kTextSmall * 0.85f, theme::kTextMuted);
     if (ui.button("held.back", Rect{m, sc.y - m - bh, 260, bh}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});
   }

@@ -83,7 +83,7 @@ class RelinkE2E : public ::testing::Test {
   void enrol(Inbox& a, Inbox& b) {
     auto route = [&](const Inbox& ib) {
       return json{{"gemeentecode", ib.g}, {"base_url", ib.url()}, {"ca_pem", slurp(pki_->dir / "ca.pem")},
-                  {"pins", {trim(slurp(pki_->dir / ib.g / "pin"))}},
+                  {"pins", {trim(slurp(pki_->dir / ib.g / "pin")), trim(slurp(pki_->dir / (ib.g + "@backup") / "pin"))}},
                   {"ed25519_pk", balie::record::to_hex(ib.ed_pk.data(), 32)},
                   {"x25519_pk", balie::record::to_hex(ib.x_pk.data(), 32)}};
     };
@@ -147,7 +147,7 @@ class RelinkE2E : public ::testing::Test {
 };
 
 TEST_F(RelinkE2E, RelinkHoldsUndeliveredRecordsStaffVoidsOrDeliversAndTheOldChainStaysWhole) {
-  balie::test::Pki inbox_pki(pki_->dir, {"GM0363", "GM0344"});
+  balie::test::Pki inbox_pki(pki_->dir, {"GM0363", "GM0344", "GM0363@backup", "GM0344@backup"});
   InboxOptions o;
   o.client_ca = "device-ca.pem";
   o.locatiecode = "azc-a";
@@ -272,7 +272,7 @@ TEST_F(RelinkE2E, RelinkHoldsUndeliveredRecordsStaffVoidsOrDeliversAndTheOldChai
 }
 
 TEST_F(RelinkE2E, OnePersonTwiceFromCoaIsOneConflictAndNothingIsSigned) {
-  balie::test::Pki inbox_pki(pki_->dir, {"GM0363", "GM0344"});
+  balie::test::Pki inbox_pki(pki_->dir, {"GM0363", "GM0344", "GM0363@backup", "GM0344@backup"});
   InboxOptions o;
   o.client_ca = "device-ca.pem";
   o.locatiecode = "azc-a";
