@@ -37,7 +37,7 @@ class StaffHeldScene final : public Scene {
     bool selected_present = false;
     float content = 0;
     Vec2 o = ui.begin_scroll("held.rows", list, &scroll_);
-    const float row_h = 132, gap = theme::kMinGap + 3;
+    const float row_h = 140, btn_h = theme::kMinTarget + 6, gap = theme::kMinGap + 3;
     for (const auto& r : s.held_rows) {
       const Rect rr{o.x, o.y + content, list.w - 24, row_h};
       const bool sel = r.record_id == selected_;
@@ -46,13 +46,13 @@ class StaffHeldScene final : public Scene {
         const std::string label = ui.format_date(calendar::to_iso(calendar::local_day(r.created_at))) + "  \xC2\xB7  " +
                                   session::gemeente_name(r.addressee) + " (" + r.addressee + ")  \xC2\xB7  " +
                                   ui.tr(r.failed ? "held.state_failed" : "held.state_held");
-        if (ui.button("held.row." + r.record_id.substr(0, 8), Rect{rr.x, rr.y, rr.w, 64}, label,
+        if (ui.button("held.row." + r.record_id.substr(0, 8), Rect{rr.x, rr.y, rr.w, btn_h}, label,
                       sel ? ButtonStyle::Primary : ButtonStyle::Secondary, theme::kTextSmall)) {
           selected_ = r.record_id;
           selected_present = true;
           secure_wipe(digits_);
         }
-        ui.text(Rect{rr.x + 12, rr.y + 70, rr.w - 24, 0}, ui.tr("held.reason", {{"reason", r.reason_text}}),
+        ui.text(Rect{rr.x + 12, rr.y + btn_h + 6, rr.w - 24, 0}, ui.tr("held.reason", {{"reason", r.reason_text}}),
                 theme::kTextSmall * 0.8f, r.link_changed ? theme::kDanger : theme::kTextMuted);
       }
       content += row_h + gap;
