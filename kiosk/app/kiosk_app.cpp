@@ -600,6 +600,7 @@ void KioskApp::on_pin(const SubmitStaffPin& p) {
     state_.staff_id = acc.value()->id;
     state_.staff_name = acc.value()->display_name;
     state_.staff_role = acc.value()->role;
+    refresh_held();  // the home screen says when a link change holds records
     nav_->go(SceneId::StaffHome, state_);
   } else if (v.kind == K::Locked || (v.kind == K::Wrong && v.locked_until)) {
     const auto until = v.locked_until.value_or(std::chrono::floor<std::chrono::seconds>(clock_->wall_now()));
@@ -659,10 +660,36 @@ void KioskApp::on_search(const SearchResidents& q) {
     wipe(r);
   }
   platform::wipe_storage(res.value());
+  // One person under two resident ids (same V-nummer or BSN): one conflict entry, never two people.
+  auto conflicts = store_->identity_conflicts();
+  if (!conflicts) return staff_error("Zoeken is mislukt.", conflicts.error().message);
+  std::vector<bool> shown(conflicts.value().size(), false);
+  std::vector<ResidentHit> kept;
+  kept.reserve(state_.search_hits.size());  // no reallocation leaves copies behind
+  for (auto& h : state_.search_hits) {
+    const int c = session::conflict_of(conflicts.value(), h.id);
+    if (c < 0) {
+      kept.push_back(std::move(h));
+      continue;
+    }
+    if (shown[c]) continue;
+    shown[c] = true;
+    ResidentHit e;
+    e.conflict = true;
+    for (const auto& id : conflicts.value()[c].resident_ids)
+      e.conflict_ids_masked += (e.conflict_ids_masked.empty() ? "" : ", ") + session::mask_identifier(id);
+    kept.push_back(std::move(e));
+  }
+  wipe(state_.search_hits);
+  for (auto& h : kept) platform::emplace_back_wiping(state_.search_hits) = std::move(h);
+  wipe(kept);
 }
 
 void KioskApp::on_select(const SelectResident& s) {
   if (!store_) return;
+  if (auto c = store_->identity_conflicts(); !c || session::conflict_of(c.value(), s.resident_id) >= 0)
+    return staff_error("Deze bewoner staat twee keer in het systeem (zelfde V-nummer of BSN). COA moet dit herstellen.",
+                       c ? "identity conflict" : c.error().message);
   auto view = store_->load_dossier(s.resident_id);
   if (!view) return staff_error("Het dossier kon niet worden geladen.", view.error().message);
   auto& rv = view.value();
@@ -724,6 +751,63 @@ void KioskApp::refresh_status() {
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }
 
+void KioskApp::refresh_held() {
+  state_.held_rows.clear();
+  state_.conflict_lines.clear();
+  state_.link_changed_held = 0;
+  if (!store_) return;
+  auto held = store_->list_outbox(store::OutboxState::Held, 500);
+  auto failed = store_->list_outbox(store::OutboxState::Failed, 500);
+  auto conflicts = store_->identity_conflicts();
+  if (!held || !failed || !conflicts)
+    return staff_error("De vastgehouden records konden niet worden gelezen.",
+                       !held ? held.error().message : !failed ? failed.error().message : conflicts.error().message);
+  state_.held_rows = session::build_held_rows(held.value(), failed.value());
+  state_.link_changed_held = session::count_link_changed(state_.held_rows);
+  state_.conflict_lines = session::conflict_lines(conflicts.value());
+}
+
+void KioskApp::on_held_decision(const DecideHeldRecord& d) {
+  if (!store_ || state_.staff_id.empty()) return;
+  state_.staff_message.clear();
+  state_.pin_attempts_left = -1;
+  state_.locked_minutes = 0;
+  const session::HeldRecordRow* row = nullptr;
+  for (const auto& r : state_.held_rows)
+    if (r.record_id == d.record_id) row = &r;
+  if (!row) return staff_error("Dit record is niet meer vastgehouden.", "no held row " + d.record_id);
+  auto verdict = store_->verify_pin(state_.staff_id, d.pin);
+  if (!verdict) return staff_error("De pincode kon niet worden gecontroleerd.", verdict.error().message);
+  using K = store::PinVerdict::Kind;
+  const auto& v = verdict.value();
+  if (v.kind == K::Locked || (v.kind == K::Wrong && v.locked_until)) {
+    const auto until = v.locked_until.value_or(std::chrono::floor<std::chrono::seconds>(clock_->wall_now()));
+    const auto secs = (until - std::chrono::floor<std::chrono::seconds>(clock_->wall_now())).count();
+    state_.locked_minutes = static_cast<int>(std::max<long long>(1, (secs + 59) / 60));
+    return;
+  }
+  if (v.kind != K::Ok) {
+    state_.pin_attempts_left = v.kind == K::Wrong ? v.attempts_left : 0;
+    return;
+  }
+  const std::string id = row->record_id;
+  if (d.void_it) {
+    auto keys = platform::KeyProvider::from_environment(paths_.state_dir);
+    auto device = keys.device_signing_key();
+    if (!device) return staff_error("De apparaatsleutel is niet beschikbaar.", device.error().message);
+    auto out = store_->void_record(id, state_.staff_id, session::void_reason_for(*row), device.value());
+    if (!out) return staff_error("Het record kon niet vervallen worden verklaard.", out.error().message);
+    state_.staff_message = "Vervallen verklaard; de gemeente " + row->addressee + " krijgt een vervalbericht.";
+  } else {
+    const std::string why = row->link_changed ? "staff: deliver to " + row->addressee + " (signed under its link)"
+                                              : "staff: retry (" + row->reason_type + ")";
+    if (auto st = store_->release(id, state_.staff_id, why); !st)
+      return staff_error("Het record kon niet worden vrijgegeven.", st.error().message);
+    state_.staff_message = "Vrijgegeven; het record gaat bij de volgende ronde naar " + row->addressee + ".";
+  }
+  refresh_held();
+}
+
 void KioskApp::apply_intents() {
   // Moved out: handlers may change the scene, which must not touch the list being iterated. The
   // list is overwritten afterwards (it may hold a PIN or a search query).
@@ -735,6 +819,7 @@ void KioskApp::apply_intents() {
                    [&](const GoTo& g) {
                      if (audio_) audio_->stop();
                      if (g.scene == SceneId::StaffStatus) refresh_status();
+                     if (g.scene == SceneId::StaffHeld || g.scene == SceneId::StaffHome) refresh_held();
                      if (g.scene == SceneId::Enrolment) refresh_enrolment();
                      nav_->go(g.scene, state_);
                    },
@@ -768,6 +853,7 @@ void KioskApp::apply_intents() {
                    [&](const AnswerConsent& a) { on_answer_consent(a); },
                    [&](const ChangeOwnPin& c) { on_change_pin(c); },
                    [&](const SubmitEnrolmentCode& c) { on_enrolment_code(c); },
+                   [&](const DecideHeldRecord& d) { on_held_decision(d); },
                    [&](const SyncNow&) {
                      state_.staff_message.clear();
                      if (auto e = request_sync_pass(paths_.state_dir); !e.empty())

@@ -89,6 +89,8 @@ class KioskApp {
   void open_store(bool seed_demo);
   void load_staff_tiles();
   void refresh_status();
+  void refresh_held();  // held/failed records and duplicate persons (issue 16)
+  void on_held_decision(const DecideHeldRecord& d);
   void poll_store(std::chrono::steady_clock::time_point now);
   void refresh_enrolment();  // app/enrolment_handlers.cpp
   void on_enrolment_code(const SubmitEnrolmentCode& c);  // app/enrolment_handlers.cpp

@@ -22,7 +22,8 @@ void wipe(store::Resident& r) {
 
 void wipe(std::vector<ResidentHit>& hits) {
   for (auto& h : hits)
-    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked}) secure_wipe(*s);
+    for (std::string* s : {&h.id, &h.name_own, &h.name_latin, &h.room, &h.v_nummer_masked, &h.conflict_ids_masked})
+      secure_wipe(*s);
   platform::wipe_storage(hits);
 }
 

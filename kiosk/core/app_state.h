@@ -10,6 +10,7 @@
 #include "balie/store/types.h"
 #include "core/scene_id.h"
 #include "session/dossier_view.h"
+#include "session/held_records.h"
 #include "session/staff_rules.h"
 #include "session/sync_status.h"
 #include "signing/flow.h"
@@ -27,6 +28,10 @@ struct ResidentHit {  // one search result (personal data: wiped at session end)
   std::string name_latin;
   std::string room;
   std::string v_nummer_masked;
+  // One person twice (issue 16): this entry stands for every resident id of one conflict (never two
+  // people); it cannot be chosen, staff see the conflict screen. `id` is then empty.
+  bool conflict = false;
+  std::string conflict_ids_masked;
 };
 
 using MunicipalityStatus = session::MunicipalityStatus;
@@ -67,6 +72,11 @@ struct AppState {
   session::SyncRequestView sync_request;  // what the store's sync states say about that request
   bool clock_synchronised = true;         // adjtimex: the kernel's clock is NTP-synchronised
   std::vector<session::DeletionLine> deletion_lines;  // withdrawn obligations: receipts in per deletion
+
+  // Held and failed records, duplicate persons (issue 16; no personal data: ids masked)
+  std::vector<session::HeldRecordRow> held_rows;
+  int link_changed_held = 0;               // "Koppeling gewijzigd: N records vastgehouden"
+  std::vector<session::ConflictLine> conflict_lines;
 
   // Enrolment / terminal details (technician screen; public data only)
   struct Enrolment {

@@ -35,12 +35,15 @@ struct RedoSignature {};
 struct ConfirmSignature {};                  // review "confirm": build, seal, commit
 struct OpenConsent { std::string purpose; bool withdraw = false; };
 struct AnswerConsent { std::string purpose; std::string decision; };  // given|refused|withdrawn
+// Held/failed records (issue 16): the unlocked staff member decides with their PIN; release = deliver
+// to the addressee it was sealed to (for a link change: the old municipality), void = a void record.
+struct DecideHeldRecord { std::string record_id; std::string pin; bool void_it = false; };
 
 using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchResidents, SelectResident,
                             ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk, SyncNow,
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
                             RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent, ChangeOwnPin,
-                            SubmitEnrolmentCode>;
+                            SubmitEnrolmentCode, DecideHeldRecord>;
 
 // Overwrites the strings an intent carries (PINs, search queries, resident ids).
 inline void wipe(Intent& i) {
@@ -58,6 +61,7 @@ inline void wipe(Intent& i) {
         else if constexpr (std::is_same_v<T, SigningMark>) secure_wipe(x.event);
         else if constexpr (std::is_same_v<T, OpenConsent>) secure_wipe(x.purpose);
         else if constexpr (std::is_same_v<T, AnswerConsent>) secure_wipe(x.purpose), secure_wipe(x.decision);
+        else if constexpr (std::is_same_v<T, DecideHeldRecord>) secure_wipe(x.record_id), secure_wipe(x.pin);
       },
       i);
 }

@@ -27,6 +27,7 @@ enum class SceneId : uint8_t {
   ConsentQuestion,   // one purpose: yes / no (or withdraw / keep)
   StaffNewPin,       // first login: the staff member chooses a new PIN (typed twice)
   Enrolment,         // technician: enrolment request (short code, QR) or the terminal's details
+  StaffHeld,         // held and failed records with their reason, release/void with a PIN; duplicate persons
   kCount
 };
 

@@ -42,7 +42,12 @@ class ResidentSearchScene final : public Scene {
     int i = 0;
     for (const auto& h : s.search_hits) {
       const Rect r{o.x, o.y + content, list.w - 24, row_h};
-      if (r.y + r.h > list.y && r.y < list.y + list.h) {
+      if (r.y + r.h > list.y && r.y < list.y + list.h && h.conflict) {
+        // One person under two resident ids: one entry, never two people; COA must fix it.
+        if (ui.button("search.hit." + std::to_string(i), r, ui.tr("search.conflict", {{"ids", h.conflict_ids_masked}}),
+                      ButtonStyle::Danger, theme::kTextSmall))
+          intents.push(GoTo{SceneId::StaffHeld});
+      } else if (r.y + r.h > list.y && r.y < list.y + list.h) {
         std::string label = h.name_own;
         if (!h.name_latin.empty() && h.name_latin != h.name_own) label += "  \xC2\xB7  " + h.name_latin;
         label += "  \xC2\xB7  " + ui.tr("search.room", {{"room", h.room}}) + "  \xC2\xB7  " + h.v_nummer_masked;

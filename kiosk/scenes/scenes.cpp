@@ -28,6 +28,7 @@ constexpr std::array<SceneEntry, static_cast<size_t>(SceneId::kCount)> kTable{{
     {SceneId::ConsentQuestion, "consent_question", true, &make_consent_question_scene},
     {SceneId::StaffNewPin, "staff_new_pin", false, &make_staff_new_pin_scene},
     {SceneId::Enrolment, "enrolment", false, &make_enrolment_scene},
+    {SceneId::StaffHeld, "staff_held", false, &make_staff_held_scene},
 }};
 
 // The table must list every SceneId once, in order.

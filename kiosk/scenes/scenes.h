@@ -21,6 +21,7 @@ std::unique_ptr<Scene> make_dossier_scene();
 std::unique_ptr<Scene> make_staff_status_scene();
 std::unique_ptr<Scene> make_staff_new_pin_scene();
 std::unique_ptr<Scene> make_enrolment_scene();
+std::unique_ptr<Scene> make_staff_held_scene();
 std::unique_ptr<Scene> make_store_error_scene();
 std::unique_ptr<Scene> make_signing_host_scene();
 std::unique_ptr<Scene> make_signing_text_scene();

@@ -26,6 +26,11 @@ constexpr std::array kTypes = {
                 "de gemeente stuurde een bewoner van een andere locatie; geweigerd en aan de gemeente gemeld"},
     ProblemType{"feed-item-wrong-gemeente", 0, C::Permanent, R::StaffRetry,
                 "de gemeente stuurde een bewoner die aan een andere gemeente gekoppeld is; geweigerd en gemeld"},
+    ProblemType{"feed-item-not-linked", 0, C::Permanent, R::StaffRetry,
+                "de gemeente stuurde een bewoner die COA niet aan deze gemeente gekoppeld heeft; geweigerd en gemeld"},
+    ProblemType{"link-changed", 0, C::Fixable, R::StaffRetry,
+                "COA koppelde de bewoner aan een andere gemeente; een medewerker beslist: toch bezorgen bij de "
+                "oude gemeente of vervallen verklaren"},
     // Whole request (balie-inbox).
     ProblemType{"no-client-certificate", 401, C::Fixable, R::NextPass,
                 "de terminal liet geen certificaat zien; waarschuw de technicus"},

@@ -79,6 +79,17 @@ Result<CommittedRecord> Store::commit_sealed(const RecordDraft& d, const platfor
       return StoreError{StoreErrc::NotFound, "the resident's gekoppelde gemeente is unknown: nothing can be sealed for it"};
     if (!d.expected_gemeentecode.empty() && d.expected_gemeentecode != out.addressee)
       return StoreError{StoreErrc::Conflict, "the gekoppelde gemeente changed while signing; nothing was stored"};
+    // One person twice (another resident id with the same V-nummer or BSN): nothing is signed for
+    // either id until COA fixes it.
+    Stmt twin(impl.db,
+              "SELECT 1 FROM residents a JOIN residents b ON b.id != a.id AND "
+              "((a.v_nummer != '' AND b.v_nummer = a.v_nummer) OR (a.bsn != '' AND b.bsn = a.bsn)) WHERE a.id = ?1");
+    twin.bind(1, d.resident_id);
+    rc = twin.step();
+    if (rc == SQLITE_ROW)
+      return StoreError{StoreErrc::Conflict,
+                        "another resident id has the same V-nummer or BSN (one person twice): COA must fix it; nothing was stored"};
+    if (rc != SQLITE_DONE) return impl.err(rc, what);
 
     Stmt txt(impl.db, "SELECT 1 FROM text_versions WHERE version_id = ?1");
     txt.bind(1, d.text_version_id);
@@ -164,8 +175,10 @@ Result<CommittedRecord> Store::commit_sealed(const RecordDraft& d, const platfor
 
 Result<std::vector<RecordSummary>> Store::records_for(std::string_view resident_id) {
   Stmt st(impl_->db,
-          "SELECT r.record_id, r.kind, r.text_version_id, r.decision, r.created_at, o.addressee, o.state "
-          "FROM records r LEFT JOIN outbox o ON o.record_id = r.record_id WHERE r.resident_id = ?1 "
+          "SELECT r.record_id, r.kind, r.text_version_id, r.decision, r.created_at, coalesce(o.addressee, v.addressee), "
+          "CASE WHEN v.record_id IS NOT NULL THEN 'voided' ELSE o.state END "
+          "FROM records r LEFT JOIN outbox o ON o.record_id = r.record_id "
+          "LEFT JOIN voided_records v ON v.record_id = r.record_id WHERE r.resident_id = ?1 "
           "ORDER BY r.created_at DESC, r.rowid DESC");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading records");
   st.bind(1, resident_id);
@@ -294,6 +307,121 @@ Status Store::release(std::string_view record_id, std::string_view actor, std::s
                       record_id, why, "outbox.release", true, actor);
 }
 
+Result<VoidOutcome> Store::void_record(std::string_view record_id, std::string_view staff_id, std::string_view reason,
+                                       const platform::DeviceSigningKey& device) {
+  auto& impl = *impl_;
+  const char* what = "voiding a record";
+  if (staff_id.empty() || staff_id.size() > 128) return StoreError{StoreErrc::InvalidArgument, "a void needs the staff member's id"};
+  const bool reason_ok = !reason.empty() && reason.size() <= 64 &&
+                         std::all_of(reason.begin(), reason.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                         });
+  if (!reason_ok) return StoreError{StoreErrc::InvalidArgument, "a void reason is a code [a-z0-9_-]{1,64} (no free text)"};
+  if (device.secret_key.size() != crypto_sign_SECRETKEYBYTES)
+    return StoreError{StoreErrc::InvalidArgument, "the device signing key is not loaded"};
+  VoidOutcome out;
+  out.voided_record_id = std::string(record_id);
+  out.void_record_id = record::new_uuid_v4();
+  Status s = impl.write_tx(what, [&]() -> Status {
+    Stmt prior(impl.db, "SELECT void_record_id FROM voided_records WHERE record_id = ?1");
+    prior.bind(1, record_id);
+    int rc = prior.step();
+    if (rc == SQLITE_ROW) return StoreError{StoreErrc::Conflict, "record " + std::string(record_id) + " was voided before"};
+    if (rc != SQLITE_DONE) return impl.err(rc, what);
+    Stmt sel(impl.db,
+             "SELECT r.resident_id, r.kind, r.payload_sha256, o.state, o.payload, o.addressee FROM records r "
+             "LEFT JOIN outbox o ON o.record_id = r.record_id WHERE r.record_id = ?1");
+    sel.bind(1, record_id);
+    rc = sel.step();
+    if (rc == SQLITE_DONE) return StoreError{StoreErrc::NotFound, "no record " + std::string(record_id) + " on this terminal"};
+    if (rc != SQLITE_ROW) return impl.err(rc, what);
+    const std::string resident_id = sel.text(0), kind = sel.text(1), payload_sha = sel.text(2);
+    if (kind == kVoidRecordKind) return StoreError{StoreErrc::InvalidArgument, "a void record cannot be voided"};
+    if (sel.is_null(3)) return StoreError{StoreErrc::NotFound, "record " + std::string(record_id) + " has no outbox entry"};
+    const std::string state = sel.text(3);
+    out.addressee = sel.text(5);
+    if (state == "pending")
+      return StoreError{StoreErrc::Conflict, "record " + std::string(record_id) + " is waiting to be sent; only held, failed or delivered records can be voided"};
+    out.already_delivered = state == "acknowledged";
+    auto rt = route(out.addressee);
+    if (!rt.ok()) return rt.error();
+    if (!rt.value()) return StoreError{StoreErrc::NotFound, "no route with a sealing key for " + out.addressee};
+
+    ChainHead at;                 // the void is chained after this
+    std::string package_sha;      // the voided record's chain hash ("" once delivered: not kept)
+    std::string device_id;
+    if (out.already_delivered) {
+      auto head = chain_head(out.addressee);
+      if (!head.ok()) return head.error();
+      at = head.value();
+      Stmt dev(impl.db, "SELECT kiosk_id FROM device_config WHERE id = 1");
+      if (dev.step() == SQLITE_ROW) device_id = dev.text(0);
+    } else {
+      const auto payload = sel.blob(4);
+      auto env = record::parse_envelope(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
+      if (!env.ok()) return StoreError{StoreErrc::Corrupt, "the voided record's envelope cannot be read: " + env.error().message};
+      // The void takes the voided record's place: same seq, same predecessor.
+      at = ChainHead{env.value().seq - 1, env.value().prev_sha256};
+      package_sha = env.value().package_sha256;
+      device_id = env.value().device_id;
+    }
+    if (device_id.empty()) return StoreError{StoreErrc::NotFound, "this terminal has no device id (not enrolled)"};
+    const std::string pub = json{{"voided_record_id", std::string(record_id)},
+                                 {"voided_kind", kind},
+                                 {"voided_payload_sha256", payload_sha},
+                                 {"voided_package_sha256", package_sha},
+                                 {"reason", std::string(reason)},
+                                 {"already_delivered", out.already_delivered}}
+                                .dump();
+    out.seq = at.seq + 1;
+    const UtcTime now = impl.now();
+    record::RecordInput in{out.void_record_id, kVoidRecordKind, out.addressee, device_id,
+                           static_cast<std::time_t>(now.time_since_epoch().count()), pub, pub};
+    auto sealed = record::seal_record(in, device, rt.value()->box_public_key, at);
+    if (!sealed.ok()) return StoreError{StoreErrc::InvalidArgument, "sealing the void failed: " + sealed.error().message};
+    const record::SealedRecord& sr = sealed.value();
+    if (out.already_delivered) {  // appended: the chain head moves on
+      Stmt up(impl.db, "UPDATE chain_heads SET seq = ?2, package_sha256 = ?3 WHERE gemeentecode = ?1");
+      up.bind(1, out.addressee).bind(2, static_cast<std::int64_t>(sr.next.seq)).bind(3, sr.next.package_sha256);
+      if (Status s2 = impl.run(up, what); !s2.ok()) return s2;
+      if (sqlite3_changes(impl.db) == 0) {
+        Stmt ins(impl.db, "INSERT INTO chain_heads(gemeentecode, seq, package_sha256) VALUES (?1, ?2, ?3)");
+        ins.bind(1, out.addressee).bind(2, static_cast<std::int64_t>(sr.next.seq)).bind(3, sr.next.package_sha256);
+        if (Status s2 = impl.run(ins, what); !s2.ok()) return s2;
+      }
+    } else {  // replaced in place: the voided entry's payload goes, its chain slot is the void's
+      Stmt del(impl.db, "DELETE FROM outbox WHERE record_id = ?1");
+      del.bind(1, record_id);
+      if (Status s2 = impl.run(del, what); !s2.ok()) return s2;
+    }
+    Stmt rec(impl.db,
+             "INSERT INTO records(record_id, kind, resident_id, text_version_id, decision, staff_id, created_at, "
+             "payload_sha256) VALUES (?1,?2,?3,'','void',?4,?5,?6)");
+    rec.bind(1, out.void_record_id).bind(2, std::string_view(kVoidRecordKind)).bind(3, resident_id);
+    rec.bind(4, staff_id).bind(5, to_db(now)).bind(6, sr.payload_sha256);
+    if (Status s2 = impl.run(rec, what); !s2.ok()) return s2;
+    Stmt ob(impl.db,
+            "INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state, held_reason, "
+            "chain_seq) VALUES (?1,?2,?3,?4,?5,?6,'pending','',?7)");
+    ob.bind(1, out.void_record_id).bind(2, std::string_view(kVoidRecordKind)).bind(3, out.addressee).bind(4, to_db(now));
+    ob.bind_blob(5, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(sr.envelope.data()), sr.envelope.size()));
+    ob.bind(6, sr.payload_sha256).bind(7, static_cast<std::int64_t>(sr.next.seq));
+    if (Status s2 = impl.run(ob, what); !s2.ok()) return s2;
+    Stmt vr(impl.db,
+            "INSERT INTO voided_records(record_id, void_record_id, addressee, payload_sha256, package_sha256, reason, "
+            "staff_id, voided_at, already_delivered) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    vr.bind(1, record_id).bind(2, out.void_record_id).bind(3, out.addressee).bind(4, payload_sha).bind(5, package_sha);
+    vr.bind(6, reason).bind(7, staff_id).bind(8, to_db(now)).bind(9, out.already_delivered ? 1 : 0);
+    if (Status s2 = impl.run(vr, what); !s2.ok()) return s2;
+    return impl.audit_in_tx(staff_id, "record.void",
+                            "record=" + std::string(record_id) + " void=" + out.void_record_id + " addressee=" +
+                                out.addressee + " seq=" + std::to_string(out.seq) + " reason=" + std::string(reason) +
+                                " already_delivered=" + (out.already_delivered ? "1" : "0") + " sha256=" + payload_sha);
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
 Result<int> Store::rechain_unacknowledged(std::string_view gemeentecode, const ChainHead& receiver_head,
                                           const platform::DeviceSigningKey& device) {
   auto& impl = *impl_;
@@ -367,8 +495,10 @@ Result<int> Store::hold_all(std::string_view gemeentecode, std::string_view reas
 Result<int> Store::release_held(std::string_view gemeentecode) {
   int n = 0;
   Status s = impl_->write_tx("releasing records", [&]() -> Status {
-    Stmt st(impl_->db, "UPDATE outbox SET state = 'pending', held_reason = '' WHERE addressee = ?1 AND state = 'held'");
-    st.bind(1, gemeentecode);
+    // A link-changed hold waits for a staff decision (release with a PIN, or void), never for the endpoint.
+    Stmt st(impl_->db, "UPDATE outbox SET state = 'pending', held_reason = '' WHERE addressee = ?1 AND state = 'held' "
+                       "AND substr(held_reason, 1, length(?2) + 1) != (?2 || ':')");
+    st.bind(1, gemeentecode).bind(2, std::string_view(kLinkChangedProblem));
     if (Status s2 = impl_->run(st, "releasing records"); !s2.ok()) return s2;
     n = sqlite3_changes(impl_->db);
     if (n == 0) return {};
@@ -464,7 +594,8 @@ Result<std::optional<Tombstone>> Store::tombstone(std::string_view record_id) {
 Result<std::vector<OutboxCounts>> Store::outbox_counts() {
   Stmt st(impl_->db,
           "SELECT addressee, sum(state = 'pending'), sum(state = 'held'), sum(state = 'failed'), "
-          "min(CASE WHEN state = 'pending' THEN created_at END), sum(state = 'acknowledged'), "
+          // The ten-working-day count runs for every record not yet delivered: held and failed ones too.
+          "min(CASE WHEN state IN ('pending', 'held', 'failed') THEN created_at END), sum(state = 'acknowledged'), "
           "(SELECT h.held_reason FROM outbox h WHERE h.addressee = o.addressee AND h.state = 'held' "
           " ORDER BY h.rowid DESC LIMIT 1) "
           "FROM outbox o GROUP BY addressee ORDER BY addressee");

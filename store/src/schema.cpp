@@ -176,6 +176,13 @@ CREATE TRIGGER consent_state_resident_gone AFTER DELETE ON residents
 ALTER TABLE enrolment ADD COLUMN consent_purposes TEXT NOT NULL DEFAULT '[]';
 )SQL",
      nullptr},
+    {9, "void records: which record a staff member voided, by which void record, and why", R"SQL(
+CREATE TABLE voided_records(
+  record_id TEXT PRIMARY KEY, void_record_id TEXT NOT NULL UNIQUE, addressee TEXT NOT NULL,
+  payload_sha256 TEXT NOT NULL, package_sha256 TEXT NOT NULL, reason TEXT NOT NULL,
+  staff_id TEXT NOT NULL, voided_at INTEGER NOT NULL, already_delivered INTEGER NOT NULL);
+)SQL",
+     nullptr},
 };
 
 }  // namespace

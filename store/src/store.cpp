@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -492,6 +493,34 @@ Result<std::vector<Resident>> Store::search_residents(std::string_view query, st
   return out;
 }
 
+Result<std::vector<IdentityConflict>> Store::identity_conflicts() {
+  Stmt st(impl_->db,
+          "SELECT 'v_nummer', v_nummer, group_concat(id, char(10)) FROM (SELECT v_nummer, id FROM residents "
+          " WHERE v_nummer != '' ORDER BY id) GROUP BY v_nummer HAVING count(*) > 1 "
+          "UNION ALL "
+          "SELECT 'bsn', bsn, group_concat(id, char(10)) FROM (SELECT bsn, id FROM residents "
+          " WHERE bsn != '' ORDER BY id) GROUP BY bsn HAVING count(*) > 1");
+  if (!st.ok()) return impl_->err(st.prepare_rc(), "finding identity conflicts");
+  std::vector<IdentityConflict> out;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    IdentityConflict c;
+    c.key_kind = st.text(0);
+    std::string ids = st.text(2);
+    for (std::size_t pos = 0; pos <= ids.size();) {
+      auto nl = ids.find('\n', pos);
+      if (nl == std::string::npos) nl = ids.size();
+      if (nl > pos) c.resident_ids.push_back(ids.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    std::sort(c.resident_ids.begin(), c.resident_ids.end());
+    out.push_back(std::move(c));
+  }
+  if (rc != SQLITE_DONE) return impl_->err(rc, "finding identity conflicts");
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.resident_ids < b.resident_ids; });
+  return out;
+}
+
 Result<std::optional<Resident>> Store::resident(std::string_view resident_id) {
   Stmt st(impl_->db, std::string("SELECT ") + kResidentCols + " FROM residents WHERE id = ?1");
   if (!st.ok()) return impl_->err(st.prepare_rc(), "reading a resident");
@@ -558,12 +587,32 @@ Result<BatchOutcome> apply_batch(Store::Impl& impl, std::string_view location_id
         bool exists = false;
         auto link = current_link(rd.resident.id, &exists);
         if (!link.ok()) return link.error();
-        // A municipality delivers only residents linked to it, and never takes over a resident
-        // that is linked to another municipality now.
-        if (rd.resident.gemeentecode != gemeentecode || (exists && !link.value().empty() && link.value() != gemeentecode)) {
+        // The link comes only from COA: a municipality delivers dossiers of residents COA linked to
+        // it, never creates a resident COA does not know and never takes over one linked elsewhere.
+        if (!exists || link.value() != gemeentecode || rd.resident.gemeentecode != gemeentecode) {
           ++outcome.skipped;
           continue;
         }
+        // COA's fields stay COA's: the municipality's copy of them is ignored.
+        Stmt cur(impl.db, std::string("SELECT ") + kResidentCols + " FROM residents WHERE id = ?1");
+        cur.bind(1, rd.resident.id);
+        if (int rc = cur.step(); rc != SQLITE_ROW) return impl.err(rc, what);
+        const Resident coa = read_resident(cur);
+        ResidentDossier merged = rd;
+        Resident& m = merged.resident;
+        m.gemeentecode = coa.gemeentecode;
+        m.gekoppeld_sinds = coa.gekoppeld_sinds;
+        m.eerdere_koppelingen = coa.eerdere_koppelingen;
+        m.naam_latijns = coa.naam_latijns;
+        m.naam_eigen_schrift = coa.naam_eigen_schrift;
+        m.v_nummer = coa.v_nummer;
+        m.geboortedatum = coa.geboortedatum;
+        m.kamer = coa.kamer;
+        m.regime = coa.regime;
+        m.location_id = coa.location_id;
+        if (Status s2 = impl.upsert_resident_in_tx(merged); !s2.ok()) return s2;
+        ++outcome.upserted;
+        continue;
       }
       if (Status s2 = impl.upsert_resident_in_tx(rd); !s2.ok()) return s2;
       ++outcome.upserted;
@@ -738,11 +787,26 @@ Result<CoaResidentsOutcome> Store::apply_coa_residents(const CoaResidentsPage& p
         if (!row.gemeentecode.empty())
           row.eerdere_koppelingen.push_back(GemeenteKoppeling{row.gemeentecode, row.gekoppeld_sinds, c.gekoppeld_sinds});
         ++out.link_changes;
+        // Records not yet delivered to the old municipality were sealed to it under its link: they are
+        // held (never re-addressed) until a staff member delivers them there or voids them.
+        int held = 0;
+        if (!row.gemeentecode.empty()) {
+          Stmt hold(impl.db,
+                    "UPDATE outbox SET state = 'held', held_reason = ?3 WHERE addressee = ?2 AND state IN ('pending', 'held') "
+                    "AND record_id IN (SELECT record_id FROM records WHERE resident_id = ?1)");
+          hold.bind(1, c.id).bind(2, row.gemeentecode);
+          hold.bind(3, std::string(kLinkChangedProblem) + ": gekoppelde gemeente " + row.gemeentecode + " -> " +
+                           (c.gemeentecode.empty() ? "-" : c.gemeentecode));
+          if (Status st = impl.run(hold, what); !st.ok()) return st;
+          held = sqlite3_changes(impl.db);
+          out.records_held += held;
+        }
         if (Status st = impl.audit_in_tx("sync", "coa.link_change",
                                          "location=" + page.location_id + " resident=" + c.id + " from=" +
                                              (row.gemeentecode.empty() ? "-" : row.gemeentecode) + " to=" +
                                              (c.gemeentecode.empty() ? "-" : c.gemeentecode) +
-                                             " waiting_records_keep_addressee=" + std::to_string(waiting));
+                                             " waiting_records_keep_addressee=" + std::to_string(waiting) +
+                                             " records_held=" + std::to_string(held));
             !st.ok())
           return st;
       }

@@ -80,7 +80,8 @@ Result<std::string> InboxDb::export_pvt(const std::string& today, bool pip_requi
   record::sql::Stmt s(db_,
                      "SELECT r.record_id, r.sensitive_json, d.dossier_json, d.state, d.reason FROM records r "
                      "LEFT JOIN residents d ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
-                     "WHERE r.kind = ?1 ORDER BY r.received_at, r.record_id");
+                     "WHERE r.kind = ?1 AND r.record_id NOT IN (SELECT json_extract(v.public_json, '$.voided_record_id') "
+                     "FROM records v WHERE v.kind = 'record.void') ORDER BY r.received_at, r.record_id");
   if (!s.ok()) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
   s.bind(1, record::kPvtRecordKind);
   const PvtExportContext ctx{gemeentecode_, today, pip_required};

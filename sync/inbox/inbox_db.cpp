@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
+#include "balie/record/evidence.h"
 #include "balie/record/json_limits.h"
 #include "balie/record/sqlite_stmt.h"
 
@@ -158,6 +159,70 @@ Result<std::string> InboxDb::dump_feed_problems() {
   return arr.dump(1);
 }
 
+namespace {
+// Does a record with `prev` follow the stored record (package hash, kind, public part)? Its own package,
+// or, for a void that took a voided record's chain place (record.void), the voided record's package.
+bool links_to(const std::string& package, const std::string& kind, const std::string& public_json,
+              const std::string& prev) {
+  if (package == prev) return true;
+  if (kind != record::kVoidRecordKind) return false;
+  json pub = stored_json(public_json, record::kMaxPublicBytes);
+  auto it = pub.is_object() ? pub.find("voided_package_sha256") : pub.end();
+  return it != pub.end() && it->is_string() && !it->get<std::string>().empty() && it->get<std::string>() == prev;
+}
+}  // namespace
+
+Result<std::string> InboxDb::check_chains() {
+  std::lock_guard l(mu_);
+  // Records deleted on a terminal's deletion request keep a stub (seq + package hash, no prev): the
+  // chain runs through it, and only its successor's link into it can be checked.
+  Stmt s(db_, "SELECT device_id, seq, record_id, kind, package_sha256, prev_sha256, public_json, 0 FROM records "
+              "UNION ALL SELECT device_id, seq, record_id, '', package_sha256, '', '{}', 1 FROM deleted_records "
+              "ORDER BY 1, 2");
+  json devices = json::array();
+  bool all_ok = true;
+  json cur;
+  std::int64_t last_seq = 0;
+  std::string last_pkg, last_kind, last_pub;
+  auto flush = [&] {
+    if (cur.is_null()) return;
+    all_ok = all_ok && cur["ok"].get<bool>();
+    devices.push_back(std::move(cur));
+    cur = json();
+  };
+  while (s.step() == SQLITE_ROW) {
+    const std::string dev = s.text(0);
+    const std::int64_t seq = s.int64(1);
+    if (cur.is_null() || cur["device_id"] != dev) {
+      flush();
+      cur = {{"device_id", dev}, {"first_seq", seq}, {"records", 0}, {"deleted", 0}, {"voids", json::array()}, {"problems", json::array()}, {"ok", true}};
+      last_seq = 0;
+    }
+    const bool deleted_stub = s.int64(7) != 0;
+    cur[deleted_stub ? "deleted" : "records"] = cur.value(deleted_stub ? "deleted" : "records", 0) + 1;
+    cur["head_seq"] = seq;
+    if (last_seq != 0) {
+      if (seq != last_seq + 1) {
+        cur["problems"].push_back("seq " + std::to_string(last_seq + 1) + ".." + std::to_string(seq - 1) + " missing");
+        cur["ok"] = false;
+      } else if (!deleted_stub && !links_to(last_pkg, last_kind, last_pub, s.text(5))) {
+        cur["problems"].push_back("seq " + std::to_string(seq) + " does not follow seq " + std::to_string(last_seq));
+        cur["ok"] = false;
+      }
+    }
+    if (s.text(3) == record::kVoidRecordKind) {
+      json pub = stored_json(s.text(6), record::kMaxPublicBytes);
+      cur["voids"].push_back({{"seq", seq}, {"void_record_id", s.text(2)}, {"public", pub}});
+    }
+    last_seq = seq;
+    last_pkg = s.text(4);
+    last_kind = s.text(3);
+    last_pub = s.text(6);
+  }
+  flush();
+  return json{{"ok", all_ok}, {"devices", devices}}.dump(1);
+}
+
 Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<IncomingRecord>& recs,
                                                         const record::SigningKey& signer, std::time_t now) {
   std::lock_guard l(mu_);
@@ -214,12 +279,12 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
         continue;
       }
     } else {
-      Stmt p(db_, "SELECT package_sha256 FROM records WHERE device_id=?1 AND seq=?2 UNION ALL "
-                  "SELECT package_sha256 FROM deleted_records WHERE device_id=?1 AND seq=?2");
+      Stmt p(db_, "SELECT package_sha256, kind, public_json FROM records WHERE device_id=?1 AND seq=?2 UNION ALL "
+                  "SELECT package_sha256, '', '{}' FROM deleted_records WHERE device_id=?1 AND seq=?2");
       p.bind(1, e.device_id);
       p.bind(2, static_cast<std::int64_t>(e.seq - 1));
       if (p.step() == SQLITE_ROW) {
-        if (p.text(0) != e.prev_sha256) {
+        if (!links_to(p.text(0), p.text(1), p.text(2), e.prev_sha256)) {
           reject(409, "chain-mismatch", "prev_sha256 does not match the stored predecessor");
           out.push_back(std::move(o));
           continue;
@@ -245,6 +310,16 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
     ins.bind(12, r.sensitive);
     ins.bind(13, o.ack_json);
     if (ins.step() != SQLITE_DONE) return fail(std::string("insert failed: ") + sqlite3_errmsg(db_));
+    // A predecessor that arrives late (a held record released, or the void that took its place)
+    // closes the gap its successor was flagged with.
+    Stmt nx(db_, "SELECT record_id, prev_sha256 FROM records WHERE device_id=? AND seq=? AND chain_gap=1");
+    nx.bind(1, e.device_id);
+    nx.bind(2, static_cast<std::int64_t>(e.seq + 1));
+    if (nx.step() == SQLITE_ROW && links_to(e.package_sha256, e.kind, e.public_json, nx.text(1))) {
+      Stmt up(db_, "UPDATE records SET chain_gap=0 WHERE record_id=?");
+      up.bind(1, nx.text(0));
+      if (up.step() != SQLITE_DONE) return fail(std::string("update failed: ") + sqlite3_errmsg(db_));
+    }
     out.push_back(std::move(o));
   }
   if (auto s = exec("COMMIT"); !s) return fail(s.error().message);

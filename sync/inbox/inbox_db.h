@@ -73,6 +73,11 @@ class InboxDb {
   Result<sync::DossierBatch> dossier_updates(const std::string& locatiecode, const std::string& cursor,
                                              std::size_t limit);
 
+  // The chain check per device: seqs continuous from the first stored one and each prev_sha256 the
+  // predecessor's package hash (or, after a void that took a voided record's place, the voided
+  // package's hash, which the void names). JSON {ok, devices:[{device_id, first_seq, head_seq, records,
+  // voids:[{seq, void_record_id, public}], problems:[...], ok}]}.
+  Result<std::string> check_chains();
   // JSON dump of stored records (for operators and tests): [{record_id, kind, device_id, seq, ...}]
   Result<std::string> dump_records(bool include_sensitive);
   // DUO export: {"exports":[{path, body}], "blocked":[{record_id, reason, text}]} (see duo_export.cpp).

@@ -5,6 +5,7 @@
 //   balie-inbox enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC
 //   balie-inbox feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)
 //   balie-inbox deletions --db F --gemeentecode GM..       records deleted on terminals' requests (JSON)
+//   balie-inbox check-chain --db F --gemeentecode GM..     each device's record chain, voids included (JSON; exit 1 if broken)
 //   balie-inbox import-dossiers --db F --gemeentecode GM.. --file F.json
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]
@@ -44,6 +45,7 @@ const char* kUsage =
     "  enroll-device --db F --gemeentecode GM.. --device-id ID --ed25519-pk HEX --locatiecode LOC\n"
     "  feed-problems --db F --gemeentecode GM..   feed items terminals refused (JSON)\n"
     "  deletions --db F --gemeentecode GM..       records deleted on terminals' deletion requests (JSON)\n"
+    "  check-chain --db F --gemeentecode GM..     each device's record chain, voids included (JSON; exit 1 if broken)\n"
     "  import-dossiers --db F --gemeentecode GM.. --file F.json\n"
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
@@ -74,6 +76,7 @@ const std::vector<CommandSpec>& commands() {
       {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
       {"deletions", {"db", "gemeentecode"}, {}, {}},
+      {"check-chain", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
@@ -285,6 +288,12 @@ int main(int argc, char** argv) {
     if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;
+  }
+  if (cmd == "check-chain") {
+    auto r = db.check_chains();
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return r->find("\"ok\": true") != std::string::npos ? 0 : 1;
   }
   if (cmd == "feed-problems") {
     auto r = db.dump_feed_problems();

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "balie/record/codec.h"
+#include "balie/record/evidence.h"
 #include "balie/record/json_limits.h"
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
@@ -216,6 +217,22 @@ int run_server(const ServerConfig& cfg) {
       if (!pj || !pj->is_object()) {
         reject(422, "bad-payload", pj ? "sealed payload is not a JSON object" : pj.error().message);
         continue;
+      }
+      if (e->kind == record::kVoidRecordKind) {  // a void names what it voids and why, and nothing personal
+        auto vp = record::parse_json_limited(e->public_json, record::JsonLimits{record::kMaxPublicBytes}, "void");
+        const bool void_ok =
+            vp && vp->is_object() && vp->size() == 6 && vp->contains("voided_record_id") &&
+            (*vp)["voided_record_id"].is_string() && record::is_uuid((*vp)["voided_record_id"].get<std::string>()) &&
+            vp->contains("reason") && (*vp)["reason"].is_string() && sync::is_token((*vp)["reason"].get<std::string>(), 64) &&
+            vp->contains("already_delivered") && (*vp)["already_delivered"].is_boolean() &&
+            vp->contains("voided_kind") && (*vp)["voided_kind"].is_string() &&
+            vp->contains("voided_payload_sha256") && (*vp)["voided_payload_sha256"].is_string() &&
+            vp->contains("voided_package_sha256") && (*vp)["voided_package_sha256"].is_string();
+        if (!void_ok) {
+          reject(422, "bad-payload", "a record.void needs exactly voided_record_id, voided_kind, voided_payload_sha256, "
+                                     "voided_package_sha256, reason and already_delivered");
+          continue;
+        }
       }
       ok.push_back({std::move(*e), std::move(*plain)});
       slot.push_back(static_cast<int>(i));

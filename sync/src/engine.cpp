@@ -188,8 +188,9 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
   if (auto held = store_.list_held(g); held) {
     for (const auto& e : *held) {
       const auto type = record::reason_type(e.held_reason);
-      const bool waits = !type.empty() && record::classify_problem(type, 0).retry == record::RetryRule::WhenNotAhead &&
-                         e.created_at > now;
+      const bool waits = (!type.empty() && record::classify_problem(type, 0).retry == record::RetryRule::WhenNotAhead &&
+                          e.created_at > now) ||
+                         type == "link-changed";  // COA changed the link: a staff member decides (kiosk, PIN)
       if (waits) {
         ++r.held_records;
         continue;

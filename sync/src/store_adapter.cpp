@@ -154,6 +154,18 @@ Result<std::vector<FeedRefusal>> StoreAdapter::check_dossier_batch(const Dossier
     } else if (res.location_id != location_) {
       refuse("feed-item-wrong-location", "resident is at location " + res.location_id.substr(0, 64) +
                                              ", this terminal is at " + location_);
+    } else {
+      // The link comes only from COA: a municipality's item for a resident COA has not delivered here,
+      // or has linked to another municipality, is refused (never applied, never creates a resident).
+      auto here = s_.resident(it.resident_id);
+      if (!here) return from(here.error());
+      if (!here.value())
+        refuse("feed-item-not-linked", "COA has not delivered this resident to this terminal; the link comes from COA");
+      else if (here.value()->gemeentecode != b.gemeentecode)
+        refuse("feed-item-not-linked", "COA links this resident to " +
+                                           (here.value()->gemeentecode.empty() ? std::string("no municipality")
+                                                                               : here.value()->gemeentecode.substr(0, 16)) +
+                                           ", not to " + b.gemeentecode);
     }
   }
   return out;

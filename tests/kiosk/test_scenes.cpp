@@ -23,6 +23,19 @@ AppState rich_state() {
   s.staff_name = "Anna";
   for (int i = 0; i < 8; ++i)
     s.search_hits.push_back(ResidentHit{"r" + std::to_string(i), "Naam " + std::to_string(i), "Name", "B-1", "****0001"});
+  s.search_hits[3].conflict = true;  // one person twice: one conflict entry (issue 16)
+  s.search_hits[3].conflict_ids_masked = "****0001, ****0002";
+  for (int i = 0; i < 6; ++i) {  // held and failed records (issue 16)
+    balie::session::HeldRecordRow h;
+    h.record_id = std::string(8, static_cast<char>('a' + i)) + "-0000-4000-8000-000000000000";
+    h.addressee = "GM0363";
+    h.failed = i % 2 == 1;
+    h.link_changed = i == 0;
+    h.reason_text = "reden";
+    s.held_rows.push_back(h);
+  }
+  s.link_changed_held = 1;
+  s.conflict_lines = {{"V-nummer", {"****0001", "****0002"}}};
   balie::store::ResidentView rv;
   rv.resident.id = "r0";
   rv.resident.naam_latijns = "Salma";

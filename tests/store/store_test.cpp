@@ -507,7 +507,8 @@ TEST_F(StoreTest, OutboxStateMachineAndCounts) {
   EXPECT_EQ(counts[0].held_reason, "link changed");
   EXPECT_EQ(counts[1].gemeentecode, "GM0518");
   EXPECT_EQ(counts[1].failed, 1);
-  EXPECT_FALSE(counts[1].oldest_waiting.has_value());
+  // The ten-working-day count includes failed (and held) records: not delivered is not delivered.
+  EXPECT_EQ(counts[1].oldest_waiting, c.created_at);
 
   ASSERT_TRUE(store->release(b.record_id).ok());
   EXPECT_EQ(store->list_pending("GM0363", 10, 1 << 20).value().size(), 2u);
@@ -598,8 +599,11 @@ TEST_F(StoreTest, CommitSealedChainsRecordsPerMunicipalityInsideTheTransaction) 
 }
 
 TEST_F(StoreTest, ScopedFeedOnlyTouchesItsOwnResidents) {
-  // r1 moved from GM0014 to GM0363; GM0363 delivered it already.
+  // r1 moved from GM0014 to GM0363; GM0363 delivered it already. The residents and their links come
+  // from COA (here: upsert_resident, as COA's feed would); a municipality's feed only brings dossiers.
   auto r1 = marker_resident("r1", "R1", "GM0363");
+  ASSERT_TRUE(store->upsert_resident(r1).ok());
+  ASSERT_TRUE(store->upsert_resident(marker_resident("r2", "R2", "GM0014")).ok());
   ASSERT_TRUE(store->apply_dossier_batch("azc", "GM0363", DossierBatch{{r1}, {}}, "ams-1").ok());
   // The old municipality's feed now purges it, and sends a stale upsert: both are skipped.
   auto stale = marker_resident("r1", "R1", "GM0014");

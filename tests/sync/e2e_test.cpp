@@ -221,6 +221,13 @@ TEST(DossierFeed, AppliesUpsertsAndPurgesPerMunicipalityAndAdvancesTheCursor) {
   std::string out;
   ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
                  "--file", (env.work / "d1.json").string()}, &out), 0) << out;
+  // COA delivered the residents and their link (issue 16: a municipality's feed never creates one).
+  {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 25; ++i) ids.push_back("r" + std::to_string(i));
+    auto st = env.kiosk->open();
+    env.kiosk->coa_residents(*st, "GM0363", ids);
+  }
   // Small feed pages so the pass needs several batches.
   Kiosk k(*env.pki, env.work, "AZC-TER-APEL", {{"store", env.kiosk->store.string()}});
   ASSERT_EQ(k.sync_once(&out), 0) << out;

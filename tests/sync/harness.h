@@ -356,6 +356,16 @@ struct Kiosk {
     ks->location_ = locatie;
     return ks;
   }
+  // Residents as COA's residents feed delivers them (the link comes only from COA; a municipality's
+  // feed brings the dossier of residents COA linked to it and never creates one): base fields and the
+  // gekoppelde gemeente `g`, no dossier yet.
+  void coa_residents(KioskStore& st, const std::string& g, const std::vector<std::string>& ids) const {
+    for (const auto& id : ids) {
+      auto rd = store::resident_dossier_from_json(feed_dossier(id, g, locatie).dump());
+      rd.value().dossier = {};
+      if (auto s = st.store().upsert_resident(rd.value()); !s.ok()) throw std::runtime_error(s.error().message);
+    }
+  }
   // Commits one PVT record for `resident` through Store::commit_sealed; the resident is linked to `g`
   // first (a changed `g` is a changed koppeling). Returns the record id.
   std::string add_record(KioskStore& st, const std::string& g, const std::string& resident,

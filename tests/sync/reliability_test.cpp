@@ -124,6 +124,11 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
       signers.push_back(id);
       items.push_back({{"resident_id", id}, {"locatiecode", "AZC-TER-APEL"}, {"dossier", feed_dossier(id, g, "AZC-TER-APEL")}});
     }
+    {  // COA delivers the residents and their link first (a municipality's feed never creates one)
+      auto st = k.open();
+      std::vector<std::string> ids(signers.end() - 6, signers.end());
+      k.coa_residents(*st, g, ids);
+    }
     import(g, items);
   }
   std::string out;
@@ -144,10 +149,16 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
     if (it % 4 == 0) {
       const std::string g = rng() % 2 ? "GM0363" : "GM0344";
       json items = json::array();
+      std::vector<std::string> arrived;
       for (int j = 0; j < 2; ++j) {
         std::string id = "f-" + std::to_string(next_feed++);
         items.push_back({{"resident_id", id}, {"locatiecode", "AZC-TER-APEL"}, {"dossier", feed_dossier(id, g, "AZC-TER-APEL")}});
         expected_present[id] = g;
+        arrived.push_back(id);
+      }
+      {  // COA delivered them first (no writer runs between rounds)
+        auto st = k.open();
+        k.coa_residents(*st, g, arrived);
       }
       for (auto& [id, at] : expected_present) {
         if (at == g && rng() % 3 == 0) {

@@ -24,7 +24,8 @@ store::ResidentDossier resident(const std::string& id, const std::string& g) {
   rd.resident.naam_latijns = "Test " + id;
   rd.resident.location_id = "azc-demo";
   rd.resident.gemeentecode = g;
-  rd.resident.bsn = "999990019";
+  // One BSN per resident id (the same BSN under two ids is one person twice: nothing is signed for it).
+  rd.resident.bsn = "99999" + std::to_string(1000 + std::hash<std::string>{}(id) % 9000);
   return rd;
 }
 
@@ -92,8 +93,12 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     auto refused = st->commit_sealed(d, pki.device);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, store::StoreErrc::NotFound);
+    // res-new arrived from COA (the link comes only from COA), without a dossier yet.
+    auto base = resident("res-new", "GM0363");
+    base.resident.bsn.clear();
+    ASSERT_TRUE(st->upsert_resident(base).ok());
   }
-  // GM0363 feeds one new resident; GM0344 claims res-a moved away (it never had her): ignored.
+  // GM0363 feeds res-new's dossier; GM0344 claims res-a moved away (it never had her): ignored.
   json feed_a = {{"residents", {{{"resident_id", "res-new"}, {"locatiecode", "azc-demo"},
                                  {"dossier", json::parse(store::to_json(resident("res-new", "GM0363")))}}}}};
   json feed_b = {{"residents", {{{"resident_id", "res-a"}, {"locatiecode", "azc-demo"}, {"purge", "link_changed"}}}}};
@@ -124,7 +129,8 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
     }
   auto fresh = st->resident("res-new");
   ASSERT_TRUE(fresh.ok());
-  EXPECT_TRUE(fresh.value().has_value());
+  ASSERT_TRUE(fresh.value().has_value());
+  EXPECT_EQ(fresh.value()->bsn, resident("res-new", "GM0363").resident.bsn);  // the municipality's dossier arrived
   auto kept = st->resident("res-a");
   ASSERT_TRUE(kept.ok());
   EXPECT_TRUE(kept.value().has_value()) << "a purge from a municipality that is not responsible was applied";

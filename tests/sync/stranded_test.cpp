@@ -315,6 +315,10 @@ TEST(FeedProblems, BadItemIsSkippedAuditedReportedAndThePurgeBehindItApplies) {
   imp({{{"resident_id", "r1"}, {"locatiecode", "AZC-TER-APEL"}, {"dossier", feed_dossier("r1", "GM0363", "AZC-TER-APEL")}},
        {{"resident_id", "r2"}, {"locatiecode", "AZC-TER-APEL"}, {"dossier", feed_dossier("r2", "GM0363", "AZC-TER-APEL")}}},
       "d1.json");
+  {  // the residents and their link come from COA; the municipality's feed brings their dossiers
+    auto st = env.kiosk->open();
+    env.kiosk->coa_residents(*st, "GM0363", {"r1", "r2", "r3"});
+  }
   std::string out;
   ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
   ASSERT_NE(*env.kiosk->open()->dossier("GM0363", "r1"), "");
@@ -373,6 +377,10 @@ TEST(FeedScope, DeviceReadsOnlyItsOwnLocationAndTheTerminalRefusesOtherLocations
   auto own = curl_get(env, A.url() + "/v1/locaties/AZC-TER-APEL/dossierupdates");
   EXPECT_EQ(own.substr(0, 3), "200") << own;
 
+  {  // "ok" came from COA (the link comes only from COA)
+    auto st = env.kiosk->open();
+    env.kiosk->coa_residents(*st, "GM0363", {"ok"});
+  }
   std::string out;
   EXPECT_EQ(env.kiosk->sync_once(&out), 1) << out;
   EXPECT_NE(out.find("feed items refused 1"), std::string::npos) << out;

@@ -67,6 +67,7 @@ struct CoaResidentsOutcome {
   int withdrawn = 0;       // ... of which withdrawn (obligation_withdrawn / regime_corrected): unsent dropped
   int absent = 0;          // active=false for a resident this terminal does not hold
   int refused = 0;         // page.refused, audited
+  int records_held = 0;    // link changes: records not yet delivered to the old municipality, held (link-changed)
 };
 
 }  // namespace balie::store

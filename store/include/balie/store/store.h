@@ -64,7 +64,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 8;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 9;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key
@@ -94,6 +94,9 @@ class Store {
   // Finds residents whose name (own script or Latin; case-insensitive for Latin/Cyrillic/Greek,
   // diacritics-insensitive for Latin), V-nummer or room contains `query`. At most `limit` rows.
   Result<std::vector<Resident>> search_residents(std::string_view query, std::size_t limit = 50);
+  // Resident ids that share a V-nummer or BSN (one person twice; COA must fix it), sorted. A resident
+  // in a conflict cannot get a record (commit_sealed: Conflict) and the kiosk shows one conflict entry.
+  Result<std::vector<IdentityConflict>> identity_conflicts();
   Result<std::optional<Resident>> resident(std::string_view resident_id);
   // The whole dossier plus this device's records for the resident. NotFound if unknown.
   Result<ResidentView> load_dossier(std::string_view resident_id);
@@ -105,10 +108,13 @@ class Store {
   // VACUUM (call vacuum() afterwards); secure_delete zeroes the freed content.
   Status apply_dossier_batch(std::string_view location_id, const DossierBatch& batch,
                              std::string_view new_cursor);
-  // The same for the feed of one municipality: upserts must carry resident.gemeentecode ==
-  // `gemeentecode` and purges only delete residents currently linked to it; other changes are
-  // skipped (counted in BatchOutcome::skipped), so a link_changed purge from the old municipality
-  // cannot delete what the new one delivered. The cursor is kept per (location, gemeentecode).
+  // The same for the feed of one municipality. The link comes only from COA (apply_coa_residents):
+  // an upsert applies only to a resident this terminal holds and COA linked to `gemeentecode`; it
+  // brings the dossier, BSN, client number, language and doelgroep and never changes COA's fields
+  // (gemeentecode, gekoppeld_sinds, names, V-nummer, birth date, room, regime, location). Purges only
+  // delete residents currently linked to it. Other changes are skipped (counted in
+  // BatchOutcome::skipped; balie-syncd refuses and reports them before, see check_dossier_batch), so a
+  // municipality never creates a resident nor takes one over. The cursor is kept per (location, gemeentecode).
   Result<BatchOutcome> apply_dossier_batch(std::string_view location_id, std::string_view gemeentecode,
                                            const DossierBatch& batch, std::string_view new_cursor);
   Result<std::string> dossier_cursor(std::string_view location_id,
@@ -117,7 +123,9 @@ class Store {
   // residents are inserted or get their base fields refreshed (names, V-nummer, birth date, room,
   // regime, location = the page's, gemeentecode + gekoppeld_sinds) while the dossier, BSN, client
   // number, language and doelgroep the store holds stay; a changed gemeentecode keeps the previous link
-  // in eerdere_koppelingen (queued records keep their addressee; audit coa.link_change). active=false
+  // in eerdere_koppelingen (queued records keep their addressee; audit coa.link_change) and holds the
+  // resident's records not yet delivered to the old municipality (held_reason "link-changed: ..."; a
+  // staff decision releases or voids them, see void_record). active=false
   // deletes the resident like a feed purge (records still waiting go once acknowledged; audit
   // coa.resident_left). page.refused items are audited (coa.item_refused). Conflict (nothing applied)
   // when the page is for another location than device_config's or the terminal has none.
@@ -173,6 +181,15 @@ class Store {
   Status mark_attempt(std::string_view record_id, std::string_view error = {});  // attempts+1
   Status mark_held(std::string_view record_id, std::string_view reason);
   Status mark_failed(std::string_view record_id, std::string_view problem);
+  // A staff member voids a record (kind record.void, no personal data: voided record id, kind,
+  // payload and package hash, reason [a-z0-9_-]{1,64}, already_delivered), audited with staff_id.
+  // Held or failed (not delivered): the void takes the voided record's place in its addressee's chain
+  // (same seq and prev; the voided package hash is named in the void so the next record's prev still
+  // checks at the receiver), the voided entry's payload is deleted. Acknowledged: the void is appended
+  // at the chain head with already_delivered=true. Pending entries are refused (Conflict: they may be
+  // on their way), a record voided before too; unknown id NotFound. One transaction.
+  Result<VoidOutcome> void_record(std::string_view record_id, std::string_view staff_id, std::string_view reason,
+                                  const platform::DeviceSigningKey& device);
   // held/failed -> pending, with an audit entry naming who released it and why ("sync" for the
   // engine's automatic retry, "admin" for balie-admin release/retry).
   Status release(std::string_view record_id, std::string_view actor = "sync", std::string_view why = {});
@@ -184,7 +201,7 @@ class Store {
                                      const platform::DeviceSigningKey& device);
   // Every pending entry of one addressee -> held(reason); returns how many (one statement).
   Result<int> hold_all(std::string_view gemeentecode, std::string_view reason);
-  // Every held entry of one addressee -> pending; returns how many.
+  // Every held entry of one addressee -> pending, except link-changed holds (a staff decision); returns how many.
   Result<int> release_held(std::string_view gemeentecode);
   // Addressees with pending or held entries (sorted).
   Result<std::vector<std::string>> gemeentecodes_with_work();

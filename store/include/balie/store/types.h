@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "balie/record/envelope.h"
+#include "balie/record/evidence.h"
 
 namespace balie::store {
 
@@ -432,7 +433,7 @@ struct OutboxCounts {
   int held = 0;
   int failed = 0;
   int acknowledged = 0;
-  std::optional<UtcTime> oldest_waiting;  // created_at of the oldest pending entry
+  std::optional<UtcTime> oldest_waiting;  // created_at of the oldest entry not yet delivered (pending, held or failed)
   std::string held_reason;                // reason of the most recently held entry ("" if none)
 };
 
@@ -451,7 +452,29 @@ struct BatchOutcome {
   int upserted = 0;
   int purged = 0;
   int withdrawn = 0;  // of `purged`: obligation_withdrawn / regime_corrected (unsent records dropped)
-  int skipped = 0;  // changes for residents linked to another gemeentecode than the feed's
+  int skipped = 0;  // changes for residents COA has not linked to the feed's gemeentecode (or unknown here)
+};
+
+// Link changes and voids (issue 16). A COA link change holds the resident's records not yet delivered
+// to the old municipality with a held_reason of this problem type ("link-changed: <old> -> <new>"):
+// only a staff decision (release: deliver to the old municipality; or void) moves them on.
+inline constexpr const char* kLinkChangedProblem = "link-changed";
+inline constexpr const char* kVoidRecordKind = record::kVoidRecordKind;
+
+// A staff member voided a held/failed or delivered record (Store::void_record).
+struct VoidOutcome {
+  std::string void_record_id;    // the new void record (no personal data) for the addressee
+  std::string voided_record_id;
+  std::string addressee;
+  std::uint64_t seq = 0;         // the void's chain position (the voided record's own when it was not delivered)
+  bool already_delivered = false;
+};
+
+// Two or more resident ids with the same V-nummer or BSN: one person twice, shown to staff as a
+// conflict (COA must fix it); flows are blocked for every id in it.
+struct IdentityConflict {
+  std::string key_kind;                   // "v_nummer" | "bsn"
+  std::vector<std::string> resident_ids;  // sorted
 };
 
 // [SECTION] Routing, sync state, device configuration ------------------------------------------
