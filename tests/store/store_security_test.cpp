@@ -326,8 +326,9 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
                        "'{\"dagtekening\":\"2025-01-01\",\"leerroute\":\"O\"}')"), SQLITE_OK) << raw.errmsg();
     ASSERT_EQ(raw.exec(std::string("INSERT INTO staff(id, display_name, role, gemeentecodes, pin_hash) VALUES "
                                    "('s1', 'Oud', 'coa_staff', '', '") + hash + "')"), SQLITE_OK) << raw.errmsg();
-    ASSERT_EQ(raw.exec("INSERT INTO text_versions(version_id, kind, language, title, body, sha256) VALUES "
-                       "('pvt-test-1-nl','pvt_declaration','nl','t','b','x')"), SQLITE_OK);
+    // The version-1 columns by name: version 5 added two (the migration from 5 runs since schema 6).
+    ASSERT_EQ(raw.exec("INSERT INTO text_versions(version_id, kind, language, title, body, sha256) "
+                       "VALUES ('pvt-test-1-nl','pvt_declaration','nl','t','b','x')"), SQLITE_OK) << raw.errmsg();
     ASSERT_EQ(raw.exec("INSERT INTO records VALUES ('11111111-1111-4111-8111-111111111111','consent','m1',"
                        "'pvt-test-1-nl','given','s1',1700000000,'abc')"), SQLITE_OK) << raw.errmsg();
     ASSERT_EQ(raw.exec("INSERT INTO outbox(record_id, kind, addressee, created_at, payload, payload_sha256, state) VALUES "
