@@ -420,7 +420,9 @@ TEST_F(CoaE2E, BodiesOverTheLimitAndFloodsAreRefused) {
   // while the client is still writing (a loaded machine), no answer; either way nothing is stored.
   const std::string huge(600 * 1024, 'x');
   auto big = c->Post("/v1/health", huge, "application/json");
-  if (big) EXPECT_EQ(big->status, 413);
+  if (big) {
+    EXPECT_EQ(big->status, 413);
+  }
   EXPECT_EQ(pg_.psql("SELECT count(*) FROM health_reports"), "0");
   EXPECT_NE(coa_->log().find("balie-coa: terminals on"), std::string::npos);
   // A gzip body (here 64 MiB of zeros in ~64 KiB) is refused before it is inflated.

@@ -126,7 +126,9 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
     EXPECT_TRUE(st != nullptr);
     if (!st) return std::string();
     store::TextVersion t{"pvt-e2e-nl-1", "pvt_declaration", "nl", "Participatieverklaring", "Ik verklaar ...", ""};
-    if (!st->text_version(t.version_id).value()) EXPECT_TRUE(st->put_text_version(t).ok());
+    if (!st->text_version(t.version_id).value()) {
+      EXPECT_TRUE(st->put_text_version(t).ok());
+    }
     store::RecordDraft d;
     d.kind = "pvt.ondertekend";
     d.resident_id = resident;

@@ -338,8 +338,9 @@ TEST(Offer, SharedPvtCaseTableGivesTheSameAnswers) {
     r.bsn = c.in.bsn;
     r.regime = store::Coded<store::Regime>::parse(c.in.regime);
     r.gemeentecode = c.in.linked_gemeentecode;
-    if (!c.in.linked_gemeentecode.empty())
+    if (!c.in.linked_gemeentecode.empty()) {
       ASSERT_EQ(c.in.linked_gemeentecode, c.in.acting_gemeentecode) << c.name << ": the host acts for the link";
+    }
     d.inburgeringsplicht = store::Inburgeringsplicht{};
     d.inburgeringsplicht->plichtig_onbekend = !c.in.plicht_known;
     d.inburgeringsplicht->plichtig = c.in.plichtig;
