@@ -16,17 +16,14 @@
 #include "balie/store/coa_residents.h"
 #include "balie/store/store.h"
 #include "coa_harness.h"
+#include "enrolled_terminal.h"
 
 using namespace balie::coa::testing;
 namespace store = balie::store;
 
 class CoaConsentE2E : public ::testing::Test {
  protected:
-  struct Terminal {
-    fs::path home;
-    std::string device_id;
-    balie::record::SigningKey device_key;
-  };
+  using Terminal = EnrolledTerminal;
 
   void SetUp() override {
     signal(SIGPIPE, SIG_IGN);
@@ -39,71 +36,13 @@ class CoaConsentE2E : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
   }
-  int terminal(const Terminal& t, const std::vector<std::string>& argv, std::string* out) {
-    std::string cmd = "exec env BALIE_MODE= BALIE_STATE_DIR='" + (t.home / "state").string() + "' BALIE_CONFIG_DIR='" +
-                      (t.home / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (t.home / "prov").string() + "'";
-    for (const auto& a : argv) cmd += " '" + a + "'";
-    return run({"/bin/sh", "-c", cmd}, out, 180);
-  }
-  // A terminal enrolled online at azc-a (balie-enrol, balie-admin bundle apply) and known to `inbox`.
+  // A terminal enrolled online at azc-a and known to `inbox` (enrolled_terminal.h).
   Terminal enrol(const std::string& name, const Inbox& inbox) {
-    Terminal t{dir_ / name, "", {}};
-    for (const char* d : {"state", "config", "enrol", "prov"}) fs::create_directories(t.home / d);
-    fs::copy_file(fs::path(BALIE_SOURCE_DIR) / "image/keys/provisioning-test.pub", t.home / "prov/test.pub");
-    std::array<std::uint8_t, 32> seed{};
-    randombytes_buf(seed.data(), seed.size());
-    {
-      std::ofstream(t.home / "state/device.key", std::ios::binary).write(reinterpret_cast<const char*>(seed.data()), 32);
-      fs::permissions(t.home / "state/device.key", fs::perms::owner_read | fs::perms::owner_write);
-    }
-    balie::record::Key32 k{};
-    std::copy(seed.begin(), seed.end(), k.begin());
-    t.device_key = balie::record::SigningKey::from_seed(k);
-    std::string out;
-    const std::string enrol_bin = (fs::path(BALIE_BINARY_DIR) / "sync/balie-enrol").string();
-    EXPECT_EQ(terminal(t, {enrol_bin, "tls-key", "--demo"}, &out), 0) << out;
-    EXPECT_EQ(terminal(t, {enrol_bin, "request", "--out", (t.home / "enrol/request.json").string()}, &out), 0) << out;
-    EXPECT_EQ(coa_->admin({"code", "create", "azc-a", "ops-1"}, &out), 0) << out;
-    spit(t.home / "enrol/code.json", json{{"code", trim(out)}}.dump());
-    spit(t.home / "coa-endpoint.json", json{{"endpoint", "https://127.0.0.1:" + std::to_string(coa_->terminal_port)},
-                                            {"ca_pem", slurp(pki_->dir / "ca.pem")},
-                                            {"pins", {pki_->pin("coa-terminal"), pki_->pin("coa-backup")}}}
-                                               .dump());
-    EXPECT_EQ(terminal(t, {enrol_bin, "online", "--coa", (t.home / "coa-endpoint.json").string(), "--dir",
-                           (t.home / "enrol").string()},
-                       &out),
-              0)
-        << out;
-    EXPECT_EQ(terminal(t, {(fs::path(BALIE_BINARY_DIR) / "store/balie-admin").string(), "bundle", "apply",
-                           (t.home / "enrol/bundle.json").string()},
-                       &out),
-              0)
-        << out;
-    t.device_id = trim(slurp(t.home / "config/device-id"));
-    EXPECT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", inbox.db.string(), "--gemeentecode", inbox.g,
-                   "--device-id", t.device_id, "--ed25519-pk", balie::record::to_hex(t.device_key.public_key.data(), 32),
-                   "--locatiecode", "azc-a"},
-                  &out),
-              0)
-        << out;
-    return t;
+    return EnrolledTerminal::enrol(dir_ / name, *coa_, *pki_, "azc-a", "ops-1", {&inbox});
   }
-  std::string sync(const Terminal& t) {
-    std::string out;
-    terminal(t, {(fs::path(BALIE_BINARY_DIR) / "sync/balie-syncd").string(), "--config",
-                 (t.home / "config/syncd.json").string(), "--once"},
-             &out);
-    return out;
-  }
+  std::string sync(const Terminal& t) { return t.sync_pass(); }
   std::unique_ptr<store::Store> open_store(const Terminal& t, const balie::platform::Clock* clock = nullptr) {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, t.home / "state", {});
-    auto key = kp.db_key();
-    if (!key.ok()) return nullptr;
-    store::OpenOptions o;
-    o.clock = clock;
-    auto st = store::Store::open(t.home / "state" / store::kDatabaseFileName, key.value().bytes(), o);
-    if (!st.ok()) return nullptr;
-    return std::move(st.value());
+    return t.open_store(clock);
   }
   // The kiosk's consent commit (kiosk/app/signing_handlers.cpp): a sealed consent record whose
   // decision the store also keeps as the current state and queues for COA, in one transaction.

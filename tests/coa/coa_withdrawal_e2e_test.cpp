@@ -11,6 +11,7 @@
 #include "balie/store/store.h"
 #include "balie/sync/protocol.h"
 #include "coa_harness.h"
+#include "enrolled_terminal.h"
 
 using namespace balie::coa::testing;
 namespace store = balie::store;
@@ -28,24 +29,13 @@ class CoaWithdrawalE2E : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
   }
-  int terminal(const std::vector<std::string>& argv, std::string* out) {
-    std::string cmd = "exec env BALIE_MODE= BALIE_STATE_DIR='" + (dir_ / "state").string() + "' BALIE_CONFIG_DIR='" +
-                      (dir_ / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (dir_ / "prov").string() + "'";
-    for (const auto& a : argv) cmd += " '" + a + "'";
-    return run({"/bin/sh", "-c", cmd}, out, 180);
-  }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / store::kDatabaseFileName, key.value().bytes());
-    EXPECT_TRUE(st.ok()) << st.error().message;
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  int terminal(const std::vector<std::string>& argv, std::string* out) { return term_.tool(argv, out); }
+  std::unique_ptr<store::Store> open_store() { return term_.open_store(); }
   PgCluster pg_;
   fs::path dir_;
   std::unique_ptr<CoaPki> pki_;
   std::unique_ptr<CoaService> coa_;
+  EnrolledTerminal term_;  // enrolled in the test, at dir_
 };
 
 namespace {
@@ -75,39 +65,12 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
   spit(dir_ / "config.json", cfg.dump());
   ASSERT_EQ(coa_->admin({"config", "put", "azc-a", (dir_ / "config.json").string()}, &out), 0) << out;
 
-  // The terminal, enrolled online with a one-time code (as in coa_terminal_e2e_test).
-  for (const char* d : {"state", "config", "enrol", "prov"}) fs::create_directories(dir_ / d);
-  fs::copy_file(fs::path(BALIE_SOURCE_DIR) / "image/keys/provisioning-test.pub", dir_ / "prov/test.pub");
-  std::array<std::uint8_t, 32> seed{};
-  randombytes_buf(seed.data(), seed.size());
-  {
-    std::ofstream(dir_ / "state/device.key", std::ios::binary).write(reinterpret_cast<const char*>(seed.data()), 32);
-    fs::permissions(dir_ / "state/device.key", fs::perms::owner_read | fs::perms::owner_write);
-  }
-  balie::record::Key32 k{};
-  std::copy(seed.begin(), seed.end(), k.begin());
-  const auto device_key = balie::record::SigningKey::from_seed(k);
-  const std::string enrol = (fs::path(BALIE_BINARY_DIR) / "sync/balie-enrol").string();
-  const std::string admin = (fs::path(BALIE_BINARY_DIR) / "store/balie-admin").string();
+  // The terminal, enrolled online with a one-time code (enrolled_terminal.h, as in coa_terminal_e2e_test).
+  term_ = EnrolledTerminal::enrol(dir_, *coa_, *pki_, "azc-a", "ops-1", {gm0363.get()});
+  ASSERT_FALSE(HasFailure());
+  const std::string& device_id = term_.device_id;
+  const auto& device_key = term_.device_key;
   const std::string syncd = (fs::path(BALIE_BINARY_DIR) / "sync/balie-syncd").string();
-  ASSERT_EQ(terminal({enrol, "tls-key", "--demo"}, &out), 0) << out;
-  ASSERT_EQ(terminal({enrol, "request", "--out", (dir_ / "enrol/request.json").string()}, &out), 0) << out;
-  ASSERT_EQ(coa_->admin({"code", "create", "azc-a", "ops-1"}, &out), 0) << out;
-  spit(dir_ / "enrol/code.json", json{{"code", trim(out)}}.dump());
-  spit(dir_ / "coa-endpoint.json", json{{"endpoint", "https://127.0.0.1:" + std::to_string(coa_->terminal_port)},
-                                        {"ca_pem", slurp(pki_->dir / "ca.pem")},
-                                        {"pins", {pki_->pin("coa-terminal"), pki_->pin("coa-backup")}}}
-                                       .dump());
-  ASSERT_EQ(terminal({enrol, "online", "--coa", (dir_ / "coa-endpoint.json").string(), "--dir", (dir_ / "enrol").string()}, &out), 0)
-      << out;
-  ASSERT_EQ(terminal({admin, "bundle", "apply", (dir_ / "enrol/bundle.json").string()}, &out), 0) << out;
-  const std::string device_id = trim(slurp(dir_ / "config/device-id"));
-  ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", gm0363->db.string(), "--gemeentecode", "GM0363",
-                 "--device-id", device_id, "--ed25519-pk", balie::record::to_hex(device_key.public_key.data(), 32),
-                 "--locatiecode", "azc-a"},
-                &out),
-            0)
-      << out;
 
   // COA links r1, r2 and r3 to GM0363 (r2 stays: the control).
   json residents = json::array();

@@ -9,6 +9,7 @@
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
 #include "coa_harness.h"
+#include "enrolled_terminal.h"
 
 using namespace balie::coa::testing;
 namespace store = balie::store;
@@ -26,19 +27,7 @@ class RelinkE2E : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && coa_) std::fprintf(stderr, "balie-coa log:\n%s\n", coa_->log().c_str());
   }
-  int terminal(const std::vector<std::string>& argv, std::string* out) {
-    std::string cmd = "exec env BALIE_MODE= BALIE_STATE_DIR='" + (dir_ / "state").string() + "' BALIE_CONFIG_DIR='" +
-                      (dir_ / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (dir_ / "prov").string() + "'";
-    for (const auto& a : argv) cmd += " '" + a + "'";
-    return run({"/bin/sh", "-c", cmd}, out, 180);
-  }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    if (!key.ok()) return nullptr;
-    auto st = store::Store::open(dir_ / "state" / store::kDatabaseFileName, key.value().bytes());
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return term_.open_store(); }
   std::string sign(const std::string& resident, const std::string& g) {
     auto st = open_store();
     if (!st) return "";
@@ -48,11 +37,11 @@ class RelinkE2E : public ::testing::Test {
     d.resident_id = resident;
     d.text_version_id = "pvt-e2e-nl-1";
     d.decision = "signed";
-    d.device_id = device_id_;
+    d.device_id = term_.device_id;
     d.expected_gemeentecode = g;
     d.public_json = "{\"resident_id\":\"" + resident + "\"}";
     d.sensitive = json{{"resident_id", resident}, {"datumOndertekeningPvt", "2026-12-06"}}.dump();
-    auto c = st->commit_sealed(d, *device_key_);
+    auto c = st->commit_sealed(d, term_.device_key);
     return c.ok() ? c.value().record_id : "error: " + c.error().message;
   }
   json resident(const std::string& id, const std::string& v, const char* g) {
@@ -66,11 +55,7 @@ class RelinkE2E : public ::testing::Test {
     ASSERT_EQ(coa_->admin({"resident", "put", (dir_ / "residents.json").string()}, &out), 0) << out;
   }
   std::string pass() {
-    std::string out;
-    terminal({(fs::path(BALIE_BINARY_DIR) / "sync/balie-syncd").string(), "--config", (dir_ / "config/syncd.json").string(),
-              "--once"},
-             &out);
-    return out;
+    return term_.sync_pass();
   }
   json inbox_cmd(const Inbox& ib, const std::string& cmd, int* rc = nullptr) {
     std::string out;
@@ -94,40 +79,8 @@ class RelinkE2E : public ::testing::Test {
     cfg["routes"] = json::array({route(a), route(b)});
     spit(dir_ / "config.json", cfg.dump());
     ASSERT_EQ(coa_->admin({"config", "put", "azc-a", (dir_ / "config.json").string()}, &out), 0) << out;
-    for (const char* d : {"state", "config", "enrol", "prov"}) fs::create_directories(dir_ / d);
-    fs::copy_file(fs::path(BALIE_SOURCE_DIR) / "image/keys/provisioning-test.pub", dir_ / "prov/test.pub");
-    std::array<std::uint8_t, 32> seed{};
-    randombytes_buf(seed.data(), seed.size());
-    {
-      std::ofstream(dir_ / "state/device.key", std::ios::binary).write(reinterpret_cast<const char*>(seed.data()), 32);
-      fs::permissions(dir_ / "state/device.key", fs::perms::owner_read | fs::perms::owner_write);
-    }
-    balie::record::Key32 k{};
-    std::copy(seed.begin(), seed.end(), k.begin());
-    device_key_ = std::make_unique<balie::record::SigningKey>(balie::record::SigningKey::from_seed(k));
-    const std::string enrol = (fs::path(BALIE_BINARY_DIR) / "sync/balie-enrol").string();
-    const std::string admin = (fs::path(BALIE_BINARY_DIR) / "store/balie-admin").string();
-    ASSERT_EQ(terminal({enrol, "tls-key", "--demo"}, &out), 0) << out;
-    ASSERT_EQ(terminal({enrol, "request", "--out", (dir_ / "enrol/request.json").string()}, &out), 0) << out;
-    ASSERT_EQ(coa_->admin({"code", "create", "azc-a", "ops-1"}, &out), 0) << out;
-    spit(dir_ / "enrol/code.json", json{{"code", trim(out)}}.dump());
-    spit(dir_ / "coa-endpoint.json", json{{"endpoint", "https://127.0.0.1:" + std::to_string(coa_->terminal_port)},
-                                          {"ca_pem", slurp(pki_->dir / "ca.pem")},
-                                          {"pins", {pki_->pin("coa-terminal"), pki_->pin("coa-backup")}}}
-                                         .dump());
-    ASSERT_EQ(terminal({enrol, "online", "--coa", (dir_ / "coa-endpoint.json").string(), "--dir", (dir_ / "enrol").string()},
-                       &out),
-              0)
-        << out;
-    ASSERT_EQ(terminal({admin, "bundle", "apply", (dir_ / "enrol/bundle.json").string()}, &out), 0) << out;
-    device_id_ = trim(slurp(dir_ / "config/device-id"));
-    for (auto* ib : {&a, &b})
-      ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", ib->g,
-                     "--device-id", device_id_, "--ed25519-pk", balie::record::to_hex(device_key_->public_key.data(), 32),
-                     "--locatiecode", "azc-a"},
-                    &out),
-                0)
-          << out;
+    term_ = EnrolledTerminal::enrol(dir_, *coa_, *pki_, "azc-a", "ops-1", {&a, &b});
+    ASSERT_FALSE(HasFailure());
     auto st = open_store();
     ASSERT_NE(st, nullptr);
     store::StaffAccount s;
@@ -142,8 +95,7 @@ class RelinkE2E : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<CoaPki> pki_;
   std::unique_ptr<CoaService> coa_;
-  std::unique_ptr<balie::record::SigningKey> device_key_;
-  std::string device_id_;
+  EnrolledTerminal term_;  // enrolled by enrol(), at dir_
 };
 
 TEST_F(RelinkE2E, RelinkHoldsUndeliveredRecordsStaffVoidsOrDeliversAndTheOldChainStaysWhole) {
@@ -210,7 +162,7 @@ TEST_F(RelinkE2E, RelinkHoldsUndeliveredRecordsStaffVoidsOrDeliversAndTheOldChai
     ASSERT_NE(st, nullptr);
     EXPECT_EQ(st->verify_pin("coa-anna", "000000").value().kind, store::PinVerdict::Kind::Wrong);
     ASSERT_EQ(st->verify_pin("coa-anna", "482916").value().kind, store::PinVerdict::Kind::Ok);
-    auto v = st->void_record(a, "coa-anna", "link_changed", *device_key_);
+    auto v = st->void_record(a, "coa-anna", "link_changed", term_.device_key);
     ASSERT_TRUE(v.ok()) << v.error().message;
     EXPECT_EQ(v.value().seq, 1u);
   }
