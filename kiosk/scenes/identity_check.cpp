@@ -46,6 +46,8 @@ class IdentityCheckScene final : public Scene {
       else if (!s.flow.offer.offered && !s.flow.offer.staff_text.empty())
         y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, "Participatieverklaring niet aangeboden: " + s.flow.offer.staff_text,
                      theme::kTextSmall, theme::kTextMuted) + 16;
+      else if (s.flow.offer.offered && !s.flow.offer.staff_text.empty())  // offered after the term
+        y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, s.flow.offer.staff_text, theme::kTextSmall, theme::kTextMuted) + 16;
       ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("identity.instruction"), theme::kTextBody, theme::kText);
       const float bw = std::min(760.0f, sc.x - 2 * m - 300), bh = 110;
       if (ui.button("identity.confirm", Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}, ui.tr("identity.confirm")))

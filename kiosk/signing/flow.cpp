@@ -75,7 +75,10 @@ PvtOffer pvt_offer(const OfferInput& in) {
   }
   const store::Resident& r = *in.resident;
   const record::PvtVerdict v = record::pvt_rule(pvt_rule_input(r, *in.dossier, in.today, in.pip_required));
-  if (!v.allowed)
+  // Signing after the term is still the resident's to do: it is offered, and only DUO's registration
+  // waits for the municipality's verwijtbaar decision (the export refuses it until then). Staff see that.
+  const bool after_term = !v.allowed && v.reason == record::PvtReason::verwijtbaar_needed;
+  if (!v.allowed && !after_term)
     return refuse(std::string(record::pvt_reason_code(v.reason)), std::string(record::pvt_reason_key(v.reason)),
                   std::string(record::pvt_reason_staff_text(v.reason)));
   if (in.signed_on_this_device)
@@ -93,7 +96,10 @@ PvtOffer pvt_offer(const OfferInput& in) {
     return refuse("no_text", "signing.blocked.no_text", "De tekst van de verklaring ontbreekt op deze terminal.");
   }
   o.offered = true;
-  o.reason_code = "ok";
+  o.reason_code = after_term ? std::string(record::pvt_reason_code(v.reason)) : "ok";
+  if (after_term)
+    o.staff_text = "Na de einddatum van de inburgeringstermijn: tekenen kan; de gemeente beslist over verwijtbaar "
+                   "(Ja/Nee) voordat zij de ondertekening bij DUO registreert.";
   return o;
 }
 

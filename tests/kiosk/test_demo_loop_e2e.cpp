@@ -217,6 +217,24 @@ TEST_F(DemoLoopE2E, SignedRecordArrivesAtGM0363OnceAfterSyncOnce) {
   ASSERT_EQ(ex.exit_code, 0) << ex.output;
   auto j = json::parse(ex.output, nullptr, false);
   ASSERT_TRUE(j.is_object()) << ex.output;
+  // The demo data set has fixed dates: on or after demo-01's (exclusive) einddatum the signing is still
+  // offered, and DUO's rule makes the export wait for the municipality's verwijtbaar decision.
+  std::string einddatum;
+  {
+    std::ifstream f(kSrc + "/assets/demo/demo.json");
+    const json demo = json::parse(f, nullptr, false);
+    ASSERT_TRUE(demo.is_object());
+    for (const auto& r : demo["residents"])
+      if (r["resident"]["id"] == "demo-01") einddatum = r["dossier"]["inburgeringstermijn"]["einddatum"].get<std::string>();
+  }
+  ASSERT_FALSE(einddatum.empty());
+  if (today >= einddatum) {
+    ASSERT_EQ(j["blocked"].size(), 1u) << ex.output;
+    EXPECT_EQ(j["blocked"][0]["record_id"], id);
+    EXPECT_EQ(j["blocked"][0]["reason"], "verwijtbaar_needed") << ex.output;
+    EXPECT_TRUE(j["exports"].empty()) << ex.output;
+    return;
+  }
   EXPECT_TRUE(j["blocked"].empty()) << "DUO's rules block the demo's signing: " << ex.output;
   ASSERT_EQ(j["exports"].size(), 1u) << ex.output;
   EXPECT_EQ(j["exports"][0]["record_id"], id);

@@ -341,10 +341,13 @@ TEST_P(StoreMigration, FromEveryEarlierVersion) {
                        "VALUES ('22222222-2222-4222-8222-222222222222','consent','GM0344',1700000000,NULL,'def',"
                        "'acknowledged', x'0a0b')"), SQLITE_OK) << raw.errmsg();
     // From version 4 on the receipt is in the tombstone itself.
-    ASSERT_EQ(raw.exec(from >= 4 ? "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack) VALUES "
-                                   "('22222222-2222-4222-8222-222222222222','def',1700000500, x'0a0b')"
-                                 : "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES "
-                                   "('22222222-2222-4222-8222-222222222222','def',1700000500)"),
+    // From version 7 on it also names its receiver (before, version 7 back-fills it from the outbox).
+    ASSERT_EQ(raw.exec(from >= 7   ? "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack, addressee) "
+                                     "VALUES ('22222222-2222-4222-8222-222222222222','def',1700000500, x'0a0b','GM0344')"
+                       : from >= 4 ? "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at, ack) VALUES "
+                                     "('22222222-2222-4222-8222-222222222222','def',1700000500, x'0a0b')"
+                                   : "INSERT INTO tombstones(record_id, payload_sha256, acknowledged_at) VALUES "
+                                     "('22222222-2222-4222-8222-222222222222','def',1700000500)"),
               SQLITE_OK) << raw.errmsg();
     if (from == 3) {
       ASSERT_EQ(raw.exec("INSERT INTO feed_cursor VALUES ('locX', 'cursor-from-v3')"), SQLITE_OK) << raw.errmsg();

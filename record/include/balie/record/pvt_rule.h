@@ -61,7 +61,8 @@ struct PvtVerdict {
 };
 
 // The verdict of DUO's PVT rules. The kiosk passes datum == today and no verwijtbaar decision: a
-// signing after the term is then refused with verwijtbaar_needed, as the export would refuse it.
+// signing after the term gets verwijtbaar_needed, which the export refuses until the municipality
+// decides, while the kiosk still offers it (signing::pvt_offer: the resident may sign late).
 PvtVerdict pvt_rule(const PvtRuleInput& in);
 
 // Stable reason code ("term_not_started"), the resident's catalog key ("signing.blocked.term_not_started")
