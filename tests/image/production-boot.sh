@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Tier B, the production path end to end (ctest image_production_boot): a real balie-inbox and a real
-# NTP server (chronyd) on the host's loopback, reached by the guest through qemu user networking as
-# 10.0.2.2. Boot 1 (unenrolled) prints the terminal's enrolment request; the test issues the device
-# certificate for its CSR, makes a signed enrolment bundle (balie-make-bundle, the TEST provisioning
-# key), writes it onto the disk's provisioning partition, enrolls the device key at the inbox and feeds
-# one resident. Boot 2 (RTC 2 h ahead) applies the bundle, waits for NTP, pulls the feed with the real
-# balie-syncd.service, signs through the real kiosk (UI script on a second disk), syncs again; the inbox
-# must hold exactly that record once and health must report 0 waiting. Boot 3 gets a bundle for another
-# location: refused with a reason, the kiosk still runs, and the journal stays in one directory.
+# Tier B, the production path end to end (ctest image_production_boot): a real balie-coa on a private
+# PostgreSQL cluster (scripts/demo-coa.sh), a real balie-inbox and a real NTP server (chronyd) on the
+# host's loopback, reached by the guest through qemu user networking as 10.0.2.2. Boot 1 (unenrolled)
+# prints the terminal's enrolment request; it is enrolled at balie-coa with a one-time code (POST
+# /v1/enrol) and COA's signed bundle goes onto the provisioning partition. Boot 2 (RTC 2 h ahead) applies
+# it, waits for NTP, takes the resident and its koppeling from COA and the dossier from the municipality
+# with the real balie-syncd.service, signs through the real kiosk (UI script on a second disk), syncs
+# again; the inbox must hold exactly that record once and health must report 0 waiting. Boot 3 gets a
+# bundle for another location (balie-make-bundle, the imaging station's tool): refused with a reason,
+# the kiosk still runs, and the journal stays in one directory.
 # Usage: production-boot.sh IMAGE_OUT_DIR BUILD_DIR      (needs root; see image/README.md)
 set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
@@ -16,9 +17,10 @@ out="${1:?image out dir}"
 build="${2:?build dir}"
 repo=$(repo_dir)
 need_root "image assembly, NTP on port 123"
-need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup chronyd openssl jq python3 sfdisk
+need_cmd qemu-system-x86_64 swtpm mksquashfs veritysetup chronyd openssl jq python3 sfdisk curl
 inbox_bin="$build/sync/balie-inbox"
-[ -x "$inbox_bin" ] || fail "$inbox_bin not built"
+coa_bin="$build/coa/balie-coa"
+for b in "$inbox_bin" "$coa_bin"; do [ -x "$b" ] || fail "$b not built"; done
 make_bundle=$(find "$build" -maxdepth 3 -type f -name balie-make-bundle -perm -u+x | head -1)
 [ -n "$make_bundle" ] || fail "balie-make-bundle not built in $build"
 boot_timeout="${BALIE_BOOT_TIMEOUT:-300}"
@@ -27,21 +29,33 @@ sign_timeout="${BALIE_SIGN_BOOT_TIMEOUT:-600}"
 work="$out/tier-b-production"
 rm -rf "$work"; mkdir -p "$work"
 pids=()
+# balie-coa for this test only: its own state folder and port, no demo data.
+export BALIE_STATE_DIR="$work/state" BALIE_BUILD_DIR="$build" BALIE_DEMO_COA_PORT="${BALIE_TIERB_PROD_COA_PORT:-28453}" \
+  BALIE_COA_PUBLIC_HOST=10.0.2.2 BALIE_COA_SEED=0 BALIE_COA_OPERATOR=ops-tb
 # shellcheck disable=SC2317 # called by the trap
-cleanup() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() {
+  local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  "$repo/scripts/demo-coa.sh" stop > /dev/null 2>&1 || true
+}
 trap cleanup EXIT
 # shellcheck source=tests/image/tierb-lib.sh
 . "$(dirname "$0")/tierb-lib.sh"
+coa() { "$coa_bin" --config "$BALIE_STATE_DIR/demo-coa/coa.json" "$@"; }
+coa_port=$BALIE_DEMO_COA_PORT
+coa_pki="$BALIE_STATE_DIR/demo-coa/pki"
 
 "$repo/image/build.sh" --assemble-only --out "$out" > "$work/assemble.log" 2>&1 || { tail -20 "$work/assemble.log"; fail "assembly failed"; }
 cp --sparse=always "$out/disk.img" "$work/disk.img"
 step assemble
 
-device_id=tb-kiosk-01
 location=azc-demo
 g=GM0363
-# --- the host side: PKI (server certificate valid for 10.0.2.2), NTP server, inbox keys -------------
-BALIE_PKI_EXTRA_SAN=IP:10.0.2.2 "$repo/sync/tools/make-pki.sh" "$work/pki" "$device_id" "$g" > /dev/null
+# --- the host side: COA, the municipality's inbox (server certificate valid for 10.0.2.2; it trusts
+# the device certificates COA issues), NTP -----------------------------------------------------------
+"$repo/scripts/demo-coa.sh" start > "$work/coa-start.log" 2>&1 || { cat "$work/coa-start.log"; fail "balie-coa did not start"; }
+coa location add "$location" "AZC tier B" > /dev/null
+echo "tier-b-operator-password" | coa operator add ops-tb "Tier B operator" > /dev/null
+BALIE_PKI_EXTRA_SAN=IP:10.0.2.2 "$repo/sync/tools/make-pki.sh" "$work/pki" unused "$g" > /dev/null
 openssl pkey -in "$work/pki/$g/key.pem" -pubout -out "$work/$g.pub.pem"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/backup.key" 2>/dev/null
 openssl pkey -in "$work/backup.key" -pubout -out "$work/backup.pub.pem"
@@ -49,55 +63,61 @@ pin_primary=$(pin_of "$work/$g.pub.pem"); pin_backup=$(pin_of "$work/backup.pub.
 mkdir -p "$work/keys"
 (umask 077; openssl rand -hex 32 > "$work/keys/signing.seed"; openssl rand -hex 32 > "$work/keys/box.seed")
 keys=$("$inbox_bin" pubkeys --keys "$work/keys")
-
-start_ntp
-step host-services
-
-# --- boot 1: unenrolled; the enrolment request -------------------------------------------------------
-boot_enrol_request "$boot_timeout"
-step "boot-1-enrol-request ($(fact uptime))"
-
-# --- COA's side: the device certificate for the CSR, the bundle, the imaging station ----------------
-openssl ca -batch -config "$work/pki/ca.cnf" -extensions client -subj "/O=Balie kiosk/CN=$device_id" \
-  -in "$work/device.csr" -out "$work/device-cert.pem" -notext -days 825 > /dev/null 2>&1 || fail "issuing the device certificate failed"
-pin_hash() { python3 "$repo/sync/tools/pin-hash.py" "$1"; }  # Argon2id, as the store checks it
-coa_pin=246810 host_pin=135790
-coa_hash=$(pin_hash $coa_pin); host_hash=$(pin_hash $host_pin)
-payload() {  # payload VERSION LOCATION
-  jq -n --argjson v "$1" --arg loc "$2" --arg dev "$device_id" --arg pk "$device_pk" \
-    --rawfile cert "$work/device-cert.pem" --rawfile ca "$work/pki/ca.pem" --arg p1 "$pin_primary" --arg p2 "$pin_backup" \
-    --arg url "https://10.0.2.2:$inbox_port" --argjson k "$keys" --arg g "$g" --arg ch "$coa_hash" --arg hh "$host_hash" \
-    --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    '{bundle_version: $v, issued_at: $now,
-      device: {device_id: $dev, location_id: $loc, location_name: "AZC tier B", ed25519_pk: $pk, tls_certificate_pem: $cert},
-      coa: {endpoint: "https://10.0.2.2:9/coa", ca_pem: $ca, pins: [$p1, $p2]},
-      ntp_servers: ["10.0.2.2"], sync_window: "00:00-23:59",
-      routes: [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pins: [$p1, $p2], ed25519_pk: $k.ed25519_pk, x25519_pk: $k.x25519_pk}],
-      staff: [{id: "tb-coa", display_name: "Tier B COA-medewerker", role: "coa_staff", pin_hash: $ch, active: true},
-              {id: "tb-host", display_name: "Tier B gastheer", role: "municipality_host", gemeentecodes: [$g], pin_hash: $hh, active: true}],
-      texts: [{gemeentecode: $g, kind: "pvt_declaration", version: 1, language: "nl", title: "Participatieverklaring (testtekst)",
-               body: "TESTTEKST, geen officiele tekst. Ik verklaar kennis te hebben genomen van de kernwaarden van de Nederlandse samenleving."}]}'
-}
-
-# --- the inbox: this device enrolled, one resident in the feed, serving on the host's loopback ------
-"$inbox_bin" enroll-device --db "$work/inbox.db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
-  --locatiecode "$location" > /dev/null
-jq --arg g "$g" --arg loc "$location" '{residents: [.residents[] | select(.resident.id == "demo-01")
-    | .resident.location_id = $loc | {resident_id: .resident.id, locatiecode: $loc, dossier: .}]}' \
-  "$repo/assets/demo/demo.json" > "$work/residents.json"
-"$inbox_bin" import-dossiers --db "$work/inbox.db" --gemeentecode "$g" --file "$work/residents.json" > /dev/null
 "$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --cert "$work/pki/$g/cert.pem" --key "$work/pki/$g/key.pem" \
-  --client-ca "$work/pki/ca.pem" --keys "$work/keys" --listen 127.0.0.1:0 --port-file "$work/inbox.port" \
+  --client-ca "$coa_pki/device-ca.pem" --keys "$work/keys" --listen 127.0.0.1:0 --port-file "$work/inbox.port" \
   > "$work/inbox.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/inbox.port" ] && break; sleep 0.1; done
 [ -s "$work/inbox.port" ] || { cat "$work/inbox.log"; fail "balie-inbox did not start"; }
 inbox_port=$(cat "$work/inbox.port")
 
-payload 1 "$location" > "$work/payload-1.json"
-"$make_bundle" --payload "$work/payload-1.json" --key "$repo/image/keys/provisioning-test.key" --out "$work/bundle-1.json" \
-  || fail "balie-make-bundle failed"
+# The location's configuration at COA: the route to the inbox (its CA, two pins), two staff with
+# Argon2id PIN hashes, a pvt_declaration text, NTP server 10.0.2.2.
+pin_hash() { python3 "$repo/sync/tools/pin-hash.py" "$1"; }  # Argon2id, as the store checks it
+coa_pin=246810 host_pin=135790
+jq -n --arg url "https://10.0.2.2:$inbox_port" --rawfile ca "$work/pki/ca.pem" --arg p1 "$pin_primary" --arg p2 "$pin_backup" \
+  --argjson k "$keys" --arg g "$g" --arg ch "$(pin_hash $coa_pin)" --arg hh "$(pin_hash $host_pin)" \
+  '{ntp_servers: ["10.0.2.2"], sync_window: "00:00-23:59",
+    routes: [{gemeentecode: $g, base_url: $url, ca_pem: $ca, pins: [$p1, $p2], ed25519_pk: $k.ed25519_pk, x25519_pk: $k.x25519_pk}],
+    staff: [{id: "tb-coa", display_name: "Tier B COA-medewerker", role: "coa_staff", pin_hash: $ch, active: true},
+            {id: "tb-host", display_name: "Tier B gastheer", role: "municipality_host", gemeentecodes: [$g], pin_hash: $hh, active: true}],
+    texts: [{gemeentecode: $g, kind: "pvt_declaration", version: 1, language: "nl", title: "Participatieverklaring (testtekst)",
+             body: "TESTTEKST, geen officiele tekst. Ik verklaar kennis te hebben genomen van de kernwaarden van de Nederlandse samenleving."}]}' \
+  > "$work/location.json"
+coa config put "$location" "$work/location.json" > /dev/null
+# One resident and its koppeling from COA (demo-01, moved to this location); the link comes only from COA.
+jq --arg loc "$location" '[.residents[].resident | select(.id == "demo-01") | {id, location_id: $loc, naam_latijns,
+    naam_eigen_schrift, v_nummer, geboortedatum, kamer, regime: (.regime // "Wi2021"), gemeentecode,
+    gekoppeld_sinds: (.gekoppeld_sinds // "2026-01-01")}]' "$repo/assets/demo/demo.json" > "$work/coa-residents.json"
+[ "$(jq length "$work/coa-residents.json")" = 1 ] || fail "demo-01 is not in assets/demo/demo.json"
+[ "$(jq -r '.[0].gemeentecode' "$work/coa-residents.json")" = "$g" ] || fail "demo-01 is not linked to $g in the demo data"
+coa resident put "$work/coa-residents.json" > /dev/null
+start_ntp
+step "host-services (COA on 127.0.0.1:$coa_port, inbox on 127.0.0.1:$inbox_port)"
+
+# --- boot 1: unenrolled; the enrolment request -------------------------------------------------------
+boot_enrol_request "$boot_timeout"
+step "boot-1-enrol-request ($(fact uptime))"
+
+# --- enrolment at balie-coa with a one-time code (the request balie-enrol online makes) --------------
+code=$(coa code create "$location" ops-tb | tr -d '[:space:]')
+jq -n --arg code "$code" --slurpfile req "$work/request.json" '{code: $code, request: $req[0]}' > "$work/enrol-body.json"
+status=$(curl -sS -o "$work/bundle-1.json" -w '%{http_code}' --cacert "$coa_pki/ca.pem" -H 'Content-Type: application/json' \
+  --data-binary @"$work/enrol-body.json" "https://127.0.0.1:$coa_port/v1/enrol") || fail "POST /v1/enrol failed"
+[ "$status" = 200 ] || fail "POST /v1/enrol answered $status: $(head -c 300 "$work/bundle-1.json")"
+jq -r .payload "$work/bundle-1.json" | base64 -d > "$work/payload-1.json"
+device_id=$(jq -r .device.device_id "$work/payload-1.json")
+[ "$(jq -r .device.ed25519_pk "$work/payload-1.json")" = "$device_pk" ] || fail "COA's bundle is not for this terminal's key"
+echo "ok   enrolled at balie-coa with code $code as $device_id"
 "$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-1.json"
+
+# --- the inbox: this device enrolled, the resident's dossier in the municipality's feed ---------------
+"$inbox_bin" enroll-device --db "$work/inbox.db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+  --locatiecode "$location" > /dev/null
+jq --arg g "$g" --arg loc "$location" '{residents: [.residents[] | select(.resident.id == "demo-01")
+    | .resident.location_id = $loc | {resident_id: .resident.id, locatiecode: $loc, dossier: .}]}' \
+  "$repo/assets/demo/demo.json" > "$work/residents.json"
+"$inbox_bin" import-dossiers --db "$work/inbox.db" --gemeentecode "$g" --file "$work/residents.json" > /dev/null
 
 # The kiosk's UI script (second disk): COA staff unlocks, finds the resident, the host opens the
 # signing moment, the resident reads, draws and confirms.
@@ -159,7 +179,7 @@ wait-scene dossier
 expect-no-id dossier.sign
 EOF
 { cat "$work/sign.balie"; head -c $((1024 * 1024 - $(stat -c %s "$work/sign.balie"))) /dev/zero; } > "$work/script.img"
-step "bundle-and-inbox (inbox on 127.0.0.1:$inbox_port)"
+step "sign-script"
 
 # --- boot 2: enrolled; RTC 2 h ahead; NTP, pull, sign, push, health ---------------------------------
 host_start=$(date +%s)
@@ -184,7 +204,8 @@ waiting=$(jq '[.. | objects | .waiting? | numbers] | add // "none"' "$work/healt
 [ "$waiting" = 0 ] || fail "health reports waiting=$waiting: $(cat "$work/health.json")"
 echo "ok   balie-admin health: 0 waiting"
 want_mid=$(printf 'balie-machine-id:%s' "$device_id" | sha256sum | cut -c1-32)
-[ "$(fact hostname)" = "balie-$device_id" ] || fail "hostname $(fact hostname), want balie-$device_id"
+want_host="balie-$(tr 'A-Z_.' 'a-z--' <<<"$device_id")"  # store/src/bundle.cpp terminal_hostname: lower case, - for _ and .
+[ "$(fact hostname)" = "$want_host" ] || fail "hostname $(fact hostname), want $want_host"
 [ "$(fact machine_id)" = "$want_mid" ] || fail "machine-id $(fact machine_id), want $want_mid (from the device id)"
 [ "$(fact machine_id)" != "$enrol_machine_id" ] || fail "machine-id did not change at enrolment"
 sign_dirs=$(fact journal_dirs)
@@ -193,7 +214,8 @@ step "boot-2-sign ($(fact uptime))"
 sed 's/^/  /' "$work/sign.steps"
 
 # --- boot 3: a bundle for another location is refused; identity and journal directory stay ---------
-payload 2 azc-elders > "$work/payload-2.json"
+jq '.bundle_version += 1 | .device.location_id = "azc-elders" | .issued_at = (now | todate)' "$work/payload-1.json" \
+  > "$work/payload-2.json"
 "$make_bundle" --payload "$work/payload-2.json" --key "$repo/image/keys/provisioning-test.key" --out "$work/bundle-2.json" \
   || fail "balie-make-bundle failed"
 "$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-2.json"
@@ -205,7 +227,7 @@ echo "ok   refused: $reason"
 [ "$(fact machine_id)" = "$want_mid" ] || fail "machine-id changed on the next boot: $(fact machine_id)"
 [ "$(fact journal_dirs)" = "$sign_dirs" ] || fail "a new journal directory on the next boot ($sign_dirs -> $(fact journal_dirs))"
 has journal_here=yes refused
-echo "ok   identity: hostname balie-$device_id, machine-id $want_mid, journal directories $sign_dirs -> $(fact journal_dirs)"
+echo "ok   identity: hostname $want_host, machine-id $want_mid, journal directories $sign_dirs -> $(fact journal_dirs)"
 step "boot-3-refused ($(fact uptime))"
 [ "$(jq length <("$inbox_bin" dump --db "$work/inbox.db" --gemeentecode "$g"))" = 1 ] || fail "the inbox's record count changed"
 echo "PASS: production path in $(( $(date +%s) - t0 ))s"
