@@ -54,6 +54,7 @@ class EnrolmentScene final : public Scene {
                       e.code_waiting ? ButtonStyle::Secondary : ButtonStyle::Primary)) {
           entering_ = true;
           code_.clear();
+          kb_ = KeyboardState{};  // a new entry starts on letters, whatever layout the last one ended on
         }
       }
       if (qr_text_ != e.request_json) {

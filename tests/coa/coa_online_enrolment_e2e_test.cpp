@@ -114,11 +114,13 @@ TEST_F(CoaOnlineEnrolmentE2E, ACodeTypedOnTheKioskEnrolsTheTerminalThroughBalieC
   ASSERT_EQ(tool({enrol, "tls-key", "--demo"}, &out), 0) << out;
   ASSERT_EQ(tool({enrol, "request", "--out", (dir_ / "enrol/request.json").string()}, &out), 0) << out;
 
+  // The first entry ends on the digits layout on purpose: the second entry must start on letters again
+  // (the scene kept the layout, so a code ending in a digit followed by one starting with a letter failed).
   std::ofstream(script) << "wait-scene enrolment 60\nexpect-id enrolment.enter_code\ntap enrolment.enter_code\n"
-                        << type_code(spent) << "screenshot o01-code-typed\ntap enrolment.send_code\n"
+                        << type_code(spent) << "tap kb.layout.digits\nscreenshot o01-code-typed\ntap enrolment.send_code\n"
                         << "wait-for enrolment.online.waiting 60\nscreenshot o02-waiting\npause\n"
                         << "advance-time 4\nwait-for enrolment.online.refused 60\nscreenshot o03-refused\n"
-                        << "tap enrolment.enter_code\n" << type_code(code) << "tap enrolment.send_code\n"
+                        << "tap enrolment.enter_code\nexpect-id kb.a\n" << type_code(code) << "tap enrolment.send_code\n"
                         << "wait-for enrolment.online.waiting 60\npause\n"
                         << "advance-time 4\nwait-scene welcome 60\nscreenshot o04-welcome\ntap welcome.staff\n"
                         << "wait-scene staff_unlock 60\nexpect-id staff.coa-anna\nscreenshot o05-coa-staff\n";
