@@ -67,14 +67,13 @@ int run_server(const ServerConfig& cfg) {
     std::fprintf(stderr, "balie-inbox: cannot load certificate, key or client CA\n");
     return 2;
   }
-  SSL_CTX_set_min_proto_version(svr.ssl_context(), TLS1_2_VERSION);
   svr.set_payload_max_length(cfg.max_body_bytes);
   svr.set_read_timeout(cfg.read_timeout_seconds, 0);
   svr.set_write_timeout(cfg.read_timeout_seconds, 0);
   svr.set_keep_alive_timeout(10);
   svr.set_keep_alive_max_count(1000);
   ConnectionGuard guard(cfg.guard);
-  guard.install(svr);
+  guard.install(svr);  // also the TLS policy: TLS 1.3, or TLS 1.2 with ECDHE AEAD suites only
   svr.set_post_routing_handler([&guard](const httplib::Request&, httplib::Response& res) {
     res.set_header("API-Version", sync::kApiVersion);
     guard.response_ready();
