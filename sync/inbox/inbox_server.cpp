@@ -140,8 +140,11 @@ int run_server(const ServerConfig& cfg) {
     std::string nonce = req.get_param_value("nonce");
     auto nb = record::from_hex(nonce);
     if (!nb || nb->size() != 32) return send_problem(res, 400, "bad-nonce", "nonce must be 64 hex characters");
-    std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce), signer);
-    res.set_content("{\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"signature\":\"" + sig + "\"}",
+    // Version 2: the statement names and signs this inbox's X25519 sealing key (issue 20).
+    const std::string box_pk = record::to_hex(box.public_key.data(), box.public_key.size());
+    std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce, box_pk), signer);
+    res.set_content("{\"version\":2,\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"x25519_pk\":\"" +
+                        box_pk + "\",\"signature\":\"" + sig + "\"}",
                     "application/json");
   });
 
