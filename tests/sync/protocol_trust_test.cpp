@@ -201,10 +201,22 @@ TEST(RoutingProof, ARouteWithAnotherSealingKeyIsHeldBeforeAnythingIsSentAndTheRi
     EXPECT_NE(e.value()->held_reason.find(record::to_hex(ib->x_pk.data(), 32)), std::string::npos)
         << "the reason names the key the municipality signs: " << e.value()->held_reason;
   }
-  // What staff and the health document read: the gemeente's status row names the problem.
+  // What staff and the health document read: the gemeente's status row and the health document
+  // written after a pass name the problem.
   std::string status;
   ASSERT_EQ(run({bin("balie-syncd").string(), "--config", kiosk.config.string(), "status"}, &status), 0) << status;
   EXPECT_NE(status.find("sealing-key-mismatch"), std::string::npos) << status;
+  const fs::path config_dir = work / "config";
+  fs::create_directories(config_dir);
+  std::string out;
+  EXPECT_EQ(run({"/usr/bin/env", "BALIE_CONFIG_DIR=" + config_dir.string(), bin("balie-syncd").string(), "--config",
+                 kiosk.config.string(), "--once"},
+                &out),
+            1)
+      << out;
+  EXPECT_NE(slurp(config_dir / "health.json").find("sealing-key-mismatch"), std::string::npos)
+      << slurp(config_dir / "health.json");
+  EXPECT_TRUE(ib->records().empty());
 
   // The route corrected: a record sealed to the municipality's key is delivered and opens. The one
   // sealed to the wrong key at signing time can never be opened by GM0363: it is sent once, refused
@@ -215,7 +227,6 @@ TEST(RoutingProof, ARouteWithAnotherSealingKeyIsHeldBeforeAnythingIsSentAndTheRi
     ASSERT_TRUE(st->put_route(route_for(pki, *ib)));
     b = kiosk.add_record(*st, "GM0363", "res-b");
   }
-  std::string out;
   kiosk.sync_once(&out);
   auto recs = ib->records();
   ASSERT_EQ(recs.size(), 1u) << recs.dump() << out;
