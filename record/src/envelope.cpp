@@ -3,6 +3,8 @@
 // bytes no matter how the surrounding JSON is re-serialised. See sync/README.md.
 #include "balie/record/envelope.h"
 
+#include <cstdint>
+
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
@@ -189,6 +191,10 @@ Result<Envelope> parse_envelope(std::string_view bytes) {
   for (char c : vals[5])
     if (c < '0' || c > '9') return make_error(Errc::invalid_input, "package seq invalid");
   e.seq = std::stoull(vals[5]);
+  // The chain position is a signed 64-bit integer wherever it is stored (SQLite INTEGER on both
+  // sides): anything above 2^63-1 would be stored negative (issue 20).
+  if (e.seq > static_cast<std::uint64_t>(INT64_MAX))
+    return make_error(Errc::invalid_input, "package seq " + vals[5] + " is out of range (1 to 9223372036854775807)");
   if (!is_hex64(e.prev_sha256) || !is_hex64(e.sealed_sha256))
     return make_error(Errc::invalid_input, "package hash fields must be 64 lowercase hex");
   auto pub = from_base64(vals[8], kMaxPublicBytes);
@@ -273,8 +279,9 @@ Status verify_ack(std::string_view ack_json, const std::string& record_id, const
   return Status::Ok();
 }
 
-std::string identity_canonical(std::string_view g, std::string_view nonce) {
-  return "balie-identity/1\ngemeentecode:" + std::string(g) + "\nnonce:" + std::string(nonce) + "\n";
+std::string identity_canonical(std::string_view g, std::string_view nonce, std::string_view x25519_pk_hex) {
+  return "balie-identity/2\ngemeentecode:" + std::string(g) + "\nnonce:" + std::string(nonce) + "\nx25519_pk:" +
+         std::string(x25519_pk_hex) + "\n";
 }
 
 std::string sign_detached_b64(std::string_view msg, const SigningKey& key) {

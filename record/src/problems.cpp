@@ -16,6 +16,9 @@ constexpr std::array kTypes = {
                 "geen adres voor deze gemeente ingesteld; wordt verstuurd zodra het adres er is"},
     ProblemType{"endpoint-not-proven", 0, C::Fixable, R::NextPass,
                 "de gemeente kon niet bewijzen wie ze is (certificaat of sleutel); wordt elke ronde opnieuw geprobeerd"},
+    ProblemType{"sealing-key-mismatch", 0, C::Fixable, R::NextPass,
+                "de gemeente tekent een andere versleutelsleutel dan deze terminal voor haar heeft; er is niets "
+                "verstuurd; de technicus laat het adres (route) van de gemeente corrigeren"},
     ProblemType{"ack-invalid", 0, C::Fixable, R::NextPass,
                 "de ontvangstbevestiging van de gemeente klopte niet; wordt opnieuw verstuurd"},
     ProblemType{"local-envelope-invalid", 0, C::Permanent, R::StaffRetry,

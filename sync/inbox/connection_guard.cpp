@@ -21,8 +21,11 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "balie/sync/tls_policy.h"
 
 namespace balie::inbox {
 
@@ -229,7 +232,17 @@ ConnectionGuard::~ConnectionGuard() {
   if (g_info_guard == impl_.get()) g_info_guard = nullptr;
 }
 
+void apply_tls_policy(httplib::SSLServer& svr) {
+  SSL_CTX* ctx = svr.ssl_context();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Both lists are constants that OpenSSL 3 knows: a failure here is a programming error.
+  if (SSL_CTX_set_cipher_list(ctx, sync::kTls12Ciphers) != 1 || SSL_CTX_set_ciphersuites(ctx, sync::kTls13Ciphers) != 1)
+    throw std::runtime_error("the TLS cipher policy was refused by OpenSSL");
+  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+}
+
 void ConnectionGuard::install(httplib::SSLServer& svr) {
+  apply_tls_policy(svr);
   Impl* g = impl_.get();
   g_info_guard = g;
   svr.new_task_queue = [g] { return new GuardedPool(*g); };

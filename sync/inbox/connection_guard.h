@@ -39,7 +39,7 @@ class ConnectionGuard {
 
   // Before bind: replaces the server's thread pool, its listening-socket options and sets a TLS info
   // callback (handshake start/done) on its SSL_CTX. Also sets httplib's own read/write/keep-alive
-  // timeouts consistently with the deadlines.
+  // timeouts consistently with the deadlines, and Balie's TLS policy (apply_tls_policy below).
   void install(httplib::SSLServer& svr);
   // Pre-routing (headers read): counts the request against `client` (device CN, or the peer address
   // without a certificate). Returns 0 if allowed, else the seconds after which one is (Retry-After).
@@ -54,5 +54,11 @@ class ConnectionGuard {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Balie's TLS policy on a server's SSL_CTX (balie/sync/tls_policy.h): TLS 1.2 minimum, TLS 1.2 only
+// with ECDHE AEAD suites, the TLS 1.3 AEAD suites, the server's suite order. A client offering
+// nothing else (e.g. only CBC-SHA1) fails the handshake. install() calls it; balie-inbox and
+// balie-coa's listeners get it that way.
+void apply_tls_policy(httplib::SSLServer& svr);
 
 }  // namespace balie::inbox

@@ -2,6 +2,7 @@
 // Every write path runs in one transaction; on any error it rolls back so nothing is stored half.
 #include "inbox_db.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "balie/record/codec.h"
@@ -293,6 +294,21 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
         gap = 1;  // predecessor not (yet) here: accepted, flagged for the municipality
       }
     }
+    // The successor may have come first (stored with a gap). This record must then be the one it
+    // links to: otherwise it is a fork of the chain (two records for one place), refused whichever of
+    // them arrived first (the successor's own link is checked against a stored predecessor above).
+    if (e.seq < static_cast<std::uint64_t>(INT64_MAX)) {
+      Stmt nx(db_, "SELECT record_id, prev_sha256 FROM records WHERE device_id=? AND seq=?");
+      nx.bind(1, e.device_id);
+      nx.bind(2, static_cast<std::int64_t>(e.seq + 1));
+      if (nx.step() == SQLITE_ROW && !links_to(e.package_sha256, e.kind, e.public_json, nx.text(1))) {
+        reject(409, "chain-mismatch",
+               "fork: the stored seq " + std::to_string(e.seq + 1) + " (record " + nx.text(0) +
+                   ") links to another record than this one at seq " + std::to_string(e.seq));
+        out.push_back(std::move(o));
+        continue;
+      }
+    }
     o.result = "stored";
     o.ack_json = record::make_ack_json({e.record_id, gemeentecode_, e.package_sha256, "stored", received, {}}, signer);
     Stmt ins(db_, "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -311,11 +327,12 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
     ins.bind(13, o.ack_json);
     if (ins.step() != SQLITE_DONE) return fail(std::string("insert failed: ") + sqlite3_errmsg(db_));
     // A predecessor that arrives late (a held record released, or the void that took its place)
-    // closes the gap its successor was flagged with.
+    // closes the gap its successor was flagged with (it links: checked above).
     Stmt nx(db_, "SELECT record_id, prev_sha256 FROM records WHERE device_id=? AND seq=? AND chain_gap=1");
     nx.bind(1, e.device_id);
     nx.bind(2, static_cast<std::int64_t>(e.seq + 1));
-    if (nx.step() == SQLITE_ROW && links_to(e.package_sha256, e.kind, e.public_json, nx.text(1))) {
+    if (e.seq < static_cast<std::uint64_t>(INT64_MAX) && nx.step() == SQLITE_ROW &&
+        links_to(e.package_sha256, e.kind, e.public_json, nx.text(1))) {
       Stmt up(db_, "UPDATE records SET chain_gap=0 WHERE record_id=?");
       up.bind(1, nx.text(0));
       if (up.step() != SQLITE_DONE) return fail(std::string("update failed: ") + sqlite3_errmsg(db_));

@@ -67,14 +67,13 @@ int run_server(const ServerConfig& cfg) {
     std::fprintf(stderr, "balie-inbox: cannot load certificate, key or client CA\n");
     return 2;
   }
-  SSL_CTX_set_min_proto_version(svr.ssl_context(), TLS1_2_VERSION);
   svr.set_payload_max_length(cfg.max_body_bytes);
   svr.set_read_timeout(cfg.read_timeout_seconds, 0);
   svr.set_write_timeout(cfg.read_timeout_seconds, 0);
   svr.set_keep_alive_timeout(10);
   svr.set_keep_alive_max_count(1000);
   ConnectionGuard guard(cfg.guard);
-  guard.install(svr);
+  guard.install(svr);  // also the TLS policy: TLS 1.3, or TLS 1.2 with ECDHE AEAD suites only
   svr.set_post_routing_handler([&guard](const httplib::Request&, httplib::Response& res) {
     res.set_header("API-Version", sync::kApiVersion);
     guard.response_ready();
@@ -141,8 +140,11 @@ int run_server(const ServerConfig& cfg) {
     std::string nonce = req.get_param_value("nonce");
     auto nb = record::from_hex(nonce);
     if (!nb || nb->size() != 32) return send_problem(res, 400, "bad-nonce", "nonce must be 64 hex characters");
-    std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce), signer);
-    res.set_content("{\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"signature\":\"" + sig + "\"}",
+    // Version 2: the statement names and signs this inbox's X25519 sealing key (issue 20).
+    const std::string box_pk = record::to_hex(box.public_key.data(), box.public_key.size());
+    std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce, box_pk), signer);
+    res.set_content("{\"version\":2,\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"x25519_pk\":\"" +
+                        box_pk + "\",\"signature\":\"" + sig + "\"}",
                     "application/json");
   });
 

@@ -157,7 +157,9 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
     r.bytes_down = http.bytes_received();
   };
 
-  // 1. Routing proof: TLS (CA + pin), certificate CN, and a fresh signed identity statement.
+  // 1. Routing proof: TLS (CA + pin), certificate CN, and a fresh signed identity statement that
+  //    names the municipality's X25519 sealing key (balie-identity/2), checked against the route's
+  //    key before any record goes out.
   Key32 nonce = random_key32();
   std::string nonce_hex = to_hex(nonce.data(), nonce.size());
   auto idr = request([&] { return http.get("/v1/identiteit?nonce=" + nonce_hex); });
@@ -178,10 +180,24 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
     return hold("server certificate does not name " + g + " (subject: " + idr->server_subject + ")");
   }
   auto st = parse_identity(idr->body);
+  if (st && st->version < 2 && st->gemeentecode == g && st->nonce == nonce_hex) {
+    finish();
+    return hold("endpoint answered identity statement version 1, which does not cover its sealing key; "
+                "version 2 (balie-identity/2) is required: the municipality must update its receiver");
+  }
   if (!st || st->gemeentecode != g || st->nonce != nonce_hex ||
-      !verify_detached_b64(identity_canonical(g, nonce_hex), st->signature_b64, rt.ed25519_pk)) {
+      !verify_detached_b64(identity_canonical(g, nonce_hex, st->x25519_pk_hex), st->signature_b64, rt.ed25519_pk)) {
     finish();
     return hold("endpoint did not prove it is " + g + " (identity statement invalid)");
+  }
+  // The municipality signed its sealing key: the route's key must be that one, or every record
+  // sealed to the route's key is unreadable for it (or readable by whoever holds the other key).
+  // Nothing is sent; the records stay held until the route is corrected (routing file or bundle).
+  if (const std::string route_key = to_hex(rt.x25519_pk.data(), rt.x25519_pk.size()); st->x25519_pk_hex != route_key) {
+    finish();
+    return hold_typed("sealing-key-mismatch", "the route's X25519 sealing key " + route_key + " is not the key " + g +
+                                                  " signs (" + st->x25519_pk_hex +
+                                                  "); nothing was sent: the route must be corrected");
   }
   // Held records whose cause is gone go back to pending: endpoint problems now that it proved itself,
   // a clock-skew hold once the record's time is no longer ahead of this terminal's clock.

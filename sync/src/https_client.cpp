@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "balie/record/codec.h"
+#include "detail/curl_tls_policy.h"
 
 namespace balie::sync::detail {
 namespace {
@@ -82,7 +83,7 @@ Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::s
   curl_easy_setopt(h_, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h_, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(h_, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h_, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  apply_tls_policy(h_);  // TLS 1.3, or TLS 1.2 with an AEAD suite (tls_policy.h)
   curl_easy_setopt(h_, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h_, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(h_, CURLOPT_CAINFO_BLOB, &ca);
@@ -119,7 +120,10 @@ Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::s
     curl_easy_setopt(h_, CURLOPT_HTTPGET, 1L);
   }
   curl_easy_setopt(h_, CURLOPT_HTTPHEADER, hdrs);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h_, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(h_);
+  curl_easy_setopt(h_, CURLOPT_ERRORBUFFER, nullptr);
   curl_slist_free_all(hdrs);
   curl_off_t up = 0, down = 0, hdr = 0;
   curl_easy_getinfo(h_, CURLINFO_SIZE_UPLOAD_T, &up);
@@ -143,6 +147,9 @@ Result<HttpResponse> HttpsSession::perform(const std::string& path, const std::s
       case CURLE_WRITE_ERROR:
         if (sink.overflow) return make_error(Errc::limit, "response body exceeds limit: " + m);
         return make_error(Errc::network, m);
+      case CURLE_SSL_CONNECT_ERROR:  // also a connection cut mid-handshake: retried like one
+        return make_error(Errc::network, "TLS handshake failed: " + std::string(errbuf[0] ? errbuf : curl_easy_strerror(rc)) +
+                                             " (" + route_.gemeentecode + "; " + kTlsPolicyText + ")");
       case CURLE_UNSUPPORTED_PROTOCOL:
       case CURLE_URL_MALFORMAT:
         return make_error(Errc::routing, "endpoint URL unusable: " + m);

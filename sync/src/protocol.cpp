@@ -137,12 +137,25 @@ Result<IdentityStatement> parse_identity(std::string_view body) {
   auto j = parse_json(body, 4096, "identity statement");
   if (!j) return j.error();
   if (!j->is_object()) return make_error(Errc::invalid_input, "identity statement must be an object");
-  if (auto u = unknown_field(*j, {"gemeentecode", "nonce", "signature"}))
+  if (auto u = unknown_field(*j, {"version", "gemeentecode", "nonce", "x25519_pk", "signature"}))
     return make_error(Errc::invalid_input, "unknown field '" + *u + "'");
   IdentityStatement s;
   if (!get_str(*j, "gemeentecode", &s.gemeentecode, 6) || !get_str(*j, "nonce", &s.nonce, 64) ||
       !get_str(*j, "signature", &s.signature_b64, 100))
     return make_error(Errc::invalid_input, "identity statement fields missing");
+  if (auto v = j->find("version"); v != j->end()) {
+    if (!v->is_number_integer() || (v->get<long long>() != 1 && v->get<long long>() != 2))
+      return make_error(Errc::invalid_input, "identity statement \"version\" must be 1 or 2");
+    s.version = static_cast<int>(v->get<long long>());
+  }
+  const bool has_key = j->contains("x25519_pk");
+  if (s.version == 1 && has_key)
+    return make_error(Errc::invalid_input, "identity statement version 1 has no \"x25519_pk\"");
+  if (s.version == 2) {
+    if (!get_str(*j, "x25519_pk", &s.x25519_pk_hex, 64) || s.x25519_pk_hex.size() != 64 ||
+        s.x25519_pk_hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return make_error(Errc::invalid_input, "identity statement version 2 needs \"x25519_pk\" (64 lowercase hex)");
+  }
   return s;
 }
 

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "balie/platform/atomic_file.h"
+#include "detail/curl_tls_policy.h"
 
 namespace balie::sync {
 
@@ -115,7 +116,7 @@ void setup(Curl& c, const CoaUpdateEndpoint& coa, const std::string& url, curl_b
   curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c.h, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(c.h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c.h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  sync::detail::apply_tls_policy(c.h);  // TLS 1.3, or TLS 1.2 with an AEAD suite (tls_policy.h)
   curl_easy_setopt(c.h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c.h, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(c.h, CURLOPT_CAINFO_BLOB, ca);

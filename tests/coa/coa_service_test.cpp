@@ -564,3 +564,27 @@ TEST_F(CoaE2E, TheFleetAndTerminalPagesInHeadlessChromium) {
   ASSERT_EQ(codes.exit_code, 0);
   EXPECT_NE(codes.dom.find("AZC Ter Apel"), std::string::npos);
 }
+
+// Issue 20, item 5: both listeners speak TLS 1.3, or TLS 1.2 with an ECDHE AEAD suite only. The curl
+// command-line client (the system's OpenSSL) offering only a CBC-SHA1 suite fails the handshake;
+// AES-GCM and TLS 1.3 get an HTTP answer. -k: only the suite negotiation is under test here.
+TEST_F(CoaE2E, BothListenersRefuseAClientOfferingOnlyCbcSha1) {
+  auto probe = [&](int port, const std::vector<std::string>& tls) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-sS", "-k", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}"};
+    argv.insert(argv.end(), tls.begin(), tls.end());
+    argv.push_back("https://127.0.0.1:" + std::to_string(port) + "/v1/bundle");
+    std::string out;
+    run(argv, &out, 30);
+    return out;
+  };
+  for (int port : {coa_->terminal_port, coa_->web_port}) {
+    SCOPED_TRACE(port);
+    auto cbc = probe(port, {"--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"});
+    EXPECT_NE(cbc.find("000"), std::string::npos) << cbc;
+    EXPECT_NE(cbc.find("handshake failure"), std::string::npos) << cbc;
+    auto gcm = probe(port, {"--tlsv1.2", "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"});
+    EXPECT_EQ(gcm.find("000"), std::string::npos) << gcm;
+    auto tls13 = probe(port, {"--tlsv1.3"});
+    EXPECT_EQ(tls13.find("000"), std::string::npos) << tls13;
+  }
+}

@@ -116,9 +116,13 @@ TEST(Ack, VerifiesOnlyTheRightRecordHashAndMunicipality) {
 
 TEST(Identity, StatementBindsGemeentecodeAndNonce) {
   auto m = SigningKey::generate();
-  auto sig = sign_detached_b64(identity_canonical("GM0363", "ab"), m);
-  EXPECT_TRUE(verify_detached_b64(identity_canonical("GM0363", "ab"), sig, m.public_key));
-  EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0344", "ab"), sig, m.public_key));
-  EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0363", "ac"), sig, m.public_key));
+  const std::string x(64, 'a'), y(64, 'b');
+  auto sig = sign_detached_b64(identity_canonical("GM0363", "ab", x), m);
+  EXPECT_TRUE(verify_detached_b64(identity_canonical("GM0363", "ab", x), sig, m.public_key));
+  EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0344", "ab", x), sig, m.public_key));
+  EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0363", "ac", x), sig, m.public_key));
+  // Version 2 covers the sealing key: the same signature does not hold for another X25519 key.
+  EXPECT_FALSE(verify_detached_b64(identity_canonical("GM0363", "ab", y), sig, m.public_key));
+  EXPECT_EQ(identity_canonical("GM0363", "ab", x).rfind("balie-identity/2\n", 0), 0u);
 }
 

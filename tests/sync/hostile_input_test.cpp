@@ -113,8 +113,10 @@ class HostileEndpoint {
         svr_((pki.dir / g_ / "cert.pem").c_str(), (pki.dir / g_ / "key.pem").c_str()) {
     svr_.Get("/v1/identiteit", [this](const httplib::Request& req, httplib::Response& res) {
       std::string nonce = req.get_param_value("nonce");
-      std::string sig = record::sign_detached_b64(record::identity_canonical(g_, nonce), signer_);
-      res.set_content(json{{"gemeentecode", g_}, {"nonce", nonce}, {"signature", sig}}.dump(), "application/json");
+      const std::string box_pk = record::to_hex(box_.public_key.data(), box_.public_key.size());
+      std::string sig = record::sign_detached_b64(record::identity_canonical(g_, nonce, box_pk), signer_);
+      res.set_content(json{{"version", 2}, {"gemeentecode", g_}, {"nonce", nonce}, {"x25519_pk", box_pk}, {"signature", sig}}.dump(),
+                      "application/json");
     });
     svr_.Post("/v1/records", [this](const httplib::Request&, httplib::Response& res) {
       ++pushes_;

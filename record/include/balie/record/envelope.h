@@ -100,8 +100,11 @@ Status verify_ack(std::string_view ack_json, const std::string& record_id, const
                   const std::string& package_sha256, const Key32& municipality_pk);
 
 // --- municipality identity proof ----------------------------------------------------------
-// The kiosk sends a random nonce; the inbox signs "balie-identity/1\ngemeentecode:..\nnonce:..\n".
-std::string identity_canonical(std::string_view gemeentecode, std::string_view nonce_hex);
+// The kiosk sends a random nonce; the inbox signs, with its Ed25519 key, version 2 of the statement:
+// "balie-identity/2\ngemeentecode:..\nnonce:..\nx25519_pk:<its X25519 sealing key, 64 hex>\n", so
+// the proof covers the key records are sealed to (issue 20). Version 1 (no sealing key) is gone.
+std::string identity_canonical(std::string_view gemeentecode, std::string_view nonce_hex,
+                               std::string_view x25519_pk_hex);
 std::string sign_detached_b64(std::string_view message, const SigningKey& key);
 bool verify_detached_b64(std::string_view message, std::string_view sig_b64, const Key32& pk);
 

@@ -46,9 +46,13 @@ struct PushResult {
 std::string push_response_json(const std::vector<PushResult>& results);
 Result<std::vector<PushResult>> parse_push_response(std::string_view body);
 
-// GET /v1/identiteit?nonce=<64 hex>
+// GET /v1/identiteit?nonce=<64 hex>. Version 2 ("version": 2) names the municipality's X25519
+// sealing key and signs it with the nonce (record::identity_canonical); a statement without
+// "version" is version 1 (nonce only), which parses but the engine refuses (it does not cover the
+// sealing key).
 struct IdentityStatement {
-  std::string gemeentecode, nonce, signature_b64;
+  int version = 1;
+  std::string gemeentecode, nonce, x25519_pk_hex, signature_b64;
 };
 Result<IdentityStatement> parse_identity(std::string_view body);
 
