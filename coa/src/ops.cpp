@@ -57,15 +57,16 @@ bool valid_gemeentecode(const std::string& g) {
 }
 
 // Printable UTF-8 text: no C0/C1 controls or DEL; length in bytes within [min, max]. Residents' names
-// and rooms also refuse bidirectional embeddings, overrides and isolates: the terminal refuses such
-// an item (store/coa_residents.cpp), so COA must not store what it cannot deliver.
+// and rooms also refuse bidirectional embeddings, overrides and isolates: the operator gets a clear
+// error and fixes the source (a terminal that still receives them strips them, flags the resident and
+// audits it: issue 18, store/src/store.cpp).
 bool printable(const std::string& s, size_t min, size_t max, bool no_bidi = false) {
   if (s.size() < min || s.size() > max || !record::is_valid_utf8(s)) return false;
   size_t i = 0;
   while (i < s.size()) {
     const char32_t cp = record::utf8_next(s, i);
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
-    if (no_bidi && ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))) return false;
+    if (no_bidi && record::is_bidi_formatting(cp)) return false;
   }
   return true;
 }

@@ -657,6 +657,7 @@ void KioskApp::on_search(const SearchResidents& q) {
     h.name_latin = r.naam_latijns;
     h.room = r.kamer;
     h.v_nummer_masked = session::mask_identifier(r.v_nummer);
+    h.bidi_stripped = !r.bidi_stripped.empty();
     wipe(r);
   }
   platform::wipe_storage(res.value());

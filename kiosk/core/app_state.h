@@ -28,6 +28,7 @@ struct ResidentHit {  // one search result (personal data: wiped at session end)
   std::string name_latin;
   std::string room;
   std::string v_nummer_masked;
+  bool bidi_stripped = false;  // issue 18: the store removed bidi formatting from this resident's data
   // One person twice (issue 16): this entry stands for every resident id of one conflict (never two
   // people); it cannot be chosen, staff see the conflict screen. `id` is then empty.
   bool conflict = false;

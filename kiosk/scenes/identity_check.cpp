@@ -33,8 +33,16 @@ class IdentityCheckScene final : public Scene {
       cy += ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.v_nummer", {{"number", session::mask_identifier(r.v_nummer)}}),
                     theme::kTextBody, theme::kTextMuted) + 8;
       const std::string gem = r.gemeentecode.empty() ? ui.tr("identity.no_municipality") : session::gemeente_name(r.gemeentecode);
-      ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.municipality", {{"municipality", gem}}), theme::kTextBody,
-              r.gemeentecode.empty() ? theme::kDanger : theme::kTextMuted);
+      cy += ui.text(Rect{card.x + 30, cy, w, 0}, ui.tr("identity.municipality", {{"municipality", gem}}), theme::kTextBody,
+                    r.gemeentecode.empty() ? theme::kDanger : theme::kTextMuted) + 8;
+      // Issue 18: the data came with bidi formatting characters (removed by the store): staff compare
+      // the name with the document with that in mind. Field names only, never the removed characters.
+      if (!r.bidi_stripped.empty()) {
+        std::string fields;
+        for (const auto& f : r.bidi_stripped) fields += (fields.empty() ? "" : ", ") + f;
+        ui.text(Rect{card.x + 30, cy, w, 0}, std::string("Let op: ") + kBidiStrippedNote + " (" + fields + ")",
+                theme::kTextSmall, theme::kDanger);
+      }
       y = card.y + card.h + 30;
       // Told to staff before the resident gets the terminal: this municipality has no declaration text.
       if (s.flow.offer.reason_key == "signing.blocked.no_text")

@@ -48,9 +48,10 @@ class ResidentSearchScene final : public Scene {
                       ButtonStyle::Danger, theme::kTextSmall))
           intents.push(GoTo{SceneId::StaffHeld});
       } else if (r.y + r.h > list.y && r.y < list.y + list.h) {
-        std::string label = h.name_own;
-        if (!h.name_latin.empty() && h.name_latin != h.name_own) label += "  \xC2\xB7  " + h.name_latin;
-        label += "  \xC2\xB7  " + ui.tr("search.room", {{"room", h.room}}) + "  \xC2\xB7  " + h.v_nummer_masked;
+        // Each field isolated (issue 18): an unclosed override in one cannot reverse the row.
+        const std::string label = join_isolated({h.name_own, h.name_latin != h.name_own ? std::string_view(h.name_latin) : "",
+                                                 ui.tr("search.room", {{"room", h.room}}), h.v_nummer_masked,
+                                                 h.bidi_stripped ? kBidiStrippedNote : ""});
         if (ui.button("search.hit." + std::to_string(i), r, label, ButtonStyle::Secondary, theme::kTextSmall))
           intents.push(SelectResident{h.id});
       }

@@ -2,14 +2,34 @@
 // The table that lists them is scenes.cpp.
 #pragma once
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "balie/text/utf8.h"
 #include "core/scene.h"
 #include "ui/ui.h"
 
 namespace balie::kiosk {
+
+// A row that joins several fields (a name, a room, a number) wraps each in FSI..PDI, so no field,
+// whatever it holds, can reorder the others or the separators (issue 18). Empty fields are skipped.
+inline std::string join_isolated(std::initializer_list<std::string_view> fields,
+                                 std::string_view separator = "  \xC2\xB7  ") {
+  std::string out;
+  for (std::string_view f : fields) {
+    if (f.empty()) continue;
+    if (!out.empty()) out += separator;
+    out += text::isolate_untrusted(f);
+  }
+  return out;
+}
+
+// Staff note (Dutch) for a resident whose name or other text came with bidi formatting characters,
+// which the store removed at ingestion (store::Resident::bidi_stripped).
+inline constexpr const char* kBidiStrippedNote = "naam bevatte richtingstekens; verwijderd";
 
 std::unique_ptr<Scene> make_welcome_scene();
 std::unique_ptr<Scene> make_staff_unlock_scene();

@@ -32,8 +32,10 @@ class SigningReviewScene final : public Scene {
       y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), ui.tr(label_key), theme::kTextSmall, theme::kTextMuted) + 4;
       y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText) + 18;
     };
-    std::string name = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
-    if (!r.naam_latijns.empty() && r.naam_latijns != name) name += "\n" + r.naam_latijns;
+    // One line per name, each isolated (issue 18).
+    const std::string& own = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
+    std::string name = join_isolated({own});
+    if (!r.naam_latijns.empty() && r.naam_latijns != own) name += "\n" + join_isolated({r.naam_latijns});
     row("signing_review.name", name);
     row("signing_review.date", ui.format_date(calendar::to_iso(calendar::local_day(s.now))));
     row("signing_review.place", s.location_name);

@@ -43,9 +43,9 @@ class StaffHeldScene final : public Scene {
       const bool sel = r.record_id == selected_;
       selected_present = selected_present || sel;
       if (rr.y + rr.h > list.y && rr.y < list.y + list.h) {
-        const std::string label = ui.format_date(calendar::to_iso(calendar::local_day(r.created_at))) + "  \xC2\xB7  " +
-                                  session::gemeente_name(r.addressee) + " (" + r.addressee + ")  \xC2\xB7  " +
-                                  ui.tr(r.failed ? "held.state_failed" : "held.state_held");
+        const std::string label = join_isolated({ui.format_date(calendar::to_iso(calendar::local_day(r.created_at))),
+                                                 session::gemeente_name(r.addressee) + " (" + r.addressee + ")",
+                                                 ui.tr(r.failed ? "held.state_failed" : "held.state_held")});
         if (ui.button("held.row." + r.record_id.substr(0, 8), Rect{rr.x, rr.y, rr.w, btn_h}, label,
                       sel ? ButtonStyle::Primary : ButtonStyle::Secondary, theme::kTextSmall)) {
           selected_ = r.record_id;

@@ -34,7 +34,7 @@ class StaffStatusScene final : public Scene {
     }
     for (const auto& r : s.status_rows) {
       ui.fill(Rect{m - 10, y - 6, w + 20, 60}, theme::rgba(255, 255, 255), 8);
-      ui.text(Rect{m + cols[0] * w, y, col_w(0), 48}, r.name + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
+      ui.text(Rect{m + cols[0] * w, y, col_w(0), 48}, join_isolated({r.name}) + " (" + r.gemeentecode + ")", theme::kTextSmall, theme::kText);
       std::string last = ui.tr("status.never");
       if (r.last_success) last = ui.format_date(calendar::to_iso(calendar::local_day(*r.last_success)));
       if (!r.has_route) last = ui.tr("status.no_route");

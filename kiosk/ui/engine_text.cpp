@@ -47,14 +47,22 @@ const text::Language& EngineTexts::current() const { return staff_ ? base_langua
 std::string EngineTexts::tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>& args) const {
   const text::Language& lang = current();
   const text::CatalogEntry* entry = nullptr;
+  const text::Catalog* from = nullptr;
   std::string_view chain[3] = {lang.code, lang.fallback, text::kBaseLanguage};
   for (std::string_view code : chain) {
     if (code.empty()) continue;
-    if (const text::Catalog* c = e_.catalog(code)) entry = c->find(key);
+    if (const text::Catalog* c = e_.catalog(code)) {
+      entry = c->find(key);
+      from = c;
+    }
     if (entry) break;
   }
   if (!entry) return std::string(key);  // never blank; the build check makes this rare
-  const std::string& t = entry->text;
+  // A plural entry: the form for its {count}/{days} argument ("Nog 1 dag", "Nog 2 dagen").
+  unsigned long n = 0;
+  for (const auto& [name, v] : args)
+    if (text::is_plural_count_arg(name) && text::parse_plural_count(v, &n)) break;
+  const std::string& t = entry->plural() ? text::select_form(*entry, from->plural_rule, n) : entry->text;
   std::string out;
   out.reserve(t.size() + 32);
   for (size_t i = 0; i < t.size();) {

@@ -70,4 +70,23 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+bool is_bidi_formatting(char32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
+
+bool strip_bidi_formatting(std::string& s) {
+  std::string out;
+  bool removed = false;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t start = i;
+    const char32_t cp = utf8_next(s, i);
+    if (cp != kInvalidCodePoint && is_bidi_formatting(cp)) {
+      if (!removed) out.assign(s, 0, start);
+      removed = true;
+      continue;
+    }
+    if (removed) out.append(s, start, i - start);
+  }
+  if (removed) s.swap(out);
+  return removed;
+}
+
 }  // namespace balie::record

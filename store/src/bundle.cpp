@@ -221,6 +221,8 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
   b.device.kiosk_id = d["device_id"].get<std::string>();
   b.device.location_id = d["location_id"].get<std::string>();
   b.device.location_name = d["location_name"].get<std::string>();
+  // Issue 18: names are data, not formatting (removed here, audited when the bundle is applied).
+  if (record::strip_bidi_formatting(b.device.location_name)) b.bidi_stripped.push_back("device.location_name");
   b.device_ed25519_pk = d["ed25519_pk"].get<std::string>();
   b.tls_certificate_pem = d["tls_certificate_pem"].get<std::string>();
   if (!is_token(b.device.kiosk_id, 64)) return invalid("bundle: device.device_id must match [A-Za-z0-9._-]{1,64}");
@@ -276,6 +278,8 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
     st.account.id = s["id"].get<std::string>();
     st.account.display_name = s["display_name"].get<std::string>();
     if (!is_token(st.account.id, 64)) return invalid(at + ": \"id\" must match [A-Za-z0-9._-]{1,64}");
+    if (record::strip_bidi_formatting(st.account.display_name))
+      b.bidi_stripped.push_back("staff." + st.account.id + ".display_name");
     if (!ids.insert(st.account.id).second) return invalid(at + ": staff id " + st.account.id + " appears twice");
     if (st.account.display_name.empty() || st.account.display_name.size() > 100)
       return invalid(at + ": \"display_name\" must have 1 to 100 bytes");
@@ -335,6 +339,8 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
         return invalid(at + ": \"id\" must match [a-z0-9_]{1,48}");
       if (c.id == "pid_sharing") return invalid(at + ": pid_sharing is built in and cannot be redefined");
       if (!seen.insert(c.id).second) return invalid(at + ": purpose " + c.id + " appears twice");
+      if (record::strip_bidi_formatting(c.controller)) b.bidi_stripped.push_back("consent_purposes." + c.id + ".controller");
+      if (record::strip_bidi_formatting(c.recipient)) b.bidi_stripped.push_back("consent_purposes." + c.id + ".recipient");
       for (const std::string* f : {&c.controller, &c.recipient})
         if (f->empty() || f->size() > 100 || !record::is_valid_utf8(*f) ||
             std::any_of(f->begin(), f->end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))

@@ -16,14 +16,15 @@ namespace {
 
 constexpr const char* kFormat = "balie-coa-residents";
 
-// Text shown to staff: valid UTF-8, no C0/C1 control characters (tab and newline included), no
-// bidi embeddings, overrides or isolates (a name must not reorder what is shown after it).
+// Text shown to staff: valid UTF-8, no C0/C1 control characters (tab and newline included). Bidi
+// embeddings, overrides and isolates do not refuse the item (a resident is not left out over a stray
+// RLO): the store removes them when it writes the row, audits the field and flags the resident
+// (issue 18), so a name never reorders what is shown after it.
 bool is_display_text(std::string_view s, std::size_t max_bytes) {
   if (s.size() > max_bytes || !record::is_valid_utf8(s)) return false;
   for (std::size_t i = 0; i < s.size();) {
     const char32_t cp = record::utf8_next(s, i);
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
-    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return false;
   }
   return true;
 }
@@ -130,14 +131,14 @@ std::string check_item(const json& j, CoaResident* out) {
                                 std::tuple{"gekoppeld_sinds", &r.gekoppeld_sinds, true}})
     if (auto e = str(k, v, nullable); !e.empty()) return e;
   if (r.naam_latijns.empty() || !is_display_text(r.naam_latijns, 200))
-    return "coa-item-invalid: \"naam_latijns\" must be 1-200 bytes of UTF-8 without control or bidi override characters";
+    return "coa-item-invalid: \"naam_latijns\" must be 1-200 bytes of UTF-8 without control characters";
   if (!is_display_text(r.naam_eigen_schrift, 200))
-    return "coa-item-invalid: \"naam_eigen_schrift\" must be at most 200 bytes of UTF-8 without control or bidi "
-           "override characters";
+    return "coa-item-invalid: \"naam_eigen_schrift\" must be at most 200 bytes of UTF-8 without control "
+           "characters";
   if (!is_v_nummer(r.v_nummer)) return "coa-item-invalid: \"v_nummer\" must be exactly 10 digits";
   if (!record::is_date(r.geboortedatum)) return "coa-item-invalid: \"geboortedatum\" must be a date YYYY-MM-DD";
   if (!is_display_text(r.kamer, 32))
-    return "coa-item-invalid: \"kamer\" must be at most 32 bytes of UTF-8 without control or bidi override characters";
+    return "coa-item-invalid: \"kamer\" must be at most 32 bytes of UTF-8 without control characters";
   r.regime = Coded<Regime>::parse(regime);
   if (!r.regime.known()) return "coa-item-invalid: \"regime\" must be Wi2021, Wi2013 or Wi2007";
   if (!r.gemeentecode.empty() && !record::is_gemeentecode(r.gemeentecode))

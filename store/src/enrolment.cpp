@@ -188,6 +188,10 @@ record::Result<bool, BundleError> Store::apply_bundle(const EnrolmentBundle& b, 
     en.bind(10, b.coa_ca_pem).bind(11, join(b.coa_pins, ';')).bind(12, join(b.ntp_servers, ' ')).bind(13, b.sync_window);
     en.bind(14, consent_purposes_json(b.consent_purposes));
     if (Status st = impl.run(en, what); !st.ok()) return st;
+    for (const auto& f : b.bidi_stripped)
+      if (Status st = impl.audit_in_tx(actor, "bundle.bidi_stripped", "version=" + std::to_string(b.version) + " field=" + f);
+          !st.ok())
+        return st;
     return impl.audit_in_tx(actor, "bundle.apply",
                             "version=" + std::to_string(b.version) + " sha256=" + b.sha256 + " device=" + b.device.kiosk_id +
                                 " location=" + b.device.location_id + " routes=" + std::to_string(b.routes.size()) +

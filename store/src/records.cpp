@@ -9,6 +9,7 @@
 
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
+#include "balie/record/utf8.h"
 #include "balie/store/store.h"
 #include "consent_impl.h"
 #include "json_codec.h"
@@ -692,19 +693,24 @@ Status Store::upsert_staff(const StaffAccount& a, std::string_view pin) {
     hash = std::move(h.value());
   }
   const char* what = "saving a staff account";
+  std::string name = a.display_name;  // issue 18: a display name is data, not formatting
+  const bool stripped = record::strip_bidi_formatting(name);
+  if (name.empty()) return StoreError{StoreErrc::InvalidArgument, "a staff account needs a display name"};
   return impl.write_tx(what, [&]() -> Status {
+    if (stripped)
+      if (Status s = impl.audit_in_tx("admin", "staff.bidi_stripped", "staff=" + a.id + " field=display_name"); !s.ok()) return s;
     Stmt upd(impl.db, pin.empty()
                           ? "UPDATE staff SET display_name=?2, role=?3, gemeentecodes=?4, active=?5 WHERE id=?1"
                           : "UPDATE staff SET display_name=?2, role=?3, gemeentecodes=?4, active=?5, pin_hash=?6, "
                             "failed_count=0, lockout_level=0, locked_until=NULL WHERE id=?1");
-    upd.bind(1, a.id).bind(2, a.display_name).bind(3, to_string(a.role)).bind(4, join_codes(a.gemeentecodes));
+    upd.bind(1, a.id).bind(2, name).bind(3, to_string(a.role)).bind(4, join_codes(a.gemeentecodes));
     upd.bind(5, a.active ? 1 : 0);
     if (!pin.empty()) upd.bind(6, hash);
     if (Status s = impl.run(upd, what); !s.ok()) return s;
     if (sqlite3_changes(impl.db) == 0) {
       if (pin.empty()) return StoreError{StoreErrc::NotFound, "a new staff account needs a PIN"};
       Stmt ins(impl.db, "INSERT INTO staff(id, display_name, role, gemeentecodes, active, pin_hash) VALUES (?1,?2,?3,?4,?5,?6)");
-      ins.bind(1, a.id).bind(2, a.display_name).bind(3, to_string(a.role)).bind(4, join_codes(a.gemeentecodes));
+      ins.bind(1, a.id).bind(2, name).bind(3, to_string(a.role)).bind(4, join_codes(a.gemeentecodes));
       ins.bind(5, a.active ? 1 : 0).bind(6, hash);
       if (Status s = impl.run(ins, what); !s.ok()) return s;
     }

@@ -183,6 +183,10 @@ CREATE TABLE voided_records(
   staff_id TEXT NOT NULL, voided_at INTEGER NOT NULL, already_delivered INTEGER NOT NULL);
 )SQL",
      nullptr},
+    {10, "fields of a resident from which bidi formatting characters were removed at ingestion", R"SQL(
+ALTER TABLE residents ADD COLUMN bidi_stripped TEXT NOT NULL DEFAULT '';
+)SQL",
+     nullptr},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "balie/platform/key_provider.h"
+#include "balie/record/utf8.h"
 #include "balie/store/json.h"
 #include "balie/store/store.h"
 #include "consent_impl.h"
@@ -297,7 +298,54 @@ namespace {
 
 constexpr const char* kResidentCols =
     "id, v_nummer, bsn, gemeente_client_id, naam_eigen_schrift, naam_latijns, geboortedatum, voorkeurstaal, "
-    "location_id, kamer, gemeentecode, gekoppeld_sinds, eerdere_koppelingen, doelgroep, regime";
+    "location_id, kamer, gemeentecode, gekoppeld_sinds, eerdere_koppelingen, doelgroep, regime, bidi_stripped";
+
+std::vector<std::string> split_fields(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t b = 0; b < s.size();) {
+    std::size_t e = s.find(',', b);
+    if (e == std::string::npos) e = s.size();
+    if (e > b) out.push_back(s.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
+std::string join_fields(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& f : v) out += (out.empty() ? "" : ",") + f;
+  return out;
+}
+
+void add_field(std::vector<std::string>& v, const std::string& f) {
+  if (std::find(v.begin(), v.end(), f) == v.end()) v.push_back(f);
+}
+
+// Issue 18: names and other free text are data, not formatting. Removes bidi embeddings, overrides
+// and isolates from the resident's text fields and notes each field that had them.
+void strip_resident_text(Resident& r, std::vector<std::string>& fields) {
+  for (auto [name, v] : {std::pair<const char*, std::string*>{"naam_latijns", &r.naam_latijns},
+                         {"naam_eigen_schrift", &r.naam_eigen_schrift}, {"kamer", &r.kamer},
+                         {"v_nummer", &r.v_nummer}, {"bsn", &r.bsn}, {"gemeente_client_id", &r.gemeente_client_id},
+                         {"voorkeurstaal", &r.voorkeurstaal}})
+    if (record::strip_bidi_formatting(*v)) add_field(fields, name);
+}
+
+// The same for every string in a dossier item's JSON body; `path` names the field
+// ("dossier.contactpersoon.naam"; array elements share their array's name).
+void strip_json_text(json& j, const std::string& path, std::vector<std::string>& fields) {
+  if (j.is_string()) {
+    std::string s = j.get<std::string>();
+    if (record::strip_bidi_formatting(s)) {
+      j = std::move(s);
+      add_field(fields, path);
+    }
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) strip_json_text(it.value(), path + "." + it.key(), fields);
+  } else if (j.is_array()) {
+    for (auto& v : j) strip_json_text(v, path, fields);
+  }
+}
 
 Resident read_resident(const Stmt& st) {
   Resident r;
@@ -321,6 +369,7 @@ Resident read_resident(const Stmt& st) {
   }
   r.doelgroep = Coded<DoelgroepIndeling>::parse(st.text(13));
   r.regime = Coded<Regime>::parse(st.text(14));
+  r.bidi_stripped = split_fields(st.text(15));
   return r;
 }
 
@@ -409,28 +458,48 @@ Status validate_resident(const Resident& r) {
 
 }  // namespace
 
-Status Store::Impl::write_resident_row_in_tx(const Resident& r) {
-  if (Status s = validate_resident(r); !s.ok()) return s;
+Status Store::Impl::write_resident_row_in_tx(const Resident& in, const std::vector<std::string>& stripped_elsewhere) {
+  if (Status s = validate_resident(in); !s.ok()) return s;
   const char* what = "saving a resident";
+  // Every resident row (COA's feed, the municipalities' feed, the demo, admin) is written here, so
+  // this is where bidi formatting leaves names and free text. Each field it left is audited (id and
+  // field, never the value) and kept in bidi_stripped, which only grows: staff see the note.
+  Resident r = in;
+  std::vector<std::string> stripped = stripped_elsewhere;
+  strip_resident_text(r, stripped);
+  {
+    Stmt prev(db, "SELECT bidi_stripped FROM residents WHERE id = ?1");
+    if (!prev.ok()) return err(prev.prepare_rc(), what);
+    prev.bind(1, r.id);
+    const int rc = prev.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return err(rc, what);
+    for (const auto& f : rc == SQLITE_ROW ? split_fields(prev.text(0)) : std::vector<std::string>{}) add_field(r.bidi_stripped, f);
+  }
+  for (const auto& f : stripped) {
+    add_field(r.bidi_stripped, f);
+    if (Status s = audit_in_tx("system", "resident.bidi_stripped", "resident=" + r.id.substr(0, 128) + " field=" + f); !s.ok())
+      return s;
+  }
+  const std::string flags = join_fields(r.bidi_stripped);
   std::string koppelingen = json(r.eerdere_koppelingen).dump();
   auto bind_all = [&](Stmt& st) {
     st.bind(1, r.id).bind(2, r.v_nummer).bind(3, r.bsn).bind(4, r.gemeente_client_id).bind(5, r.naam_eigen_schrift);
     st.bind(6, r.naam_latijns).bind(7, r.geboortedatum).bind(8, r.voorkeurstaal).bind(9, r.location_id);
     st.bind(10, r.kamer).bind(11, r.gemeentecode).bind(12, r.gekoppeld_sinds).bind(13, koppelingen);
-    st.bind(14, r.doelgroep.raw).bind(15, r.regime.raw).bind(16, search_key(r));
+    st.bind(14, r.doelgroep.raw).bind(15, r.regime.raw).bind(16, search_key(r)).bind(17, flags);
   };
   // No UPSERT in SQLite 3.15: UPDATE first, INSERT when nothing was there. (INSERT OR REPLACE would
   // delete the row and cascade into dossier_items.)
   Stmt upd(db,
            "UPDATE residents SET v_nummer=?2, bsn=?3, gemeente_client_id=?4, naam_eigen_schrift=?5, naam_latijns=?6, "
            "geboortedatum=?7, voorkeurstaal=?8, location_id=?9, kamer=?10, gemeentecode=?11, gekoppeld_sinds=?12, "
-           "eerdere_koppelingen=?13, doelgroep=?14, regime=?15, search_key=?16 WHERE id=?1");
+           "eerdere_koppelingen=?13, doelgroep=?14, regime=?15, search_key=?16, bidi_stripped=?17 WHERE id=?1");
   if (!upd.ok()) return err(upd.prepare_rc(), what);
   bind_all(upd);
   if (Status s = run(upd, what); !s.ok()) return s;
   if (sqlite3_changes(db) == 0) {
     Stmt ins(db, std::string("INSERT INTO residents(") + kResidentCols +
-                     ", search_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
+                     ", search_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?17,?16)");
     if (!ins.ok()) return err(ins.prepare_rc(), what);
     bind_all(ins);
     if (Status s = run(ins, what); !s.ok()) return s;
@@ -440,7 +509,10 @@ Status Store::Impl::write_resident_row_in_tx(const Resident& r) {
 
 Status Store::Impl::upsert_resident_in_tx(const ResidentDossier& rd) {
   const Resident& r = rd.resident;
-  if (Status s = write_resident_row_in_tx(r); !s.ok()) return s;
+  std::vector<Item> items = dossier_items(rd.dossier);
+  std::vector<std::string> stripped;
+  for (auto& item : items) strip_json_text(item.body, std::string("dossier.") + item.kind, stripped);
+  if (Status s = write_resident_row_in_tx(r, stripped); !s.ok()) return s;
   const char* what = "saving a resident";
   Stmt del(db, "DELETE FROM dossier_items WHERE resident_id = ?1");
   del.bind(1, r.id);
@@ -448,7 +520,7 @@ Status Store::Impl::upsert_resident_in_tx(const ResidentDossier& rd) {
   Stmt ins(db,
            "INSERT INTO dossier_items(resident_id, kind, seq, bron, bekend_tot, body) VALUES (?1,?2,?3,?4,?5,?6)");
   if (!ins.ok()) return err(ins.prepare_rc(), what);
-  for (const auto& item : dossier_items(rd.dossier)) {
+  for (const auto& item : items) {
     ins.bind(1, r.id).bind(2, item.kind).bind(3, item.seq).bind(4, item.herkomst->bron.raw);
     ins.bind(5, item.herkomst->bekend_tot).bind(6, item.body.dump());
     if (Status s = run(ins, what); !s.ok()) return s;

@@ -42,7 +42,9 @@ struct Store::Impl {
   // Upserts a resident and replaces its dossier, inside the caller's transaction.
   Status upsert_resident_in_tx(const ResidentDossier& rd);
   // Inserts or updates only the resident's row (the dossier items stay), inside the caller's transaction.
-  Status write_resident_row_in_tx(const Resident& r);
+  // Bidi formatting is removed from its text fields here (issue 18); `stripped_elsewhere` names
+  // fields the caller already cleaned (dossier items), audited and flagged with them.
+  Status write_resident_row_in_tx(const Resident& r, const std::vector<std::string>& stripped_elsewhere = {});
   // Deletes a resident's rows inside the caller's transaction. keep_unsent: leave records that
   // are not yet acknowledged (feed purges). Returns the number of records deleted via *deleted.
   Status purge_in_tx(std::string_view resident_id, bool keep_unsent, int* deleted);

@@ -187,6 +187,25 @@ TEST_F(BundleTest, AppliedInOneTransactionWithAuditEntry) {
   EXPECT_TRUE(again.value());
 }
 
+// Issue 18: names are data, not formatting. A staff display name and the location name with bidi
+// overrides are stored without them; the applied bundle's audit names the fields, never the values.
+TEST_F(BundleTest, BidiFormattingLeavesStaffAndLocationNamesAndIsAudited) {
+  json p = payload(k);
+  p["device"]["location_name"] = "AZC \u202ElepA reT";
+  p["staff"][0]["display_name"] = "Anna \u2067(COA)";
+  auto b = good(p);
+  ASSERT_TRUE(st->apply_bundle(b, "admin").ok());
+  EXPECT_EQ(st->device_config().value()->location_name, "AZC lepA reT");
+  EXPECT_EQ(st->staff("coa-anna").value()->display_name, "Anna (COA)");
+  std::vector<std::string> fields;
+  const auto tail = st->audit_tail(50).value();
+  for (const auto& e : tail) {
+    if (e.action == "bundle.bidi_stripped") fields.push_back(e.detail);
+    EXPECT_EQ(e.detail.find("lepA"), std::string::npos) << e.detail;
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"version=1 field=device.location_name", "version=1 field=staff.coa-anna.display_name"}));
+}
+
 TEST_F(BundleTest, CurrentTextIsTheMunicipalitysHighestNumericVersion) {
   ASSERT_TRUE(st->apply_bundle(good(payload(k)), "admin").ok());
   auto t = st->current_text("pvt_declaration", "nl", "GM0363").value();

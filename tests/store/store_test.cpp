@@ -10,6 +10,7 @@
 
 #include "fake_clock.h"
 #include "balie/store/json.h"
+#include "balie/record/utf8.h"
 #include "balie/store/store.h"
 #include "store_test_util.h"
 
@@ -197,15 +198,18 @@ TEST_F(StoreTest, DemoDataSeedsOnceAndRoundTrips) {
   ASSERT_TRUE(here.ok());
   EXPECT_LT(here.value().size(), all.value().size());
 
-  // Every demo resident loads, and its dossier is equal to the embedded JSON (nothing lost).
+  // Every demo resident loads, and its dossier is equal to the embedded JSON (nothing lost but bidi
+  // formatting, which leaves names and free text at ingestion: issue 18; demo-12 carries some).
   auto doc = nlohmann::json::parse(demo_data_json());
   for (const auto& jr : doc.at("residents")) {
     auto expected = resident_dossier_from_json(jr.dump());
     ASSERT_TRUE(expected.ok());
     auto view = store->load_dossier(expected.value().resident.id);
     ASSERT_TRUE(view.ok()) << view.error().message;
-    EXPECT_EQ(to_json(ResidentDossier{view.value().resident, view.value().dossier}), to_json(expected.value()))
-        << expected.value().resident.id;
+    std::string want = to_json(expected.value());
+    const bool had_bidi = record::strip_bidi_formatting(want);
+    EXPECT_EQ(to_json(ResidentDossier{view.value().resident, view.value().dossier}), want) << expected.value().resident.id;
+    EXPECT_EQ(!view.value().resident.bidi_stripped.empty(), had_bidi) << expected.value().resident.id;
   }
   auto dev = store->device_config();
   ASSERT_TRUE(dev.ok() && dev.value());
@@ -249,14 +253,16 @@ TEST_F(StoreTest, UnknownEnumerationValuesSurviveLoad) {
   EXPECT_EQ(v3.value().dossier.leerbaarheidstoets->resultaat.value, LbtResultaat::B1Haalbaar);
 }
 
-TEST_F(StoreTest, HostileStringsAreStoredByteExact) {
+TEST_F(StoreTest, HostileStringsAreStoredByteExactButForBidiFormatting) {
   ResidentDossier rd = marker_resident("hostile", "H1");
   rd.resident.naam_eigen_schrift = std::string("\u202Eevil\u202C ") + std::string(5000, 'W') + "\xF0\x9F\x98\x80";
   rd.resident.naam_latijns = std::string("a\0b", 3) + "'; DROP TABLE residents; --";
   ASSERT_TRUE(store->upsert_resident(rd).ok());
   auto back = store->resident("hostile");
   ASSERT_TRUE(back.ok() && back.value());
-  EXPECT_EQ(back.value()->naam_eigen_schrift, rd.resident.naam_eigen_schrift);
+  // Issue 18: the override and its PDF leave the name (see bidi_ingestion_test.cpp); the rest is byte exact.
+  EXPECT_EQ(back.value()->naam_eigen_schrift, std::string("evil ") + std::string(5000, 'W') + "\xF0\x9F\x98\x80");
+  EXPECT_EQ(back.value()->bidi_stripped, std::vector<std::string>{"naam_eigen_schrift"});
   EXPECT_EQ(back.value()->naam_latijns, rd.resident.naam_latijns);
   auto all = store->list_residents();
   ASSERT_TRUE(all.ok());

@@ -283,7 +283,7 @@ TEST(CoaResidentsPage, RefusesBadItemsOneByOneAndMalformedPagesWhole) {
   items.push_back(with(coa_item("bad-date"), "geboortedatum", "1990-02-30"));
   items.push_back(with(coa_item("bad-regime"), "regime", "Wi2099"));
   items.push_back(with(coa_item("bad-gm"), "gemeentecode", "GM36"));
-  items.push_back(with(coa_item("rlo-name"), "naam_latijns", "Ali \u202Egnp.exe"));
+  items.push_back(with(coa_item("rlo-name"), "naam_latijns", "Ali \u202Egnp.exe"));  // kept: the store cleans it (issue 18)
   items.push_back(with(coa_item("ctl-kamer"), "kamer", "B\n12"));
   items.push_back(with(coa_item("num-name"), "naam_latijns", 42));
   items.push_back(with(coa_item("sinds-no-gm"), "gemeentecode", nullptr));
@@ -293,19 +293,20 @@ TEST(CoaResidentsPage, RefusesBadItemsOneByOneAndMalformedPagesWhole) {
   items.push_back(left_item("gone-1"));
   auto p = store::parse_coa_residents_page(page("c1", false, items));
   ASSERT_TRUE(p.ok()) << p.error().message;
-  ASSERT_EQ(p.value().residents.size(), 2u);
+  ASSERT_EQ(p.value().residents.size(), 3u);
   EXPECT_EQ(p.value().residents[0].id, "ok-1");
-  EXPECT_EQ(p.value().residents[1].id, "gone-1");
-  EXPECT_FALSE(p.value().residents[1].active);
+  EXPECT_EQ(p.value().residents[1].id, "rlo-name");
+  EXPECT_EQ(p.value().residents[2].id, "gone-1");
+  EXPECT_FALSE(p.value().residents[2].active);
   std::map<std::string, std::string> why(p.value().refused.begin(), p.value().refused.end());
-  EXPECT_EQ(p.value().refused.size(), 13u);
+  EXPECT_EQ(p.value().refused.size(), 12u);
   EXPECT_NE(why["unknown-field"].find("coa-item-unknown-field"), std::string::npos);
   EXPECT_NE(why["vnr-9"].find("v_nummer"), std::string::npos);
   EXPECT_NE(why["vnr-alpha"].find("v_nummer"), std::string::npos);
   EXPECT_NE(why["bad-date"].find("geboortedatum"), std::string::npos);
   EXPECT_NE(why["bad-regime"].find("regime"), std::string::npos);
   EXPECT_NE(why["bad-gm"].find("gemeentecode"), std::string::npos);
-  EXPECT_NE(why["rlo-name"].find("naam_latijns"), std::string::npos);
+  EXPECT_EQ(why.count("rlo-name"), 0u);
   EXPECT_NE(why["ctl-kamer"].find("kamer"), std::string::npos);
   EXPECT_NE(why["num-name"].find("naam_latijns"), std::string::npos);
   EXPECT_NE(why["sinds-no-gm"].find("gekoppeld_sinds"), std::string::npos);
@@ -480,12 +481,16 @@ TEST_F(CoaSync, ResidentWhoLeftIsPurgedAndAWaitingRecordStaysUntilDelivered) {
 TEST_F(CoaSync, HostileAndUnknownFieldItemsAreRefusedAndAuditedWhileTheOthersApply) {
   enrol(bundle(1, coa->port, dead_route()));
   json bad1 = coa_item("hostile-1");
-  bad1["naam_latijns"] = "Ali \u202Egnp.exe";
+  bad1["naam_latijns"] = "Ali \u0007gnp.exe";  // a control character: refused
   json bad2 = coa_item("hostile-2");
   bad2["bsn"] = "999990019";
   json bad3 = coa_item("hostile-3");
   bad3["v_nummer"] = "12345";
-  coa->pages[""] = page("c1", false, json::array({coa_item("good-1"), bad1, bad2, bad3, coa_item("good-2")}));
+  // Issue 18: a bidi override is formatting, not a reason to leave the resident out: stored without
+  // it, flagged for staff and audited by id and field.
+  json bidi = coa_item("bidi-1");
+  bidi["naam_latijns"] = "Ali \u202Egnp.exe";
+  coa->pages[""] = page("c1", false, json::array({coa_item("good-1"), bad1, bad2, bad3, bidi, coa_item("good-2")}));
   std::string out;
   int rc = kiosk->sync_once(&out);
   EXPECT_EQ(rc, 1) << out;  // refused input: the operator must look
@@ -494,6 +499,13 @@ TEST_F(CoaSync, HostileAndUnknownFieldItemsAreRefusedAndAuditedWhileTheOthersApp
   EXPECT_TRUE(st->store().resident("good-1").value());
   EXPECT_TRUE(st->store().resident("good-2").value());
   for (const char* id : {"hostile-1", "hostile-2", "hostile-3"}) EXPECT_FALSE(st->store().resident(id).value()) << id;
+  auto cleaned = st->store().resident("bidi-1").value();
+  ASSERT_TRUE(cleaned);
+  EXPECT_EQ(cleaned->naam_latijns, "Ali gnp.exe");
+  EXPECT_EQ(cleaned->bidi_stripped, std::vector<std::string>{"naam_latijns"});
+  std::vector<std::string> stripped;
+  EXPECT_EQ(audit_count(st->store(), "resident.bidi_stripped", &stripped), 1);
+  EXPECT_EQ(stripped, std::vector<std::string>{"resident=bidi-1 field=naam_latijns"});
   std::vector<std::string> d;
   EXPECT_EQ(audit_count(st->store(), "coa.item_refused", &d), 3);
   std::string all;

@@ -73,7 +73,8 @@ TEST(Catalogs, ParserRejectsBrokenInputWithFileAndLine) {
       {"msgid \"a.b\"\n", "needs both"},
       {"msgid \"a.b\"\nmsgstr \"x\\q\"\n", "unknown escape"},
       {"msgid \"a.b\"\nmsgstr x\n", "quoted"},
-      {"msgid \"a.b\"\nmsgid_plural \"a.c\"\n", "plural"},
+      {"msgid \"a.b\"\nmsgstr[0] \"x\"\n", "msgstr[n] without a preceding msgid_plural"},
+      {"msgid \"a.b\"\nmsgid_plural \"a.b\"\nmsgstr \"x\"\n", "msgstr[0], msgstr[1]"},
       {"msgid \"a.b\"\nmsgstr \"\xC3\x28\"\n", "UTF-8"},
   };
   for (const auto& b : bad) {

@@ -1,9 +1,11 @@
 // gettext .po parsing, validation and placeholder filling (text/, any thread).
 // The parser accepts the subset Balie's catalogs use: comments, msgctxt (rejected), msgid, msgstr,
-// multi-line strings with C escapes. See catalog.h for the conventions.
+// msgid_plural with msgstr[n], multi-line strings with C escapes, the Plural-Forms header (its C
+// expression evaluated here). See catalog.h for the conventions.
 #include "balie/text/catalog.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -70,11 +72,178 @@ bool parse_quoted(std::string_view s, std::string& out, std::string& err) {
 
 struct Pending {
   CatalogEntry entry;
-  bool has_msgid = false, has_msgstr = false;
+  bool has_msgid = false, has_msgstr = false, has_plural = false;
   bool spoken = false, fuzzy = false;
+  std::string plural_id;  // msgid_plural (repeats the key; not used further)
+};
+
+// Recursive-descent evaluator of a Plural-Forms expression in n (C precedence). Sets ok=false on a
+// syntax error or a division by zero.
+class PluralEval {
+ public:
+  PluralEval(std::string_view e, unsigned long n) : e_(e), n_(n) {}
+  bool run(long* out) {
+    long v = ternary();
+    skip();
+    if (!ok_ || i_ != e_.size()) return false;
+    *out = v;
+    return true;
+  }
+
+ private:
+  void skip() {
+    while (i_ < e_.size() && (e_[i_] == ' ' || e_[i_] == '\t')) ++i_;
+  }
+  bool eat(std::string_view t) {
+    skip();
+    if (e_.substr(i_, t.size()) != t) return false;
+    // "<" must not eat the start of "<=", "!" not the start of "!=", "=" never stands alone.
+    if (t.size() == 1 && i_ + 1 < e_.size() && e_[i_ + 1] == '=' && (t == "<" || t == ">" || t == "!")) return false;
+    i_ += t.size();
+    return true;
+  }
+  long ternary() {
+    long c = lor();
+    if (eat("?")) {
+      long a = ternary();
+      if (!eat(":")) ok_ = false;
+      long b = ternary();
+      return c ? a : b;
+    }
+    return c;
+  }
+  long lor() {
+    long v = land();
+    while (eat("||")) v = (land() != 0) || v;
+    return v;
+  }
+  long land() {
+    long v = eq();
+    while (eat("&&")) v = (eq() != 0) && v;
+    return v;
+  }
+  long eq() {
+    long v = rel();
+    for (;;) {
+      if (eat("==")) v = v == rel();
+      else if (eat("!=")) v = v != rel();
+      else return v;
+    }
+  }
+  long rel() {
+    long v = add();
+    for (;;) {
+      if (eat("<=")) v = v <= add();
+      else if (eat(">=")) v = v >= add();
+      else if (eat("<")) v = v < add();
+      else if (eat(">")) v = v > add();
+      else return v;
+    }
+  }
+  long add() {
+    long v = mul();
+    for (;;) {
+      if (eat("+")) v = v + mul();
+      else if (eat("-")) v = v - mul();
+      else return v;
+    }
+  }
+  long mul() {
+    long v = unary();
+    for (;;) {
+      bool div = false;
+      if (eat("*")) {
+        v = v * unary();
+        continue;
+      }
+      if (eat("/")) div = true;
+      else if (!eat("%")) return v;
+      long r = unary();
+      if (r == 0) {
+        ok_ = false;
+        return 0;
+      }
+      v = div ? v / r : v % r;
+    }
+  }
+  long unary() {
+    if (eat("!")) return !unary();
+    return primary();
+  }
+  long primary() {
+    skip();
+    if (eat("(")) {
+      long v = ternary();
+      if (!eat(")")) ok_ = false;
+      return v;
+    }
+    if (i_ < e_.size() && e_[i_] == 'n') {
+      ++i_;
+      return static_cast<long>(n_);
+    }
+    if (i_ < e_.size() && e_[i_] >= '0' && e_[i_] <= '9') {
+      long v = 0;
+      while (i_ < e_.size() && e_[i_] >= '0' && e_[i_] <= '9' && v < 1000000000) v = v * 10 + (e_[i_++] - '0');
+      return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+
+  std::string_view e_;
+  unsigned long n_;
+  std::size_t i_ = 0;
+  bool ok_ = true;
 };
 
 }  // namespace
+
+Result<PluralRule> PluralRule::parse(std::string_view value) {
+  // "nplurals=N; plural=EXPR;" (spaces allowed; the trailing ';' optional).
+  PluralRule r;
+  std::string v(value);
+  auto np = v.find("nplurals");
+  auto pl = v.find("plural=");
+  if (np == std::string::npos || pl == std::string::npos) return Error{"Plural-Forms must be \"nplurals=N; plural=EXPR;\""};
+  auto eq = v.find('=', np);
+  const int n = std::atoi(v.c_str() + eq + 1);
+  if (n < 1 || n > 6) return Error{"Plural-Forms: nplurals must be 1 to 6"};
+  std::string expr = trim(std::string_view(v).substr(pl + 7));
+  if (!expr.empty() && expr.back() == ';') expr.pop_back();
+  r.nplurals_ = n;
+  r.expr_ = trim(expr);
+  // The expression must be valid and stay within [0, nplurals) for every n we could show.
+  for (unsigned long k = 0; k <= 1100; ++k) {
+    long idx = 0;
+    if (!PluralEval(r.expr_, k).run(&idx)) return Error{"Plural-Forms: cannot evaluate \"" + r.expr_ + "\""};
+    if (idx < 0 || idx >= n) return Error{"Plural-Forms: plural(" + std::to_string(k) + ") = " + std::to_string(idx) + " is not below nplurals"};
+  }
+  return r;
+}
+
+int PluralRule::index(unsigned long n) const {
+  long idx = 0;
+  if (!PluralEval(expr_, n).run(&idx) || idx < 0) return 0;
+  return idx >= nplurals_ ? nplurals_ - 1 : static_cast<int>(idx);
+}
+
+bool parse_plural_count(std::string_view v, unsigned long* n) {
+  if (!v.empty() && v.front() == '-') v.remove_prefix(1);
+  if (v.empty() || v.size() > 9) return false;
+  unsigned long x = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+    x = x * 10 + static_cast<unsigned long>(c - '0');
+  }
+  *n = x;
+  return true;
+}
+
+const std::string& select_form(const CatalogEntry& e, const PluralRule& rule, unsigned long n) {
+  if (!e.plural()) return e.text;
+  const auto i = static_cast<std::size_t>(rule.index(n));
+  return i < e.plural_forms.size() ? e.plural_forms[i] : e.plural_forms.back();
+}
 
 Result<Catalog> parse_po(std::string_view content, std::string_view source) {
   if (content.size() > kMaxCatalogBytes)
@@ -95,6 +264,7 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
     }
     if (!cur.has_msgid || !cur.has_msgstr)
       return Error{where(cur.entry.line) + "entry needs both msgid and msgstr"};
+    if (cur.has_plural) cur.entry.text = cur.entry.plural_forms.front();
     if (cur.entry.key.empty()) {  // header
       std::istringstream hs(cur.entry.text);
       std::string h;
@@ -156,21 +326,43 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
     } else if (kw == "msgstr") {
       if (!cur.has_msgid || cur.has_msgstr)
         return Error{where(line_no) + "msgstr without a preceding msgid"};
+      if (cur.has_plural) return Error{where(line_no) + "a plural entry has msgstr[0], msgstr[1], ... instead of msgstr"};
       cur.has_msgstr = true;
       target = &cur.entry.text;
     } else if (kw == "msgctxt") {
       return Error{where(line_no) + "msgctxt is not used in Balie catalogs; put the context in the key"};
-    } else if (kw == "msgid_plural" || kw.rfind("msgstr[", 0) == 0) {
-      return Error{where(line_no) + "plural forms are not supported yet; use a placeholder"};
+    } else if (kw == "msgid_plural") {
+      if (!cur.has_msgid || cur.has_msgstr || cur.has_plural)
+        return Error{where(line_no) + "msgid_plural must follow the msgid"};
+      cur.has_plural = true;
+      target = &cur.plural_id;
+    } else if (kw.rfind("msgstr[", 0) == 0) {
+      if (!cur.has_plural) return Error{where(line_no) + "msgstr[n] without a preceding msgid_plural"};
+      const std::string expect = "msgstr[" + std::to_string(cur.entry.plural_forms.size()) + "]";
+      if (kw != expect) return Error{where(line_no) + "expected " + expect + " (forms in order from 0)"};
+      cur.has_msgstr = true;
+      cur.entry.plural_forms.emplace_back();
+      target = &cur.entry.plural_forms.back();
     } else {
       return Error{where(line_no) + "unknown keyword '" + kw + "'"};
     }
     if (!parse_quoted(rest, *target, err)) return Error{where(line_no) + err};
   }
   if (auto st = finish(); !st) return Error{st.error().message};
+  bool any_plural = false;
   for (const auto& e : cat.entries) {
-    if (sanitize_utf8(e.text) != e.text || sanitize_utf8(e.key) != e.key)
-      return Error{where(e.line) + "invalid UTF-8 in entry '" + sanitize_utf8(e.key) + "'"};
+    bool valid = sanitize_utf8(e.text) == e.text && sanitize_utf8(e.key) == e.key;
+    for (const auto& f : e.plural_forms) valid = valid && sanitize_utf8(f) == f;
+    if (!valid) return Error{where(e.line) + "invalid UTF-8 in entry '" + sanitize_utf8(e.key) + "'"};
+    any_plural = any_plural || e.plural();
+  }
+  if (auto pf = cat.headers.find("Plural-Forms"); pf != cat.headers.end()) {
+    auto rule = PluralRule::parse(pf->second);
+    if (!rule) return Error{std::string(source) + ": " + rule.error().message};
+    cat.plural_rule = std::move(rule).value();
+    cat.has_plural_header = true;
+  } else if (any_plural) {
+    return Error{std::string(source) + ": plural entries need a \"Plural-Forms\" header"};
   }
   auto lang = cat.headers.find("Language");
   if (lang != cat.headers.end()) cat.language = lang->second;
@@ -224,8 +416,29 @@ bool valid_key(std::string_view k) {
 }
 }  // namespace
 
-Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry) {
+Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry, int nplurals) {
   if (entry.fuzzy) return Error{"entry is marked fuzzy (not reviewed)"};
+  if (base_entry.plural() != entry.plural())
+    return Error{base_entry.plural() ? "must be a plural entry (msgid_plural, msgstr[n]) as in Dutch"
+                                     : "is a plural entry but the Dutch one is not"};
+  if (entry.plural()) {
+    if (nplurals > 0 && static_cast<int>(entry.plural_forms.size()) != nplurals)
+      return Error{"has " + std::to_string(entry.plural_forms.size()) + " plural forms; this language's Plural-Forms has " +
+                   std::to_string(nplurals)};
+    // Each form: not empty, only the Dutch placeholders (a form may leave the number out: "one day").
+    auto theirs = placeholders(base_entry.text);
+    if (!theirs) return Error{"Dutch text: " + theirs.error().message};
+    std::set<std::string> allowed(theirs->begin(), theirs->end());
+    for (std::size_t i = 0; i < entry.plural_forms.size(); ++i) {
+      const std::string& f = entry.plural_forms[i];
+      if (trim(f).empty()) return Error{"empty msgstr[" + std::to_string(i) + "]"};
+      auto mine = placeholders(f);
+      if (!mine) return Error{"msgstr[" + std::to_string(i) + "]: " + mine.error().message};
+      for (const auto& n : *mine)
+        if (!allowed.count(n)) return Error{"msgstr[" + std::to_string(i) + "] has {" + n + "}, which the Dutch text lacks"};
+    }
+    return Status::Ok();
+  }
   if (trim(entry.text).empty()) return Error{"empty msgstr"};
   auto mine = placeholders(entry.text);
   if (!mine) return Error{mine.error().message};
@@ -246,6 +459,19 @@ std::vector<ValidationIssue> validate_base(const Catalog& base) {
       out.push_back({base.source, e.key, "key must be screen.name in lower_snake_case parts"});
     if (e.fuzzy) out.push_back({base.source, e.key, "Dutch entry is marked fuzzy"});
     if (trim(e.text).empty()) out.push_back({base.source, e.key, "empty msgstr"});
+    if (e.plural()) {
+      if (static_cast<int>(e.plural_forms.size()) != base.plural_rule.nplurals())
+        out.push_back({base.source, e.key, "plural forms do not match the Plural-Forms header"});
+      bool has_count = false;
+      for (const auto& f : e.plural_forms) {
+        auto names = placeholders(f);
+        if (!names) continue;
+        for (const auto& n : *names)
+          has_count = has_count || std::find(std::begin(kPluralCountArgs), std::end(kPluralCountArgs), n) != std::end(kPluralCountArgs);
+      }
+      if (!has_count) out.push_back({base.source, e.key, "a plural entry needs a {count} or {days} placeholder"});
+      if (e.spoken) out.push_back({base.source, e.key, "a spoken text cannot be a plural entry"});
+    }
     auto ph = placeholders(e.text);
     if (!ph) out.push_back({base.source, e.key, ph.error().message});
     else if (e.spoken && !ph->empty())
@@ -259,12 +485,24 @@ std::vector<ValidationIssue> validate_against_base(const Catalog& base, const Ca
   std::vector<ValidationIssue> out;
   for (const auto& be : base.entries) {
     const CatalogEntry* e = catalog.find(be.key);
-    if (!e && fallback) e = fallback->find(be.key);
+    const Catalog* from = &catalog;
+    if (!e && fallback) {
+      e = fallback->find(be.key);
+      from = fallback;
+    }
     if (!e) {
       out.push_back({catalog.source, be.key, "missing (the Dutch catalog has it)"});
       continue;
     }
-    if (auto st = check_entry(be, *e); !st) out.push_back({catalog.source, be.key, st.error().message});
+    // A fuzzy entry is not reviewed: it shows the fallback (Dutch) and the build warns, not fails.
+    if (e->fuzzy) {
+      out.push_back({from->source, be.key, "fuzzy (not reviewed): shows Dutch until it is reviewed", false});
+      continue;
+    }
+    if (e->plural() && !from->has_plural_header)
+      out.push_back({from->source, be.key, "plural entry without a Plural-Forms header"});
+    if (auto st = check_entry(be, *e, from->plural_rule.nplurals()); !st)
+      out.push_back({from->source, be.key, st.error().message});
   }
   for (const auto& e : catalog.entries) {
     if (!base.find(e.key))
@@ -300,6 +538,49 @@ Result<std::string> fill_placeholders(std::string_view text, std::initializer_li
   if (!unknown.empty()) {
     secure_wipe(out);
     return Error{"no value for placeholder(s): " + unknown};
+  }
+  return out;
+}
+
+namespace {
+std::string po_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string make_pot(const Catalog& base) {
+  std::string out =
+      "# Balie user-facing texts: template for translators (generated from nl.po by balie_text_tool pot;\n"
+      "# do not edit). msgid is the key; the Dutch text is in the \"#. nl:\" comment. Plural entries\n"
+      "# need one msgstr[n] per form of the language's Plural-Forms header.\n"
+      "msgid \"\"\nmsgstr \"\"\n\"Project-Id-Version: balie\\n\"\n\"Language: \\n\"\n\"MIME-Version: 1.0\\n\"\n"
+      "\"Content-Type: text/plain; charset=UTF-8\\n\"\n\"Content-Transfer-Encoding: 8bit\\n\"\n"
+      "\"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n\"\n";
+  for (const auto& e : base.entries) {
+    out += "\n";
+    if (e.spoken) out += "#. spoken\n";
+    const auto& forms = e.plural() ? e.plural_forms : std::vector<std::string>{e.text};
+    for (std::size_t i = 0; i < forms.size(); ++i) {
+      std::string t = forms[i];
+      std::replace(t.begin(), t.end(), '\n', ' ');
+      out += "#. nl" + (e.plural() ? "[" + std::to_string(i) + "]" : std::string()) + ": " + t + "\n";
+    }
+    out += "msgid " + po_quote(e.key) + "\n";
+    if (e.plural()) {
+      out += "msgid_plural " + po_quote(e.key) + "\nmsgstr[0] \"\"\nmsgstr[1] \"\"\n";
+    } else {
+      out += "msgstr \"\"\n";
+    }
   }
   return out;
 }

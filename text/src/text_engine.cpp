@@ -66,7 +66,7 @@ void TextEngine::load_catalogs(const std::filesystem::path& dir) {
     for (auto& e : cat.entries) {
       const CatalogEntry* be = nl.find(e.key);
       if (!be) continue;  // stale key: unused
-      if (auto st = check_entry(*be, e); !st) {
+      if (auto st = check_entry(*be, e, cat.plural_rule.nplurals()); !st) {
         startup_errors_.push_back(cat.source + ": " + e.key + ": " + st.error().message + "; showing Dutch");
         continue;
       }
@@ -108,14 +108,20 @@ Status TextEngine::set_language(std::string_view code) {
 
 void TextEngine::reset_language() { language_ = &base_language(); }
 
-const CatalogEntry* TextEngine::lookup(const Language& lang, std::string_view key) const {
+const CatalogEntry* TextEngine::lookup(const Language& lang, std::string_view key, const Catalog** from) const {
   const Language* l = &lang;
   for (int depth = 0; l && depth < 4; ++depth) {
     if (const Catalog* c = catalog(l->code))
-      if (const CatalogEntry* e = c->find(key)) return e;
+      if (const CatalogEntry* e = c->find(key)) {
+        if (from) *from = c;
+        return e;
+      }
     l = l->fallback.empty() ? nullptr : find_language(l->fallback);
   }
-  if (const Catalog* nl = catalog(kBaseLanguage)) return nl->find(key);
+  if (const Catalog* nl = catalog(kBaseLanguage)) {
+    if (from) *from = nl;
+    return nl->find(key);
+  }
   return nullptr;
 }
 
@@ -130,15 +136,26 @@ std::string TextEngine::tr(std::string_view key, std::initializer_list<Arg> args
 
 std::string TextEngine::tr_in(const Language& lang, std::string_view key,
                               std::initializer_list<Arg> args) {
-  const CatalogEntry* e = lookup(lang, key);
+  const Catalog* from = nullptr;
+  const CatalogEntry* e = lookup(lang, key, &from);
   if (!e) {
     log_runtime("missing catalog key '" + sanitize_utf8(key) + "'");
     return sanitize_utf8(key);
   }
-  auto filled = fill_placeholders(e->text, args);
+  // A plural entry takes the form for its {count} (or {days}) argument, by its catalog's rule.
+  const std::string* text = &e->text;
+  if (e->plural()) {
+    unsigned long n = 0;
+    bool have = false;
+    for (const Arg& a : args)
+      if (!have && is_plural_count_arg(a.name)) have = parse_plural_count(a.value, &n);
+    if (!have) log_runtime(std::string(lang.code) + ": " + e->key + ": a plural entry needs a numeric {count} or {days}");
+    text = &select_form(*e, from->plural_rule, n);
+  }
+  auto filled = fill_placeholders(*text, args);
   if (!filled) {
     log_runtime(std::string(lang.code) + ": " + e->key + ": " + filled.error().message);
-    return e->text;
+    return *text;
   }
   return std::move(filled).value();
 }

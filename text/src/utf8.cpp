@@ -33,8 +33,7 @@ std::string encode_utf8(std::u32string_view text) {
 std::string sanitize_utf8(std::string_view utf8) { return encode_utf8(decode_utf8(utf8)); }
 
 bool is_bidi_control(char32_t c) {
-  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
-         c == 0x200F || c == 0x061C;
+  return record::is_bidi_formatting(c) || c == 0x200E || c == 0x200F || c == 0x061C;
 }
 
 std::string isolate_untrusted(std::string_view utf8) {

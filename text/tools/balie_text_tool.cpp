@@ -1,5 +1,7 @@
 // balie_text_tool: build-time steps of the text engine (host tool, run by CMake custom commands).
 //   check <i18n_dir>                         validate every catalog against nl.po; exit 1 on error
+//                                            (a fuzzy entry is a warning: it shows Dutch)
+//   pot <i18n_dir> <out.pot>                 write the translators' template from nl.po
 //   audio <i18n_dir> <recorded_dir> <out_dir> [espeak-ng]
 //        generate <out_dir>/<lang>/<key>.wav with espeak-ng for each key marked "#. spoken", only
 //        when its text changed (incremental), and report which texts lack audio.
@@ -76,6 +78,22 @@ int check(const fs::path& dir) {
   return 0;
 }
 
+int pot(const fs::path& dir, const fs::path& out) {
+  auto base = load_po_file(dir / "nl.po");
+  if (!base) {
+    std::cerr << "error: " << base.error().message << "\n";
+    return 1;
+  }
+  const std::string text = make_pot(*base);
+  if (fs::exists(out) && read_file(out) == text) return 0;  // unchanged: keep the timestamp
+  if (out.has_parent_path()) fs::create_directories(out.parent_path());
+  const fs::path tmp = out.string() + ".tmp";
+  std::ofstream(tmp, std::ios::binary) << text;
+  fs::rename(tmp, out);
+  std::cout << "template: " << out.filename().string() << " (" << base->entries.size() << " keys)\n";
+  return 0;
+}
+
 int run_espeak(const std::string& espeak, const std::string& voice, const fs::path& text_file,
                const fs::path& wav) {
   std::vector<std::string> args = {espeak, "-v", voice, "-w", wav.string(), "-f", text_file.string()};
@@ -109,7 +127,9 @@ int audio(const fs::path& dir, const fs::path& recorded, const fs::path& out, st
     for (const auto& key : spoken) {
       if (fs::exists(recorded / std::string(lang.code) / (key + ".wav"))) continue;
       const CatalogEntry* e = cat ? cat->find(key) : nullptr;
+      if (e && e->fuzzy) e = nullptr;  // not reviewed: shows (and is spoken in) the fallback
       if (!e && parent) e = parent->find(key);
+      if (e && e->fuzzy) e = nullptr;
       if (lang.espeak_voice.empty() || espeak.empty() || !e) {
         missing.push_back(key);
         continue;
@@ -162,9 +182,11 @@ int audio(const fs::path& dir, const fs::path& recorded, const fs::path& out, st
 int main(int argc, char** argv) try {
   std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "check") return check(a[1]);
+  if (a.size() == 3 && a[0] == "pot") return pot(a[1], a[2]);
   if ((a.size() == 4 || a.size() == 5) && a[0] == "audio")
     return audio(a[1], a[2], a[3], a.size() == 5 ? a[4] : "");
   std::cerr << "usage: balie_text_tool check <i18n_dir>\n"
+               "       balie_text_tool pot <i18n_dir> <out.pot>\n"
                "       balie_text_tool audio <i18n_dir> <recorded_dir> <out_dir> [espeak-ng]\n";
   return 2;
 }

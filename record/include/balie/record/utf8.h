@@ -17,4 +17,13 @@ char32_t utf8_next(std::string_view s, std::size_t& i);
 void utf8_append(std::string& out, char32_t cp);
 bool is_valid_utf8(std::string_view s);
 
+// Bidi embeddings, overrides and isolates (U+202A-202E LRE RLE PDF LRO RLO, U+2066-2069 LRI RLI FSI
+// PDI): formatting that reorders the text around it. ZWJ/ZWNJ (needed to spell names in Arabic and
+// Indic scripts) and the marks LRM/RLM/ALM are not in this set.
+bool is_bidi_formatting(char32_t cp);
+// Removes every is_bidi_formatting code point from `s` (names and other free text are data, not
+// formatting: store/ and sync/ call this at ingestion). Returns true when something was removed.
+// Bytes that are not valid UTF-8 are kept as they are (the field's own validation reports them).
+bool strip_bidi_formatting(std::string& s);
+
 }  // namespace balie::record

@@ -79,6 +79,10 @@ struct EnrolmentBundle {
   std::vector<BundleStaff> staff;
   std::vector<TextVersion> texts;  // version_id "<kind>-<gemeentecode>-v<version>-<language>"
   std::vector<BundleConsentPurpose> consent_purposes;  // optional field; empty = only PID sharing
+  // Issue 18: fields from which the parser removed bidi embeddings/overrides/isolates
+  // ("device.location_name", "staff.<id>.display_name", "consent_purposes.<id>.controller"); each is
+  // audited (field name only) when the bundle is applied.
+  std::vector<std::string> bidi_stripped;
 };
 
 // What the store keeps of the applied bundle (no PINs, no texts: those are in their own tables).

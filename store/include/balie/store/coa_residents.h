@@ -22,11 +22,11 @@ inline constexpr std::size_t kMaxCoaResidentsPerPage = 500;
 struct CoaResident {
   std::string id;                        // [A-Za-z0-9._-]{1,64}
   bool active = true;
-  std::string naam_latijns;              // UTF-8, 1-200 bytes, no control or bidi override characters
+  std::string naam_latijns;              // UTF-8, 1-200 bytes, no control characters (bidi formatting is removed by the store)
   std::string naam_eigen_schrift;        // the same rules, may be empty
   std::string v_nummer;                  // exactly 10 digits
   Date geboortedatum;                    // YYYY-MM-DD
-  std::string kamer;                     // UTF-8, 0-32 bytes, no control or bidi override characters
+  std::string kamer;                     // UTF-8, 0-32 bytes, no control characters (bidi formatting is removed by the store)
   Coded<Regime> regime;                  // Wi2021 | Wi2013 | Wi2007
   std::string gemeentecode;              // GM + 4 digits, "" = not linked yet (null)
   Date gekoppeld_sinds;                  // "" = null; must be null when gemeentecode is

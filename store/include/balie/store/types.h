@@ -142,6 +142,10 @@ struct Resident {
   std::vector<GemeenteKoppeling> eerdere_koppelingen;  // non-empty when the link changed
   Coded<DoelgroepIndeling> doelgroep;
   Coded<Regime> regime;
+  // Fields from which bidi embeddings/overrides/isolates were removed at ingestion (issue 18: names are
+  // data, not formatting), e.g. "naam_latijns" or "dossier.contactpersoon.naam". Set by the store
+  // only, kept once set (staff see a note on the identity check), never read from or written to JSON.
+  std::vector<std::string> bidi_stripped;
 };
 
 struct Inburgeringsplicht {

@@ -5,7 +5,13 @@
 // Conventions (see text/README.md): msgid is the namespaced key ("welcome.title"), msgstr the
 // text. An extracted comment "#. spoken" in nl.po marks a key whose text is read aloud (audio is
 // generated for it). A header "X-Balie-Fallback: fa" lets a variant (prs) hold only the keys whose
-// wording differs. "#, fuzzy" entries count as untranslated.
+// wording differs. "#, fuzzy" entries count as untranslated: they show the fallback (Dutch) and the
+// build warns instead of failing.
+//
+// Plural forms (gettext): an entry with msgid_plural and msgstr[0..n-1] holds one text per plural
+// form of its language; the header "Plural-Forms: nplurals=N; plural=EXPR;" (C syntax in n) picks
+// the form. In Balie's key-based catalogs msgid_plural repeats the key, and the number that picks the
+// form is the entry's {count} or {days} argument. A form may leave the number out ("one day").
 #pragma once
 #include <filesystem>
 #include <map>
@@ -24,7 +30,34 @@ struct CatalogEntry {
   bool spoken = false;
   bool fuzzy = false;
   int line = 0;  // line of the msgid in the source file
+  std::vector<std::string> plural_forms;  // msgstr[0..]: non-empty for a plural entry (text = form 0)
+  bool plural() const { return !plural_forms.empty(); }
 };
+
+// A parsed "Plural-Forms" rule: evaluates the C expression in n (?:, ||, &&, ==, !=, <, <=, >, >=,
+// +, -, *, /, %, !, parentheses, integers).
+class PluralRule {
+ public:
+  static Result<PluralRule> parse(std::string_view header_value);  // "nplurals=2; plural=(n != 1);"
+  int nplurals() const { return nplurals_; }
+  // The form index for n, clamped to [0, nplurals).
+  int index(unsigned long n) const;
+  const std::string& expression() const { return expr_; }
+
+ private:
+  int nplurals_ = 2;
+  std::string expr_ = "n != 1";
+};
+
+// The argument names that carry a plural entry's number.
+inline constexpr std::string_view kPluralCountArgs[] = {"count", "days"};
+// The number in an argument value: decimal digits, optionally negative (the form of |n| is used).
+bool parse_plural_count(std::string_view value, unsigned long* n);
+inline bool is_plural_count_arg(std::string_view name) {
+  for (std::string_view a : kPluralCountArgs)
+    if (a == name) return true;
+  return false;
+}
 
 class Catalog {
  public:
@@ -36,6 +69,8 @@ class Catalog {
   const CatalogEntry* find(std::string_view key) const;
   void reindex();
   std::string fallback() const;  // X-Balie-Fallback header, "" when none
+  PluralRule plural_rule;        // from "Plural-Forms" (Dutch/English rule when absent)
+  bool has_plural_header = false;
 
  private:
   std::unordered_map<std::string, size_t> index_;
@@ -67,8 +102,15 @@ std::vector<ValidationIssue> validate_base(const Catalog& base);
 // not fuzzy, same placeholder set as the Dutch text.
 std::vector<ValidationIssue> validate_against_base(const Catalog& base, const Catalog& catalog,
                                                    const Catalog* fallback);
-// Checks one entry against the base text (used at run time to drop broken entries).
-Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry);
+// Checks one entry against the base text (used at run time to drop broken entries). `nplurals` (when
+// > 0) is the number of forms a plural entry must have in the entry's catalog.
+Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry, int nplurals = 0);
+// The text of `e` for the number n (a plural entry's form by `rule`; else the text).
+const std::string& select_form(const CatalogEntry& e, const PluralRule& rule, unsigned long n);
+
+// The .pot template (gettext) for translators, from the Dutch base catalog: every key as msgid
+// (msgid_plural for plural entries) with empty msgstr, the Dutch text as an extracted comment.
+std::string make_pot(const Catalog& base);
 
 struct Arg {
   std::string_view name;

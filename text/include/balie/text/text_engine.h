@@ -91,7 +91,8 @@ class TextEngine {
  private:
   void load_catalogs(const std::filesystem::path& dir);
   void log_runtime(std::string message);
-  const CatalogEntry* lookup(const Language& lang, std::string_view key) const;
+  // The entry for `key` in `lang` (its fallbacks, then Dutch); *from = the catalog it came from.
+  const CatalogEntry* lookup(const Language& lang, std::string_view key, const Catalog** from = nullptr) const;
 
   TextEngineConfig config_;
   std::vector<std::string> startup_errors_, runtime_errors_;
