@@ -4,6 +4,7 @@
 #pragma once
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -84,9 +85,34 @@ class InboxDb {
   // `pip_required`: the municipality requires a vastgesteld PIP before the PVT (its setting).
   Result<std::string> export_pvt(const std::string& today /* YYYY-MM-DD, Amsterdam day */, bool pip_required = true);
 
+  // --- duo ---  (DUO registration state, sync/inbox/inbox_db_duo.cpp; only balie-inbox's DUO client writes it)
+  struct DuoRegistration {
+    std::string record_id, bericht_id, state;  // state: pending|accepted|rejected|retrying|blocked
+    int attempts = 0;
+    std::optional<std::int64_t> last_http_status;
+    std::string last_answer;  // DUO's answer with personal data masked (or the client's error)
+    std::int64_t received_at = 0;
+    std::optional<std::int64_t> first_sent_at, decided_at;
+    std::string deadline_date;  // YYYY-MM-DD: the tenth working day after the Amsterdam day of receipt
+  };
+  // PVT records (kind pvt.ondertekend) with the unix time the inbox received them.
+  Result<std::vector<std::pair<std::string, std::int64_t>>> duo_pvt_received();
+  // The record's registration row, created (with a fresh BerichtId, committed) when missing.
+  Result<DuoRegistration> duo_ensure(const std::string& record_id, std::int64_t received_at,
+                                     const std::string& deadline_date);
+  Result<std::optional<DuoRegistration>> duo_get(const std::string& record_id);
+  Result<std::vector<DuoRegistration>> duo_list();
+  // Before a send: attempts + 1, first_sent_at set once, state retrying (committed before the PUT goes out).
+  Status duo_mark_sending(const std::string& record_id, std::int64_t now);
+  // After an answer: the new state (accepted/rejected: decided_at = now), HTTP status and masked answer.
+  // Never changes an accepted or rejected row.
+  Status duo_record(const std::string& record_id, const std::string& state, std::optional<std::int64_t> http_status,
+                    const std::string& answer, std::int64_t now);
+
  private:
   InboxDb() = default;
   Status exec(const char* sql);
+  Status duo_create_tables();  // --- duo ---
   sqlite3* db_ = nullptr;
   std::string gemeentecode_;
   std::mutex mu_;

@@ -10,6 +10,10 @@
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]
 //   balie-inbox pubkeys --keys D | seed-pubkey --file F
+//   balie-inbox duo-register --db F --gemeentecode GM.. --duo-url URL --duo-cert F --duo-key F --duo-ca F
+//                     --bron-oin OIN --doel-oin OIN [--pip-required yes|no] [--today D] [--max-attempts N]
+//                     [--backoff-ms N] [--duo-timeout S]        one DUO registration pass (JSON; exit 1: retry left)
+//   balie-inbox duo-status --db F --gemeentecode GM.. [--today D]   deadlines (JSON; exit 1: something overdue)
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
@@ -27,6 +31,7 @@
 
 #include "balie/record/codec.h"
 #include "balie/platform/dutch_calendar.h"
+#include "duo_register.h"
 #include "inbox_db.h"
 #include "inbox_server.h"
 
@@ -50,6 +55,13 @@ const char* kUsage =
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
     "  pubkeys --keys D | seed-pubkey --file F\n"
+    "  duo-register --db F --gemeentecode GM.. --duo-url https://HOST/v1 --duo-cert F --duo-key F --duo-ca F\n"
+    "        --bron-oin OIN --doel-oin OIN [--pip-required yes|no] [--today YYYY-MM-DD] [--max-attempts N]\n"
+    "        [--backoff-ms N] [--duo-timeout S]\n"
+    "                                 one DUO registration pass: PUT /personen/{bsn}/pvt per signed PVT\n"
+    "                                 (JSON; exit 0 all decided, 1 something still to retry or an error)\n"
+    "  duo-status --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
+    "                                 DUO registrations, ten-working-day deadlines (JSON; exit 1: overdue)\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
     "See sync/README.md.\n";
@@ -80,6 +92,9 @@ const std::vector<CommandSpec>& commands() {
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
+      {"duo-register", {"db", "gemeentecode", "duo-url", "duo-cert", "duo-key", "duo-ca", "bron-oin", "doel-oin"},
+       {"today", "pip-required", "max-attempts", "backoff-ms", "duo-timeout"}, {}},
+      {"duo-status", {"db", "gemeentecode"}, {"today"}, {}},
   };
   return c;
 }
@@ -127,6 +142,67 @@ bool write_seed(const std::string& p, const record::Key32& k) {
   f.close();
   chmod(p.c_str(), 0600);
   return static_cast<bool>(f);
+}
+
+std::string today_or(std::map<std::string, std::string>& opt) {
+  // "Today" for DUO is the Amsterdam calendar day, not the UTC one.
+  return opt.count("today") ? opt["today"] : calendar::to_iso(calendar::local_day(std::chrono::system_clock::now()));
+}
+
+// One DUO registration pass (sync/README.md "DUO registration"): exit 0 when every registrable record is
+// decided (accepted or rejected), 1 when one is still to be retried or the pass stopped on an error.
+int duo_register(inbox::InboxDb& db, std::map<std::string, std::string>& opt) {
+  inbox::DuoPassConfig c;
+  c.client.base_url = opt["duo-url"];
+  c.client.cert_file = opt["duo-cert"];
+  c.client.key_file = opt["duo-key"];
+  c.client.ca_file = opt["duo-ca"];
+  c.client.bron_oin = opt["bron-oin"];
+  c.client.doel_oin = opt["doel-oin"];
+  for (const char* k : {"bron-oin", "doel-oin"})
+    if (opt[k].size() != 20 || opt[k].find_first_not_of("0123456789") != std::string::npos)
+      return usage_error(std::string("duo-register: --") + k + " must be a 20-digit OIN");
+  if (c.client.base_url.rfind("https://", 0) != 0) return usage_error("duo-register: --duo-url must start with https://");
+  for (const char* k : {"duo-cert", "duo-key", "duo-ca"}) {
+    std::string tmp;
+    if (!read_file(opt[k], &tmp, 1 << 20)) return usage_error(std::string("duo-register: cannot read --") + k + " " + opt[k]);
+  }
+  c.today = today_or(opt);
+  const std::string pip = opt.count("pip-required") ? opt["pip-required"] : "yes";
+  if (pip != "yes" && pip != "no") return usage_error("--pip-required must be yes or no");
+  c.pip_required = pip == "yes";
+  std::string err;
+  long long n = 0;
+  if (opt.count("max-attempts")) {
+    if (!parse_int("max-attempts", opt["max-attempts"], 1, 100, &n, &err)) return usage_error("duo-register: " + err);
+    c.max_attempts = static_cast<int>(n);
+  }
+  if (opt.count("backoff-ms")) {
+    if (!parse_int("backoff-ms", opt["backoff-ms"], 0, 60000, &n, &err)) return usage_error("duo-register: " + err);
+    c.backoff_ms = static_cast<long>(n);
+  }
+  if (opt.count("duo-timeout")) {
+    if (!parse_int("duo-timeout", opt["duo-timeout"], 1, 600, &n, &err)) return usage_error("duo-register: " + err);
+    c.client.timeout_s = static_cast<long>(n);
+  }
+  auto r = inbox::duo_register_pass(db, c);
+  if (!r) {
+    std::fprintf(stderr, "balie-inbox duo-register: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", r->json.c_str());
+  return r->retrying > 0 ? 1 : 0;
+}
+
+// DUO registration deadlines: exit 0 nothing overdue, 1 something overdue, 3 the database cannot be read.
+int duo_status(inbox::InboxDb& db, std::map<std::string, std::string>& opt) {
+  auto r = inbox::duo_status(db, today_or(opt));
+  if (!r) {
+    std::fprintf(stderr, "balie-inbox duo-status: %s\n", r.error().message.c_str());
+    return 3;
+  }
+  std::printf("%s\n", r->json.c_str());
+  return r->overdue > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -322,5 +398,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", r->c_str());
     return 0;
   }
+  if (cmd == "duo-register") return duo_register(db, opt);
+  if (cmd == "duo-status") return duo_status(db, opt);
   return usage_error("unknown command '" + cmd + "'");
 }
