@@ -237,9 +237,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         if fault == "slow":  # answer after the client gave up, having processed nothing
-            time.sleep(st.args.slow_seconds)
             entry.update(outcome="fault", status=0)
             st.log(entry)
+            time.sleep(st.args.slow_seconds)
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -262,6 +262,11 @@ class Handler(BaseHTTPRequestHandler):
     def process(self, method, raw, entry):
         st, spec = self.server.state, self.server.spec
         path = self.path.split("?", 1)[0]
+        # DUO's base path /v{major} is not in the OpenAPI (README, "Basis pad URI").
+        base = "/v" + spec.version.split(".")[0]
+        if not path.startswith(base + "/"):
+            return 404, "invalid", None, {"errors": ["path outside the base path " + base]}
+        path = path[len(base):]
         tmpl, item, params = spec.match(path)
         if tmpl is None:
             return 404, "invalid", None, {"errors": ["no such path in the OpenAPI"]}
