@@ -109,12 +109,13 @@ class DuoRegister : public ::testing::Test {
 
   // Stores one sealed PVT record of `resident` (signed on `datum`) as received at `received`.
   std::string store(const std::string& resident, const std::string& b, const std::string& datum, std::time_t received,
-                    bool with_pip = true) {
+                    bool with_pip = true, json d = json()) {
     auto db = inbox::InboxDb::open(db_path_.string(), "GM0363");
     EXPECT_TRUE(db) << db.error().message;
     EXPECT_TRUE((*db)->enroll_device("T-1", record::to_hex(dev_.public_key.data(), 32), "AZC-A"));
-    json d = {{"inburgeringsplicht", {{"plichtig", true}}},
-              {"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}}};
+    if (d.is_null())
+      d = {{"inburgeringsplicht", {{"plichtig", true}}},
+           {"inburgeringstermijn", {{"startdatum", "2024-01-01"}, {"einddatum", "2099-01-01"}}}};
     if (with_pip) d["pip"] = {{"dagtekening", "2024-02-01"}};
     json res = {{"residents",
                  {{{"resident_id", resident},
@@ -365,4 +366,45 @@ TEST_F(DuoRegister, OverdueAcrossAWeekendAndPublicHolidays) {
   EXPECT_EQ(st["registrations"][0]["state"], "accepted");
   EXPECT_EQ(st["registrations"][0]["overdue"], false);
   EXPECT_EQ(st["overdue"].size(), 0u);
+}
+
+// Signed after the (exclusive) einddatum: DUO requires verwijtbaar, and the municipality decided "Ja".
+TEST_F(DuoRegister, VerwijtbaarIsSentOnlyWhereDuoRequiresIt) {
+  const std::string b = bsn(7);
+  const json d = {{"inburgeringsplicht", {{"plichtig", true}}},
+                  {"inburgeringstermijn", {{"startdatum", "2020-01-01"}, {"einddatum", "2023-01-01"}}},
+                  {"verwijtbaarPvt", "Ja"}};
+  const std::string id = store("r1", b, today(), std::time(nullptr), true, d);
+  fs::path persons = dir_ / "persons.json";
+  std::ofstream(persons) << json{{b, {{"termijn_start", "2020-01-01"}, {"termijn_eind", "2023-01-01"}}}}.dump();
+  start_double({"--persons", persons.string()});
+  std::string out;
+  ASSERT_EQ(duo_register(&out), 0) << out << err_;
+  ASSERT_EQ(log().size(), 1u);
+  EXPECT_EQ(log()[0]["body"], (json{{"datumOndertekeningPvt", today()}, {"verwijtbaar", "Ja"}}));
+  EXPECT_EQ(log()[0]["outcome"], "accepted") << log()[0].dump();
+  EXPECT_EQ(reg(id).state, "accepted");
+}
+
+// DUO's certificate from a CA the municipality does not trust: nothing is sent, the pass stops with
+// exit 1 and the registration stays to retry (same BerichtId) once the configuration is right.
+TEST_F(DuoRegister, AnUntrustedDuoCertificateSendsNothing) {
+  const std::string id = store("r1", bsn(8), today(), std::time(nullptr));
+  start_double();
+  std::string out;
+  EXPECT_EQ(inbox([&] {
+              auto a = register_argv({});
+              *std::find(a.begin(), a.end(), (pki_ / "ca.pem").string()) = (pki_ / "rogue-ca.pem").string();
+              return a;
+            }(),
+                  &out),
+            1)
+      << out << err_;
+  EXPECT_NE(err_.find("TLS"), std::string::npos) << err_;
+  EXPECT_TRUE(log().empty());
+  const auto r = reg(id);
+  EXPECT_EQ(r.state, "retrying");
+  ASSERT_EQ(duo_register(&out), 0) << out << err_;
+  EXPECT_EQ(log().size(), 1u);
+  EXPECT_EQ(log()[0]["berichtId"], r.bericht_id);
 }
