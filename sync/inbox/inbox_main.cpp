@@ -10,6 +10,8 @@
 //   balie-inbox dump --db F --gemeentecode GM.. [--sensitive]
 //   balie-inbox export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]
 //   balie-inbox pubkeys --keys D | seed-pubkey --file F
+//   balie-inbox document|evidence --db F --gemeentecode GM.. --record-id ID --out F [--texts D] [--keys D] [--icc F]
+//   balie-inbox evidence-checks --db F --gemeentecode GM..   verifications documents/exports ran (JSON)
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
@@ -28,6 +30,7 @@
 #include "balie/record/codec.h"
 #include "balie/platform/dutch_calendar.h"
 #include "inbox_db.h"
+#include "inbox_doc_cmd.h"
 #include "inbox_server.h"
 
 using namespace balie;
@@ -50,6 +53,12 @@ const char* kUsage =
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
     "  pubkeys --keys D | seed-pubkey --file F\n"
+    "  document --db F --gemeentecode GM.. --record-id ID --out F.pdf [--texts D] [--keys D] [--icc F]\n"
+    "                                 PDF/A-3b of a signed declaration, evidence package embedded\n"
+    "  evidence --db F --gemeentecode GM.. --record-id ID --out F.json [--texts D] [--keys D]\n"
+    "                                 the record's evidence package (balie-evidence-package/1)\n"
+    "  evidence-checks --db F --gemeentecode GM..   verifications document/evidence ran (JSON)\n"
+    "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
     "See sync/README.md.\n";
@@ -78,6 +87,9 @@ const std::vector<CommandSpec>& commands() {
       {"deletions", {"db", "gemeentecode"}, {}, {}},
       {"check-chain", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
+      {"document", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys", "icc"}, {}},
+      {"evidence", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys"}, {}},
+      {"evidence-checks", {"db", "gemeentecode"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
   };
@@ -319,6 +331,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "balie-inbox: %s\n", r.error().message.c_str());
       return 1;
     }
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
+  if (cmd == "document" || cmd == "evidence") return inbox::run_document_command(db, cmd, opt);
+  if (cmd == "evidence-checks") {
+    auto r = db.dump_evidence_checks();
+    if (!r) return 1;
     std::printf("%s\n", r->c_str());
     return 0;
   }
