@@ -5,6 +5,7 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <openssl/evp.h>
 #include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFEFStreamObjectHelper.hh>
@@ -110,7 +111,14 @@ class Writer {
 
  private:
   static void set_font(PangoLayout* l, const char* font, const std::string& lang) {
-    PangoFontDescription* fd = pango_font_description_from_string(font);
+    // "Noto Sans 10" -> "Noto Sans,Noto Naskh Arabic,Noto Sans Ethiopic 10": every script of the shipped
+    // languages from a Noto face (fonts-noto-core), never a fontconfig fallback such as DejaVu.
+    std::string spec = font;
+    const std::string fam = "Noto Sans";
+    if (spec.rfind(fam, 0) == 0)
+      spec = std::string(is_rtl_language(lang) ? "Noto Naskh Arabic,Noto Sans" : "Noto Sans") +
+             ",Noto Naskh Arabic,Noto Sans Ethiopic" + spec.substr(fam.size());
+    PangoFontDescription* fd = pango_font_description_from_string(spec.c_str());
     pango_layout_set_font_description(l, fd);
     pango_font_description_free(fd);
     // The language picks the right forms where scripts are shared (Farsi/Sorani vs Arabic).
@@ -397,6 +405,7 @@ record::Result<std::string> make_pdfa3(const std::string& pdf, const Declaration
     QPDFWriter w(q);
     w.setOutputMemory();
     w.setDeterministicID(true);
+    w.setStreamDataMode(qpdf_s_compress);  // Flate everywhere (XMP metadata stays uncompressed)
     w.setMinimumPDFVersion("1.7");
     w.setObjectStreamMode(qpdf_o_disable);  // PDF/A-compatible cross-reference table
     w.write();
@@ -434,6 +443,14 @@ record::Result<std::string> extract_evidence_package(const std::string& pdf_byte
                                                  std::to_string(files.size()) + ")");
     auto fs = files.at(kEmbeddedName);
     auto data = fs->getEmbeddedFileStream().getStreamData(qpdf_dl_all);
+    // The MD5 /CheckSum written with the file (PDF 7.11.4): a changed byte of the package is "damaged",
+    // whatever the Flate decoder made of it.
+    const std::string sum = QPDFEFStreamObjectHelper(fs->getEmbeddedFileStream()).getChecksum();
+    unsigned char md5[EVP_MAX_MD_SIZE];
+    unsigned int md5_len = 0;
+    if (sum.empty() || EVP_Digest(data->getBuffer(), data->getSize(), md5, &md5_len, EVP_md5(), nullptr) != 1 ||
+        sum != std::string(reinterpret_cast<const char*>(md5), md5_len))
+      return make_error(Errc::invalid_input, "the PDF is damaged: the embedded evidence package does not match its /CheckSum");
     if (data->getSize() > record::kMaxEvidencePackageBytes)
       return make_error(Errc::limit, "the embedded evidence package exceeds 1 MiB");
     return std::string(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
