@@ -77,7 +77,12 @@ class Writer {
     set_font(layout_, font, lang);
     pango_layout_set_width(layout_, static_cast<int>((kPageW - 2 * kMargin - indent) * PANGO_SCALE));
     pango_layout_set_wrap(layout_, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_auto_dir(layout_, TRUE);
+    // A text as signed takes each paragraph's direction from its first strong character (Arabic script
+    // right to left, mirrored alignment); Dutch captions and evidence rows stay left to right even when a
+    // value (a title) is Arabic.
+    pango_layout_set_auto_dir(layout_, lang != "nl");
+    pango_context_set_base_dir(pango_layout_get_context(layout_), PANGO_DIRECTION_LTR);
+    pango_layout_context_changed(layout_);
     pango_layout_set_alignment(layout_, PANGO_ALIGN_LEFT);  // mirrored for right-to-left paragraphs
     pango_layout_set_text(layout_, t.c_str(), -1);
     PangoLayoutIter* it = pango_layout_get_iter(layout_);
