@@ -12,6 +12,7 @@
 
 #include "balie/platform/secure_wipe.h"
 #include "balie/record/pvt_rule.h"
+#include "balie/record/shown_text.h"
 
 namespace balie::signing {
 
@@ -114,14 +115,12 @@ bool SigningSession::has(std::string_view name) const {
 }
 
 std::string canonical_shown_text(const store::TextVersion& nl, const store::TextVersion* own) {
-  std::string out = "balie-shown-text/1\n";
-  auto add = [&](const store::TextVersion& t) {
-    out += "version_id:" + t.version_id + "\nlanguage:" + t.language + "\ntitle:" + t.title +
-           "\nbody_bytes:" + std::to_string(t.body.size()) + "\n" + t.body + "\n";
-  };
-  add(nl);
-  if (own) add(*own);
-  return out;
+  // One implementation for the terminal and the receiver: record/shown_text.h.
+  auto shown = [](const store::TextVersion& t) { return record::ShownText{t.version_id, t.language, t.title, t.body}; };
+  const record::ShownText a = shown(nl);
+  if (!own) return record::canonical_shown_text(a, nullptr);
+  const record::ShownText b = shown(*own);
+  return record::canonical_shown_text(a, &b);
 }
 
 std::vector<ConsentPurpose> consent_purposes(std::span<const store::BundleConsentPurpose> from_bundle) {
@@ -191,17 +190,7 @@ std::vector<ConsentStatus> consent_states(const std::vector<ConsentPurpose>& pur
   return out;
 }
 
-std::string reference_code(std::string_view record_id) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford base32
-  const std::string msg = "balie-ref/1:" + std::string(record_id);
-  unsigned char h[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
-  uint64_t bits = 0;
-  for (int i = 0; i < 5; ++i) bits = (bits << 8) | h[i];
-  std::string out;
-  for (int i = 7; i >= 0; --i) out += kAlphabet[(bits >> (5 * i)) & 31];
-  return out.substr(0, 4) + "-" + out.substr(4);
-}
+std::string reference_code(std::string_view record_id) { return record::reference_code(record_id); }
 
 void wipe(SigningSession& s) {
   for (std::string* p : {&s.host_id, &s.host_name, &s.canonical_sha256, &s.record_id, &s.reference, &s.error, &s.pad_message_key,

@@ -68,6 +68,8 @@ Result<std::unique_ptr<InboxDb>> InboxDb::open(const std::string& path, const st
   if (!has_loc)
     if (auto s = d->exec("ALTER TABLE devices ADD COLUMN locatiecode TEXT NOT NULL DEFAULT ''"); !s) return s.error();
   if (auto s = d->duo_create_tables(); !s) return s.error();
+
+  if (auto s = d->open_doc_schema(); !s) return s.error();
   return d;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "balie/record/envelope.h"
+#include "balie/record/evidence_package.h"
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
 #include "balie/record/result.h"
@@ -24,6 +25,13 @@ using record::Status;
 struct IncomingRecord {
   record::Envelope env;
   std::string sensitive;  // opened plaintext
+};
+
+// Where an evidence package comes from (inbox_db_doc.cpp).
+struct EvidenceSource {
+  enum class State { found, unknown, deleted, no_envelope } state = State::unknown;
+  record::EvidencePackageInput in;  // when found
+  std::string deleted_at, deleted_reason;
 };
 
 struct StoredOutcome {
@@ -109,7 +117,22 @@ class InboxDb {
   Status duo_record(const std::string& record_id, const std::string& state, std::optional<std::int64_t> http_status,
                     const std::string& answer, std::int64_t now);
 
+  // --- doc ---  (inbox_db_doc.cpp: evidence packages and documents, issue 17 items 2-3)
+  // Keeps the envelope as received and the ack key of each stored/duplicate record (after store_batch).
+  Status keep_evidence(const std::vector<IncomingRecord>& records, const std::vector<StoredOutcome>& outcomes,
+                       const std::string& ack_pk_hex, std::time_t now);
+  // Drops kept envelopes of records deleted since (call after delete_records).
+  Status purge_orphan_evidence();
+  Result<EvidenceSource> evidence_source(const std::string& record_id);
+  // Rows the municipality's dossier holds about a resident (evidence page).
+  Result<std::vector<std::pair<std::string, std::string>>> resident_known(const std::string& resident_id);
+  // Every verification a document/evidence export ran, with its result (exit class of balie-verify).
+  Status record_evidence_check(const std::string& record_id, const std::string& purpose, int exit_code,
+                               const std::string& detail, std::time_t now);
+  Result<std::string> dump_evidence_checks();
+
  private:
+  Status open_doc_schema();
   InboxDb() = default;
   Status exec(const char* sql);
   Status duo_create_tables();  // --- duo ---

@@ -14,6 +14,9 @@
 //                     --bron-oin OIN --doel-oin OIN [--pip-required yes|no] [--today D] [--max-attempts N]
 //                     [--backoff-ms N] [--duo-timeout S]        one DUO registration pass (JSON; exit 1: retry left)
 //   balie-inbox duo-status --db F --gemeentecode GM.. [--today D]   deadlines (JSON; exit 1: something overdue)
+
+//   balie-inbox document|evidence --db F --gemeentecode GM.. --record-id ID --out F [--texts D] [--keys D] [--icc F]
+//   balie-inbox evidence-checks --db F --gemeentecode GM..   verifications documents/exports ran (JSON)
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
@@ -33,6 +36,7 @@
 #include "balie/platform/dutch_calendar.h"
 #include "duo_register.h"
 #include "inbox_db.h"
+#include "inbox_doc_cmd.h"
 #include "inbox_server.h"
 
 using namespace balie;
@@ -62,6 +66,13 @@ const char* kUsage =
     "                                 (JSON; exit 0 all decided, 1 something still to retry or an error)\n"
     "  duo-status --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
     "                                 DUO registrations, ten-working-day deadlines (JSON; exit 1: overdue)\n"
+
+    "  document --db F --gemeentecode GM.. --record-id ID --out F.pdf [--texts D] [--keys D] [--icc F]\n"
+    "                                 PDF/A-3b of a signed declaration, evidence package embedded\n"
+    "  evidence --db F --gemeentecode GM.. --record-id ID --out F.json [--texts D] [--keys D]\n"
+    "                                 the record's evidence package (balie-evidence-package/1)\n"
+    "  evidence-checks --db F --gemeentecode GM..   verifications document/evidence ran (JSON)\n"
+    "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
     "See sync/README.md.\n";
@@ -90,6 +101,9 @@ const std::vector<CommandSpec>& commands() {
       {"deletions", {"db", "gemeentecode"}, {}, {}},
       {"check-chain", {"db", "gemeentecode"}, {}, {}},
       {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
+      {"document", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys", "icc"}, {}},
+      {"evidence", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys"}, {}},
+      {"evidence-checks", {"db", "gemeentecode"}, {}, {}},
       {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
       {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
       {"duo-register", {"db", "gemeentecode", "duo-url", "duo-cert", "duo-key", "duo-ca", "bron-oin", "doel-oin"},
@@ -400,5 +414,13 @@ int main(int argc, char** argv) {
   }
   if (cmd == "duo-register") return duo_register(db, opt);
   if (cmd == "duo-status") return duo_status(db, opt);
+
+  if (cmd == "document" || cmd == "evidence") return inbox::run_document_command(db, cmd, opt);
+  if (cmd == "evidence-checks") {
+    auto r = db.dump_evidence_checks();
+    if (!r) return 1;
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
   return usage_error("unknown command '" + cmd + "'");
 }

@@ -241,6 +241,9 @@ int run_server(const ServerConfig& cfg) {
     }
     auto stored = db->store_batch(ok, signer, now);
     if (!stored) return send_problem(res, 503, "store-unavailable", stored.error().message);
+    // The envelope as received, for evidence packages and documents (a failure here loses no record).
+    if (auto k = db->keep_evidence(ok, *stored, record::to_hex(signer.public_key.data(), 32), now); !k)
+      std::fprintf(stderr, "balie-inbox: %s\n", k.error().message.c_str());
     static std::atomic<long> pushes{0};
     if (cfg.chaos_500_every > 0 && ++pushes % cfg.chaos_500_every == 0)
       return send_problem(res, 500, "chaos", "test fault: stored, but answering 500");
@@ -313,6 +316,7 @@ int run_server(const ServerConfig& cfg) {
     if (!q)
       return send_problem(res, q.error().code == record::Errc::limit ? 413 : 400, "bad-deletion-request", q.error().message);
     auto receipt = db->delete_records(cn, *q, signer, std::time(nullptr));
+    if (receipt) (void)db->purge_orphan_evidence();
     if (!receipt) return send_problem(res, 503, "store-unavailable", receipt.error().message);
     std::fprintf(stderr, "balie-inbox: deletion %s from %s: %zu record(s) (%s)\n", q->deletion_id.c_str(), cn.c_str(),
                  q->records.size(), q->reason.c_str());

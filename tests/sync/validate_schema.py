@@ -18,7 +18,18 @@ try:
     with open(sys.argv[1], encoding="utf-8") as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    # Schemas next to this one are found by their $id (sync/schemas/ refer to each other), never fetched.
+    import os
+    store = {}
+    folder = os.path.dirname(os.path.abspath(sys.argv[1]))
+    for name in os.listdir(folder):
+        if name.endswith(".schema.json"):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                other = json.load(f)
+            if "$id" in other:
+                store[other["$id"]] = other
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    validator = jsonschema.Draft202012Validator(schema, resolver=resolver)
     bad = 0
     for path in sys.argv[2:]:
         with open(path, encoding="utf-8") as f:
