@@ -481,7 +481,7 @@ int run_server(const ServerConfig& cfg) {
     csvr->Get("/v1/health", [&](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"status\":\"UP\",\"gemeentecode\":\"" + g + "\"}", "application/json");
     });
-    // GET /v1/wijzigingen?cursor=C&limit=N[&include_personal=true]: the export (inbox_db_api.cpp).
+    // GET /v1/wijzigingen?cursor=C&limit=N[&includePersonal=true]: the export (inbox_db_api.cpp).
     csvr->Get("/v1/wijzigingen", [&](const httplib::Request& req, httplib::Response& res) {
       std::size_t limit = 1000;
       if (req.has_param("limit")) {
@@ -491,9 +491,9 @@ int run_server(const ServerConfig& cfg) {
           return send_problem(res, 400, "bad-limit", "limit must be 1..10000");
         limit = std::stoul(l);
       }
-      const std::string ip = req.get_param_value("include_personal");
+      const std::string ip = req.get_param_value("includePersonal");
       if (!ip.empty() && ip != "true" && ip != "false")
-        return send_problem(res, 400, "bad-parameter", "include_personal must be true or false");
+        return send_problem(res, 400, "bad-parameter", "includePersonal must be true or false");
       const bool personal = ip == "true";
       if (personal && !cfg.case_allow_personal)
         return send_problem(res, 403, "personal-data-not-allowed",
