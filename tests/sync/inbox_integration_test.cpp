@@ -224,6 +224,8 @@ class InboxIntegration : public ::testing::Test {
     return stored;
   }
 
+  void webhook_round(bool https);
+
   static constexpr const char* kBsn = "123456782";
   static constexpr const char* kName = "Yohannes Tesfamariam";
   static inline fs::path root_;
@@ -493,11 +495,18 @@ TEST_F(InboxIntegration, ExportCarriesDeletionsAndDuoResultsAndTheCaseListenerSe
 
 // ---------------------------------------------------------------------------------------- webhook
 
-TEST_F(InboxIntegration, WebhookIsSignedRetriedAndCarriesNoPersonalData) {
+// The case system's receiver over plain HTTP or HTTPS (server certificate from the demo CA, verified
+// by the inbox with --webhook-ca).
+void InboxIntegration::webhook_round(bool https) {
   const std::string secret = "s3cret-for-the-case-system-0123456789";
   { std::ofstream(dir_ / "webhook.secret") << secret << "\n"; }
   // The case system's receiver: verifies the signature over "<timestamp>.<body>", fails twice first.
-  httplib::Server recv;
+  std::unique_ptr<httplib::Server> recvp;
+  if (https)
+    recvp = std::make_unique<httplib::SSLServer>((root_ / "pki/GM0363/cert.pem").c_str(), (root_ / "pki/GM0363/key.pem").c_str());
+  else
+    recvp = std::make_unique<httplib::Server>();
+  httplib::Server& recv = *recvp;
   std::mutex mu;
   std::vector<json> got;
   int calls = 0, bad_sigs = 0;
@@ -526,9 +535,11 @@ TEST_F(InboxIntegration, WebhookIsSignedRetriedAndCarriesNoPersonalData) {
   const int hport = recv.bind_to_any_port("127.0.0.1");
   std::thread t([&] { recv.listen_after_bind(); });
   setenv("BALIE_INBOX_WEBHOOK_TEST_BACKOFF_MS", "100", 1);
-  start({"--webhook-url", "http://127.0.0.1:" + std::to_string(hport) + "/hook", "--webhook-secret-file",
-         (dir_ / "webhook.secret").string()},
-        false);
+  std::vector<std::string> opts = {"--webhook-url",
+                                   (https ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(hport) + "/hook",
+                                   "--webhook-secret-file", (dir_ / "webhook.secret").string()};
+  if (https) opts.insert(opts.end(), {"--webhook-ca", (root_ / "pki/ca.pem").string()});
+  start(opts, false);
   unsetenv("BALIE_INBOX_WEBHOOK_TEST_BACKOFF_MS");
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(push(1, 3), 3);
@@ -555,6 +566,9 @@ TEST_F(InboxIntegration, WebhookIsSignedRetriedAndCarriesNoPersonalData) {
   // The signature is the documented scheme (also what the receiver above computed).
   EXPECT_EQ(inbox::webhook_signature("k", "1", "{}").rfind("v1=", 0), 0u);
 }
+
+TEST_F(InboxIntegration, WebhookIsSignedRetriedAndCarriesNoPersonalData) { webhook_round(false); }
+TEST_F(InboxIntegration, WebhookOverHttpsIsSignedAndRetried) { webhook_round(true); }
 
 TEST_F(InboxIntegration, WebhookOptionsAreCheckedAtStart) {
   { std::ofstream(dir_ / "short.secret") << "short\n"; }
