@@ -70,6 +70,8 @@ Result<std::unique_ptr<InboxDb>> InboxDb::open(const std::string& path, const st
   if (auto s = d->duo_create_tables(); !s) return s.error();
 
   if (auto s = d->open_doc_schema(); !s) return s.error();
+
+  if (auto s = d->open_api_tables(); !s) return s.error();  // changes feed (inbox_db_api.cpp)
   return d;
 }
 
@@ -329,6 +331,7 @@ Result<std::vector<StoredOutcome>> InboxDb::store_batch(const std::vector<Incomi
     ins.bind(12, r.sensitive);
     ins.bind(13, o.ack_json);
     if (ins.step() != SQLITE_DONE) return fail(std::string("insert failed: ") + sqlite3_errmsg(db_));
+    if (!note_change_locked("record", e.record_id, now)) return fail(std::string("change log: ") + sqlite3_errmsg(db_));
     // A predecessor that arrives late (a held record released, or the void that took its place)
     // closes the gap its successor was flagged with (it links: checked above).
     Stmt nx(db_, "SELECT record_id, prev_sha256 FROM records WHERE device_id=? AND seq=? AND chain_gap=1");
@@ -384,6 +387,7 @@ Result<std::string> InboxDb::delete_records(const std::string& device_id, const 
         stub.bind(6, q.reason);
         stub.bind(7, at);
         if (stub.step() != SQLITE_DONE) return fail(std::string("stub insert failed: ") + sqlite3_errmsg(db_));
+        if (!note_change_locked("deletion", x.record_id, now)) return fail(std::string("change log: ") + sqlite3_errmsg(db_));
         o.result = "deleted";
       } else if (rc != SQLITE_DONE) {
         return fail("lookup failed");

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -133,6 +135,31 @@ class InboxDb {
 
  private:
   Status open_doc_schema();
+
+  // --- api --- (inbox_db_api.cpp: the case systems' change feed, issue 17 item 5)
+  // One change per stored record, deleted record and DUO registration state seen, numbered by a
+  // monotonic change_seq assigned inside the storing transaction (table `changes`). The export reads
+  // changes after a cursor (the last change_seq the reader has) in order, so nothing is skipped or
+  // repeated across restarts or concurrent storing.
+  struct ChangeExport {
+    std::vector<std::string> lines;  // one JSON object per change, in change_seq order
+    std::int64_t next_cursor = 0;    // the last change_seq in `lines` (the given cursor when none)
+    bool more = false;               // more changes follow after next_cursor
+    std::size_t records = 0, deletions = 0, duo = 0;
+  };
+  // `include_personal`: record lines also carry the sealed part (BSN, names, signature): only for a
+  // caller explicitly allowed to receive personal data.
+  Result<ChangeExport> export_changes(const std::string& cursor, std::size_t limit, bool include_personal);
+  // Appends a change for each DUO registration whose state changed since it was last seen (reads
+  // duo_registrations, written by the DUO client). Returns how many were appended.
+  Result<std::size_t> capture_duo_changes(std::time_t now);
+  // The highest change_seq (0 when none).
+  Result<std::int64_t> last_change();
+
+ private:
+  Status open_api_tables();
+  // Called by store_batch/delete_records inside their transaction (mu_ held).
+  bool note_change_locked(const char* kind, const std::string& record_id, std::time_t now);
   InboxDb() = default;
   Status exec(const char* sql);
   Status duo_create_tables();  // --- duo ---

@@ -17,6 +17,9 @@
 
 //   balie-inbox document|evidence --db F --gemeentecode GM.. --record-id ID --out F [--texts D] [--keys D] [--icc F]
 //   balie-inbox evidence-checks --db F --gemeentecode GM..   verifications documents/exports ran (JSON)
+
+//   balie-inbox export --db F --gemeentecode GM.. [--cursor C] [--limit N] [--include-personal]
+//                     case systems' change feed (JSON lines; inbox_db_api.cpp)
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
@@ -25,6 +28,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +43,7 @@
 #include "inbox_db.h"
 #include "inbox_doc_cmd.h"
 #include "inbox_server.h"
+#include "webhook.h"
 
 using namespace balie;
 
@@ -73,8 +79,17 @@ const char* kUsage =
     "                                 the record's evidence package (balie-evidence-package/1)\n"
     "  evidence-checks --db F --gemeentecode GM..   verifications document/evidence ran (JSON)\n"
     "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify\n"
+
+    "  export --db F --gemeentecode GM.. [--cursor C] [--limit N] [--include-personal]\n"
+    "        changes since the cursor as JSON lines (records, deletions, DUO results), then\n"
+    "        {\"type\":\"cursor\",\"next_cursor\":...}; --include-personal adds BSN, names and\n"
+    "        signature to standard output (sync/README.md, Integration for case systems)\n"
+    "  serve, case systems: [--case-listen HOST:PORT --case-client-ca F] [--case-port-file F]\n"
+    "        [--case-allow-personal] [--webhook-url URL --webhook-secret-file F] [--webhook-ca F]\n"
+    "        [--access-log on|off]\n"
     "  --help                         this text\n"
-    "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
+    "Exit status 2: a usage error (unknown command or option, missing or malformed value);\n"
+    "exit status 1: the command failed (or its output could not be written).\n"
     "See sync/README.md.\n";
 
 int usage_error(const std::string& m) {
@@ -94,8 +109,10 @@ const std::vector<CommandSpec>& commands() {
       {"pubkeys", {"keys"}, {}, {}},
       {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
        {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
-        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every", "crl"},
-       {"chaos-duplicate-acks"}},
+        "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every", "crl",
+        "case-listen", "case-client-ca", "case-port-file", "webhook-url", "webhook-secret-file", "webhook-ca",
+        "access-log"},
+       {"chaos-duplicate-acks", "case-allow-personal"}},
       {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
       {"feed-problems", {"db", "gemeentecode"}, {}, {}},
       {"deletions", {"db", "gemeentecode"}, {}, {}},
@@ -109,6 +126,8 @@ const std::vector<CommandSpec>& commands() {
       {"duo-register", {"db", "gemeentecode", "duo-url", "duo-cert", "duo-key", "duo-ca", "bron-oin", "doel-oin"},
        {"today", "pip-required", "max-attempts", "backoff-ms", "duo-timeout"}, {}},
       {"duo-status", {"db", "gemeentecode"}, {"today"}, {}},
+
+      {"export", {"db", "gemeentecode"}, {"cursor", "limit"}, {"include-personal"}},
   };
   return c;
 }
@@ -219,9 +238,88 @@ int duo_status(inbox::InboxDb& db, std::map<std::string, std::string>& opt) {
   return r->overdue > 0 ? 1 : 0;
 }
 
+
+// The case systems' export (inbox_db_api.cpp): JSON lines after the cursor, then the cursor line.
+int export_changes(inbox::InboxDb& db, const std::map<std::string, std::string>& opt) {
+  long long limit = 1000;
+  std::string err;
+  if (opt.count("limit") && !parse_int("limit", opt.at("limit"), 1, 100000, &limit, &err))
+    return usage_error("export: " + err);
+  const bool personal = opt.count("include-personal") > 0;
+  if (auto d = db.capture_duo_changes(std::time(nullptr)); !d) {
+    std::fprintf(stderr, "balie-inbox: %s\n", d.error().message.c_str());
+    return 1;
+  }
+  auto r = db.export_changes(opt.count("cursor") ? opt.at("cursor") : "", static_cast<std::size_t>(limit), personal);
+  if (!r) {
+    std::fprintf(stderr, "balie-inbox export: %s\n", r.error().message.c_str());
+    return r.error().code == record::Errc::invalid_input ? 2 : 1;
+  }
+  if (personal)
+    std::fprintf(stderr, "balie-inbox export: --include-personal: the record lines on standard output carry "
+                         "personal data (BSN, names, signature)\n");
+  for (const auto& l : r->lines) std::printf("%s\n", l.c_str());
+  std::printf("{\"type\":\"cursor\",\"next_cursor\":\"%lld\",\"more\":%s,\"records\":%zu,\"deletions\":%zu,\"duo\":%zu}\n",
+              static_cast<long long>(r->next_cursor), r->more ? "true" : "false", r->records, r->deletions, r->duo);
+  return 0;
+}
+
+// serve's case-system options (sync/README.md, Integration for case systems). 0, or an exit status.
+int serve_integration_options(std::map<std::string, std::string>& opt, inbox::ServerConfig* c) {
+  std::string err;
+  long long n = 0;
+  if (opt.count("case-listen") != opt.count("case-client-ca"))
+    return usage_error("serve: --case-listen and --case-client-ca go together (the case systems' listener has its own client CA)");
+  if (opt.count("case-listen")) {
+    const std::string l = opt["case-listen"];
+    const auto colon = l.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      return usage_error("serve: --case-listen must be HOST:PORT, e.g. 127.0.0.1:8444 (got '" + l.substr(0, 60) + "')");
+    if (!parse_int("case-listen port", l.substr(colon + 1), 0, 65535, &n, &err)) return usage_error("serve: " + err);
+    c->case_host = l.substr(0, colon);
+    c->case_port = static_cast<int>(n);
+    c->case_client_ca_file = opt["case-client-ca"];
+  }
+  if ((opt.count("case-port-file") || opt.count("case-allow-personal")) && !opt.count("case-listen"))
+    return usage_error("serve: --case-port-file and --case-allow-personal need --case-listen");
+  if (opt.count("case-port-file")) c->case_port_file = opt["case-port-file"];
+  c->case_allow_personal = opt.count("case-allow-personal") > 0;
+  if (opt.count("webhook-url") != opt.count("webhook-secret-file"))
+    return usage_error("serve: --webhook-url and --webhook-secret-file go together");
+  if (opt.count("webhook-ca") && !opt.count("webhook-url")) return usage_error("serve: --webhook-ca needs --webhook-url");
+  if (opt.count("webhook-url")) {
+    const std::string u = opt["webhook-url"];
+    if ((u.rfind("https://", 0) != 0 && u.rfind("http://", 0) != 0) || u.size() > 2000)
+      return usage_error("serve: --webhook-url must be an http:// or https:// URL (got '" + u.substr(0, 60) + "')");
+    c->webhook_url = u;
+    c->webhook_secret = inbox::read_webhook_secret(opt["webhook-secret-file"], &err);
+    if (c->webhook_secret.empty()) return usage_error("serve: " + err);
+    if (opt.count("webhook-ca")) c->webhook_ca_file = opt["webhook-ca"];
+  }
+  if (opt.count("access-log")) {
+    if (opt["access-log"] != "on" && opt["access-log"] != "off") return usage_error("serve: --access-log must be on or off");
+    c->access_log = opt["access-log"] == "on";
+  }
+  return 0;
+}
+
+int run(int argc, char** argv);
+
 }  // namespace
 
+// Every command's output goes to standard output; a write error there (a full disk, a closed pipe)
+// is a failure (exit 1), never a silent success.
 int main(int argc, char** argv) {
+  int rc = run(argc, argv);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "balie-inbox: cannot write to standard output: %s\n", std::strerror(errno));
+    return rc == 0 ? 1 : rc;
+  }
+  return rc;
+}
+
+namespace {
+int run(int argc, char** argv) {
   if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
                     std::strcmp(argv[1], "help") == 0)) {
     std::fputs(kUsage, stdout);
@@ -249,7 +347,9 @@ int main(int argc, char** argv) {
     }
     if (!contains(spec->required, k) && !contains(spec->optional, k))
       return usage_error(cmd + ": unknown option '" + a + "'");
-    if (i + 1 >= argc || argv[i + 1][0] == '\0') return usage_error(cmd + ": " + a + " needs a value");
+    // A following option is not a value: `--dir --help` is a missing value, not a folder named --help.
+    if (i + 1 >= argc || argv[i + 1][0] == '\0' || std::strncmp(argv[i + 1], "--", 2) == 0)
+      return usage_error(cmd + ": " + a + " needs a value");
     opt[k] = argv[++i];
   }
   for (const auto& k : spec->required)
@@ -348,6 +448,7 @@ int main(int argc, char** argv) {
     c.guard.rate_per_minute = per_minute;
     c.guard.rate_burst = burst;
     if (opt.count("chaos-duplicate-acks")) c.chaos_duplicate_acks = true;
+    if (int rc = serve_integration_options(opt, &c); rc != 0) return rc;
     return inbox::run_server(c);
   }
 
@@ -422,5 +523,8 @@ int main(int argc, char** argv) {
     std::printf("%s\n", r->c_str());
     return 0;
   }
+
+  if (cmd == "export") return export_changes(db, opt);
   return usage_error("unknown command '" + cmd + "'");
 }
+}  // namespace

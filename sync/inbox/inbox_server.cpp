@@ -1,7 +1,9 @@
 // balie-inbox HTTPS endpoints (/v1): health, identity proof, record push with per-record
 // acknowledgements, dossier feed, deletion requests with signed receipts. Mutual TLS: kiosks must
 // present a certificate from the configured client CA whose CN is an enrolled device id. Errors are
-// problem+json.
+// problem+json. A second mTLS listener with its own client CA serves case systems (the change
+// export, issue 17 item 5); both log one line per request without personal data (access_log.h), answer
+// 405 with Allow for a wrong method on a known path and carry the API-Version header exactly once.
 #include "inbox_server.h"
 
 #include <httplib.h>
@@ -10,6 +12,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,16 +20,21 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <chrono>
+#include <optional>
 
 #include "balie/record/codec.h"
 #include "balie/record/evidence.h"
 #include "balie/record/json_limits.h"
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
+#include "access_log.h"
 #include "inbox_db.h"
 #include "revocation.h"
+#include "webhook.h"
 
 namespace balie::inbox {
+extern const char* const kOpenApiJson;  // sync/openapi.yaml as JSON, generated at build time
 namespace {
 
 void send_problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
@@ -43,6 +51,76 @@ std::string peer_cn(const httplib::Request& req) {
   int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
   X509_free(cert);
   return n > 0 ? std::string(buf, n) : std::string();
+}
+
+// The header is added once, whichever of the handlers (pre-routing, route, post-routing, error) runs:
+// cpp-httplib's set_header appends, so setting it in two of them sent it twice.
+void api_version(httplib::Response& res) {
+  if (!res.has_header("API-Version")) res.set_header("API-Version", sync::kApiVersion);
+}
+
+// Per request on the connection's thread: when it started and its id (access log, X-Request-Id).
+thread_local std::chrono::steady_clock::time_point t_request_start;
+thread_local bool t_request_started = false;
+
+std::string new_request_id() {
+  auto k = record::random_key32();
+  return record::to_hex(k.data(), 12);
+}
+
+// First thing in every pre-routing handler: start the clock, give the request its id.
+void begin_request(httplib::Response& res) {
+  t_request_start = std::chrono::steady_clock::now();
+  t_request_started = true;
+  res.set_header("X-Request-Id", new_request_id());
+}
+
+// 405 + Allow when the path is known on this listener but the method is not one it answers.
+bool method_not_allowed(const httplib::Request& req, httplib::Response& res, bool case_listener) {
+  const std::string allow = allowed_methods(path_template(req.path), case_listener);
+  if (allow.empty()) return false;
+  std::size_t pos = 0;
+  while (pos < allow.size()) {
+    std::size_t end = allow.find(", ", pos);
+    if (allow.substr(pos, end == std::string::npos ? std::string::npos : end - pos) == req.method) return false;
+    if (end == std::string::npos) break;
+    pos = end + 2;
+  }
+  send_problem(res, 405, "method-not-allowed", "this path answers " + allow);
+  res.set_header("Allow", allow);
+  res.set_header("Connection", "close");  // a body the request may carry is not read
+  api_version(res);
+  return true;
+}
+
+// The access log line of one request (stderr; the journal under systemd). No path, query, header or
+// body content is logged: only the path's template, the status, sizes, time and the device id.
+void log_request(const char* listener, const httplib::Request& req, const httplib::Response& res) {
+  long ms = 0;
+  if (t_request_started)
+    ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                  t_request_start).count());
+  t_request_started = false;
+  std::string id = res.get_header_value("X-Request-Id");
+  if (id.empty()) id = new_request_id();
+  const std::string line = access_log_line(listener, id, req.method, path_template(req.path), res.status,
+                                           res.body.size(), ms, peer_cn(req));
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void install_common(httplib::Server& svr, const char* listener, bool access_log) {
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) send_problem(res, res.status, res.status == 404 ? "not-found" : "error", "");
+    api_version(res);
+  });
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_problem(res, 500, "internal-error", "unexpected server error");
+  });
+  if (access_log)
+    svr.set_logger([listener](const httplib::Request& req, const httplib::Response& res) { log_request(listener, req, res); });
+  svr.Get("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kOpenApiJson, "application/json");
+  });
 }
 
 bool content_type_json(const httplib::Request& req) {
@@ -75,16 +153,31 @@ int run_server(const ServerConfig& cfg) {
   ConnectionGuard guard(cfg.guard);
   guard.install(svr);  // also the TLS policy: TLS 1.3, or TLS 1.2 with ECDHE AEAD suites only
   svr.set_post_routing_handler([&guard](const httplib::Request&, httplib::Response& res) {
-    res.set_header("API-Version", sync::kApiVersion);
+    api_version(res);
     guard.response_ready();
   });
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_problem(res, res.status, res.status == 404 ? "not-found" : "error", "");
-    res.set_header("API-Version", sync::kApiVersion);
-  });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    send_problem(res, 500, "internal-error", "unexpected server error");
-  });
+  install_common(svr, "inbox", cfg.access_log);
+
+  std::unique_ptr<WebhookNotifier> webhook;
+  if (!cfg.webhook_url.empty()) {
+    WebhookConfig wc;
+    wc.url = cfg.webhook_url;
+    wc.secret = cfg.webhook_secret;
+    wc.ca_file = cfg.webhook_ca_file;
+    wc.gemeentecode = cfg.gemeentecode;
+    if (const char* b = std::getenv("BALIE_INBOX_WEBHOOK_TEST_BACKOFF_MS")) wc.first_backoff_ms = std::atoi(b);
+    if (const char* p = std::getenv("BALIE_INBOX_WEBHOOK_TEST_POLL_S")) wc.poll_interval_s = std::atoi(p);
+    InboxDb* dbp = db.get();
+    webhook = std::make_unique<WebhookNotifier>(wc, [dbp]() -> std::size_t {
+      auto n = dbp->capture_duo_changes(std::time(nullptr));
+      return n ? *n : 0;
+    });
+  }
+  // After a write: tell the webhook the new cursor (never waits on the network).
+  auto announce = [&](std::size_t records, std::size_t deletions) {
+    if (!webhook || records + deletions == 0) return;
+    if (auto lc = db->last_change(); lc) webhook->notify(*lc, records, deletions, 0);
+  };
 
   std::unique_ptr<RevocationList> crl;
   if (!cfg.crl_file.empty()) {
@@ -97,11 +190,12 @@ int run_server(const ServerConfig& cfg) {
 
   // Refuse oversized bodies from their Content-Length before reading them.
   svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    begin_request(res);
     // A device COA revoked is refused before anything else (its certificate still chains to the CA).
     if (crl && crl->revoked(req.ssl)) {
       send_problem(res, 403, "revoked-device", "this device's certificate was revoked by COA");
       res.set_header("Connection", "close");
-      res.set_header("API-Version", sync::kApiVersion);
+      api_version(res);
       return httplib::Server::HandlerResponse::Handled;
     }
     // Per device (certificate CN; the peer address if there is none), before any other work.
@@ -110,19 +204,20 @@ int run_server(const ServerConfig& cfg) {
       send_problem(res, 429, "too-many-requests", "rate limit reached; retry after " + std::to_string(wait) + " s");
       res.set_header("Retry-After", std::to_string(wait));
       res.set_header("Connection", "close");  // the body is not read: the client must not reuse the stream
-      res.set_header("API-Version", sync::kApiVersion);
+      api_version(res);
       const auto n = guard.stats().rate_limited;  // logged at 1, 2, 4, 8, ...: a flood cannot fill the log
       if ((n & (n - 1)) == 0)
         std::fprintf(stderr, "balie-inbox: rate limit: %s answered 429 (retry after %d s; %llu so far)\n",
                      cn.empty() ? req.remote_addr.c_str() : cn.c_str(), wait, static_cast<unsigned long long>(n));
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (method_not_allowed(req, res, false)) return httplib::Server::HandlerResponse::Handled;
     if (req.has_header("Content-Length")) {
       std::string cl = req.get_header_value("Content-Length");
       if (cl.size() > 12 || cl.find_first_not_of("0123456789") != std::string::npos ||
           std::stoull(cl) > cfg.max_body_bytes) {
         send_problem(res, 413, "body-too-large", "request body exceeds the inbox limit");
-        res.set_header("API-Version", sync::kApiVersion);
+        api_version(res);
         res.set_header("Connection", "close");
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -247,6 +342,9 @@ int run_server(const ServerConfig& cfg) {
     static std::atomic<long> pushes{0};
     if (cfg.chaos_500_every > 0 && ++pushes % cfg.chaos_500_every == 0)
       return send_problem(res, 500, "chaos", "test fault: stored, but answering 500");
+    std::size_t newly = 0;
+    for (const auto& o : *stored) newly += o.result == "stored" ? 1 : 0;
+    announce(newly, 0);
     for (std::size_t k = 0; k < slot.size(); ++k) {
       auto& r = results[slot[k]];
       auto& o = (*stored)[k];
@@ -315,9 +413,12 @@ int run_server(const ServerConfig& cfg) {
     auto q = sync::parse_deletion_request(req.body);
     if (!q)
       return send_problem(res, q.error().code == record::Errc::limit ? 413 : 400, "bad-deletion-request", q.error().message);
+    const auto before = db->last_change();
     auto receipt = db->delete_records(cn, *q, signer, std::time(nullptr));
     if (receipt) (void)db->purge_orphan_evidence();
     if (!receipt) return send_problem(res, 503, "store-unavailable", receipt.error().message);
+    if (const auto after = db->last_change(); before && after && *after > *before)
+      announce(0, static_cast<std::size_t>(*after - *before));
     std::fprintf(stderr, "balie-inbox: deletion %s from %s: %zu record(s) (%s)\n", q->deletion_id.c_str(), cn.c_str(),
                  q->records.size(), q->reason.c_str());
     res.set_content(*receipt, "application/json");
@@ -345,6 +446,87 @@ int run_server(const ServerConfig& cfg) {
     res.set_content("{\"stored\":" + std::to_string(rep->problems.size()) + "}", "application/json");
   });
 
+  // The case systems' listener: its own client CA (the municipality issues the case system's
+  // certificate; a kiosk certificate does not open it, nor does a case certificate open the kiosk API).
+  std::unique_ptr<httplib::SSLServer> csvr;
+  std::unique_ptr<ConnectionGuard> cguard;
+  int case_port = 0;
+  if (!cfg.case_host.empty()) {
+    csvr = std::make_unique<httplib::SSLServer>(cfg.cert_file.c_str(), cfg.key_file.c_str(),
+                                                cfg.case_client_ca_file.c_str());
+    if (!csvr->is_valid()) {
+      std::fprintf(stderr, "balie-inbox: cannot load the certificate, key or case client CA (--case-client-ca)\n");
+      return 2;
+    }
+    csvr->set_payload_max_length(64 * 1024);
+    csvr->set_read_timeout(cfg.read_timeout_seconds, 0);
+    csvr->set_write_timeout(cfg.read_timeout_seconds, 0);
+    cguard = std::make_unique<ConnectionGuard>(cfg.guard);
+    cguard->install(*csvr);
+    ConnectionGuard* cg = cguard.get();
+    csvr->set_pre_routing_handler([cg](const httplib::Request& req, httplib::Response& res) {
+      begin_request(res);
+      const std::string cn = peer_cn(req);
+      if (int wait = cg->admit_request(cn.empty() ? "addr:" + req.remote_addr : cn); wait > 0) {
+        send_problem(res, 429, "too-many-requests", "rate limit reached; retry after " + std::to_string(wait) + " s");
+        res.set_header("Retry-After", std::to_string(wait));
+        res.set_header("Connection", "close");
+        api_version(res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (method_not_allowed(req, res, true)) return httplib::Server::HandlerResponse::Handled;
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    csvr->set_post_routing_handler([cg](const httplib::Request&, httplib::Response& res) {
+      api_version(res);
+      cg->response_ready();
+    });
+    install_common(*csvr, "case", cfg.access_log);
+    csvr->Get("/v1/health", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"status\":\"UP\",\"gemeentecode\":\"" + g + "\"}", "application/json");
+    });
+    // GET /v1/wijzigingen?cursor=C&limit=N[&includePersonal=true]: the export (inbox_db_api.cpp).
+    csvr->Get("/v1/wijzigingen", [&](const httplib::Request& req, httplib::Response& res) {
+      std::size_t limit = 1000;
+      if (req.has_param("limit")) {
+        const std::string l = req.get_param_value("limit");
+        if (l.empty() || l.size() > 5 || l.find_first_not_of("0123456789") != std::string::npos || std::stoul(l) == 0 ||
+            std::stoul(l) > 10000)
+          return send_problem(res, 400, "bad-limit", "limit must be 1..10000");
+        limit = std::stoul(l);
+      }
+      const std::string ip = req.get_param_value("includePersonal");
+      if (!ip.empty() && ip != "true" && ip != "false")
+        return send_problem(res, 400, "bad-parameter", "includePersonal must be true or false");
+      const bool personal = ip == "true";
+      if (personal && !cfg.case_allow_personal)
+        return send_problem(res, 403, "personal-data-not-allowed",
+                            "this receiver does not hand out personal fields (serve --case-allow-personal)");
+      if (auto d = db->capture_duo_changes(std::time(nullptr)); !d)
+        return send_problem(res, 503, "store-unavailable", d.error().message);
+      auto r = db->export_changes(req.get_param_value("cursor"), limit, personal);
+      if (!r)
+        return send_problem(res, r.error().code == record::Errc::invalid_input ? 400 : 503,
+                            r.error().code == record::Errc::invalid_input ? "bad-cursor" : "store-unavailable",
+                            r.error().message);
+      std::string body = "{\"changes\":[";
+      for (std::size_t i = 0; i < r->lines.size(); ++i) body += (i ? "," : "") + r->lines[i];
+      body += "],\"next_cursor\":\"" + std::to_string(r->next_cursor) + "\",\"more\":" + (r->more ? "true" : "false") +
+              ",\"records\":" + std::to_string(r->records) + ",\"deletions\":" + std::to_string(r->deletions) +
+              ",\"duo\":" + std::to_string(r->duo) + "}";
+      if (personal) res.set_header("Cache-Control", "no-store");
+      res.set_content(body, "application/json");
+    });
+    errno = 0;
+    case_port = cfg.case_port == 0 ? csvr->bind_to_any_port(cfg.case_host)
+                                   : (csvr->bind_to_port(cfg.case_host, cfg.case_port) ? cfg.case_port : -1);
+    if (case_port <= 0) {
+      std::fprintf(stderr, "balie-inbox: cannot listen on %s:%d (case systems): %s\n", cfg.case_host.c_str(),
+                   cfg.case_port, errno != 0 ? std::strerror(errno) : "bind failed");
+      return 2;
+    }
+  }
+
   // Stop cleanly on SIGTERM/SIGINT: the signals are blocked here and waited for in a thread.
   sigset_t set;
   sigemptyset(&set);
@@ -355,6 +537,7 @@ int run_server(const ServerConfig& cfg) {
     int sig = 0;
     sigwait(&set, &sig);
     svr.stop();
+    if (csvr) csvr->stop();
   });
 
   int port = cfg.port;
@@ -378,9 +561,20 @@ int run_server(const ServerConfig& cfg) {
     { std::ofstream(tmp) << port << "\n"; }
     std::rename(tmp.c_str(), cfg.port_file.c_str());
   }
+  std::thread case_thread;
+  if (csvr) {
+    if (!cfg.case_port_file.empty()) {
+      std::string tmp = cfg.case_port_file + ".tmp";
+      { std::ofstream(tmp) << case_port << "\n"; }
+      std::rename(tmp.c_str(), cfg.case_port_file.c_str());
+    }
+    std::fprintf(stderr, "balie-inbox: %s case systems on https://%s:%d/v1\n", g.c_str(), cfg.case_host.c_str(), case_port);
+    case_thread = std::thread([&] { csvr->listen_after_bind(); });
+  }
   std::fprintf(stderr, "balie-inbox: %s listening on https://%s:%d/v1\n", g.c_str(), cfg.host.c_str(), port);
   svr.listen_after_bind();
   waiter.join();
+  if (case_thread.joinable()) case_thread.join();
   return 0;
 }
 

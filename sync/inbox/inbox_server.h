@@ -22,6 +22,14 @@ struct ServerConfig {
   long clock_skew_seconds = 600;                  // records dated further in the future are refused
   int read_timeout_seconds = 15;
   GuardConfig guard;  // connection cap, handshake/header/request deadlines, per-device rate limit
+  // Case systems (issue 17 item 5; sync/README.md "Integration for case systems"): a second mTLS
+  // listener with its own client CA serving the change export; optional webhook.
+  std::string case_host;          // empty: no case listener
+  int case_port = 0;
+  std::string case_client_ca_file, case_port_file;
+  bool case_allow_personal = false;  // the case listener may hand out personal fields when asked
+  std::string webhook_url, webhook_secret, webhook_ca_file;
+  bool access_log = true;  // one line per request on stderr (access_log.h)
   // Test-only fault injection (balie-inbox --chaos-500-every N / --chaos-duplicate-acks): answer
   // every Nth record push with 500 AFTER storing it (a lost response), or repeat every ack entry.
   int chaos_500_every = 0;
