@@ -67,6 +67,7 @@ Result<std::unique_ptr<InboxDb>> InboxDb::open(const std::string& path, const st
   }
   if (!has_loc)
     if (auto s = d->exec("ALTER TABLE devices ADD COLUMN locatiecode TEXT NOT NULL DEFAULT ''"); !s) return s.error();
+  if (auto s = d->open_keys_schema(); !s) return s.error();  // inbox_db_keys.cpp
   return d;
 }
 
