@@ -72,6 +72,8 @@ Result<std::unique_ptr<InboxDb>> InboxDb::open(const std::string& path, const st
   if (auto s = d->open_doc_schema(); !s) return s.error();
 
   if (auto s = d->open_api_tables(); !s) return s.error();  // changes feed (inbox_db_api.cpp)
+
+  if (auto s = d->open_keys_schema(); !s) return s.error();  // inbox_db_keys.cpp
   return d;
 }
 

@@ -133,6 +133,33 @@ class InboxDb {
                                const std::string& detail, std::time_t now);
   Result<std::string> dump_evidence_checks();
 
+  // --- keys --- (issue 17 items 6 and 7: key ring bookkeeping, chain deletions, retention;
+  // sync/inbox/inbox_db_keys.cpp, portable SQL)
+  // Which sealing key of the ring opened each newly stored record: (record_id, key id) pairs.
+  Status note_opening_keys(const std::vector<std::pair<std::string, std::string>>& record_key, std::time_t now);
+  // JSON {"<key id>": {"records": n, "last_opened_at": unix}} over the stored records.
+  Result<std::string> opening_key_use();
+  // A deletion request from the chain (reason: end-of-obligation | wrongly-imposed | resident-request)
+  // for one record (record_id) or every record of one resident (resident_id; the other one empty).
+  // Deletes each record and what derives from it (key note, DUO registration row when that table
+  // exists) in one transaction, keeps the chain stub, and answers JSON {deletion_id, reason, selector,
+  // receipts:[deletion receipt per device, signed with `signer`]}. The same request again (same
+  // selector and reason) answers the same bytes. Nothing held and never deleted: Errc::invalid_input.
+  static bool is_chain_deletion_reason(const std::string& reason);
+  Result<std::string> delete_for_chain(const std::string& record_id, const std::string& resident_id,
+                                       const std::string& reason, const record::SigningKey& signer, std::time_t now);
+  // Retention per record kind (defaults and reasons: sync/README.md "Retention and keys").
+  struct RetentionPolicy {
+    int pvt_days_after_duo_accepted = 90;   // pvt.ondertekend: kept until DUO accepted it + N days
+    int consent_days_after_withdrawal = 30; // consent.*: kept until the resident withdrew + N days
+    int feed_problem_days = 90;             // feed problems terminals reported: N days after receipt
+  };
+  // Deletes what the policy lets go on `today` (YYYY-MM-DD, UTC day) like delete_for_chain (reason
+  // "retention"), or with dry_run only reports it. JSON {today, policy, deleted:[{record_id, kind,
+  // rule}], kept:{why: count}, feed_problems_deleted, receipts:[...]}.
+  Result<std::string> enforce_retention(const std::string& today, const RetentionPolicy& policy,
+                                        const record::SigningKey& signer, std::time_t now, bool dry_run);
+
  private:
   Status open_doc_schema();
 
@@ -163,6 +190,12 @@ class InboxDb {
   InboxDb() = default;
   Status exec(const char* sql);
   Status duo_create_tables();  // --- duo ---
+
+  Status open_keys_schema();  // inbox_db_keys.cpp
+  // Deletes records (mu_ held, inside a transaction) leaving chain stubs; one receipt per device.
+  Result<std::vector<std::string>> erase_records_locked(const std::vector<std::string>& record_ids,
+                                                        const std::string& deletion_id, const std::string& reason,
+                                                        const record::SigningKey& signer, std::time_t now);
   sqlite3* db_ = nullptr;
   std::string gemeentecode_;
   std::mutex mu_;

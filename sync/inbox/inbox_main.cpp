@@ -20,6 +20,12 @@
 
 //   balie-inbox export --db F --gemeentecode GM.. [--cursor C] [--limit N] [--include-personal]
 //                     case systems' change feed (JSON lines; inbox_db_api.cpp)
+
+//   balie-inbox rotate-keys --keys D [--compromised]   new current sealing key; the old one stays in the ring
+//   balie-inbox key-ring --keys D [--db F --gemeentecode GM..]   the ring and which key opened how many records
+//   balie-inbox delete --db F --gemeentecode GM.. --keys D --record-id ID|--resident-id R --reason R
+//   balie-inbox retention --db F --gemeentecode GM.. --keys D [--today D] [--dry-run] [--pvt-days N]
+//                         [--consent-days N] [--feed-problem-days N]
 //     abuse limits (defaults in sync/README.md): --max-connections N --max-pending N
 //     --handshake-timeout S --header-timeout S --request-timeout S
 //     --rate-limit-per-minute N (0: off) --rate-limit-burst N
@@ -34,7 +40,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "balie/record/codec.h"
@@ -44,6 +52,8 @@
 #include "inbox_doc_cmd.h"
 #include "inbox_server.h"
 #include "webhook.h"
+
+#include "key_ring.h"
 
 using namespace balie;
 
@@ -87,6 +97,13 @@ const char* kUsage =
     "  serve, case systems: [--case-listen HOST:PORT --case-client-ca F] [--case-port-file F]\n"
     "        [--case-allow-personal] [--webhook-url URL --webhook-secret-file F] [--webhook-ca F]\n"
     "        [--access-log on|off]\n"
+
+    "  rotate-keys --keys D [--compromised]   new current sealing key (two-phase); earlier keys still open records\n"
+    "  key-ring --keys D [--db F --gemeentecode GM..]   sealing keys and which one opened how many records (JSON)\n"
+    "  delete --db F --gemeentecode GM.. --keys D (--record-id ID | --resident-id R)\n"
+    "         --reason end-of-obligation|wrongly-imposed|resident-request   signed deletion receipt (JSON)\n"
+    "  retention --db F --gemeentecode GM.. --keys D [--today YYYY-MM-DD] [--dry-run] [--pvt-days N]\n"
+    "         [--consent-days N] [--feed-problem-days N]   deletes what the retention periods let go (JSON)\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value);\n"
     "exit status 1: the command failed (or its output could not be written).\n"
@@ -128,6 +145,11 @@ const std::vector<CommandSpec>& commands() {
       {"duo-status", {"db", "gemeentecode"}, {"today"}, {}},
 
       {"export", {"db", "gemeentecode"}, {"cursor", "limit"}, {"include-personal"}},
+
+      {"rotate-keys", {"keys"}, {}, {"compromised"}},
+      {"key-ring", {"keys"}, {"db", "gemeentecode"}, {}},
+      {"delete", {"db", "gemeentecode", "keys", "reason"}, {"record-id", "resident-id"}, {}},
+      {"retention", {"db", "gemeentecode", "keys"}, {"today", "pvt-days", "consent-days", "feed-problem-days"}, {"dry-run"}},
   };
   return c;
 }
@@ -170,11 +192,90 @@ bool read_seed(const std::string& p, record::Key32* k) {
 }
 
 bool write_seed(const std::string& p, const record::Key32& k) {
-  std::ofstream f(p, std::ios::trunc);
-  f << record::to_hex(k.data(), k.size()) << "\n";
-  f.close();
-  chmod(p.c_str(), 0600);
-  return static_cast<bool>(f);
+  return static_cast<bool>(inbox::write_secret_file(p, record::to_hex(k.data(), k.size()) + "\n"));
+}
+
+// The commands of issue 17 items 6 and 7 that need the key directory (sealing key ring, signing key).
+int keys_command(const std::string& cmd, std::map<std::string, std::string>& opt) {
+  const std::string dir = opt["keys"];
+  if (cmd == "rotate-keys") {
+    auto r = inbox::rotate_sealing_key(dir, opt.count("compromised") > 0);
+    if (!r) {
+      std::fprintf(stderr, "balie-inbox rotate-keys: %s (the ring in force is unchanged)\n", r.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", r->describe().c_str());
+    return 0;
+  }
+  if (cmd == "key-ring") {
+    auto r = inbox::KeyRing::load(dir);
+    if (!r) {
+      std::fprintf(stderr, "balie-inbox: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    auto j = nlohmann::json::parse(r->describe());
+    if (opt.count("db") != opt.count("gemeentecode")) return usage_error("key-ring: give --db and --gemeentecode together");
+    if (opt.count("db")) {
+      auto db = inbox::InboxDb::open(opt["db"], opt["gemeentecode"]);
+      if (!db) {
+        std::fprintf(stderr, "balie-inbox: %s\n", db.error().message.c_str());
+        return 2;
+      }
+      auto use = (*db)->opening_key_use();
+      if (!use) return 1;
+      j["opened_records"] = nlohmann::json::parse(*use);
+    }
+    std::printf("%s\n", j.dump(1).c_str());
+    return 0;
+  }
+  record::Key32 seed;
+  if (!read_seed(dir + "/signing.seed", &seed)) {
+    std::fprintf(stderr, "balie-inbox: cannot read signing.seed in %s\n", dir.c_str());
+    return 2;
+  }
+  const auto signer = record::SigningKey::from_seed(seed);
+  auto dbr = inbox::InboxDb::open(opt["db"], opt["gemeentecode"]);
+  if (!dbr) {
+    std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
+    return 2;
+  }
+  auto& db = **dbr;
+  if (cmd == "delete") {
+    if (opt.count("record-id") == opt.count("resident-id")) return usage_error("delete: give exactly one of --record-id and --resident-id");
+    if (!inbox::InboxDb::is_chain_deletion_reason(opt["reason"]))
+      return usage_error("delete: --reason must be end-of-obligation, wrongly-imposed or resident-request (got '" +
+                         opt["reason"].substr(0, 40) + "')");
+    auto r = db.delete_for_chain(opt.count("record-id") ? opt["record-id"] : "",
+                                 opt.count("resident-id") ? opt["resident-id"] : "", opt["reason"], signer,
+                                 std::time(nullptr));
+    if (!r) {
+      std::fprintf(stderr, "balie-inbox delete: %s (nothing was deleted)\n", r.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", r->c_str());
+    return 0;
+  }
+  // retention
+  inbox::InboxDb::RetentionPolicy p;
+  std::string err;
+  long long n = 0;
+  for (auto [flag, out] : {std::pair<const char*, int*>{"pvt-days", &p.pvt_days_after_duo_accepted},
+                           {"consent-days", &p.consent_days_after_withdrawal},
+                           {"feed-problem-days", &p.feed_problem_days}}) {
+    if (!opt.count(flag)) continue;
+    if (!parse_int(flag, opt[flag], 0, 36500, &n, &err)) return usage_error("retention: " + err);
+    *out = static_cast<int>(n);
+  }
+  const std::string today = opt.count("today") ? opt["today"]
+                                               : calendar::to_iso(std::chrono::floor<std::chrono::days>(
+                                                     std::chrono::system_clock::now()));
+  auto r = db.enforce_retention(today, p, signer, std::time(nullptr), opt.count("dry-run") > 0);
+  if (!r) {
+    std::fprintf(stderr, "balie-inbox retention: %s (nothing was deleted)\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", r->c_str());
+  return 0;
 }
 
 std::string today_or(std::map<std::string, std::string>& opt) {
@@ -363,8 +464,16 @@ int run(int argc, char** argv) {
 
   if (cmd == "keygen") {
     std::string dir = need("dir");
+    struct stat st {};
+    for (const char* f : {"/signing.seed", "/box.seed", "/box/ring"})
+      if (::stat((dir + f).c_str(), &st) == 0) {
+        std::fprintf(stderr, "balie-inbox keygen: %s%s exists; keys are never overwritten (rotate-keys makes a new "
+                             "sealing key)\n", dir.c_str(), f);
+        return 1;
+      }
     record::Key32 s1 = record::random_key32(), box_seed = record::random_key32();
     auto sk = record::SigningKey::from_seed(s1);
+    // The sealing key starts as box.seed; the first rotate-keys moves it into the ring (box/).
     if (!write_seed(dir + "/signing.seed", s1) || !write_seed(dir + "/box.seed", box_seed)) {
       std::fprintf(stderr, "balie-inbox keygen: cannot write seeds in %s\n", dir.c_str());
       return 1;
@@ -374,21 +483,23 @@ int run(int argc, char** argv) {
                 record::to_hex(bx.public_key.data(), 32).c_str());
     return 0;
   }
+  if (cmd == "rotate-keys" || cmd == "key-ring" || cmd == "delete" || cmd == "retention") return keys_command(cmd, opt);
   if (cmd == "seed-pubkey") {  // Ed25519 public key of a seed file (device enrollment in tests/demo)
     record::Key32 s1;
     if (!read_seed(need("file"), &s1)) return 1;
     std::printf("%s\n", record::to_hex(record::SigningKey::from_seed(s1).public_key.data(), 32).c_str());
     return 0;
   }
-  if (cmd == "pubkeys") {
-    record::Key32 s1, s2;
-    if (!read_seed(need("keys") + "/signing.seed", &s1) || !read_seed(need("keys") + "/box.seed", &s2)) {
-      std::fprintf(stderr, "balie-inbox pubkeys: cannot read seeds\n");
+  if (cmd == "pubkeys") {  // the signing key and the CURRENT sealing key of the ring
+    record::Key32 s1;
+    auto ring = inbox::KeyRing::load(need("keys"));
+    if (!read_seed(need("keys") + "/signing.seed", &s1) || !ring) {
+      std::fprintf(stderr, "balie-inbox pubkeys: cannot read seeds%s\n", ring ? "" : (": " + ring.error().message).c_str());
       return 1;
     }
     std::printf("{\"ed25519_pk\":\"%s\",\"x25519_pk\":\"%s\"}\n",
                 record::to_hex(record::SigningKey::from_seed(s1).public_key.data(), 32).c_str(),
-                record::to_hex(record::BoxKey::from_seed(s2).public_key.data(), 32).c_str());
+                record::to_hex(ring->current().key.public_key.data(), 32).c_str());
     return 0;
   }
   if (cmd == "serve") {
@@ -399,10 +510,11 @@ int run(int argc, char** argv) {
     c.key_file = need("key");
     c.client_ca_file = need("client-ca");
     if (opt.count("crl")) c.crl_file = opt["crl"];
-    if (!read_seed(need("keys") + "/signing.seed", &c.signing_seed) || !read_seed(need("keys") + "/box.seed", &c.box_seed)) {
-      std::fprintf(stderr, "balie-inbox: cannot read signing.seed / box.seed in %s\n", opt["keys"].c_str());
+    if (!read_seed(need("keys") + "/signing.seed", &c.signing_seed)) {
+      std::fprintf(stderr, "balie-inbox: cannot read signing.seed in %s\n", opt["keys"].c_str());
       return 2;
     }
+    c.keys_dir = need("keys");  // the sealing key ring (box/ring, or box.seed): read by the server
     std::string err;
     long long n = 0;
     if (opt.count("listen")) {

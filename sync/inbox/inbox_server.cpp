@@ -30,6 +30,7 @@
 #include "balie/sync/reports.h"
 #include "access_log.h"
 #include "inbox_db.h"
+#include "key_ring.h"
 #include "revocation.h"
 #include "webhook.h"
 
@@ -138,7 +139,12 @@ int run_server(const ServerConfig& cfg) {
   }
   std::unique_ptr<InboxDb> db = std::move(*dbr);
   const record::SigningKey signer = record::SigningKey::from_seed(cfg.signing_seed);
-  const record::BoxKey box = record::BoxKey::from_seed(cfg.box_seed);
+  auto first_ring = KeyRing::load(cfg.keys_dir);
+  if (!first_ring) {
+    std::fprintf(stderr, "balie-inbox: %s\n", first_ring.error().message.c_str());
+    return 2;
+  }
+  RingWatcher ring(cfg.keys_dir, std::move(*first_ring));  // a rotation while serving is picked up
 
   httplib::SSLServer svr(cfg.cert_file.c_str(), cfg.key_file.c_str(), cfg.client_ca_file.c_str());
   if (!svr.is_valid()) {
@@ -235,8 +241,19 @@ int run_server(const ServerConfig& cfg) {
     std::string nonce = req.get_param_value("nonce");
     auto nb = record::from_hex(nonce);
     if (!nb || nb->size() != 32) return send_problem(res, 400, "bad-nonce", "nonce must be 64 hex characters");
-    // Version 2: the statement names and signs this inbox's X25519 sealing key (issue 20).
-    const std::string box_pk = record::to_hex(box.public_key.data(), box.public_key.size());
+    // Version 2: the statement names and signs this inbox's X25519 sealing key (issue 20). A terminal
+    // names the key its route seals to (x25519_pk): while that key is in the ring and may be proven it
+    // is the one named (records sealed to it open), so a rotation strands no terminal; otherwise the
+    // current key is named and the terminal holds its records (sealing-key-mismatch).
+    std::string asked;
+    if (req.has_param("x25519_pk")) {
+      asked = req.get_param_value("x25519_pk");
+      if (asked.size() != 64 || asked.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return send_problem(res, 400, "bad-key", "x25519_pk must be 64 lowercase hex characters");
+    }
+    const auto keys = ring.get();
+    const auto& proven = keys->key_to_prove(asked).key;
+    const std::string box_pk = record::to_hex(proven.public_key.data(), proven.public_key.size());
     std::string sig = record::sign_detached_b64(record::identity_canonical(g, nonce, box_pk), signer);
     res.set_content("{\"version\":2,\"gemeentecode\":\"" + g + "\",\"nonce\":\"" + nonce + "\",\"x25519_pk\":\"" +
                         box_pk + "\",\"signature\":\"" + sig + "\"}",
@@ -272,6 +289,8 @@ int run_server(const ServerConfig& cfg) {
     }
 
     std::vector<IncomingRecord> ok;
+    std::vector<std::string> opened_by;  // the ring key that opened each accepted record
+    const auto keys = ring.get();
     std::vector<sync::PushResult> results(envs->size());
     std::vector<int> slot;  // results index for each accepted record
     std::map<std::string, std::uint64_t> last_seq;
@@ -305,7 +324,8 @@ int run_server(const ServerConfig& cfg) {
         reject(422, "clock-skew", "created_at lies in the future beyond the allowed clock skew");
         continue;
       }
-      auto plain = record::open_sealed(*e, box);
+      std::string key_used;
+      auto plain = keys->open(*e, &key_used);
       if (!plain) {
         reject(422, "cannot-open", plain.error().message);
         continue;
@@ -332,6 +352,7 @@ int run_server(const ServerConfig& cfg) {
         }
       }
       ok.push_back({std::move(*e), std::move(*plain)});
+      opened_by.push_back(key_used);
       slot.push_back(static_cast<int>(i));
     }
     auto stored = db->store_batch(ok, signer, now);
@@ -339,6 +360,15 @@ int run_server(const ServerConfig& cfg) {
     // The envelope as received, for evidence packages and documents (a failure here loses no record).
     if (auto k = db->keep_evidence(ok, *stored, record::to_hex(signer.public_key.data(), 32), now); !k)
       std::fprintf(stderr, "balie-inbox: %s\n", k.error().message.c_str());
+
+    {  // Which ring key opened each newly stored record (audit; the record itself is already stored).
+      std::vector<std::pair<std::string, std::string>> used;
+      for (std::size_t k = 0; k < ok.size(); ++k)
+        if ((*stored)[k].result == "stored") used.emplace_back(ok[k].env.record_id, opened_by[k]);
+      if (auto s = db->note_opening_keys(used, now); !s)
+        std::fprintf(stderr, "balie-inbox: which key opened %zu record(s) not noted: %s\n", used.size(),
+                     s.error().message.c_str());
+    }
     static std::atomic<long> pushes{0};
     if (cfg.chaos_500_every > 0 && ++pushes % cfg.chaos_500_every == 0)
       return send_problem(res, 500, "chaos", "test fault: stored, but answering 500");

@@ -17,7 +17,7 @@ struct ServerConfig {
   std::string crl_file;  // optional: COA's revocation list (PEM CRL of the client CA), re-read on change
   std::string db_path;
   record::Key32 signing_seed{};   // municipality Ed25519 seed (acks, identity, feed signatures)
-  record::Key32 box_seed{};       // municipality X25519 seed (opens sealed payloads)
+  std::string keys_dir;           // --keys D: the sealing key ring (key_ring.h), re-read when it changes
   std::size_t max_body_bytes = 8u * 1024 * 1024;  // compressed and decompressed request body limit
   long clock_skew_seconds = 600;                  // records dated further in the future are refused
   int read_timeout_seconds = 15;

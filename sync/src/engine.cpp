@@ -162,7 +162,10 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
   //    key before any record goes out.
   Key32 nonce = random_key32();
   std::string nonce_hex = to_hex(nonce.data(), nonce.size());
-  auto idr = request([&] { return http.get("/v1/identiteit?nonce=" + nonce_hex); });
+  // The terminal names the sealing key its route holds: a receiver that rotated its key proves this
+  // one while it still opens records sealed to it, so a rotation strands no terminal (sync/README.md).
+  const std::string route_key = to_hex(rt.x25519_pk.data(), rt.x25519_pk.size());
+  auto idr = request([&] { return http.get("/v1/identiteit?nonce=" + nonce_hex + "&x25519_pk=" + route_key); });
   if (!idr) {
     finish();
     if (idr.error().code == Errc::tls || idr.error().code == Errc::routing) return hold(idr.error().message);
@@ -193,7 +196,7 @@ void SyncEngine::push_gemeente(const std::string& g, GemeenteResult& r, const st
   // The municipality signed its sealing key: the route's key must be that one, or every record
   // sealed to the route's key is unreadable for it (or readable by whoever holds the other key).
   // Nothing is sent; the records stay held until the route is corrected (routing file or bundle).
-  if (const std::string route_key = to_hex(rt.x25519_pk.data(), rt.x25519_pk.size()); st->x25519_pk_hex != route_key) {
+  if (st->x25519_pk_hex != route_key) {
     finish();
     return hold_typed("sealing-key-mismatch", "the route's X25519 sealing key " + route_key + " is not the key " + g +
                                                   " signs (" + st->x25519_pk_hex +
