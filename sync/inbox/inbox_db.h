@@ -160,9 +160,6 @@ class InboxDb {
   Result<std::string> enforce_retention(const std::string& today, const RetentionPolicy& policy,
                                         const record::SigningKey& signer, std::time_t now, bool dry_run);
 
- private:
-  Status open_doc_schema();
-
   // --- api --- (inbox_db_api.cpp: the case systems' change feed, issue 17 item 5)
   // One change per stored record, deleted record and DUO registration state seen, numbered by a
   // monotonic change_seq assigned inside the storing transaction (table `changes`). The export reads
@@ -184,6 +181,7 @@ class InboxDb {
   Result<std::int64_t> last_change();
 
  private:
+  Status open_doc_schema();  // inbox_db_doc.cpp
   Status open_api_tables();
   // Called by store_batch/delete_records inside their transaction (mu_ held).
   bool note_change_locked(const char* kind, const std::string& record_id, std::time_t now);

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS chain_deletions(
 // Tables holding what is derived from a record (keyed by record_id), deleted with it when they exist in
 // this database: the DUO registration state (duo helper) and the key note. The document/evidence
 // store of item 2 joins this list when it keeps a table of its own.
-const char* const kDerivedTables[] = {"duo_registrations", "record_opening_keys"};
+// What derives from a record and goes with it: DUO state, key notes, the kept envelope (evidence).
+const char* const kDerivedTables[] = {"duo_registrations", "duo_seen", "record_opening_keys", "record_evidence"};
 
 json parse_stored(const std::string& text, std::size_t max) {
   auto j = record::parse_json_limited(text, record::JsonLimits{max}, "stored JSON");
@@ -135,6 +136,9 @@ Result<std::vector<std::string>> InboxDb::erase_records_locked(const std::vector
       stub.bind(6, reason);
       stub.bind(7, at);
       if (stub.step() != SQLITE_DONE) return make_error(Errc::store, std::string("stub insert failed: ") + sqlite3_errmsg(db_));
+      // Case systems see the deletion in the change feed (inbox_db_api.cpp).
+      if (!note_change_locked("deletion", id, now))
+        return make_error(Errc::store, std::string("change log: ") + sqlite3_errmsg(db_));
     }
     auto& r = by_device[device];
     if (r.deletion_id.empty()) r = sync::DeletionReceipt{deletion_id, gemeentecode_, device, reason, at, {}, {}};
