@@ -1,9 +1,11 @@
-// The reference municipality receiver's own database (plain SQLite; balie-inbox only): records
-// stored at most once, enrolled kiosk devices, resident dossiers with a change feed, and the
-// DUO PVT export. One connection, serialised by a mutex; safe to call from server threads.
+// The reference municipality receiver's own database (balie-inbox only): records stored at most
+// once, enrolled kiosk devices, resident dossiers with a change feed, and the DUO PVT export. Its SQL
+// is written once on the SQL port (sql_port.h): an encrypted SQLCipher file, or PostgreSQL for several
+// receiver instances; personal columns are sealed under the municipality's key on both. One
+// connection per InboxDb, serialised by a mutex; safe to call from server threads.
 #pragma once
-#include <sqlite3.h>
-
+#include <cstdint>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +16,8 @@
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
 #include "balie/record/result.h"
+#include "inbox_storage_key.h"
+#include "sql_port.h"
 
 namespace balie::inbox {
 
@@ -31,9 +35,22 @@ struct StoredOutcome {
   sync::Problem problem;
 };
 
+// Where the inbox keeps its records: a SQLCipher file (`db_path`) or PostgreSQL (`pg_conninfo`),
+// with the municipality's 32-byte key (load_db_key) either way.
+struct StorageConfig {
+  std::string db_path;
+  std::string pg_conninfo;
+};
+
 class InboxDb {
  public:
-  static Result<std::unique_ptr<InboxDb>> open(const std::string& path, const std::string& gemeentecode);
+  // The schema this binary writes; a database with a higher version is refused.
+  static constexpr int kSchemaVersion = 1;
+  static Result<std::unique_ptr<InboxDb>> open(const StorageConfig& where, std::span<const std::uint8_t> key,
+                                               const std::string& gemeentecode);
+  // The SQLCipher file at `path`.
+  static Result<std::unique_ptr<InboxDb>> open(const std::string& path, std::span<const std::uint8_t> key,
+                                               const std::string& gemeentecode);
   ~InboxDb();
 
   // Enrols (or re-enrols: new key, new location) a kiosk device at its AZC location; the location
@@ -84,10 +101,25 @@ class InboxDb {
   // `pip_required`: the municipality requires a vastgesteld PIP before the PVT (its setting).
   Result<std::string> export_pvt(const std::string& today /* YYYY-MM-DD, Amsterdam day */, bool pip_required = true);
 
+ // Moves everything out of a plaintext inbox database written by an earlier balie-inbox (schema
+  // before versioning) into this one, sealing personal columns, in one transaction. Refused when this
+  // database already holds records. Returns the number of records moved.
+  Result<std::int64_t> import_plaintext(const std::string& old_path);
+
+  // The schema version of the open database; the backend ("sqlcipher" | "postgresql").
+  Result<int> schema_version();
+  const char* backend() const { return sql_->backend(); }
+
  private:
   InboxDb() = default;
-  Status exec(const char* sql);
-  sqlite3* db_ = nullptr;
+  Status migrate();
+  Status check_key();
+  std::string seal_sensitive(const std::string& record_id, const std::string& plain) const;
+  Result<std::string> open_sensitive(const std::string& record_id, const std::string& sealed) const;
+  std::string seal_dossier(const std::string& resident_id, const std::string& plain) const;
+  Result<std::string> open_dossier(const std::string& resident_id, const std::string& sealed) const;
+  std::unique_ptr<sql::Connection> sql_;
+  std::unique_ptr<ColumnCipher> cipher_;
   std::string gemeentecode_;
   std::mutex mu_;
 };

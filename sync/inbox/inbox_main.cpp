@@ -37,7 +37,7 @@ namespace {
 const char* kUsage =
     "usage: balie-inbox COMMAND [--options]\n"
     "  keygen --dir D                 write signing.seed + box.seed, print public keys (JSON)\n"
-    "  serve --gemeentecode GM.. --db F --cert F --key F --client-ca F --keys D\n"
+    "  serve --gemeentecode GM.. --db F|--pg CONNINFO --cert F --key F --client-ca F --keys D\n"
     "        [--listen HOST:PORT] [--port-file F] [--max-body BYTES] [--max-connections N]\n"
     "        [--max-pending N] [--handshake-timeout S] [--header-timeout S] [--request-timeout S]\n"
     "        [--rate-limit-per-minute N] [--rate-limit-burst N]   (defaults: sync/README.md)\n"
@@ -50,6 +50,12 @@ const char* kUsage =
     "  dump --db F --gemeentecode GM.. [--sensitive]\n"
     "  export-pvt --db F --gemeentecode GM.. [--today YYYY-MM-DD] [--pip-required yes|no]\n"
     "  pubkeys --keys D | seed-pubkey --file F\n"
+    "  db-keygen --file F             write a new random database key (64 hex digits), created 0600\n"
+    "  migrate-plaintext --from OLD.db --db F --gemeentecode GM.. --db-key-file K\n"
+    "                                 move a plaintext inbox database (before issue 17) into an encrypted one\n"
+    "Storage (every command with --db): --db F is a SQLCipher file (created 0600); --pg CONNINFO uses\n"
+    "  PostgreSQL instead. The key: --db-key-file K (32 raw bytes or 64 hex, mode 0600, owned by you) or\n"
+    "  the systemd credential $CREDENTIALS_DIRECTORY/inbox-db-key. No key: balie-inbox refuses to start.\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
     "See sync/README.md.\n";
@@ -69,17 +75,19 @@ const std::vector<CommandSpec>& commands() {
       {"keygen", {"dir"}, {}, {}},
       {"seed-pubkey", {"file"}, {}, {}},
       {"pubkeys", {"keys"}, {}, {}},
-      {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
-       {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
+      {"serve", {"gemeentecode", "cert", "key", "client-ca", "keys"},
+       {"db", "pg", "db-key-file", "listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
         "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every", "crl"},
        {"chaos-duplicate-acks"}},
-      {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
-      {"feed-problems", {"db", "gemeentecode"}, {}, {}},
-      {"deletions", {"db", "gemeentecode"}, {}, {}},
-      {"check-chain", {"db", "gemeentecode"}, {}, {}},
-      {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
-      {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
-      {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
+      {"enroll-device", {"gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"feed-problems", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"deletions", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"check-chain", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"import-dossiers", {"gemeentecode", "file"}, {"db", "pg", "db-key-file"}, {}},
+      {"dump", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {"sensitive"}},
+      {"export-pvt", {"gemeentecode"}, {"db", "pg", "db-key-file", "today", "pip-required"}, {}},
+      {"db-keygen", {"file"}, {}, {}},
+      {"migrate-plaintext", {"from", "gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
   };
   return c;
 }
@@ -164,12 +172,16 @@ int main(int argc, char** argv) {
   }
   for (const auto& k : spec->required)
     if (!opt.count(k)) return usage_error(cmd + ": --" + k + " is required");
+  if (contains(spec->optional, "db") && opt.count("db") + opt.count("pg") != 1)
+    return usage_error(cmd + ": give exactly one of --db F (SQLCipher file) and --pg CONNINFO (PostgreSQL)");
   auto need = [&](const char* k) -> const std::string& { return opt[k]; };
   if (opt.count("gemeentecode") && !record::is_gemeentecode(opt["gemeentecode"]))
     return usage_error(cmd + ": --gemeentecode must look like GM0363 (got '" + opt["gemeentecode"].substr(0, 40) + "')");
   if (opt.count("today") && !record::is_date(opt["today"]))
     return usage_error(cmd + ": --today must be a date YYYY-MM-DD (got '" + opt["today"].substr(0, 40) + "')");
   record::crypto_ready();
+  // Every file balie-inbox creates (database, -wal/-shm/-journal, keys, port file) is private.
+  ::umask(077);
 
   if (cmd == "keygen") {
     std::string dir = need("dir");
@@ -204,7 +216,9 @@ int main(int argc, char** argv) {
   if (cmd == "serve") {
     inbox::ServerConfig c;
     c.gemeentecode = need("gemeentecode");
-    c.db_path = need("db");
+    if (opt.count("db")) c.db_path = opt["db"];
+    if (opt.count("pg")) c.pg_conninfo = opt["pg"];
+    if (opt.count("db-key-file")) c.db_key_file = opt["db-key-file"];
     c.cert_file = need("cert");
     c.key_file = need("key");
     c.client_ca_file = need("client-ca");
@@ -261,12 +275,33 @@ int main(int argc, char** argv) {
     return inbox::run_server(c);
   }
 
-  auto dbr = inbox::InboxDb::open(need("db"), need("gemeentecode"));
+  if (cmd == "db-keygen") {
+    auto s = inbox::write_new_db_key(need("file"));
+    if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());
+    return s ? 0 : 1;
+  }
+  auto key = inbox::load_db_key(opt.count("db-key-file") ? opt["db-key-file"] : std::string());
+  if (!key) {
+    std::fprintf(stderr, "balie-inbox: %s\n", key.error().message.c_str());
+    return 2;
+  }
+  auto dbr = inbox::InboxDb::open(inbox::StorageConfig{opt.count("db") ? opt["db"] : "", opt.count("pg") ? opt["pg"] : ""},
+                                  key->bytes(), need("gemeentecode"));
+  key->wipe();
   if (!dbr) {
     std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
     return 2;
   }
   auto& db = **dbr;
+  if (cmd == "migrate-plaintext") {
+    auto n = db.import_plaintext(need("from"));
+    if (!n) {
+      std::fprintf(stderr, "balie-inbox: %s\n", n.error().message.c_str());
+      return 1;
+    }
+    std::printf("{\"records\":%lld}\n", static_cast<long long>(*n));
+    return 0;
+  }
   if (cmd == "enroll-device") {
     auto s = db.enroll_device(need("device-id"), need("ed25519-pk"), need("locatiecode"));
     if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());

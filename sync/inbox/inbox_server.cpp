@@ -53,7 +53,13 @@ bool content_type_json(const httplib::Request& req) {
 }  // namespace
 
 int run_server(const ServerConfig& cfg) {
-  auto dbr = InboxDb::open(cfg.db_path, cfg.gemeentecode);
+  auto key = load_db_key(cfg.db_key_file);
+  if (!key) {
+    std::fprintf(stderr, "balie-inbox: %s\n", key.error().message.c_str());
+    return 2;
+  }
+  auto dbr = InboxDb::open(StorageConfig{cfg.db_path, cfg.pg_conninfo}, key->bytes(), cfg.gemeentecode);
+  key->wipe();
   if (!dbr) {
     std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
     return 2;
