@@ -1,5 +1,5 @@
-// libFuzzer target: balie-inbox import-dossiers (InboxDb::import_dossiers on an in-memory SQLite
-// database), then the feed page the inbox would serve from it, which the kiosk's parser must accept.
+// libFuzzer target: balie-inbox import-dossiers (InboxDb::import_dossiers on an in-memory SQLCipher
+// database under a fixed key), then the feed page the inbox would serve from it, which the kiosk's parser must accept.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,7 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string in(reinterpret_cast<const char*>(data), size);
-  auto db = balie::inbox::InboxDb::open(":memory:", "GM0363");
+  static const std::uint8_t key[32] = {1};
+  auto db = balie::inbox::InboxDb::open(":memory:", key, "GM0363");
   if (!db) return 0;
   if (!(*db)->import_dossiers(in)) return 0;
   // Every location in a small fixed set: what the inbox serves, the kiosk must be able to read.

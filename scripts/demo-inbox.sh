@@ -44,7 +44,8 @@ show_status() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then s="running (pid $pid, https://127.0.0.1:$(port_of "$g")/v1)"; else s="stopped"; fi
     recs='[]'
     if [ -f "$dir/$g/inbox.db" ]; then
-      recs=$("$inbox_bin" dump --db "$dir/$g/inbox.db" --gemeentecode "$g" --sensitive 2>/dev/null || echo '[]')
+      recs=$("$inbox_bin" dump --db "$dir/$g/inbox.db" --db-key-file "$dir/$g/inbox-db.key" --gemeentecode "$g" \
+        --sensitive 2>/dev/null || echo '[]')
     fi
     echo "$g: $s, $(jq length <<< "$recs") record(s) received"
     # The sealed part opened with this municipality's key: only the resident id is shown (demo data).
@@ -113,14 +114,25 @@ for g in "${gemeenten[@]}"; do
    printf 'balie-demo:%s:box' "$g" | sha256sum | cut -c1-64 > "$dir/$g/keys/box.seed")
   keys=$("$inbox_bin" pubkeys --keys "$dir/$g/keys")
   db=$dir/$g/inbox.db
-  "$inbox_bin" enroll-device --db "$db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+  # The inbox database is encrypted (SQLCipher) under this key; the demo keeps it in a 0600 file, a
+  # municipality gives it as the systemd credential inbox-db-key (sync/README.md, "Receiver storage").
+  dbkey=$dir/$g/inbox-db.key
+  [ -f "$dbkey" ] || "$inbox_bin" db-keygen --file "$dbkey"
+  # A plaintext inbox from before issue 17: move its records into an encrypted database once.
+  if [ -f "$db" ] && [ "$(head -c 15 "$db")" = "SQLite format 3" ]; then
+    mv "$db" "$db.plaintext-old"
+    rm -f "$db-wal" "$db-shm"
+    "$inbox_bin" migrate-plaintext --from "$db.plaintext-old" --db "$db" --db-key-file "$dbkey" --gemeentecode "$g" > /dev/null
+    rm -f "$db.plaintext-old" "$db.plaintext-old-wal" "$db.plaintext-old-shm"
+  fi
+  "$inbox_bin" enroll-device --db "$db" --db-key-file "$dbkey" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
     --locatiecode "$(jq -r '.device.location_id' "$demo_json")"
   # This municipality's residents from the demo data set, in the store's dossier shape.
   jq --arg g "$g" '{residents: [.residents[] | select(.resident.gemeentecode == $g)
       | {resident_id: .resident.id, locatiecode: .resident.location_id, dossier: .}]}' "$demo_json" > "$dir/$g/residents.json"
-  "$inbox_bin" import-dossiers --db "$db" --gemeentecode "$g" --file "$dir/$g/residents.json"
+  "$inbox_bin" import-dossiers --db "$db" --db-key-file "$dbkey" --gemeentecode "$g" --file "$dir/$g/residents.json"
   port=$(port_of "$g")
-  nohup "$inbox_bin" serve --gemeentecode "$g" --db "$db" --cert "$dir/pki/$g/cert.pem" --key "$dir/pki/$g/key.pem" \
+  nohup "$inbox_bin" serve --gemeentecode "$g" --db "$db" --db-key-file "$dbkey" --cert "$dir/pki/$g/cert.pem" --key "$dir/pki/$g/key.pem" \
     --client-ca "$dir/pki/client-cas.pem" --keys "$dir/$g/keys" --listen "127.0.0.1:$port" >> "$dir/$g/inbox.log" 2>&1 &
   echo $! > "$dir/$g/pid"
   routes=$(jq --arg g "$g" --arg url "https://127.0.0.1:$port" --rawfile ca "$dir/pki/ca.pem" \

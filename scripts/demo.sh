@@ -89,6 +89,7 @@ scripts/demo-inbox.sh status
 echo
 echo "demo: Amsterdam's DUO export (PUT /personen/{bsn}/pvt, or blocked with DUO's reason; record/pvt_rule.h):"
 "$root/build/default/sync/balie-inbox" export-pvt --db "$BALIE_STATE_DIR/demo-inbox/GM0363/inbox.db" \
+  --db-key-file "$BALIE_STATE_DIR/demo-inbox/GM0363/inbox-db.key" \
   --gemeentecode GM0363 || echo "demo: the DUO export failed (see above)"
 if [ "$coa_ok" = 1 ]; then
   echo

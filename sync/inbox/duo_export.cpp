@@ -4,15 +4,21 @@
 // rule are listed as blocked with the reason code and a staff text, never exported.
 #include "duo_export.h"
 
+#include <set>
+
 #include "balie/record/codec.h"
 #include "balie/record/evidence.h"
 #include "balie/record/json_limits.h"
-#include "balie/record/sqlite_stmt.h"
 #include "inbox_db.h"
 
 namespace balie::inbox {
 namespace {
 using json = nlohmann::json;
+
+json stored_json_value(const std::string& text) {
+  auto j = record::parse_json_limited(text, record::JsonLimits{record::kMaxPublicBytes}, "stored JSON");
+  return j ? std::move(*j) : json();
+}
 
 std::string str(const json& j, const char* k) {
   if (!j.is_object()) return {};
@@ -77,24 +83,41 @@ record::PvtRuleInput pvt_export_input(const PvtExportContext& ctx, const json& s
 Result<std::string> InboxDb::export_pvt(const std::string& today, bool pip_required) {
   if (!record::is_date(today)) return record::make_error(record::Errc::invalid_input, "today must be YYYY-MM-DD");
   std::lock_guard l(mu_);
-  record::sql::Stmt s(db_,
-                     "SELECT r.record_id, r.sensitive_json, d.dossier_json, d.state, d.reason FROM records r "
-                     "LEFT JOIN residents d ON d.resident_id = json_extract(r.sensitive_json, '$.resident_id') "
-                     "WHERE r.kind = ?1 AND r.record_id NOT IN (SELECT json_extract(v.public_json, '$.voided_record_id') "
-                     "FROM records v WHERE v.kind = 'record.void') ORDER BY r.received_at, r.record_id");
-  if (!s.ok()) return record::make_error(record::Errc::store, sqlite3_errmsg(db_));
-  s.bind(1, record::kPvtRecordKind);
+  // The sensitive part and the dossier are sealed columns: the join on resident_id and the void check
+  // happen here, after opening them, not in SQL.
+  auto voids = sql_->query("SELECT public_json FROM records WHERE kind = ?", {std::string(record::kVoidRecordKind)});
+  if (!voids) return voids.error();
+  std::set<std::string> voided;
+  for (const auto& v : *voids) voided.insert(str(stored_json_value(v.text(0)), "voided_record_id"));
+  auto rows = sql_->query("SELECT record_id, sensitive_json FROM records WHERE kind = ? ORDER BY received_at, record_id",
+                          {std::string(record::kPvtRecordKind)});
+  if (!rows) return rows.error();
   const PvtExportContext ctx{gemeentecode_, today, pip_required};
   json exports = json::array(), blocked = json::array();
-  while (s.step() == SQLITE_ROW) {
+  for (const auto& s : *rows) {
     const std::string id = s.text(0);
+    if (voided.count(id)) continue;
+    auto plain = open_sensitive(id, s.text(1));
+    if (!plain) return plain.error();
     // Both were checked under their limits when stored; an unreadable one blocks the export below.
-    auto sp = record::parse_json_limited(s.text(1), record::JsonLimits{record::kMaxSensitiveBytes}, "sensitive part");
-    auto dp = s.is_null(2) ? record::Result<json>(json())
-                           : record::parse_json_limited(s.text(2), record::JsonLimits{sync::kMaxDossierBytes}, "dossier");
+    auto sp = record::parse_json_limited(*plain, record::JsonLimits{record::kMaxSensitiveBytes}, "sensitive part");
     json sens = sp ? std::move(*sp) : json();
-    json dossier = dp ? std::move(*dp) : json();
-    const std::string purge_reason = !s.is_null(3) && s.text(3) == "purged" && !s.is_null(4) ? s.text(4) : "";
+    json dossier;
+    std::string purge_reason;
+    if (const std::string resident = str(sens, "resident_id"); !resident.empty()) {
+      auto d = sql_->query("SELECT dossier_json, state, reason FROM residents WHERE resident_id = ?", {resident});
+      if (!d) return d.error();
+      if (!d->empty()) {
+        const auto& row = d->front();
+        if (!row.is_null(0)) {
+          auto dtext = open_dossier(resident, row.text(0));
+          if (!dtext) return dtext.error();
+          auto dp = record::parse_json_limited(*dtext, record::JsonLimits{sync::kMaxDossierBytes}, "dossier");
+          dossier = dp ? std::move(*dp) : json();
+        }
+        if (row.text(1) == "purged" && !row.is_null(2)) purge_reason = row.text(2);
+      }
+    }
     const record::PvtVerdict v = record::pvt_rule(pvt_export_input(ctx, sens, dossier, purge_reason));
     if (!v.allowed) {
       blocked.push_back({{"record_id", id},

@@ -1,11 +1,10 @@
-// The reference municipality receiver's own database (plain SQLite; balie-inbox only): records
-// stored at most once, enrolled kiosk devices, resident dossiers with a change feed, and the
-// DUO PVT export. One connection, serialised by a mutex; safe to call from server threads.
+// The reference municipality receiver's own database (balie-inbox only): records stored at most
+// once, enrolled kiosk devices, resident dossiers with a change feed, and the DUO PVT export. Its SQL
+// is written once on the SQL port (sql_port.h): an encrypted SQLCipher file, or PostgreSQL for several
+// receiver instances; personal columns are sealed under the municipality's key on both. One
+// connection per InboxDb, serialised by a mutex; safe to call from server threads.
 #pragma once
-#include <sqlite3.h>
-
 #include <cstdint>
-
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -18,6 +17,8 @@
 #include "balie/sync/protocol.h"
 #include "balie/sync/reports.h"
 #include "balie/record/result.h"
+#include "inbox_storage_key.h"
+#include "sql_port.h"
 
 namespace balie::inbox {
 
@@ -29,22 +30,28 @@ struct IncomingRecord {
   std::string sensitive;  // opened plaintext
 };
 
-// Where an evidence package comes from (inbox_db_doc.cpp).
-struct EvidenceSource {
-  enum class State { found, unknown, deleted, no_envelope } state = State::unknown;
-  record::EvidencePackageInput in;  // when found
-  std::string deleted_at, deleted_reason;
-};
-
 struct StoredOutcome {
   std::string result;       // stored | duplicate | rejected
   std::string ack_json;
   sync::Problem problem;
 };
 
+// Where the inbox keeps its records: a SQLCipher file (`db_path`) or PostgreSQL (`pg_conninfo`),
+// with the municipality's 32-byte key (load_db_key) either way.
+struct StorageConfig {
+  std::string db_path;
+  std::string pg_conninfo;
+};
+
 class InboxDb {
  public:
-  static Result<std::unique_ptr<InboxDb>> open(const std::string& path, const std::string& gemeentecode);
+  // The schema this binary writes; a database with a higher version is refused.
+  static constexpr int kSchemaVersion = 2;
+  static Result<std::unique_ptr<InboxDb>> open(const StorageConfig& where, std::span<const std::uint8_t> key,
+                                               const std::string& gemeentecode);
+  // The SQLCipher file at `path`.
+  static Result<std::unique_ptr<InboxDb>> open(const std::string& path, std::span<const std::uint8_t> key,
+                                               const std::string& gemeentecode);
   ~InboxDb();
 
   // Enrols (or re-enrols: new key, new location) a kiosk device at its AZC location; the location
@@ -95,6 +102,15 @@ class InboxDb {
   // `pip_required`: the municipality requires a vastgesteld PIP before the PVT (its setting).
   Result<std::string> export_pvt(const std::string& today /* YYYY-MM-DD, Amsterdam day */, bool pip_required = true);
 
+ // Moves everything out of a plaintext inbox database written by an earlier balie-inbox (schema
+  // before versioning) into this one, sealing personal columns, in one transaction. Refused when this
+  // database already holds records. Returns the number of records moved.
+  Result<std::int64_t> import_plaintext(const std::string& old_path);
+
+  // The schema version of the open database; the backend ("sqlcipher" | "postgresql").
+  Result<int> schema_version();
+  const char* backend() const { return sql_->backend(); }
+
   // --- duo ---  (DUO registration state, sync/inbox/inbox_db_duo.cpp; only balie-inbox's DUO client writes it)
   struct DuoRegistration {
     std::string record_id, bericht_id, state;  // state: pending|accepted|rejected|retrying|blocked
@@ -120,11 +136,6 @@ class InboxDb {
                     const std::string& answer, std::int64_t now);
 
   // --- doc ---  (inbox_db_doc.cpp: evidence packages and documents, issue 17 items 2-3)
-  // Keeps the envelope as received and the ack key of each stored/duplicate record (after store_batch).
-  Status keep_evidence(const std::vector<IncomingRecord>& records, const std::vector<StoredOutcome>& outcomes,
-                       const std::string& ack_pk_hex, std::time_t now);
-  // Drops kept envelopes of records deleted since (call after delete_records).
-  Status purge_orphan_evidence();
   Result<EvidenceSource> evidence_source(const std::string& record_id);
   // Rows the municipality's dossier holds about a resident (evidence page).
   Result<std::vector<std::pair<std::string, std::string>>> resident_known(const std::string& resident_id);
@@ -181,20 +192,26 @@ class InboxDb {
   Result<std::int64_t> last_change();
 
  private:
-  Status open_doc_schema();  // inbox_db_doc.cpp
-  Status open_api_tables();
-  // Called by store_batch/delete_records inside their transaction (mu_ held).
-  bool note_change_locked(const char* kind, const std::string& record_id, std::time_t now);
   InboxDb() = default;
-  Status exec(const char* sql);
-  Status duo_create_tables();  // --- duo ---
-
-  Status open_keys_schema();  // inbox_db_keys.cpp
-  // Deletes records (mu_ held, inside a transaction) leaving chain stubs; one receipt per device.
-  Result<std::vector<std::string>> erase_records_locked(const std::vector<std::string>& record_ids,
-                                                        const std::string& deletion_id, const std::string& reason,
-                                                        const record::SigningKey& signer, std::time_t now);
-  sqlite3* db_ = nullptr;
+  Status migrate();
+  Status check_key();
+  std::string seal_sensitive(const std::string& record_id, const std::string& plain) const;
+  Result<std::string> open_sensitive(const std::string& record_id, const std::string& sealed) const;
+  std::string seal_dossier(const std::string& resident_id, const std::string& plain) const;
+  Result<std::string> open_dossier(const std::string& resident_id, const std::string& sealed) const;
+  // Inside a transaction body (mu_ held): appends one change to the case systems' feed (inbox_db_api.cpp).
+  // Inside store_batch's transaction: keeps the envelope as received (evidence packages, documents).
+  Status keep_envelope_tx(const record::Envelope& env, const std::string& ack_pk_hex, std::time_t now);
+  Status note_change_tx(const char* kind, const std::string& record_id, std::time_t now);
+  // Inside a transaction body (mu_ held): deletes what derives from a record (DUO state, key notes,
+  // the kept envelope) and notes the deletion in the change feed. Used by every deletion path.
+  Status erase_derived_tx(const std::string& record_id, std::time_t now);
+  // Inside a transaction body (mu_ held): deletes records leaving chain stubs; one receipt per device.
+  Result<std::vector<std::string>> erase_records_tx(const std::vector<std::string>& record_ids,
+                                                    const std::string& deletion_id, const std::string& reason,
+                                                    const record::SigningKey& signer, std::time_t now);
+  std::unique_ptr<sql::Connection> sql_;
+  std::unique_ptr<ColumnCipher> cipher_;
   std::string gemeentecode_;
   std::mutex mu_;
 };

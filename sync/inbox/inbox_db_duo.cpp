@@ -7,38 +7,34 @@
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
 #include "balie/record/evidence.h"
-#include "balie/record/sqlite_stmt.h"
 #include "inbox_db.h"
 
 namespace balie::inbox {
 namespace {
 using record::Errc;
 using record::make_error;
-using Stmt = record::sql::Stmt;
-
-const char* kDuoSchema = R"SQL(
-CREATE TABLE IF NOT EXISTS duo_registrations(
-  record_id TEXT PRIMARY KEY, bericht_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
-  last_http_status INTEGER, last_answer TEXT, received_at BIGINT NOT NULL, first_sent_at BIGINT,
-  decided_at BIGINT, deadline_date TEXT);
-)SQL";
 
 const char* kCols =
     "record_id, bericht_id, state, attempts, last_http_status, last_answer, received_at, first_sent_at, "
     "decided_at, deadline_date";
 
-InboxDb::DuoRegistration row(const Stmt& s) {
+std::optional<std::int64_t> opt_int(const sql::Row& r, std::size_t i) {
+  if (r.is_null(i)) return std::nullopt;
+  return r.int64(i);
+}
+
+InboxDb::DuoRegistration row(const sql::Row& s) {
   InboxDb::DuoRegistration r;
   r.record_id = s.text(0);
   r.bericht_id = s.text(1);
   r.state = s.text(2);
   r.attempts = static_cast<int>(s.int64(3));
-  r.last_http_status = s.opt_int64(4);
-  r.last_answer = s.is_null(5) ? "" : s.text(5);
+  r.last_http_status = opt_int(s, 4);
+  r.last_answer = s.text(5);
   r.received_at = s.int64(6);
-  r.first_sent_at = s.opt_int64(7);
-  r.decided_at = s.opt_int64(8);
-  r.deadline_date = s.is_null(9) ? "" : s.text(9);
+  r.first_sent_at = opt_int(s, 7);
+  r.decided_at = opt_int(s, 8);
+  r.deadline_date = s.text(9);
   return r;
 }
 
@@ -55,42 +51,42 @@ bool terminal(const std::string& state) { return state == "accepted" || state ==
 
 }  // namespace
 
-Status InboxDb::duo_create_tables() { return exec(kDuoSchema); }
-
 Result<std::vector<std::pair<std::string, std::int64_t>>> InboxDb::duo_pvt_received() {
   std::lock_guard l(mu_);
-  Stmt s(db_, "SELECT record_id, received_at FROM records WHERE kind = ? ORDER BY received_at, record_id");
-  if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
-  s.bind(1, record::kPvtRecordKind);
+  auto q = sql_->query("SELECT record_id, received_at FROM records WHERE kind = ? ORDER BY received_at, record_id",
+                       {std::string(record::kPvtRecordKind)});
+  if (!q) return make_error(Errc::store, q.error().message);
   std::vector<std::pair<std::string, std::int64_t>> out;
-  while (s.step() == SQLITE_ROW) {
-    auto t = record::parse_utc(s.text(1));
-    if (!t) return make_error(Errc::store, "stored received_at unreadable for record " + s.text(0));
-    out.emplace_back(s.text(0), static_cast<std::int64_t>(*t));
+  for (const auto& r : *q) {
+    auto t = record::parse_utc(r.text(1));
+    if (!t) return make_error(Errc::store, "stored received_at unreadable for record " + r.text(0));
+    out.emplace_back(r.text(0), static_cast<std::int64_t>(*t));
   }
   return out;
 }
 
 Result<std::optional<InboxDb::DuoRegistration>> InboxDb::duo_get(const std::string& record_id) {
   std::lock_guard l(mu_);
-  Stmt s(db_, std::string("SELECT ") + kCols + " FROM duo_registrations WHERE record_id = ?");
-  if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
-  s.bind(1, record_id);
-  if (s.step() != SQLITE_ROW) return std::optional<DuoRegistration>{};
-  return std::optional<DuoRegistration>{row(s)};
+  auto q = sql_->query(std::string("SELECT ") + kCols + " FROM duo_registrations WHERE record_id = ?", {record_id});
+  if (!q) return make_error(Errc::store, q.error().message);
+  if (q->empty()) return std::optional<DuoRegistration>{};
+  return std::optional<DuoRegistration>{row(q->front())};
 }
 
 Result<InboxDb::DuoRegistration> InboxDb::duo_ensure(const std::string& record_id, std::int64_t received_at,
                                                       const std::string& deadline_date) {
   {
     std::lock_guard l(mu_);
-    // A second caller (another pass) loses the race harmlessly: DO NOTHING keeps the first BerichtId.
-    Stmt s(db_,
-           "INSERT INTO duo_registrations(record_id, bericht_id, state, attempts, received_at, deadline_date) "
-           "VALUES(?, ?, 'pending', 0, ?, ?) ON CONFLICT (record_id) DO NOTHING");
-    if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
-    s.bind(1, record_id).bind(2, new_bericht_id()).bind(3, received_at).bind(4, deadline_date);
-    if (s.step() != SQLITE_DONE) return make_error(Errc::store, std::string("duo_ensure: ") + sqlite3_errmsg(db_));
+    // A second caller (another pass or instance) loses the race harmlessly: DO NOTHING keeps the first BerichtId.
+    auto s = sql_->transaction([&]() -> Status {
+      auto e = sql_->exec(
+          "INSERT INTO duo_registrations(record_id, bericht_id, state, attempts, received_at, deadline_date) "
+          "VALUES(?, ?, 'pending', 0, ?, ?) ON CONFLICT (record_id) DO NOTHING",
+          {record_id, new_bericht_id(), received_at, deadline_date});
+      if (!e) return make_error(Errc::store, "duo_ensure: " + e.error().message);
+      return Status::Ok();
+    });
+    if (!s) return s.error();
   }
   auto r = duo_get(record_id);
   if (!r) return r.error();
@@ -100,22 +96,27 @@ Result<InboxDb::DuoRegistration> InboxDb::duo_ensure(const std::string& record_i
 
 Result<std::vector<InboxDb::DuoRegistration>> InboxDb::duo_list() {
   std::lock_guard l(mu_);
-  Stmt s(db_, std::string("SELECT ") + kCols + " FROM duo_registrations ORDER BY received_at, record_id");
-  if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
+  auto q = sql_->query(std::string("SELECT ") + kCols + " FROM duo_registrations ORDER BY received_at, record_id");
+  if (!q) return make_error(Errc::store, q.error().message);
   std::vector<DuoRegistration> out;
-  while (s.step() == SQLITE_ROW) out.push_back(row(s));
+  for (const auto& r : *q) out.push_back(row(r));
   return out;
 }
 
 Status InboxDb::duo_mark_sending(const std::string& record_id, std::int64_t now) {
   std::lock_guard l(mu_);
-  Stmt s(db_,
-         "UPDATE duo_registrations SET attempts = attempts + 1, state = 'retrying', "
-         "first_sent_at = COALESCE(first_sent_at, ?) WHERE record_id = ? AND state NOT IN ('accepted', 'rejected')");
-  if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
-  s.bind(1, now).bind(2, record_id);
-  if (s.step() != SQLITE_DONE) return make_error(Errc::store, std::string("duo_mark_sending: ") + sqlite3_errmsg(db_));
-  if (sqlite3_changes(db_) != 1) return make_error(Errc::invalid_input, "registration " + record_id + " is already decided");
+  std::int64_t changed = 0;
+  auto s = sql_->transaction([&]() -> Status {
+    auto e = sql_->exec(
+        "UPDATE duo_registrations SET attempts = attempts + 1, state = 'retrying', "
+        "first_sent_at = COALESCE(first_sent_at, ?) WHERE record_id = ? AND state NOT IN ('accepted', 'rejected')",
+        {now, record_id});
+    if (!e) return make_error(Errc::store, "duo_mark_sending: " + e.error().message);
+    changed = *e;
+    return Status::Ok();
+  });
+  if (!s) return s;
+  if (changed != 1) return make_error(Errc::invalid_input, "registration " + record_id + " is already decided");
   return Status::Ok();
 }
 
@@ -124,18 +125,16 @@ Status InboxDb::duo_record(const std::string& record_id, const std::string& stat
   if (state != "pending" && state != "retrying" && state != "blocked" && !terminal(state))
     return make_error(Errc::invalid_input, "unknown DUO registration state " + state);
   std::lock_guard l(mu_);
-  Stmt s(db_,
-         "UPDATE duo_registrations SET state = ?, last_http_status = ?, last_answer = ?, decided_at = ? "
-         "WHERE record_id = ? AND state NOT IN ('accepted', 'rejected')");
-  if (!s.ok()) return make_error(Errc::store, sqlite3_errmsg(db_));
-  s.bind(1, state).bind_opt(2, http_status).bind(3, answer);
-  if (terminal(state))
-    s.bind(4, now);
-  else
-    s.bind_null(4);
-  s.bind(5, record_id);
-  if (s.step() != SQLITE_DONE) return make_error(Errc::store, std::string("duo_record: ") + sqlite3_errmsg(db_));
-  return Status::Ok();
+  return sql_->transaction([&]() -> Status {
+    sql::Value http = http_status ? sql::Value{*http_status} : sql::Value{nullptr};
+    sql::Value decided = terminal(state) ? sql::Value{static_cast<std::int64_t>(now)} : sql::Value{nullptr};
+    auto e = sql_->exec(
+        "UPDATE duo_registrations SET state = ?, last_http_status = ?, last_answer = ?, decided_at = ? "
+        "WHERE record_id = ? AND state NOT IN ('accepted', 'rejected')",
+        {state, http, answer, decided, record_id});
+    if (!e) return make_error(Errc::store, "duo_record: " + e.error().message);
+    return Status::Ok();
+  });
 }
 
 }  // namespace balie::inbox

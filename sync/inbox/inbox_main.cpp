@@ -62,7 +62,7 @@ namespace {
 const char* kUsage =
     "usage: balie-inbox COMMAND [--options]\n"
     "  keygen --dir D                 write signing.seed + box.seed, print public keys (JSON)\n"
-    "  serve --gemeentecode GM.. --db F --cert F --key F --client-ca F --keys D\n"
+    "  serve --gemeentecode GM.. --db F|--pg CONNINFO --cert F --key F --client-ca F --keys D\n"
     "        [--listen HOST:PORT] [--port-file F] [--max-body BYTES] [--max-connections N]\n"
     "        [--max-pending N] [--handshake-timeout S] [--header-timeout S] [--request-timeout S]\n"
     "        [--rate-limit-per-minute N] [--rate-limit-burst N]   (defaults: sync/README.md)\n"
@@ -82,14 +82,12 @@ const char* kUsage =
     "                                 (JSON; exit 0 all decided, 1 something still to retry or an error)\n"
     "  duo-status --db F --gemeentecode GM.. [--today YYYY-MM-DD]\n"
     "                                 DUO registrations, ten-working-day deadlines (JSON; exit 1: overdue)\n"
-
     "  document --db F --gemeentecode GM.. --record-id ID --out F.pdf [--texts D] [--keys D] [--icc F]\n"
     "                                 PDF/A-3b of a signed declaration, evidence package embedded\n"
     "  evidence --db F --gemeentecode GM.. --record-id ID --out F.json [--texts D] [--keys D]\n"
     "                                 the record's evidence package (balie-evidence-package/1)\n"
     "  evidence-checks --db F --gemeentecode GM..   verifications document/evidence ran (JSON)\n"
     "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify\n"
-
     "  export --db F --gemeentecode GM.. [--cursor C] [--limit N] [--include-personal]\n"
     "        changes since the cursor as JSON lines (records, deletions, DUO results), then\n"
     "        {\"type\":\"cursor\",\"next_cursor\":...}; --include-personal adds BSN, names and\n"
@@ -97,13 +95,18 @@ const char* kUsage =
     "  serve, case systems: [--case-listen HOST:PORT --case-client-ca F] [--case-port-file F]\n"
     "        [--case-allow-personal] [--webhook-url URL --webhook-secret-file F] [--webhook-ca F]\n"
     "        [--access-log on|off]\n"
-
     "  rotate-keys --keys D [--compromised]   new current sealing key (two-phase); earlier keys still open records\n"
     "  key-ring --keys D [--db F --gemeentecode GM..]   sealing keys and which one opened how many records (JSON)\n"
     "  delete --db F --gemeentecode GM.. --keys D (--record-id ID | --resident-id R)\n"
     "         --reason end-of-obligation|wrongly-imposed|resident-request   signed deletion receipt (JSON)\n"
     "  retention --db F --gemeentecode GM.. --keys D [--today YYYY-MM-DD] [--dry-run] [--pvt-days N]\n"
     "         [--consent-days N] [--feed-problem-days N]   deletes what the retention periods let go (JSON)\n"
+    "  db-keygen --file F             write a new random database key (64 hex digits), created 0600\n"
+    "  migrate-plaintext --from OLD.db --db F --gemeentecode GM.. --db-key-file K\n"
+    "                                 move a plaintext inbox database (before issue 17) into an encrypted one\n"
+    "Storage (every command with --db): --db F is a SQLCipher file (created 0600); --pg CONNINFO uses\n"
+    "  PostgreSQL instead. The key: --db-key-file K (32 raw bytes or 64 hex, mode 0600, owned by you) or\n"
+    "  the systemd credential $CREDENTIALS_DIRECTORY/inbox-db-key. No key: balie-inbox refuses to start.\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value);\n"
     "exit status 1: the command failed (or its output could not be written).\n"
@@ -124,32 +127,32 @@ const std::vector<CommandSpec>& commands() {
       {"keygen", {"dir"}, {}, {}},
       {"seed-pubkey", {"file"}, {}, {}},
       {"pubkeys", {"keys"}, {}, {}},
-      {"serve", {"gemeentecode", "db", "cert", "key", "client-ca", "keys"},
-       {"listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
+      {"serve", {"gemeentecode", "cert", "key", "client-ca", "keys"},
+       {"db", "pg", "db-key-file", "listen", "port-file", "max-body", "max-connections", "max-pending", "handshake-timeout", "header-timeout",
         "request-timeout", "rate-limit-per-minute", "rate-limit-burst", "clock-skew-seconds", "chaos-500-every", "crl",
         "case-listen", "case-client-ca", "case-port-file", "webhook-url", "webhook-secret-file", "webhook-ca",
         "access-log"},
        {"chaos-duplicate-acks", "case-allow-personal"}},
-      {"enroll-device", {"db", "gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {}, {}},
-      {"feed-problems", {"db", "gemeentecode"}, {}, {}},
-      {"deletions", {"db", "gemeentecode"}, {}, {}},
-      {"check-chain", {"db", "gemeentecode"}, {}, {}},
-      {"import-dossiers", {"db", "gemeentecode", "file"}, {}, {}},
-      {"document", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys", "icc"}, {}},
-      {"evidence", {"db", "gemeentecode", "record-id", "out"}, {"texts", "keys"}, {}},
-      {"evidence-checks", {"db", "gemeentecode"}, {}, {}},
-      {"dump", {"db", "gemeentecode"}, {}, {"sensitive"}},
-      {"export-pvt", {"db", "gemeentecode"}, {"today", "pip-required"}, {}},
-      {"duo-register", {"db", "gemeentecode", "duo-url", "duo-cert", "duo-key", "duo-ca", "bron-oin", "doel-oin"},
-       {"today", "pip-required", "max-attempts", "backoff-ms", "duo-timeout"}, {}},
-      {"duo-status", {"db", "gemeentecode"}, {"today"}, {}},
-
-      {"export", {"db", "gemeentecode"}, {"cursor", "limit"}, {"include-personal"}},
-
+      {"enroll-device", {"gemeentecode", "device-id", "ed25519-pk", "locatiecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"feed-problems", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"deletions", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"check-chain", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"import-dossiers", {"gemeentecode", "file"}, {"db", "pg", "db-key-file"}, {}},
+      {"document", {"gemeentecode", "record-id", "out"}, {"db", "pg", "db-key-file", "texts", "keys", "icc"}, {}},
+      {"evidence", {"gemeentecode", "record-id", "out"}, {"db", "pg", "db-key-file", "texts", "keys"}, {}},
+      {"evidence-checks", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
+      {"dump", {"gemeentecode"}, {"db", "pg", "db-key-file"}, {"sensitive"}},
+      {"export-pvt", {"gemeentecode"}, {"db", "pg", "db-key-file", "today", "pip-required"}, {}},
+      {"duo-register", {"gemeentecode", "duo-url", "duo-cert", "duo-key", "duo-ca", "bron-oin", "doel-oin"},
+       {"db", "pg", "db-key-file", "today", "pip-required", "max-attempts", "backoff-ms", "duo-timeout"}, {}},
+      {"duo-status", {"gemeentecode"}, {"db", "pg", "db-key-file", "today"}, {}},
+      {"export", {"gemeentecode"}, {"db", "pg", "db-key-file", "cursor", "limit"}, {"include-personal"}},
       {"rotate-keys", {"keys"}, {}, {"compromised"}},
-      {"key-ring", {"keys"}, {"db", "gemeentecode"}, {}},
-      {"delete", {"db", "gemeentecode", "keys", "reason"}, {"record-id", "resident-id"}, {}},
-      {"retention", {"db", "gemeentecode", "keys"}, {"today", "pvt-days", "consent-days", "feed-problem-days"}, {"dry-run"}},
+      {"key-ring", {"keys"}, {"db", "pg", "db-key-file", "gemeentecode"}, {}},
+      {"delete", {"gemeentecode", "keys", "reason"}, {"db", "pg", "db-key-file", "record-id", "resident-id"}, {}},
+      {"retention", {"gemeentecode", "keys"}, {"db", "pg", "db-key-file", "today", "pvt-days", "consent-days", "feed-problem-days"}, {"dry-run"}},
+      {"db-keygen", {"file"}, {}, {}},
+      {"migrate-plaintext", {"from", "gemeentecode"}, {"db", "pg", "db-key-file"}, {}},
   };
   return c;
 }
@@ -195,6 +198,24 @@ bool write_seed(const std::string& p, const record::Key32& k) {
   return static_cast<bool>(inbox::write_secret_file(p, record::to_hex(k.data(), k.size()) + "\n"));
 }
 
+// Opens the inbox database the options name (--db F or --pg CONNINFO) with the key from --db-key-file
+// or the systemd credential; prints the reason and returns null when it cannot.
+std::unique_ptr<inbox::InboxDb> open_inbox_db(std::map<std::string, std::string>& opt) {
+  auto key = inbox::load_db_key(opt.count("db-key-file") ? opt["db-key-file"] : std::string());
+  if (!key) {
+    std::fprintf(stderr, "balie-inbox: %s\n", key.error().message.c_str());
+    return nullptr;
+  }
+  auto dbr = inbox::InboxDb::open(inbox::StorageConfig{opt.count("db") ? opt["db"] : "", opt.count("pg") ? opt["pg"] : ""},
+                                  key->bytes(), opt["gemeentecode"]);
+  key->wipe();
+  if (!dbr) {
+    std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*dbr);
+}
+
 // The commands of issue 17 items 6 and 7 that need the key directory (sealing key ring, signing key).
 int keys_command(const std::string& cmd, std::map<std::string, std::string>& opt) {
   const std::string dir = opt["keys"];
@@ -214,14 +235,13 @@ int keys_command(const std::string& cmd, std::map<std::string, std::string>& opt
       return 1;
     }
     auto j = nlohmann::json::parse(r->describe());
-    if (opt.count("db") != opt.count("gemeentecode")) return usage_error("key-ring: give --db and --gemeentecode together");
-    if (opt.count("db")) {
-      auto db = inbox::InboxDb::open(opt["db"], opt["gemeentecode"]);
-      if (!db) {
-        std::fprintf(stderr, "balie-inbox: %s\n", db.error().message.c_str());
-        return 2;
-      }
-      auto use = (*db)->opening_key_use();
+    const bool storage = opt.count("db") || opt.count("pg");
+    if (storage != (opt.count("gemeentecode") > 0))
+      return usage_error("key-ring: give --db (or --pg) and --gemeentecode together");
+    if (storage) {
+      auto db = open_inbox_db(opt);
+      if (!db) return 2;
+      auto use = db->opening_key_use();
       if (!use) return 1;
       j["opened_records"] = nlohmann::json::parse(*use);
     }
@@ -234,12 +254,9 @@ int keys_command(const std::string& cmd, std::map<std::string, std::string>& opt
     return 2;
   }
   const auto signer = record::SigningKey::from_seed(seed);
-  auto dbr = inbox::InboxDb::open(opt["db"], opt["gemeentecode"]);
-  if (!dbr) {
-    std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
-    return 2;
-  }
-  auto& db = **dbr;
+  auto dbp = open_inbox_db(opt);
+  if (!dbp) return 2;
+  auto& db = *dbp;
   if (cmd == "delete") {
     if (opt.count("record-id") == opt.count("resident-id")) return usage_error("delete: give exactly one of --record-id and --resident-id");
     if (!inbox::InboxDb::is_chain_deletion_reason(opt["reason"]))
@@ -455,12 +472,16 @@ int run(int argc, char** argv) {
   }
   for (const auto& k : spec->required)
     if (!opt.count(k)) return usage_error(cmd + ": --" + k + " is required");
+  if (contains(spec->optional, "db") && opt.count("db") + opt.count("pg") != 1)
+    return usage_error(cmd + ": give exactly one of --db F (SQLCipher file) and --pg CONNINFO (PostgreSQL)");
   auto need = [&](const char* k) -> const std::string& { return opt[k]; };
   if (opt.count("gemeentecode") && !record::is_gemeentecode(opt["gemeentecode"]))
     return usage_error(cmd + ": --gemeentecode must look like GM0363 (got '" + opt["gemeentecode"].substr(0, 40) + "')");
   if (opt.count("today") && !record::is_date(opt["today"]))
     return usage_error(cmd + ": --today must be a date YYYY-MM-DD (got '" + opt["today"].substr(0, 40) + "')");
   record::crypto_ready();
+  // Every file balie-inbox creates (database, -wal/-shm/-journal, keys, port file) is private.
+  ::umask(077);
 
   if (cmd == "keygen") {
     std::string dir = need("dir");
@@ -505,7 +526,9 @@ int run(int argc, char** argv) {
   if (cmd == "serve") {
     inbox::ServerConfig c;
     c.gemeentecode = need("gemeentecode");
-    c.db_path = need("db");
+    if (opt.count("db")) c.db_path = opt["db"];
+    if (opt.count("pg")) c.pg_conninfo = opt["pg"];
+    if (opt.count("db-key-file")) c.db_key_file = opt["db-key-file"];
     c.cert_file = need("cert");
     c.key_file = need("key");
     c.client_ca_file = need("client-ca");
@@ -564,12 +587,33 @@ int run(int argc, char** argv) {
     return inbox::run_server(c);
   }
 
-  auto dbr = inbox::InboxDb::open(need("db"), need("gemeentecode"));
+  if (cmd == "db-keygen") {
+    auto s = inbox::write_new_db_key(need("file"));
+    if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());
+    return s ? 0 : 1;
+  }
+  auto key = inbox::load_db_key(opt.count("db-key-file") ? opt["db-key-file"] : std::string());
+  if (!key) {
+    std::fprintf(stderr, "balie-inbox: %s\n", key.error().message.c_str());
+    return 2;
+  }
+  auto dbr = inbox::InboxDb::open(inbox::StorageConfig{opt.count("db") ? opt["db"] : "", opt.count("pg") ? opt["pg"] : ""},
+                                  key->bytes(), need("gemeentecode"));
+  key->wipe();
   if (!dbr) {
     std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
     return 2;
   }
   auto& db = **dbr;
+  if (cmd == "migrate-plaintext") {
+    auto n = db.import_plaintext(need("from"));
+    if (!n) {
+      std::fprintf(stderr, "balie-inbox: %s\n", n.error().message.c_str());
+      return 1;
+    }
+    std::printf("{\"records\":%lld}\n", static_cast<long long>(*n));
+    return 0;
+  }
   if (cmd == "enroll-device") {
     auto s = db.enroll_device(need("device-id"), need("ed25519-pk"), need("locatiecode"));
     if (!s) std::fprintf(stderr, "balie-inbox: %s\n", s.error().message.c_str());

@@ -132,7 +132,13 @@ bool content_type_json(const httplib::Request& req) {
 }  // namespace
 
 int run_server(const ServerConfig& cfg) {
-  auto dbr = InboxDb::open(cfg.db_path, cfg.gemeentecode);
+  auto key = load_db_key(cfg.db_key_file);
+  if (!key) {
+    std::fprintf(stderr, "balie-inbox: %s\n", key.error().message.c_str());
+    return 2;
+  }
+  auto dbr = InboxDb::open(StorageConfig{cfg.db_path, cfg.pg_conninfo}, key->bytes(), cfg.gemeentecode);
+  key->wipe();
   if (!dbr) {
     std::fprintf(stderr, "balie-inbox: %s\n", dbr.error().message.c_str());
     return 2;
@@ -357,10 +363,6 @@ int run_server(const ServerConfig& cfg) {
     }
     auto stored = db->store_batch(ok, signer, now);
     if (!stored) return send_problem(res, 503, "store-unavailable", stored.error().message);
-    // The envelope as received, for evidence packages and documents (a failure here loses no record).
-    if (auto k = db->keep_evidence(ok, *stored, record::to_hex(signer.public_key.data(), 32), now); !k)
-      std::fprintf(stderr, "balie-inbox: %s\n", k.error().message.c_str());
-
     {  // Which ring key opened each newly stored record (audit; the record itself is already stored).
       std::vector<std::pair<std::string, std::string>> used;
       for (std::size_t k = 0; k < ok.size(); ++k)
@@ -445,7 +447,6 @@ int run_server(const ServerConfig& cfg) {
       return send_problem(res, q.error().code == record::Errc::limit ? 413 : 400, "bad-deletion-request", q.error().message);
     const auto before = db->last_change();
     auto receipt = db->delete_records(cn, *q, signer, std::time(nullptr));
-    if (receipt) (void)db->purge_orphan_evidence();
     if (!receipt) return send_problem(res, 503, "store-unavailable", receipt.error().message);
     if (const auto after = db->last_change(); before && after && *after > *before)
       announce(0, static_cast<std::size_t>(*after - *before));

@@ -15,7 +15,9 @@ struct ServerConfig {
   std::string port_file;        // optional: the bound port is written here once listening
   std::string cert_file, key_file, client_ca_file;
   std::string crl_file;  // optional: COA's revocation list (PEM CRL of the client CA), re-read on change
-  std::string db_path;
+  std::string db_path;      // SQLCipher file, or
+  std::string pg_conninfo;  // PostgreSQL (exactly one of the two)
+  std::string db_key_file;  // the 0600 key file; empty: $CREDENTIALS_DIRECTORY/inbox-db-key
   record::Key32 signing_seed{};   // municipality Ed25519 seed (acks, identity, feed signatures)
   std::string keys_dir;           // --keys D: the sealing key ring (key_ring.h), re-read when it changes
   std::size_t max_body_bytes = 8u * 1024 * 1024;  // compressed and decompressed request body limit

@@ -60,7 +60,9 @@ echo "tier-b-operator-password" | coa operator add ops-tb "Tier B operator" > /d
 BALIE_PKI_EXTRA_SAN=IP:10.0.2.2 "$repo/sync/tools/make-pki.sh" "$work/inbox-pki" unused "$g" > /dev/null
 mkdir -p "$work/keys"
 (umask 077; openssl rand -hex 32 > "$work/keys/signing.seed"; openssl rand -hex 32 > "$work/keys/box.seed")
-"$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --cert "$work/inbox-pki/$g/cert.pem" \
+# The inbox database is encrypted under a 0600 key file (a municipality: the systemd credential).
+"$inbox_bin" db-keygen --file "$work/inbox-db.key"
+"$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --cert "$work/inbox-pki/$g/cert.pem" \
   --key "$work/inbox-pki/$g/key.pem" --client-ca "$coa_pki/device-ca.pem" --keys "$work/keys" \
   --listen 127.0.0.1:0 --port-file "$work/inbox.port" > "$work/inbox.log" 2>&1 &
 pids+=($!)
@@ -96,7 +98,7 @@ status=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$coa_pki/ca.pem" -H '
 [ "$status" = 403 ] || fail "the used code was answered $status, not refused with 403"
 device_id=$(jq -r .payload "$work/bundle.json" | base64 -d | jq -r .device.device_id)
 echo "ok   enrolled at balie-coa with code $code as $device_id (the code is refused a second time: $status)"
-"$inbox_bin" enroll-device --db "$work/inbox.db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+"$inbox_bin" enroll-device --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
   --locatiecode "$location" > /dev/null
 "$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle.json"
 

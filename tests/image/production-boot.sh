@@ -63,7 +63,9 @@ pin_primary=$(pin_of "$work/$g.pub.pem"); pin_backup=$(pin_of "$work/backup.pub.
 mkdir -p "$work/keys"
 (umask 077; openssl rand -hex 32 > "$work/keys/signing.seed"; openssl rand -hex 32 > "$work/keys/box.seed")
 keys=$("$inbox_bin" pubkeys --keys "$work/keys")
-"$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --cert "$work/pki/$g/cert.pem" --key "$work/pki/$g/key.pem" \
+# The inbox database is encrypted under a 0600 key file (a municipality: the systemd credential).
+"$inbox_bin" db-keygen --file "$work/inbox-db.key"
+"$inbox_bin" serve --gemeentecode "$g" --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --cert "$work/pki/$g/cert.pem" --key "$work/pki/$g/key.pem" \
   --client-ca "$coa_pki/device-ca.pem" --keys "$work/keys" --listen 127.0.0.1:0 --port-file "$work/inbox.port" \
   > "$work/inbox.log" 2>&1 &
 pids+=($!)
@@ -112,12 +114,12 @@ echo "ok   enrolled at balie-coa with code $code as $device_id"
 "$repo/image/write-bundle.sh" "$work/disk.img" "$work/bundle-1.json"
 
 # --- the inbox: this device enrolled, the resident's dossier in the municipality's feed ---------------
-"$inbox_bin" enroll-device --db "$work/inbox.db" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
+"$inbox_bin" enroll-device --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --gemeentecode "$g" --device-id "$device_id" --ed25519-pk "$device_pk" \
   --locatiecode "$location" > /dev/null
 jq --arg g "$g" --arg loc "$location" '{residents: [.residents[] | select(.resident.id == "demo-01")
     | .resident.location_id = $loc | {resident_id: .resident.id, locatiecode: $loc, dossier: .}]}' \
   "$repo/assets/demo/demo.json" > "$work/residents.json"
-"$inbox_bin" import-dossiers --db "$work/inbox.db" --gemeentecode "$g" --file "$work/residents.json" > /dev/null
+"$inbox_bin" import-dossiers --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --gemeentecode "$g" --file "$work/residents.json" > /dev/null
 
 # The kiosk's UI script (second disk): COA staff unlocks, finds the resident, the host opens the
 # signing moment, the resident reads, draws and confirms.
@@ -195,7 +197,7 @@ rtc_boot=$(fact rtc_boot); synced=$(fact clock_synced_at)
 { [ "$rtc_boot" != none ] && [ "$rtc_boot" -ge $((host_start + 7000)) ]; } || fail "the RTC was not 2 h ahead at boot ($rtc_boot vs host $host_start)"
 echo "ok   clock: RTC at boot $rtc_boot (host started qemu at $host_start: +$(( rtc_boot - host_start ))s), after NTP $synced"
 # Exactly that one record, once, at the inbox.
-"$inbox_bin" dump --db "$work/inbox.db" --gemeentecode "$g" > "$work/received.json"
+"$inbox_bin" dump --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --gemeentecode "$g" > "$work/received.json"
 [ "$(jq length "$work/received.json")" = 1 ] || fail "the inbox holds $(jq length "$work/received.json") records, not 1: $(cat "$work/received.json")"
 jq -e --arg d "$device_id" '.[0].device_id == $d' "$work/received.json" > /dev/null || fail "the record is not from $device_id"
 echo "ok   inbox received exactly one record: $(jq -c '.[0] | {kind, record_id, device_id, seq, received_at}' "$work/received.json")"
@@ -229,5 +231,5 @@ echo "ok   refused: $reason"
 has journal_here=yes refused
 echo "ok   identity: hostname $want_host, machine-id $want_mid, journal directories $sign_dirs -> $(fact journal_dirs)"
 step "boot-3-refused ($(fact uptime))"
-[ "$(jq length <("$inbox_bin" dump --db "$work/inbox.db" --gemeentecode "$g"))" = 1 ] || fail "the inbox's record count changed"
+[ "$(jq length <("$inbox_bin" dump --db "$work/inbox.db" --db-key-file "$work/inbox-db.key" --gemeentecode "$g"))" = 1 ] || fail "the inbox's record count changed"
 echo "PASS: production path in $(( $(date +%s) - t0 ))s"

@@ -95,7 +95,8 @@ class DemoLoopE2E : public KioskProcessTest {
     std::map<std::string, std::vector<std::string>> out;
     for (const auto& g : kGemeenten) {
       fs::path db = dir_ / "state" / "demo-inbox" / g / "inbox.db";
-      auto r = run_process({kBin + "/sync/balie-inbox", "dump", "--db", db.string(), "--gemeentecode", g}, env(),
+      auto r = run_process({kBin + "/sync/balie-inbox", "dump", "--db", db.string(), "--db-key-file",
+                            (db.parent_path() / "inbox-db.key").string(), "--gemeentecode", g}, env(),
                            std::chrono::seconds(30));
       EXPECT_EQ(r.exit_code, 0) << g << ": " << r.output;
       auto j = json::parse(r.output, nullptr, false);
@@ -211,7 +212,8 @@ TEST_F(DemoLoopE2E, SignedRecordArrivesAtGM0363OnceAfterSyncOnce) {
   // rule table as the kiosk's offer) lists the record as exportable, with DUO's body for demo-01.
   const std::string today = balie::calendar::to_iso(balie::calendar::local_day(std::chrono::system_clock::now()));
   fs::path db = dir_ / "state" / "demo-inbox" / "GM0363" / "inbox.db";
-  auto ex = run_process({kBin + "/sync/balie-inbox", "export-pvt", "--db", db.string(), "--gemeentecode", "GM0363",
+  auto ex = run_process({kBin + "/sync/balie-inbox", "export-pvt", "--db", db.string(), "--db-key-file",
+                         (db.parent_path() / "inbox-db.key").string(), "--gemeentecode", "GM0363",
                          "--today", today},
                         env(), std::chrono::seconds(30));
   ASSERT_EQ(ex.exit_code, 0) << ex.output;

@@ -215,7 +215,7 @@ TEST(InboxAbuse, SecondInboxOnAPortInUseExitsNonZero) {
   fs::create_directories(bdir / "keys");
   std::string out;
   ASSERT_EQ(run({bin("balie-inbox").string(), "keygen", "--dir", (bdir / "keys").string()}, &out), 0) << out;
-  Proc b({bin("balie-inbox").string(), "serve", "--gemeentecode", "GM0344", "--db", (bdir / "inbox.db").string(),
+  Proc b({bin("balie-inbox").string(), "serve", "--gemeentecode", "GM0344", "--db", (bdir / "inbox.db").string(), "--db-key-file", inbox_key((bdir / "inbox.db").string()),
           "--cert", (net.pki->dir / "GM0344/cert.pem").string(), "--key", (net.pki->dir / "GM0344/key.pem").string(),
           "--client-ca", (net.pki->dir / "ca.pem").string(), "--keys", (bdir / "keys").string(), "--listen",
           "127.0.0.1:" + std::to_string(a->port)},

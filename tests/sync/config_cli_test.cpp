@@ -169,6 +169,7 @@ TEST(InboxFlags, FlagsAreCheckedByNameAndTypeAndHelpWorks) {
   fs::path work = fresh_dir("inbox-flags");
   ASSERT_EQ(run_out({ib, "keygen", "--dir", work.string()}).rc, 0);  // so serve gets as far as its flags
   const std::vector<std::string> serve = {ib,     "serve",  "--gemeentecode", "GM0363", "--db", (work / "i.db").string(),
+                                          "--db-key-file", inbox_key(work / "i.db"),
                                           "--cert", "c.pem", "--key",          "k.pem",  "--client-ca", "ca.pem",
                                           "--keys", work.string()};
   auto with = [&](std::vector<std::string> extra) {
@@ -185,7 +186,9 @@ TEST(InboxFlags, FlagsAreCheckedByNameAndTypeAndHelpWorks) {
   EXPECT_REFUSED(with({"--max-bdy", "10"}), "unknown option '--max-bdy'");
   EXPECT_REFUSED(with({"--max-body"}), "--max-body needs a value");
   EXPECT_REFUSED(with({"--port-file", "a", "--port-file", "b"}), "--port-file given twice");
-  EXPECT_REFUSED(run_out({ib, "serve", "--gemeentecode", "GM0363"}), "--db is required");
+  EXPECT_REFUSED(run_out({ib, "serve", "--gemeentecode", "GM0363"}), "--cert is required");
+  EXPECT_REFUSED(run_out({ib, "dump", "--gemeentecode", "GM0363"}),
+                 "give exactly one of --db F (SQLCipher file) and --pg CONNINFO (PostgreSQL)");
   EXPECT_REFUSED(run_out({ib, "dump", "--gemeentecode", "0363", "--db", "x"}), "--gemeentecode must look like GM0363");
   EXPECT_REFUSED(run_out({ib, "dump", "--db", "x", "--gemeentecode", "GM0363", "--today", "2026-01-01"}),
                  "unknown option '--today'");
@@ -199,7 +202,7 @@ TEST(InboxImport, OverLimitDossierImportsAreRefusedWithTheLimitAndStoreNothing) 
   fs::path work = fresh_dir("inbox-import");
   const std::string ib = bin("balie-inbox").string(), db = (work / "i.db").string();
   fs::path f = work / "residents.json";
-  auto import = [&] { return run_out({ib, "import-dossiers", "--db", db, "--gemeentecode", "GM0363", "--file", f.string()}); };
+  auto import = [&] { return run_out({ib, "import-dossiers", "--db", db, "--db-key-file", inbox_key(db), "--gemeentecode", "GM0363", "--file", f.string()}); };
   spit(f, "{\"residents\":[{\"resident_id\":\"r1\",\"locatiecode\":\"L\",\"dossier\":{\"x\":" + std::string(50000, '[') +
               std::string(50000, ']') + "}}]}");
   auto o = import();

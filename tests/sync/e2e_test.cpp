@@ -219,7 +219,7 @@ TEST(DossierFeed, AppliesUpsertsAndPurgesPerMunicipalityAndAdvancesTheCursor) {
                        {"dossier", feed_dossier("elsewhere", "GM0363", "AZC-BUDEL")}});
   spit(env.work / "d1.json", json{{"residents", residents}}.dump());
   std::string out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--file", (env.work / "d1.json").string()}, &out), 0) << out;
   // COA delivered the residents and their link (issue 16: a municipality's feed never creates one).
   {
@@ -240,7 +240,7 @@ TEST(DossierFeed, AppliesUpsertsAndPurgesPerMunicipalityAndAdvancesTheCursor) {
   spit(env.work / "d2.json", json{{"residents", {{{"resident_id", "r3"}, {"locatiecode", "AZC-TER-APEL"}, {"purge", "SS106"}},
                                                  {{"resident_id", "r4"}, {"locatiecode", "AZC-TER-APEL"}, {"purge", "left_location"}}}}}
                                   .dump());
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--file", (env.work / "d2.json").string()}, &out), 0) << out;
   ASSERT_EQ(k.sync_once(&out), 0) << out;
   st = env.kiosk->open();
@@ -275,7 +275,7 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
   };
   spit(env.work / "d.json", json{{"residents", residents}}.dump());
   std::string out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--file", (env.work / "d.json").string()}, &out), 0) << out;
   std::string ok_id, other_id, late_id;
   {
@@ -285,7 +285,7 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
     late_id = env.kiosk->add_record(*st, "GM0363", "late", now);
   }
   ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--today", today}, &out), 0) << out;
   auto j = json::parse(out);
   ASSERT_EQ(j["exports"].size(), 1u) << out;
@@ -298,7 +298,7 @@ TEST(DuoExport, ExportsPvtBodiesOnlyWhereDuoRulesAllow) {
   EXPECT_EQ(why[other_id], "no_pip");
   EXPECT_NE(why[late_id].find("verwijtbaar"), std::string::npos);
   // A date in the future (relative to --today) is refused.
-  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--today", "2024-06-01"}, &out), 0) << out;
   EXPECT_EQ(json::parse(out)["exports"].size(), 0u);
 }
@@ -320,7 +320,7 @@ TEST(DuoExport, SigningOnTheExclusiveEinddatumNeedsVerwijtbaar) {
   };
   spit(env.work / "d.json", json{{"residents", residents}}.dump());
   std::string out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--file", (env.work / "d.json").string()}, &out), 0) << out;
   std::string id;
   {
@@ -328,7 +328,7 @@ TEST(DuoExport, SigningOnTheExclusiveEinddatumNeedsVerwijtbaar) {
     id = env.kiosk->add_record(*st, "GM0363", "on-end", now);
   }
   ASSERT_EQ(env.kiosk->sync_once(&out), 0) << out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "export-pvt", "--db", A.db.string(), "--db-key-file", inbox_key(A.db.string()), "--gemeentecode", "GM0363",
                  "--today", today}, &out), 0) << out;
   auto j = json::parse(out);
   EXPECT_EQ(j["exports"].size(), 0u) << "signed on the exclusive einddatum without verwijtbaar: " << out;

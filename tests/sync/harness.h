@@ -137,6 +137,24 @@ struct Pki {
     sodium_memzero(k.data(), k.size());
   }
 };
+// The database key of the balie-inbox whose database is `db`: `inbox-db.key` next to it, 64 random
+// hex digits, created 0600 on first use (balie-inbox refuses to run without a key, or with a key file
+// others can read).
+inline std::string inbox_key(const fs::path& db) {
+  const fs::path k = db.parent_path() / "inbox-db.key";
+  if (!fs::exists(k)) {
+    unsigned char raw[32];
+    char hex[65];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+    const int fd = ::open(k.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      if (::write(fd, hex, 64) != 64) throw std::runtime_error("cannot write " + k.string());
+      ::close(fd);
+    }
+  }
+  return k.string();
+}
 
 struct InboxOptions {
   std::string cert = "cert.pem";       // file under <pki>/<tls_dir>/
@@ -173,7 +191,7 @@ struct Inbox {
     auto e = record::from_hex(j["ed25519_pk"].get<std::string>()), x = record::from_hex(j["x25519_pk"].get<std::string>());
     std::copy(e->begin(), e->end(), ib->ed_pk.begin());
     std::copy(x->begin(), x->end(), ib->x_pk.begin());
-    if (run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", g,
+    if (run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--db-key-file", inbox_key(ib->db.string()), "--gemeentecode", g,
              "--device-id", pki.device_id, "--ed25519-pk", record::to_hex(pki.device.public_key.data(), 32),
              "--locatiecode", o.locatiecode},
             &out) != 0)
@@ -185,7 +203,7 @@ struct Inbox {
   void restart(const Pki& pki, const InboxOptions& o = {}) {
     fs::path pf = dir / "port";
     fs::remove(pf);
-    std::vector<std::string> argv = {bin("balie-inbox").string(), "serve", "--gemeentecode", g, "--db", db.string(),
+    std::vector<std::string> argv = {bin("balie-inbox").string(), "serve", "--gemeentecode", g, "--db", db.string(), "--db-key-file", inbox_key(db.string()),
                                      "--cert", (pki.dir / (o.tls_dir.empty() ? g : o.tls_dir) / o.cert).string(),
                                      "--key", (pki.dir / (o.tls_dir.empty() ? g : o.tls_dir) / "key.pem").string(),
                                      "--client-ca", (pki.dir / o.client_ca).string(), "--keys", (dir / "keys").string(),
@@ -204,7 +222,7 @@ struct Inbox {
 
   nlohmann::json records() const {
     std::string out;
-    run({bin("balie-inbox").string(), "dump", "--db", db.string(), "--gemeentecode", g, "--sensitive"}, &out);
+    run({bin("balie-inbox").string(), "dump", "--db", db.string(), "--db-key-file", inbox_key(db.string()), "--gemeentecode", g, "--sensitive"}, &out);
     return nlohmann::json::parse(out, nullptr, false);
   }
 };

@@ -37,7 +37,8 @@ class InboxDeletion : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("inbox-deletion-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto db = inbox::InboxDb::open((dir_ / "inbox.db").string(), "GM0363");
+    key_ = record::random_key32();
+    auto db = inbox::InboxDb::open((dir_ / "inbox.db").string(), key_, "GM0363");
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
     for (auto* d : {&a_, &b_})
@@ -61,6 +62,7 @@ class InboxDeletion : public ::testing::Test {
   nlohmann::json records() { return nlohmann::json::parse(*db_->dump_records(true)); }
 
   fs::path dir_;
+  record::Key32 key_{};
   std::unique_ptr<inbox::InboxDb> db_;
   record::SigningKey signer_ = record::SigningKey::generate();
   record::BoxKey box_ = record::BoxKey::generate();

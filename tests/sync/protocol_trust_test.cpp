@@ -115,7 +115,7 @@ Sealed seal(const Pki& pki, const Inbox& ib, std::uint64_t seq_prev, const std::
 }
 
 int check_chain(const Inbox& ib, std::string* out) {
-  return run({bin("balie-inbox").string(), "check-chain", "--db", ib.db.string(), "--gemeentecode", ib.g}, out);
+  return run({bin("balie-inbox").string(), "check-chain", "--db", ib.db.string(), "--db-key-file", inbox_key(ib.db.string()), "--gemeentecode", ib.g}, out);
 }
 
 const std::string kZero(64, '0');

@@ -114,7 +114,7 @@ TEST(Reliability, PowerCutsAcrossSigningConsentFeedAndSyncLoseNothingAndDuplicat
     fs::path f = work / ("feed-" + std::to_string(feed_pages++) + ".json");
     spit(f, json{{"residents", items}}.dump());
     std::string out;
-    ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", inbox[g]->db.string(), "--gemeentecode", g,
+    ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", inbox[g]->db.string(), "--db-key-file", inbox_key(inbox[g]->db.string()), "--gemeentecode", g,
                    "--file", f.string()}, &out), 0) << out;
   };
   for (const char* g : {"GM0363", "GM0344"}) {

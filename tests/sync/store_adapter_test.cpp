@@ -104,9 +104,9 @@ TEST(StoreAdapter, SyncdOnTheEncryptedStoreDeliversToTheRightMunicipalityAndAppl
   json feed_b = {{"residents", {{{"resident_id", "res-a"}, {"locatiecode", "azc-demo"}, {"purge", "link_changed"}}}}};
   spit(work / "fa.json", feed_a.dump());
   spit(work / "fb.json", feed_b.dump());
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", a->db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", a->db.string(), "--db-key-file", inbox_key(a->db.string()), "--gemeentecode", "GM0363",
                  "--file", (work / "fa.json").string()}), 0);
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", b->db.string(), "--gemeentecode", "GM0344",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", b->db.string(), "--db-key-file", inbox_key(b->db.string()), "--gemeentecode", "GM0344",
                  "--file", (work / "fb.json").string()}), 0);
 
   Kiosk k(pki, work, "azc-demo", {{"store", (state / "balie.db").string()}});

@@ -32,7 +32,7 @@ struct Env {
 };
 
 std::string inbox_cmd(const Inbox& ib, const std::string& cmd, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv = {bin("balie-inbox").string(), cmd, "--db", ib.db.string(), "--gemeentecode", ib.g};
+  std::vector<std::string> argv = {bin("balie-inbox").string(), cmd, "--db", ib.db.string(), "--db-key-file", inbox_key(ib.db.string()), "--gemeentecode", ib.g};
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::string out;
   EXPECT_EQ(run(argv, &out), 0) << out;
