@@ -30,6 +30,13 @@ struct IncomingRecord {
   std::string sensitive;  // opened plaintext
 };
 
+// Where an evidence package comes from (inbox_db_doc.cpp).
+struct EvidenceSource {
+  enum class State { found, unknown, deleted, no_envelope } state = State::unknown;
+  record::EvidencePackageInput in;  // when found
+  std::string deleted_at, deleted_reason;
+};
+
 struct StoredOutcome {
   std::string result;       // stored | duplicate | rejected
   std::string ack_json;
