@@ -462,7 +462,7 @@ TEST_F(CoaE2E, ARevocationReachesTheMunicipalityReceiverThroughCoasCrl) {
   o.locatiecode = "azc-a";
   o.extra = {"--crl", crl.string()};
   auto ib = Inbox::start(inbox_pki, "GM0363", dir_, o);
-  ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--db-key-file", balie::test::inbox_key(ib->db), "--gemeentecode", "GM0363",
                  "--device-id", t->device_id, "--ed25519-pk", balie::record::to_hex(t->device_pk.data(), 32),
                  "--locatiecode", "azc-a"},
                 &out),

@@ -102,7 +102,7 @@ TEST_F(CoaTerminalE2E, EnrolledOnlineItTakesResidentsFromCoaAndDeliversOnlyToThe
   const std::string device_id = trim(slurp(dir_ / "config/device-id"));
   ASSERT_EQ(device_id.rfind("T", 0), 0u) << device_id;
   for (auto* ib : {gm0363.get(), gm0344.get()})
-    ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", ib->g,
+    ASSERT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--db-key-file", balie::test::inbox_key(ib->db), "--gemeentecode", ib->g,
                    "--device-id", device_id, "--ed25519-pk", balie::record::to_hex(device_key.public_key.data(), 32),
                    "--locatiecode", "azc-a"},
                   &out),

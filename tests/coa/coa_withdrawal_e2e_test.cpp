@@ -120,7 +120,7 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
   auto held = gm0363->records();
   EXPECT_EQ(ids_of(held), (std::set<std::string>{a2, a3})) << "a1 deleted, b1 never arrived: " << held.dump();
   std::string dels;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", gm0363->db.string(), "--gemeentecode", "GM0363"}, &dels), 0);
+  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", gm0363->db.string(), "--db-key-file", balie::test::inbox_key(gm0363->db), "--gemeentecode", "GM0363"}, &dels), 0);
   EXPECT_EQ(ids_of(json::parse(dels)), (std::set<std::string>{a1})) << dels;  // b1 never reached the inbox
   EXPECT_EQ(dels.find("Naam"), std::string::npos) << dels;
   {
@@ -156,7 +156,7 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
   // before it reads the feed, so r3's second record goes in that pass and is deleted with the first.
   const std::string b3 = sign("r3");
   spit(dir_ / "purge.json", json{{"residents", {{{"resident_id", "r3"}, {"locatiecode", "azc-a"}, {"purge", "regime_corrected"}}}}}.dump());
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", gm0363->db.string(), "--gemeentecode", "GM0363",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", gm0363->db.string(), "--db-key-file", balie::test::inbox_key(gm0363->db), "--gemeentecode", "GM0363",
                  "--file", (dir_ / "purge.json").string()},
                 &out),
             0)
@@ -164,7 +164,7 @@ TEST_F(CoaWithdrawalE2E, WithdrawnObligationDropsUnsentAndReceiversDeleteWithSig
   terminal({syncd, "--config", syncd_config, "--once"}, &out);
   const std::string pass_r3 = out;
   EXPECT_EQ(ids_of(gm0363->records()), (std::set<std::string>{a2})) << pass_r3;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", gm0363->db.string(), "--gemeentecode", "GM0363"}, &dels), 0);
+  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", gm0363->db.string(), "--db-key-file", balie::test::inbox_key(gm0363->db), "--gemeentecode", "GM0363"}, &dels), 0);
   EXPECT_EQ(ids_of(json::parse(dels)), (std::set<std::string>{a1, a3, b3})) << dels << pass_r3;
   {
     auto st = open_store();

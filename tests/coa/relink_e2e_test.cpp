@@ -59,7 +59,7 @@ class RelinkE2E : public ::testing::Test {
   }
   json inbox_cmd(const Inbox& ib, const std::string& cmd, int* rc = nullptr) {
     std::string out;
-    const int r = run({bin("balie-inbox").string(), cmd, "--db", ib.db.string(), "--gemeentecode", ib.g}, &out);
+    const int r = run({bin("balie-inbox").string(), cmd, "--db", ib.db.string(), "--db-key-file", balie::test::inbox_key(ib.db), "--gemeentecode", ib.g}, &out);
     if (rc) *rc = r;
     auto j = json::parse(out, nullptr, false);
     return j.is_discarded() ? json(out) : j;
@@ -124,7 +124,7 @@ TEST_F(RelinkE2E, RelinkHoldsUndeliveredRecordsStaffVoidsOrDeliversAndTheOldChai
                                        {{"resident_id", "r3"}, {"locatiecode", "azc-a"},
                                         {"dossier", feed_dossier("r3", "GM0344", "azc-a")}}})}}
            .dump());
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", utr->db.string(), "--gemeentecode", "GM0344",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", utr->db.string(), "--db-key-file", balie::test::inbox_key(utr->db), "--gemeentecode", "GM0344",
                  "--file", (dir_ / "utr.json").string()},
                 &out),
             0)

@@ -124,7 +124,7 @@ class Document : public ::testing::Test {
                                   {"dossier", feed_dossier(id, "GM0363", "AZC-TER-APEL", {{"pip_status", "vastgesteld"}})}});
     spit(w->work / "dossiers.json", imp.dump());
     std::string out;
-    ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", w->inbox->db.string(), "--gemeentecode",
+    ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode",
                    "GM0363", "--file", (w->work / "dossiers.json").string()},
                   &out),
               0)
@@ -142,7 +142,7 @@ class Document : public ::testing::Test {
 
   static int inbox(const std::string& what, const std::string& id, const fs::path& outp, std::string* out,
                    std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {bin("balie-inbox").string(), what, "--db", w->inbox->db.string(), "--gemeentecode",
+    std::vector<std::string> argv = {bin("balie-inbox").string(), what, "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode",
                                      "GM0363", "--record-id", id, "--out", outp.string(), "--texts", kTexts.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run(argv, out);
@@ -294,14 +294,14 @@ TEST_F(Document, ATextWhoseHashDoesNotMatchTheRegistryIsARecordedFailureNotADocu
   EXPECT_EQ(run({bin("balie-verify").string(), "--texts", texts.string(), package_of("ar").string()}, &out), 14) << out;
   EXPECT_NE(out.find("does not match the registry"), std::string::npos) << out;
   const fs::path pdf = w->work / "never.pdf";
-  EXPECT_EQ(run({bin("balie-inbox").string(), "document", "--db", w->inbox->db.string(), "--gemeentecode", "GM0363",
+  EXPECT_EQ(run({bin("balie-inbox").string(), "document", "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode", "GM0363",
                  "--record-id", w->record_of["ar"], "--out", pdf.string(), "--texts", texts.string()},
                 &out),
             5)
       << out;
   EXPECT_NE(out.find("does not verify"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(pdf));
-  ASSERT_EQ(run({bin("balie-inbox").string(), "evidence-checks", "--db", w->inbox->db.string(), "--gemeentecode",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "evidence-checks", "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode",
                  "GM0363"},
                 &out),
             0);
@@ -370,13 +370,13 @@ TEST_F(Document, UnknownAndDeletedRecordsGetAClearErrorAndNoDocument) {
   json imp = {{"residents", json::array({{{"resident_id", "res-gone"}, {"locatiecode", "AZC-TER-APEL"},
                                           {"purge", "obligation_withdrawn"}}})}};
   spit(w->work / "purge.json", imp.dump());
-  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", w->inbox->db.string(), "--gemeentecode",
+  ASSERT_EQ(run({bin("balie-inbox").string(), "import-dossiers", "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode",
                  "GM0363", "--file", (w->work / "purge.json").string()},
                 &out),
             0)
       << out;
   for (int i = 0; i < 3; ++i) ASSERT_EQ(w->kiosk->sync_once(&out), 0) << out;
-  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", w->inbox->db.string(), "--gemeentecode", "GM0363"},
+  ASSERT_EQ(run({bin("balie-inbox").string(), "deletions", "--db", w->inbox->db.string(), "--db-key-file", balie::test::inbox_key(w->inbox->db), "--gemeentecode", "GM0363"},
                 &out),
             0);
   ASSERT_NE(out.find(w->record_of["gone"]), std::string::npos) << "the record was not deleted: " << out;

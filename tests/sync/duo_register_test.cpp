@@ -22,7 +22,9 @@
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
 #include "balie/record/pvt_rule.h"
+#include "harness.h"
 #include "inbox_db.h"
+#include "inbox_storage_key.h"
 
 extern char** environ;
 
@@ -110,7 +112,9 @@ class DuoRegister : public ::testing::Test {
   // Stores one sealed PVT record of `resident` (signed on `datum`) as received at `received`.
   std::string store(const std::string& resident, const std::string& b, const std::string& datum, std::time_t received,
                     bool with_pip = true, json d = json()) {
-    auto db = inbox::InboxDb::open(db_path_.string(), "GM0363");
+    auto key = inbox::load_db_key(balie::test::inbox_key(db_path_));
+    EXPECT_TRUE(key) << key.error().message;
+    auto db = inbox::InboxDb::open(db_path_.string(), key->bytes(), "GM0363");
     EXPECT_TRUE(db) << db.error().message;
     EXPECT_TRUE((*db)->enroll_device("T-1", record::to_hex(dev_.public_key.data(), 32), "AZC-A"));
     if (d.is_null())
@@ -160,7 +164,7 @@ class DuoRegister : public ::testing::Test {
 
   std::vector<std::string> register_argv(const std::vector<std::string>& extra) {
     std::vector<std::string> a = {(fs::path(BALIE_BINARY_DIR) / "sync" / "balie-inbox").string(),
-                                  "duo-register", "--db", db_path_.string(), "--gemeentecode", "GM0363",
+                                  "duo-register", "--db", db_path_.string(), "--db-key-file", balie::test::inbox_key(db_path_), "--gemeentecode", "GM0363",
                                   "--duo-url", url_, "--duo-cert", (pki_ / "device" / "cert.pem").string(),
                                   "--duo-key", (pki_ / "device" / "key.pem").string(),
                                   "--duo-ca", (pki_ / "ca.pem").string(), "--bron-oin", kBron, "--doel-oin", kDoel,
@@ -188,8 +192,7 @@ class DuoRegister : public ::testing::Test {
   }
   int duo_status(const std::string& today, json* out) {
     std::string o;
-    const int rc = inbox({(fs::path(BALIE_BINARY_DIR) / "sync" / "balie-inbox").string(), "duo-status", "--db",
-                          db_path_.string(), "--gemeentecode", "GM0363", "--today", today},
+    const int rc = inbox({(fs::path(BALIE_BINARY_DIR) / "sync" / "balie-inbox").string(), "duo-status", "--db", db_path_.string(), "--db-key-file", balie::test::inbox_key(db_path_), "--gemeentecode", "GM0363", "--today", today},
                          &o);
     *out = json::parse(o, nullptr, false);
     return rc;
@@ -209,7 +212,9 @@ class DuoRegister : public ::testing::Test {
     return v;
   }
   inbox::InboxDb::DuoRegistration reg(const std::string& id) {
-    auto db = inbox::InboxDb::open(db_path_.string(), "GM0363");
+    auto key = inbox::load_db_key(balie::test::inbox_key(db_path_));
+    EXPECT_TRUE(key) << key.error().message;
+    auto db = inbox::InboxDb::open(db_path_.string(), key->bytes(), "GM0363");
     auto r = (*db)->duo_get(id);
     EXPECT_TRUE(r && *r) << "no registration row for " << id;
     return r && *r ? **r : inbox::InboxDb::DuoRegistration{};

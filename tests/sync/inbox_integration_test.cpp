@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "balie/record/codec.h"
+#include "harness.h"
 #include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
 #include "inbox_db.h"
@@ -141,7 +142,7 @@ class InboxIntegration : public ::testing::Test {
     record::Key32 s;
     std::copy(seed->begin(), seed->end(), s.begin());
     device_ = record::SigningKey::from_seed(s);
-    ASSERT_EQ(run({inbox_bin(), "enroll-device", "--db", db_.string(), "--gemeentecode", "GM0363", "--device-id",
+    ASSERT_EQ(run({inbox_bin(), "enroll-device", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--gemeentecode", "GM0363", "--device-id",
                    "kiosk-int-01", "--ed25519-pk", record::to_hex(device_.public_key.data(), 32), "--locatiecode",
                    "AZC-TER-APEL"})
                   .rc,
@@ -152,7 +153,7 @@ class InboxIntegration : public ::testing::Test {
   void start(const std::vector<std::string>& extra, bool case_listener) {
     fs::remove(dir_ / "port");
     fs::remove(dir_ / "case-port");
-    std::vector<std::string> argv = {inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(),
+    std::vector<std::string> argv = {inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_),
                                      "--cert", (root_ / "pki/GM0363/cert.pem").string(),
                                      "--key", (root_ / "pki/GM0363/key.pem").string(),
                                      "--client-ca", (root_ / "pki/ca.pem").string(), "--keys", (dir_ / "keys").string(),
@@ -353,7 +354,7 @@ TEST_F(InboxIntegration, OpenApiJsonIsTheShippedFileWithContactAndLicence) {
 // Runs `balie-inbox export` pages of `limit` from `cursor` until no more; appends the change lines.
 std::string export_all(const fs::path& db, std::string cursor, int limit, std::vector<json>* lines, std::string* err = nullptr) {
   for (int guard = 0; guard < 10000; ++guard) {
-    auto r = run({inbox_bin(), "export", "--db", db.string(), "--gemeentecode", "GM0363", "--cursor", cursor, "--limit",
+    auto r = run({inbox_bin(), "export", "--db", db.string(), "--db-key-file", balie::test::inbox_key(db), "--gemeentecode", "GM0363", "--cursor", cursor, "--limit",
                   std::to_string(limit)});
     EXPECT_EQ(r.rc, 0) << r.err;
     if (err) *err += r.err;
@@ -423,12 +424,12 @@ TEST_F(InboxIntegration, ExportNeverSkipsOrRepeatsWhileRecordsArriveAndKeepsPers
   std::string err;
   export_all(db_, "27", 10, &personal, &err);
   EXPECT_TRUE(personal[0].contains("personal") == false);
-  auto r = run({inbox_bin(), "export", "--db", db_.string(), "--gemeentecode", "GM0363", "--cursor", "27", "--include-personal"});
+  auto r = run({inbox_bin(), "export", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--gemeentecode", "GM0363", "--cursor", "27", "--include-personal"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find(kBsn), std::string::npos);
   EXPECT_NE(r.err.find("personal data"), std::string::npos) << r.err;
   // A malformed cursor is a clear usage error.
-  auto bad = run({inbox_bin(), "export", "--db", db_.string(), "--gemeentecode", "GM0363", "--cursor", "12x"});
+  auto bad = run({inbox_bin(), "export", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--gemeentecode", "GM0363", "--cursor", "12x"});
   EXPECT_EQ(bad.rc, 2);
   EXPECT_NE(bad.err.find("cursor"), std::string::npos) << bad.err;
 }
@@ -439,7 +440,7 @@ TEST_F(InboxIntegration, ExportCarriesDeletionsAndDuoResultsAndTheCaseListenerSe
   // A deletion request from the device (its package hash read back from the store).
   std::string pkg;
   {
-    auto d = run({inbox_bin(), "dump", "--db", db_.string(), "--gemeentecode", "GM0363"});
+    auto d = run({inbox_bin(), "dump", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--gemeentecode", "GM0363"});
     for (const auto& r : json::parse(d.out))
       if (r["record_id"] == uuid(1)) pkg = r["package_sha256"];
   }
@@ -572,12 +573,12 @@ TEST_F(InboxIntegration, WebhookOverHttpsIsSignedAndRetried) { webhook_round(tru
 
 TEST_F(InboxIntegration, WebhookOptionsAreCheckedAtStart) {
   { std::ofstream(dir_ / "short.secret") << "short\n"; }
-  auto r = run({inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(), "--cert", "c", "--key", "k",
+  auto r = run({inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--cert", "c", "--key", "k",
                 "--client-ca", "ca", "--keys", (dir_ / "keys").string(), "--webhook-url", "http://127.0.0.1:1/x",
                 "--webhook-secret-file", (dir_ / "short.secret").string()});
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("16 to 4096 bytes"), std::string::npos) << r.err;
-  r = run({inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(), "--cert", "c", "--key", "k",
+  r = run({inbox_bin(), "serve", "--gemeentecode", "GM0363", "--db", db_.string(), "--db-key-file", balie::test::inbox_key(db_), "--cert", "c", "--key", "k",
            "--client-ca", "ca", "--keys", (dir_ / "keys").string(), "--webhook-url", "ftp://x/"});
   EXPECT_EQ(r.rc, 2);
 }

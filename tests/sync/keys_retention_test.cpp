@@ -38,7 +38,7 @@ struct Rig {
     args.insert(args.begin(), bin("balie-inbox").string());
     return run(args, out);
   }
-  std::vector<std::string> db_args() const { return {"--db", ib->db.string(), "--gemeentecode", "GM0363"}; }
+  std::vector<std::string> db_args() const { return {"--db", ib->db.string(), "--db-key-file", balie::test::inbox_key(ib->db), "--gemeentecode", "GM0363"}; }
   // GET /v1/identiteit as a terminal (device certificate), optionally naming the route's sealing key:
   // the key the signed statement names.
   std::string proven_key(const std::string& route_key) const {
@@ -58,7 +58,7 @@ struct Rig {
   }
   json ring() const {
     std::string out;
-    EXPECT_EQ(inbox({"key-ring", "--keys", keys().string(), "--db", ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0)
+    EXPECT_EQ(inbox({"key-ring", "--keys", keys().string(), "--db", ib->db.string(), "--db-key-file", balie::test::inbox_key(ib->db), "--gemeentecode", "GM0363"}, &out), 0)
         << out;
     return json::parse(out, nullptr, false);
   }
@@ -350,11 +350,11 @@ TEST(ChainDeletion, DeletesRecordAndDerivedDataSignsAReceiptAndAnswersARepeatThe
   EXPECT_TRUE(rig.ib->records().empty());
 
   // The stubs keep the chain: check-chain is still ok; the deletions list names each reason.
-  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0) << out;
+  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--db-key-file", balie::test::inbox_key(rig.ib->db), "--gemeentecode", "GM0363"}, &out), 0) << out;
   auto chain = json::parse(out);
   EXPECT_TRUE(chain["ok"].get<bool>()) << out;
   EXPECT_EQ(chain["devices"][0]["deleted"], 4) << out;
-  ASSERT_EQ(rig.inbox({"deletions", "--db", rig.ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0) << out;
+  ASSERT_EQ(rig.inbox({"deletions", "--db", rig.ib->db.string(), "--db-key-file", balie::test::inbox_key(rig.ib->db), "--gemeentecode", "GM0363"}, &out), 0) << out;
   EXPECT_NE(out.find("wrongly-imposed"), std::string::npos);
   EXPECT_NE(out.find("resident-request"), std::string::npos);
   EXPECT_NE(out.find("end-of-obligation"), std::string::npos);
@@ -375,7 +375,7 @@ TEST(ChainDeletion, DeletesRecordAndDerivedDataSignsAReceiptAndAnswersARepeatThe
   }
   ASSERT_EQ(rig.kiosk->sync_once(&out), 0) << out;
   EXPECT_EQ(rig.ib->records().size(), 1u);
-  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0) << out;
+  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--db-key-file", balie::test::inbox_key(rig.ib->db), "--gemeentecode", "GM0363"}, &out), 0) << out;
 }
 
 // Retention per record kind, run on successive days: PVT evidence goes N days after DUO accepted it
@@ -398,7 +398,7 @@ TEST(Retention, EachKindGoesOnItsDayAndNothingEarlier) {
   // terminal does, continuing the device's chain.
   std::string c_given, c_withdrawn, c_other;
   {
-    ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0) << out;
+    ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--db-key-file", balie::test::inbox_key(rig.ib->db), "--gemeentecode", "GM0363"}, &out), 0) << out;
     auto recs = rig.ib->records();
     record::ChainHead h{recs.back()["seq"].get<std::uint64_t>(), recs.back()["package_sha256"].get<std::string>()};
     std::vector<std::string> envs;
@@ -476,7 +476,7 @@ TEST(Retention, EachKindGoesOnItsDayAndNothingEarlier) {
   ASSERT_EQ(retention(80, false, &out), 0) << out;
   EXPECT_EQ(json::parse(out)["feed_problems_deleted"], 1) << out;
   EXPECT_EQ(json::parse(out)["deleted"].size(), 0u) << out;
-  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--gemeentecode", "GM0363"}, &out), 0) << out;
+  ASSERT_EQ(rig.inbox({"check-chain", "--db", rig.ib->db.string(), "--db-key-file", balie::test::inbox_key(rig.ib->db), "--gemeentecode", "GM0363"}, &out), 0) << out;
   // Options change the periods; bad values are usage errors.
   ASSERT_EQ(retention(0, true, &out), 0);
   std::vector<std::string> a = {"retention"};
