@@ -153,7 +153,8 @@ terminal() {
   echo "demo-coa: terminal: enrolled as $device_id; the demo inboxes enrol its device key"
   for g in $(jq -r '.routes[].gemeentecode' "$dir/config.json"); do
     [ -f "$state/demo-inbox/$g/inbox.db" ] || continue
-    "$build/sync/balie-inbox" enroll-device --db "$state/demo-inbox/$g/inbox.db" --gemeentecode "$g" \
+    "$build/sync/balie-inbox" enroll-device --db "$state/demo-inbox/$g/inbox.db" \
+      --db-key-file "$state/demo-inbox/$g/inbox-db.key" --gemeentecode "$g" \
       --device-id "$device_id" --ed25519-pk "$device_pk" --locatiecode "$loc" >/dev/null
   done
   echo "demo-coa: terminal: pass 1 (residents and koppeling from COA)"
@@ -168,7 +169,7 @@ terminal() {
   "${tenv[@]}" "$build/sync/balie-syncd" --config "$t/config/syncd.json" --once >/dev/null || true
   for g in $(jq -r '.routes[].gemeentecode' "$dir/config.json"); do
     [ -f "$state/demo-inbox/$g/inbox.db" ] || continue
-    echo "demo-coa: terminal: $g received $("$build/sync/balie-inbox" dump --db "$state/demo-inbox/$g/inbox.db" --gemeentecode "$g" \
+    echo "demo-coa: terminal: $g received $("$build/sync/balie-inbox" dump --db "$state/demo-inbox/$g/inbox.db" --db-key-file "$state/demo-inbox/$g/inbox-db.key" --gemeentecode "$g" \
       | jq --arg d "$device_id" '[.[] | select(.device_id == $d)] | length') record(s) from $device_id"
   done
   coa device list
