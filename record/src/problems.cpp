@@ -54,6 +54,7 @@ constexpr std::array kTypes = {
     ProblemType{"malformed-envelope", 400, C::Permanent, R::StaffRetry,
                 "de gemeente kan dit record niet lezen; waarschuw de technicus"},
     ProblemType{"bad-nonce", 400, C::Fixable, R::NextPass, "identiteitsvraag geweigerd; wordt opnieuw geprobeerd"},
+    ProblemType{"bad-key", 400, C::Fixable, R::NextPass, "identiteitsvraag geweigerd (sleutel); wordt opnieuw geprobeerd"},
     ProblemType{"bad-limit", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
     ProblemType{"bad-cursor", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
     ProblemType{"bad-feed-report", 400, C::Fixable, R::NextPass, "melding aan de gemeente geweigerd"},
