@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
                    " T-1 DUO >/dev/null 2>&1").c_str()) != 0)
     return 1;
   // n stored PVT records, each for its own resident with a registrable dossier.
-  auto db = inbox::InboxDb::open((dir / "inbox.db").string(), "GM0363");
+  // The receiver's database key (a fresh random one; the database is encrypted as in production).
+  const record::Key32 db_key = record::random_key32();
+  auto db = inbox::InboxDb::open((dir / "inbox.db").string(), db_key, "GM0363");
   if (!db) return 1;
   auto dev = record::SigningKey::generate();
   auto box = record::BoxKey::generate();

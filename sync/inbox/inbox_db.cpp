@@ -648,6 +648,12 @@ Result<std::int64_t> InboxDb::import_plaintext(const std::string& old_path) {
                r.int64(9), r.text(10), seal_sensitive(r.text(0), r.text(11)), r.text(12)});
           !i)
         return i.error();
+    // The case systems' change feed starts with what the old database held, in the order it came.
+    const std::time_t now = std::time(nullptr);
+    for (const auto& r : *records)
+      if (auto c = note_change_tx("record", r.text(0), now); !c) return c;
+    for (const auto& x : *deleted)
+      if (auto c = note_change_tx("deletion", x.text(0), now); !c) return c;
     for (const auto& r : *residents) {
       if (auto d = sql_->exec("DELETE FROM residents WHERE resident_id=?", {r.text(0)}); !d) return d.error();
       if (auto i = sql_->exec("INSERT INTO residents(resident_id, locatiecode, state, reason, dossier_json, change_seq) "
