@@ -17,7 +17,7 @@ using record::make_error;
 using Stmt = record::sql::Stmt;
 
 // change_seq is the primary key: two writers that computed the same MAX()+1 cannot both commit (on
-// PostgreSQL the second waits for the first and fails; it retries its transaction), so a reader never
+// PostgreSQL the second waits for the first and fails its transaction: the terminal sends again), so a reader never
 // sees change N+1 committed before change N. duo_registrations is the DUO client's table (schema from
 // the shared facts; only the DUO client writes it): created here too so the export can read it
 // in a receiver that has not registered anything yet. duo_seen: the state last turned into a change.
@@ -42,7 +42,26 @@ std::string str(const json& j, const char* k) {
 json opt_int(const Stmt& s, int col) { return s.is_null(col) ? json() : json(s.int64(col)); }
 }  // namespace
 
-Status InboxDb::open_api_tables() { return exec(kApiSchema); }
+// A database from before the change feed: its records and deletions become the first changes, in
+// the order they were received and deleted (changed_at 0: not known), once, when the feed is empty.
+Status InboxDb::open_api_tables() {
+  if (auto s = exec(kApiSchema); !s) return s;
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  Stmt n(db_, "SELECT (SELECT COUNT(*) FROM changes), (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM deleted_records)");
+  if (n.step() == SQLITE_ROW && n.int64(0) == 0 && n.int64(1) > 0) {
+    for (const char* sql :
+         {"INSERT INTO changes(change_seq, kind, record_id, at) SELECT ROW_NUMBER() OVER (ORDER BY received_at, record_id), "
+          "'record', record_id, 0 FROM records",
+          "INSERT INTO changes(change_seq, kind, record_id, at) SELECT (SELECT COALESCE(MAX(change_seq), 0) FROM changes) + "
+          "ROW_NUMBER() OVER (ORDER BY deleted_at, record_id), 'deletion', record_id, 0 FROM deleted_records"}) {
+      if (auto s = exec(sql); !s) {
+        (void)exec("ROLLBACK");
+        return s;
+      }
+    }
+  }
+  return exec("COMMIT");
+}
 
 bool InboxDb::note_change_locked(const char* kind, const std::string& record_id, std::time_t now) {
   Stmt next(db_, "SELECT COALESCE(MAX(change_seq), 0) + 1 FROM changes");

@@ -493,6 +493,27 @@ TEST_F(InboxIntegration, ExportCarriesDeletionsAndDuoResultsAndTheCaseListenerSe
   EXPECT_EQ(ke->status, 404);
 }
 
+TEST_F(InboxIntegration, ADatabaseFromBeforeTheFeedGetsItsRecordsAsTheFirstChanges) {
+  start({}, false);
+  ASSERT_EQ(push(1, 3), 3);
+  server_.stop();
+  {  // as a receiver before this change left it: no changes table
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(h, "DROP TABLE changes", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+  }
+  std::vector<json> lines;
+  EXPECT_EQ(export_all(db_, "0", 10, &lines), "3");
+  ASSERT_EQ(lines.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(lines[i]["change"], i + 1);
+  start({}, false);  // new records continue after them
+  ASSERT_EQ(push(4, 1), 1);
+  EXPECT_EQ(export_all(db_, "3", 10, &lines), "4");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3]["record_id"], uuid(4));
+}
+
 // ---------------------------------------------------------------------------------------- webhook
 
 // The case system's receiver over plain HTTP or HTTPS (server certificate from the demo CA, verified
