@@ -57,6 +57,11 @@ constexpr std::array kTypes = {
     ProblemType{"bad-key", 400, C::Fixable, R::NextPass, "identiteitsvraag geweigerd (sleutel); wordt opnieuw geprobeerd"},
     ProblemType{"bad-limit", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
     ProblemType{"bad-cursor", 400, C::Fixable, R::NextPass, "dossiervraag geweigerd; wordt opnieuw geprobeerd"},
+    ProblemType{"method-not-allowed", 405, C::Fixable, R::NextPass,
+                "de gemeente kent dit verzoek anders (versieverschil); waarschuw de technicus"},
+    // The case systems' listener only (serve --case-listen); a terminal never gets these.
+    ProblemType{"bad-parameter", 400, C::Fixable, R::NextPass, "verzoek geweigerd door de gemeente"},
+    ProblemType{"personal-data-not-allowed", 403, C::Fixable, R::NextPass, "verzoek geweigerd door de gemeente"},
     ProblemType{"bad-feed-report", 400, C::Fixable, R::NextPass, "melding aan de gemeente geweigerd"},
     ProblemType{"bad-deletion-request", 400, C::Fixable, R::NextPass,
                 "verwijderverzoek geweigerd door de gemeente; wordt opnieuw geprobeerd, waarschuw de technicus"},
