@@ -100,7 +100,6 @@ record::Result<DuoPassResult> duo_register_pass(InboxDb& db, const DuoPassConfig
       http.reset();
       if (!a) {
         answer = a.error().message;  // curl's text: no personal data
-        if (a.error().code != Errc::network) o = DuoOutcome::rejected;  // refused certificate, bad input: not retried
       } else {
         http = a->status;
         o = classify(*a, r->bericht_id);
@@ -109,7 +108,8 @@ record::Result<DuoPassResult> duo_register_pass(InboxDb& db, const DuoPassConfig
           answer = "2xx without the berichtId echo or API-Version header DUO's API requires: " + answer;
       }
       if (!a && a.error().code != Errc::network) {
-        // A local problem (certificate, URL): keep the record retrying and stop this pass.
+        // Not DUO's answer but our side or trust (certificate refused, bad URL): nothing more can
+        // succeed in this pass. Keep the record retrying (same BerichtId) and stop.
         if (auto s = db.duo_record(id, "retrying", std::nullopt, answer, now_s()); !s) return s.error();
         return make_error(a.error().code, "DUO registration stopped: " + answer);
       }
