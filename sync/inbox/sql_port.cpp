@@ -4,7 +4,10 @@
 
 #include <cctype>
 #include <chrono>
+#include <algorithm>
 #include <regex>
+
+#include <sodium.h>
 #include <thread>
 
 namespace balie::inbox::sql {
@@ -19,7 +22,7 @@ std::int64_t Row::int64(std::size_t i) const {
 }
 
 Status Connection::transaction(const std::function<Status()>& body) {
-  constexpr int kAttempts = 20;
+  constexpr int kAttempts = 40;
   for (int attempt = 1;; ++attempt) {
     if (auto s = begin(); !s) return s;
     Status s = body();
@@ -28,8 +31,10 @@ Status Connection::transaction(const std::function<Status()>& body) {
     const bool retry = last_error_retryable();
     rollback();
     if (!retry || attempt == kAttempts) return s;
-    // Another instance won the race: back off a little (with jitter) and run the body again.
-    std::this_thread::sleep_for(std::chrono::milliseconds(2 * attempt + (attempt * 7919) % 5));
+    // Another instance won the race: back off (exponential up to 256 ms, random jitter so two
+    // instances do not collide again in step) and run the body again.
+    const std::uint32_t cap = 1u << std::min(attempt, 8);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + randombytes_uniform(cap)));
   }
 }
 

@@ -46,7 +46,7 @@ class Connection {
 
   // Runs `body` in one write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: SERIALIZABLE). A
   // serialisation failure, deadlock or unique-key race with another instance (PostgreSQL) rolls back
-  // and runs `body` again (at most 20 times); any other error rolls back and is returned. `body` must
+  // and runs `body` again (at most 40 times, randomised exponential backoff); any other error rolls back and is returned. `body` must
   // therefore only read and write through this connection and keep no state across attempts.
   Status transaction(const std::function<Status()>& body);
 
