@@ -58,7 +58,8 @@ const char* kUsage =
     "  evidence --db F --gemeentecode GM.. --record-id ID --out F.json [--texts D] [--keys D]\n"
     "                                 the record's evidence package (balie-evidence-package/1)\n"
     "  evidence-checks --db F --gemeentecode GM..   verifications document/evidence ran (JSON)\n"
-    "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify\n"
+    "    document/evidence exit 3: unknown or deleted record; 4: no envelope kept; 5: does not verify;\n"
+    "    6: document of a record that is not a signed declaration\n"
     "  --help                         this text\n"
     "Exit status 2: a usage error (unknown command or option, missing or malformed value).\n"
     "See sync/README.md.\n";
