@@ -461,7 +461,7 @@ record::Result<std::string> extract_evidence_package(const std::string& pdf_byte
       LimitedSink sink(kMaxDecodedStream, false);
       bool attempted = false;
       if (!obj.pipeStreamData(&sink, &attempted, 0, qpdf_dl_all, false, false))
-        return make_error(Errc::invalid_input, "the PDF is damaged: a stream cannot be decoded");
+        return make_error(Errc::invalid_input, "the PDF is damaged: a stream cannot be decoded, or decodes to more than 64 MiB");
     }
     if (q.anyWarnings()) {
       std::string first = q.getWarnings().empty() ? "" : q.getWarnings().front().what();
