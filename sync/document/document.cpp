@@ -7,6 +7,7 @@
 #include <pango/pangocairo.h>
 #include <openssl/evp.h>
 #include <qpdf/Buffer.hh>
+#include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFEFStreamObjectHelper.hh>
 #include <qpdf/QPDFEmbeddedFileDocumentHelper.hh>
@@ -428,14 +429,40 @@ record::Result<std::string> render_declaration(const Declaration& d, const std::
   return make_pdfa3(*pdf, d, package_json, icc_path);
 }
 
+namespace {
+// Decoded stream bytes, refused beyond `limit` (a Flate bomb in a hostile PDF stops here, it does not
+// fill the memory); keeps the bytes only when `keep`.
+class LimitedSink final : public Pipeline {
+ public:
+  LimitedSink(std::size_t limit, bool keep) : Pipeline("balie-limited-sink", nullptr), limit_(limit), keep_(keep) {}
+  void write(unsigned char const* data, size_t len) override {
+    if (len > limit_ - n_) throw std::length_error("a stream decodes to more than the limit");
+    n_ += len;
+    if (keep_) out.append(reinterpret_cast<const char*>(data), len);
+  }
+  void finish() override {}
+  std::string out;
+
+ private:
+  std::size_t limit_, n_ = 0;
+  bool keep_;
+};
+constexpr std::size_t kMaxDecodedStream = 64u * 1024 * 1024;
+}  // namespace
+
 record::Result<std::string> extract_evidence_package(const std::string& pdf_bytes) {
   try {
     QPDF q;
     q.setSuppressWarnings(true);
     q.processMemoryFile("input.pdf", pdf_bytes.data(), pdf_bytes.size());
-    // Decode every stream: a flipped byte in a compressed stream fails zlib's Adler-32 check.
-    for (auto& obj : q.getAllObjects())
-      if (obj.isStream()) (void)obj.getStreamData(qpdf_dl_all);
+    // Decode every stream (bounded): a damaged stream or xref makes the file "damaged".
+    for (auto& obj : q.getAllObjects()) {
+      if (!obj.isStream()) continue;
+      LimitedSink sink(kMaxDecodedStream, false);
+      bool attempted = false;
+      if (!obj.pipeStreamData(&sink, &attempted, 0, qpdf_dl_all, false, false))
+        return make_error(Errc::invalid_input, "the PDF is damaged: a stream cannot be decoded, or decodes to more than 64 MiB");
+    }
     if (q.anyWarnings()) {
       std::string first = q.getWarnings().empty() ? "" : q.getWarnings().front().what();
       return make_error(Errc::invalid_input, "the PDF is damaged: " + first.substr(0, 200));
@@ -447,18 +474,20 @@ record::Result<std::string> extract_evidence_package(const std::string& pdf_byte
                                                  std::string(kEmbeddedName) + " (it carries " +
                                                  std::to_string(files.size()) + ")");
     auto fs = files.at(kEmbeddedName);
-    auto data = fs->getEmbeddedFileStream().getStreamData(qpdf_dl_all);
+    LimitedSink data_sink(record::kMaxEvidencePackageBytes, true);
+    bool attempted = false;
+    if (!fs->getEmbeddedFileStream().pipeStreamData(&data_sink, &attempted, 0, qpdf_dl_all, false, false))
+      return make_error(Errc::invalid_input, "the PDF is damaged: the embedded evidence package cannot be decoded");
+    const std::string& data = data_sink.out;
     // The MD5 /CheckSum written with the file (PDF 7.11.4): a changed byte of the package is "damaged",
     // whatever the Flate decoder made of it.
     const std::string sum = QPDFEFStreamObjectHelper(fs->getEmbeddedFileStream()).getChecksum();
     unsigned char md5[EVP_MAX_MD_SIZE];
     unsigned int md5_len = 0;
-    if (sum.empty() || EVP_Digest(data->getBuffer(), data->getSize(), md5, &md5_len, EVP_md5(), nullptr) != 1 ||
+    if (sum.empty() || EVP_Digest(data.data(), data.size(), md5, &md5_len, EVP_md5(), nullptr) != 1 ||
         sum != std::string(reinterpret_cast<const char*>(md5), md5_len))
       return make_error(Errc::invalid_input, "the PDF is damaged: the embedded evidence package does not match its /CheckSum");
-    if (data->getSize() > record::kMaxEvidencePackageBytes)
-      return make_error(Errc::limit, "the embedded evidence package exceeds 1 MiB");
-    return std::string(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+    return data;
   } catch (const std::exception& e) {
     return make_error(Errc::invalid_input, std::string("the PDF cannot be read: ") + std::string(e.what()).substr(0, 200));
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "balie/record/codec.h"
+#include "balie/record/evidence.h"
 #include "document.h"
 
 namespace balie::inbox {
@@ -112,6 +113,8 @@ int run_document_command(InboxDb& db, const std::string& what, const std::map<st
     std::printf("%s\n", rep.to_json().dump().c_str());
     return 0;
   }
+  if (rep.env.kind != record::kPvtRecordKind)
+    return fail(6, "record " + id + " is a " + rep.env.kind + ", not a signed declaration: no document (use evidence)");
   std::vector<std::pair<std::string, std::string>> known;
   if (auto k = db.resident_known(rep.sensitive.value("resident_id", std::string()))) known = *k;
   const std::string icc = opt.count("icc") ? get("icc") : document::default_icc_path();

@@ -5,6 +5,7 @@
 // accepts it and refuses tampered copies (one per failure class) and hostile input, and the JSON
 // Schemas in sync/schemas/ validate what the real terminal and inbox produced.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "harness.h"
 #include "signing/evidence.h"
@@ -334,6 +335,23 @@ TEST_F(Document, DamagedPdfAndHostileOrTruncatedInputGetClearErrors) {
   EXPECT_NE(out.find("damaged"), std::string::npos) << out;
   spit(w->work / "truncated.pdf", bytes.substr(0, bytes.size() / 2));
   EXPECT_EQ(verify(w->work / "truncated.pdf", &out), 17) << out;
+
+  // A Flate bomb: one stream that inflates to 80 MiB of zeros. Refused as damaged, memory bounded.
+  {
+    std::string zeros(80u * 1024 * 1024, '\0');
+    uLongf n = compressBound(zeros.size());
+    std::string z(n, '\0');
+    ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(zeros.data()),
+                        zeros.size(), 9),
+              Z_OK);
+    z.resize(n);
+    const std::string bomb = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages "
+                             "/Kids [] /Count 0 >>\nendobj\n3 0 obj\n<< /Length " + std::to_string(z.size()) +
+                             " /Filter /FlateDecode >>\nstream\n" + z + "\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    spit(w->work / "bomb.pdf", bomb);
+    EXPECT_EQ(verify(w->work / "bomb.pdf", &out), 17) << out;
+    EXPECT_NE(out.find("more than 64 MiB"), std::string::npos) << out;
+  }
 
   const std::string pkg = slurp(package_of("ti"));
   struct Case {
