@@ -14,13 +14,10 @@
 //                     --bron-oin OIN --doel-oin OIN [--pip-required yes|no] [--today D] [--max-attempts N]
 //                     [--backoff-ms N] [--duo-timeout S]        one DUO registration pass (JSON; exit 1: retry left)
 //   balie-inbox duo-status --db F --gemeentecode GM.. [--today D]   deadlines (JSON; exit 1: something overdue)
-
 //   balie-inbox document|evidence --db F --gemeentecode GM.. --record-id ID --out F [--texts D] [--keys D] [--icc F]
 //   balie-inbox evidence-checks --db F --gemeentecode GM..   verifications documents/exports ran (JSON)
-
 //   balie-inbox export --db F --gemeentecode GM.. [--cursor C] [--limit N] [--include-personal]
 //                     case systems' change feed (JSON lines; inbox_db_api.cpp)
-
 //   balie-inbox rotate-keys --keys D [--compromised]   new current sealing key; the old one stays in the ring
 //   balie-inbox key-ring --keys D [--db F --gemeentecode GM..]   the ring and which key opened how many records
 //   balie-inbox delete --db F --gemeentecode GM.. --keys D --record-id ID|--resident-id R --reason R
