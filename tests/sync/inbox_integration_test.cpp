@@ -28,6 +28,8 @@
 
 #include "balie/record/codec.h"
 #include "harness.h"
+#include "inbox_db.h"
+#include "inbox_storage_key.h"
 #include "balie/record/envelope.h"
 #include "balie/sync/protocol.h"
 #include "inbox_db.h"
@@ -451,13 +453,13 @@ TEST_F(InboxIntegration, ExportCarriesDeletionsAndDuoResultsAndTheCaseListenerSe
   ASSERT_EQ(dr->status, 200) << dr->body;
   // The DUO client's table (the DUO part of this issue writes it): a registration accepted.
   {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    const std::string sql = "INSERT INTO duo_registrations VALUES('" + uuid(2) +
-                            "','B-1','accepted',1,200,'{}',1700000000,1700000010,1700000020,'2026-12-04')";
-    EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
-    sqlite3_close(h);
+    auto key = inbox::load_db_key(balie::test::inbox_key(db_));
+    ASSERT_TRUE(key) << key.error().message;
+    auto db = inbox::InboxDb::open(db_.string(), key->bytes(), "GM0363");
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE((*db)->duo_ensure(uuid(2), 1700000000, "2026-12-04"));
+    ASSERT_TRUE((*db)->duo_mark_sending(uuid(2), 1700000010));
+    ASSERT_TRUE((*db)->duo_record(uuid(2), "accepted", 200, "{}", 1700000020));
   }
   auto r = case_client()->Get("/v1/wijzigingen?cursor=0&limit=10");
   ASSERT_TRUE(r);

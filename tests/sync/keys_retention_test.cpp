@@ -11,6 +11,8 @@
 #include "balie/platform/dutch_calendar.h"
 #include "balie/sync/protocol.h"
 #include "harness.h"
+#include "inbox_storage_key.h"
+#include "sql_port.h"
 
 using namespace balie;
 using namespace balie::test;
@@ -62,15 +64,20 @@ struct Rig {
         << out;
     return json::parse(out, nullptr, false);
   }
-  // SQL on the inbox's database file (python3's sqlite3 module; the test binary links SQLCipher).
+  // The inbox's encrypted database through the receiver's own SQL port (SQLCipher, the test's key).
+  std::unique_ptr<inbox::sql::Connection> open_db() const {
+    auto key = inbox::load_db_key(balie::test::inbox_key(ib->db));
+    EXPECT_TRUE(key) << key.error().message;
+    if (!key) return nullptr;
+    auto c = inbox::sql::open_sqlcipher(ib->db.string(), key->bytes());
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? std::move(*c) : nullptr;
+  }
   void sql(const std::string& statements) const {
-    std::string out;
-    ASSERT_EQ(run({"/usr/bin/python3", "-c",
-                   "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()",
-                   ib->db.string(), statements},
-                  &out),
-              0)
-        << out;
+    auto c = open_db();
+    ASSERT_TRUE(c);
+    auto s = c->exec_script(statements);
+    ASSERT_TRUE(s) << s.error().message;
   }
 };
 
@@ -298,10 +305,7 @@ TEST(ChainDeletion, DeletesRecordAndDerivedDataSignsAReceiptAndAnswersARepeatThe
   ASSERT_EQ(rig.kiosk->sync_once(&out), 0) << out;
   ASSERT_EQ(rig.ib->records().size(), 4u);
   // The DUO registration state (the duo part's table, as the shared schema defines it).
-  rig.sql("CREATE TABLE IF NOT EXISTS duo_registrations(record_id TEXT PRIMARY KEY, bericht_id TEXT NOT NULL, "
-          "state TEXT NOT NULL, attempts INTEGER NOT NULL, last_http_status INTEGER, last_answer TEXT, "
-          "received_at BIGINT NOT NULL, first_sent_at BIGINT, decided_at BIGINT, deadline_date TEXT);"
-          "INSERT INTO duo_registrations VALUES('" + b1 + "','b-1','accepted',1,200,'',0,0,0,'2026-01-01');"
+  rig.sql("INSERT INTO duo_registrations VALUES('" + b1 + "','b-1','accepted',1,200,'',0,0,0,'2026-01-01');"
           "INSERT INTO duo_registrations VALUES('" + c1 + "','c-1','pending',0,NULL,NULL,0,NULL,NULL,'2026-01-01');");
   auto del = [&](std::vector<std::string> sel, const std::string& reason, std::string* o) {
     std::vector<std::string> a = {"delete"};
@@ -359,14 +363,13 @@ TEST(ChainDeletion, DeletesRecordAndDerivedDataSignsAReceiptAndAnswersARepeatThe
   EXPECT_NE(out.find("resident-request"), std::string::npos);
   EXPECT_NE(out.find("end-of-obligation"), std::string::npos);
   // Derived data is gone (the DUO rows), and no personal data stays in the file.
-  ASSERT_EQ(run({"/usr/bin/python3", "-c",
-                 "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n"
-                 "print(c.execute('SELECT COUNT(*) FROM duo_registrations').fetchone()[0])",
-                 rig.ib->db.string()},
-                &out),
-            0)
-      << out;
-  EXPECT_EQ(trim(out), "0");
+  {
+    auto c = rig.open_db();
+    ASSERT_TRUE(c);
+    auto n = c->query("SELECT COUNT(*) FROM duo_registrations");
+    ASSERT_TRUE(n && !n->empty());
+    EXPECT_EQ(n->front().int64(0), 0);
+  }
   EXPECT_EQ(slurp(rig.ib->db).find("999990019"), std::string::npos);
   // A terminal sending a deleted record again is refused (never stored twice).
   {
@@ -432,14 +435,11 @@ TEST(Retention, EachKindGoesOnItsDayAndNothingEarlier) {
   // DUO accepted p_acc 60 days ago; p_pending waits for DUO; p_none was never registered. Feed
   // problems received 100 and 10 days ago.
   const auto day = [&](int d) { return calendar::to_iso(today + std::chrono::days(d)); };
-  rig.sql("CREATE TABLE IF NOT EXISTS duo_registrations(record_id TEXT PRIMARY KEY, bericht_id TEXT NOT NULL, "
-          "state TEXT NOT NULL, attempts INTEGER NOT NULL, last_http_status INTEGER, last_answer TEXT, "
-          "received_at BIGINT NOT NULL, first_sent_at BIGINT, decided_at BIGINT, deadline_date TEXT);"
-          "INSERT INTO duo_registrations VALUES('" + p_acc + "','b-1','accepted',1,200,'',0,0," +
+  rig.sql("INSERT INTO duo_registrations VALUES('" + p_acc + "','b-1','accepted',1,200,'',0,0," +
           std::to_string(t_now - 60 * 86400) + ",'2026-01-01');"
           "INSERT INTO duo_registrations VALUES('" + p_pending + "','b-2','pending',0,NULL,NULL,0,NULL,NULL,'2026-01-01');"
-          "INSERT INTO feed_problems VALUES('d','L','r9','feed-item-invalid','x','c1','" + day(-100) + "T10:00:00Z');"
-          "INSERT INTO feed_problems VALUES('d','L','r9','feed-item-invalid','x','c2','" + day(-10) + "T10:00:00Z');");
+          "INSERT INTO feed_problems VALUES('d','L','r9','feed-item-invalid','x','c1','" + day(-100) + "T10:00:00Z',1);"
+          "INSERT INTO feed_problems VALUES('d','L','r9','feed-item-invalid','x','c2','" + day(-10) + "T10:00:00Z',2);");
   auto retention = [&](int offset, bool dry, std::string* o) {
     std::vector<std::string> a = {"retention"};
     for (auto& x : rig.db_args()) a.push_back(x);
