@@ -470,7 +470,9 @@ int run(int argc, char** argv) {
   }
   for (const auto& k : spec->required)
     if (!opt.count(k)) return usage_error(cmd + ": --" + k + " is required");
-  if (contains(spec->optional, "db") && opt.count("db") + opt.count("pg") != 1)
+  // Every database command names exactly one store (key-ring reads one only when asked: --db or --pg).
+  const bool storage_optional = cmd == "key-ring" && opt.count("db") + opt.count("pg") == 0;
+  if (contains(spec->optional, "db") && !storage_optional && opt.count("db") + opt.count("pg") != 1)
     return usage_error(cmd + ": give exactly one of --db F (SQLCipher file) and --pg CONNINFO (PostgreSQL)");
   auto need = [&](const char* k) -> const std::string& { return opt[k]; };
   if (opt.count("gemeentecode") && !record::is_gemeentecode(opt["gemeentecode"]))
