@@ -90,7 +90,7 @@ struct EnrolledTerminal {
         << out;
     t.device_id = trim(slurp(home / "config/device-id"));
     for (const Inbox* ib : inboxes) {
-      EXPECT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--gemeentecode", ib->g,
+      EXPECT_EQ(run({bin("balie-inbox").string(), "enroll-device", "--db", ib->db.string(), "--db-key-file", balie::test::inbox_key(ib->db), "--gemeentecode", ib->g,
                      "--device-id", t.device_id, "--ed25519-pk", record::to_hex(t.device_key.public_key.data(), 32),
                      "--locatiecode", location},
                     &out),
