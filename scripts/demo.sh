@@ -91,6 +91,20 @@ echo "demo: Amsterdam's DUO export (PUT /personen/{bsn}/pvt, or blocked with DUO
 "$root/build/default/sync/balie-inbox" export-pvt --db "$BALIE_STATE_DIR/demo-inbox/GM0363/inbox.db" \
   --db-key-file "$BALIE_STATE_DIR/demo-inbox/GM0363/inbox-db.key" \
   --gemeentecode GM0363 || echo "demo: the DUO export failed (see above)"
+# What Amsterdam's case worker files: the PDF/A of each signed declaration, checked with balie-verify.
+gm="$BALIE_STATE_DIR/demo-inbox/GM0363"
+mkdir -p "$BALIE_STATE_DIR/demo-documents"
+for id in $("$root/build/default/sync/balie-inbox" dump --db "$gm/inbox.db" --db-key-file "$gm/inbox-db.key" \
+              --gemeentecode GM0363 | jq -r '.[] | select(.kind == "pvt.ondertekend") | .record_id'); do
+  pdf="$BALIE_STATE_DIR/demo-documents/$id.pdf"
+  if "$root/build/default/sync/balie-inbox" document --db "$gm/inbox.db" --db-key-file "$gm/inbox-db.key" \
+       --gemeentecode GM0363 --record-id "$id" --out "$pdf" --texts "$root/assets/texts" --keys "$gm/keys" &&
+     "$root/build/default/sync/balie-verify" --texts "$root/assets/texts" --box-key-file "$gm/keys/box.seed" "$pdf" >/dev/null; then
+    echo "demo: GM0363's document for $id (verified with balie-verify): $pdf"
+  else
+    echo "demo: the document for $id could not be made or verified (see above)"
+  fi
+done
 if [ "$coa_ok" = 1 ]; then
   echo
   echo "demo: a second terminal enrolled at COA with a one-time code (scripts/demo-coa.sh terminal):"

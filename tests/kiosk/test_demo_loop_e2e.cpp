@@ -2,7 +2,8 @@
 // participatieverklaring for demo-01 (GM0363) under Xvfb, scripts/demo-inbox.sh starts the five demo
 // municipality inboxes wired to the kiosk's own store, and balie-syncd (--once, or the daemon woken
 // by the kiosk's staff "Nu versturen") delivers it: GM0363 receives it exactly once, no other inbox
-// receives anything, and the kiosk store holds the acknowledgement (tombstone).
+// receives anything, and the kiosk store holds the acknowledgement (tombstone). Issue 17: GM0363 holds
+// it encrypted, files its PDF/A, balie-verify checks it, and duo-register puts it to the DUO double.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -325,4 +326,142 @@ TEST_F(DemoLoopE2E, StaffSyncNowWakesTheDaemon) {
   ASSERT_TRUE(arrived) << "balie-syncd did not send after 'Nu versturen'; its log:\n" << slurp(dir_ / "syncd.log");
   EXPECT_FALSE(fs::exists(dir_ / "state" / "sync-now")) << "the daemon takes the request file away";
   expect_delivered_once(id);
+}
+
+// Issue 17, on the demo's own receiver: the record the kiosk signed in Arabic is held encrypted by
+// GM0363's balie-inbox (no BSN in its files, 0600), a case worker gets its PDF/A document (Dutch and
+// Arabic text as signed, every font embedded), balie-verify accepts the PDF and refuses a tampered
+// copy, and one pass of duo-register puts exactly one valid PUT /personen/{bsn}/pvt to the DUO double.
+TEST_F(DemoLoopE2E, MunicipalityFilesVerifiesAndRegistersTheDemoSigning) {
+  auto k = kiosk(kSrc + "/tests/kiosk/scripts/sign_pvt.balie");
+  ASSERT_EQ(k.exit_code, 0) << k.output;
+  const std::string id = signed_record_id();
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(demo_inbox("start").exit_code, 0);
+  ASSERT_EQ(sync_once().exit_code, 0);
+  expect_delivered_once(id);
+
+  const fs::path gm = dir_ / "state" / "demo-inbox" / "GM0363";
+  const fs::path db = gm / "inbox.db";
+  const std::string bsn = "999901011";  // demo-01 (assets/demo/demo.json)
+  for (const auto& f : {db, fs::path(db.string() + "-wal")}) {
+    if (!fs::exists(f)) continue;
+    EXPECT_EQ(fs::status(f).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write) << f;
+    EXPECT_EQ(slurp(f).find(bsn), std::string::npos) << f << " holds the BSN in clear";
+  }
+  const std::vector<std::string> store_args = {"--db", db.string(), "--db-key-file", (gm / "inbox-db.key").string(),
+                                               "--gemeentecode", "GM0363"};
+  auto inbox = [&](std::vector<std::string> a) {
+    a.insert(a.begin(), kBin + "/sync/balie-inbox");
+    a.insert(a.begin() + 2, store_args.begin(), store_args.end());
+    return run_process(a, env(), std::chrono::seconds(120));
+  };
+
+  // The document a case worker files.
+  const fs::path pdf = dir_ / "declaration.pdf";
+  auto d = inbox({"document", "--record-id", id, "--out", pdf.string(), "--texts", kSrc + "/assets/texts", "--keys",
+                  (gm / "keys").string()});
+  ASSERT_EQ(d.exit_code, 0) << d.output;
+  auto fonts = run_process({"/usr/bin/pdffonts", pdf.string()}, env(), std::chrono::seconds(30));
+  ASSERT_EQ(fonts.exit_code, 0) << fonts.output;
+  EXPECT_NE(fonts.output.find("NotoNaskhArabic"), std::string::npos) << fonts.output;
+  std::istringstream rows(fonts.output);
+  int font_rows = 0;
+  for (std::string line; std::getline(rows, line);)
+    if (line.find("CID") != std::string::npos || line.find("TrueType") != std::string::npos ||
+        line.find("Type 1") != std::string::npos) {
+      ++font_rows;
+      EXPECT_NE(line.find(" yes "), std::string::npos) << "font not embedded: " << line;
+    }
+  EXPECT_GT(font_rows, 0) << fonts.output;
+  auto text = run_process({"/usr/bin/pdftotext", pdf.string(), "-"}, env(), std::chrono::seconds(30));
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.output.find("Participatieverklaring"), std::string::npos);
+  EXPECT_NE(text.output.find("المشاركة"), std::string::npos) << "the Arabic text as signed is missing";
+
+  // An auditor with balie-verify, without the receiver: accepted (sealed part opened with the box key) ...
+  const std::vector<std::string> verify = {kBin + "/sync/balie-verify", "--texts", kSrc + "/assets/texts",
+                                           "--box-key-file", (gm / "keys" / "box.seed").string()};
+  auto v_ok = verify;
+  v_ok.push_back(pdf.string());
+  auto ok = run_process(v_ok, env(), std::chrono::seconds(60));
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  // ... and a copy with one byte changed inside the embedded evidence is refused.
+  std::string bytes;
+  {
+    std::ifstream f(pdf, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  // (The embedded file's stream dictionary: "/Type /EmbeddedFile /Length N ...", not the /EmbeddedFiles tree.
+  // The visible pages carry no signature of their own: sync/README.md, "Documents and balie-verify".)
+  const auto at = bytes.find("/EmbeddedFile /Length ");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t length = std::stoul(bytes.substr(at + 21, 12));
+  const auto stream = bytes.find("stream\n", at);
+  ASSERT_NE(stream, std::string::npos);
+  ASSERT_GT(length, 100u);
+  const std::size_t flip = stream + 7 + length / 2;
+  bytes[flip] = static_cast<char>(bytes[flip] ^ 0x20);
+  const fs::path bad = dir_ / "tampered.pdf";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  auto v_bad = verify;
+  v_bad.push_back(bad.string());
+  auto refused = run_process(v_bad, env(), std::chrono::seconds(60));
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_NE(refused.exit_code, 1) << refused.output;
+
+  // DUO registration against the DUO double (DUO's OpenAPI, mTLS on loopback).
+  const fs::path pki = dir_ / "duo-pki";
+  ASSERT_EQ(run_process({"/bin/bash", kSrc + "/sync/tools/make-pki.sh", pki.string(), "T-1", "DUO"}, env(),
+                        std::chrono::seconds(60))
+                .exit_code,
+            0);
+  const std::string doel = "00000001800866472000", bron = "00000001001234567000";  // test OINs
+  const pid_t duo = fork();
+  if (duo == 0) {
+    int fd = open((dir_ / "duo.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    const std::string py = kSrc + "/tests/sync/duo_double/duo_double.py";
+    execlp("python3", "python3", py.c_str(), "--cert", (pki / "DUO" / "cert.pem").c_str(), "--key",
+           (pki / "DUO" / "key.pem").c_str(), "--client-ca", (pki / "ca.pem").c_str(), "--port-file",
+           (dir_ / "duo.port").c_str(), "--log", (dir_ / "duo.jsonl").c_str(), "--oin", doel.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 1000 && !fs::exists(dir_ / "duo.port"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::string port = slurp(dir_ / "duo.port");
+  auto reg = inbox({"duo-register", "--duo-url", "https://127.0.0.1:" + port + "/v1", "--duo-cert",
+                    (pki / "device" / "cert.pem").string(), "--duo-key", (pki / "device" / "key.pem").string(),
+                    "--duo-ca", (pki / "ca.pem").string(), "--bron-oin", bron, "--doel-oin", doel});
+  kill(duo, SIGTERM);
+  waitpid(duo, nullptr, 0);
+  ASSERT_FALSE(port.empty()) << slurp(dir_ / "duo.err");
+  std::vector<json> puts;
+  {
+    std::istringstream in(slurp(dir_ / "duo.jsonl"));
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) puts.push_back(json::parse(line, nullptr, false));
+  }
+  const std::string today = balie::calendar::to_iso(balie::calendar::local_day(std::chrono::system_clock::now()));
+  std::string einddatum;
+  {
+    std::ifstream f(kSrc + "/assets/demo/demo.json");
+    const json demo = json::parse(f, nullptr, false);
+    for (const auto& r : demo["residents"])
+      if (r["resident"]["id"] == "demo-01") einddatum = r["dossier"]["inburgeringstermijn"]["einddatum"].get<std::string>();
+  }
+  if (today >= einddatum) {  // after demo-01's term DUO's rule waits for the municipality's verwijtbaar decision
+    EXPECT_TRUE(puts.empty()) << slurp(dir_ / "duo.jsonl");
+    return;
+  }
+  EXPECT_EQ(reg.exit_code, 0) << reg.output << slurp(dir_ / "duo.err");
+  ASSERT_EQ(puts.size(), 1u) << slurp(dir_ / "duo.jsonl");
+  EXPECT_EQ(puts[0]["outcome"], "accepted") << puts[0].dump();
+  EXPECT_EQ(puts[0]["path"], "/v1/personen/" + bsn + "/pvt");
+  EXPECT_EQ(puts[0]["body"], (json{{"datumOndertekeningPvt", today}}));
+  auto status = inbox({"duo-status"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("accepted"), std::string::npos) << status.output;
 }
