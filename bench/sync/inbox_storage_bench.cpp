@@ -3,12 +3,15 @@
 // (tests/coa/pg_cluster.h; fsync off, as the coa bench). Records are sealed and parsed before the
 // clock starts; what is timed is store_batch (lookups, chain checks, sealing the sensitive column,
 // insert, commit). Run: build/default/bench/sync/bench_inbox_storage [--records N] [--batch B]
+// --memory N: the receiver's memory with N stored records (SQLCipher; records made batch by batch, then
+// a fresh InboxDb does the receiver's reads: chain head, the change feed paged through, the chain check).
 #include <sodium.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -61,15 +64,70 @@ double run(inbox::InboxDb& db, const std::vector<inbox::IncomingRecord>& recs, i
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// VmRSS and VmHWM of this process (kB), from /proc/self/status.
+std::pair<long, long> rss_kb() {
+  std::ifstream f("/proc/self/status");
+  long rss = 0, hwm = 0;
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::atol(line.c_str() + 6);
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::atol(line.c_str() + 6);
+  }
+  return {rss, hwm};
+}
+
+int memory(int n, int batch, const record::Key32& key, const record::SigningKey& signer, const record::BoxKey& box) {
+  const fs::path dir = fs::temp_directory_path() / ("balie-inbox-mem-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    auto db = inbox::InboxDb::open((dir / "inbox.db").string(), key, "GM0363");
+    if (!db) return std::fprintf(stderr, "%s\n", db.error().message.c_str()), 1;
+    Device d{"T-A"};
+    for (int i = 0; i < n; i += batch) run(**db, make_records(d, std::min(batch, n - i), box, i), batch, signer);
+  }
+  const auto before = rss_kb();
+  // A receiver started on the full database, doing what it does.
+  auto db = inbox::InboxDb::open((dir / "inbox.db").string(), key, "GM0363");
+  if (!db) return std::fprintf(stderr, "%s\n", db.error().message.c_str()), 1;
+  const auto opened = rss_kb();
+  if (!(*db)->chain_head("T-A")) return 1;
+  std::string cursor = "0";
+  std::size_t lines = 0;
+  for (;;) {
+    auto page = (*db)->export_changes(cursor, 1000, false);
+    if (!page) return std::fprintf(stderr, "%s\n", page.error().message.c_str()), 1;
+    lines += page->lines.size();
+    cursor = std::to_string(page->next_cursor);
+    if (!page->more) break;
+  }
+  const auto fed = rss_kb();
+  auto chains = (*db)->check_chains();
+  if (!chains) return 1;
+  const auto checked = rss_kb();
+  std::printf("balie-inbox memory with %d stored records (SQLCipher file %.0f MB):\n", n,
+              static_cast<double>(fs::file_size(dir / "inbox.db")) / 1e6);
+  std::printf("  process before opening: RSS %ld kB (the bench itself)\n", before.first);
+  std::printf("  after open: RSS %ld kB; after the change feed (%zu lines, pages of 1000): RSS %ld kB\n", opened.first,
+              lines, fed.first);
+  std::printf("  after check-chain: RSS %ld kB, peak %ld kB\n", checked.first, checked.second);
+  db->reset();
+  fs::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n = 2000, batch = 50;
+  int n = 2000, batch = 50, mem = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--records")) n = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) batch = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--memory")) mem = std::atoi(argv[i + 1]);
   }
   if (sodium_init() < 0 || n <= 0 || batch <= 0) return 2;
+  if (mem > 0) {
+    const record::Key32 k = record::random_key32();
+    return memory(mem, batch, k, record::SigningKey::generate(), record::BoxKey::generate());
+  }
   const record::Key32 key = record::random_key32();
   const record::SigningKey signer = record::SigningKey::generate();
   const record::BoxKey box = record::BoxKey::generate();
