@@ -22,6 +22,7 @@
 #include "balie/platform/scripted_clock.h"
 #include "balie/platform/sdl_audio_output.h"
 #include "balie/platform/secure_wipe.h"
+#include "balie/text/languages.h"
 #include "balie/text/text_engine.h"
 #include "balie/text_imgui/glyph_atlas.h"
 #include "balie/text_imgui/sdl_texture_backend.h"
@@ -718,11 +719,33 @@ void KioskApp::on_language(const SetLanguage& l) {
   if (!texts_->set_language(l.code)) log("unknown or unusable language '" + l.code + "', staying Dutch");
   state_.language = std::string(texts_->language());
   text_->clear_caches();  // layouts depend on the language's direction
+  // Issue 18: what is offered depends on the texts that exist in the chosen language.
+  if (state_.resident && state_.resident_session) refresh_signing_records();
   if (state_.resident_session && nav_->current() == SceneId::Language) nav_->go(SceneId::Dossier, state_);
 }
 
 void KioskApp::on_audio(const PlayScreenAudio& a) {
   if (!audio_ || !text_engine_) return;
+  if (a.every_language) {
+    // Issue 18: the prompt in each language in turn (screens shown before a language is chosen).
+    // One clip: each language's clip (recorded or generated) with a short pause between; languages
+    // without audio for the key are left out and named in the log.
+    platform::PcmClip all;
+    std::string without;
+    for (const auto& l : text::languages()) {
+      auto c = text_engine_->audio().clip(l.code, a.key);
+      if (!c || (!all.samples.empty() && (*c)->sample_rate != all.sample_rate)) {
+        without += (without.empty() ? "" : " ") + std::string(l.code);
+        continue;
+      }
+      if (all.samples.empty()) all.sample_rate = (*c)->sample_rate;
+      else all.samples.insert(all.samples.end(), static_cast<size_t>(all.sample_rate * 6 / 10), int16_t{0});
+      all.samples.insert(all.samples.end(), (*c)->samples.begin(), (*c)->samples.end());
+    }
+    if (!without.empty()) log("no audio for " + a.key + " in: " + without);
+    if (!all.samples.empty() && !audio_->play(all)) log("audio device unavailable");
+    return;
+  }
   auto clip = text_engine_->spoken_clip(a.key);
   if (!clip) {
     log("no audio for " + a.key + ": " + clip.error().message);

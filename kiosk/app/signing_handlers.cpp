@@ -11,6 +11,7 @@
 #include "app/asset_dirs.h"
 #include "app/ink_cache.h"
 #include "app/kiosk_app.h"
+#include "balie/text/languages.h"
 #include "balie/platform/key_provider.h"
 #include "balie/platform/secure_wipe.h"
 #include "balie/record/codec.h"
@@ -24,8 +25,14 @@ namespace {
 
 void slog(const std::string& s) { std::fprintf(stderr, "balie-kiosk: signing: %s\n", s.c_str()); }
 
-// Language of the texts for a session language (Dari uses the Persian texts).
-std::string text_language(const std::string& lang) { return lang == "prs" ? "fa" : lang; }
+// The language the resident reads the texts in (issue 18: each language its own texts, Dari too).
+// In the resident's session: the session language. Before it (identity check): the resident's
+// voorkeurstaal when Balie speaks it, so staff see a missing text before handing over the terminal.
+std::string reading_language(const AppState& s, const store::Resident& r) {
+  if (s.resident_session) return s.language;
+  if (!r.voorkeurstaal.empty() && text::find_language(r.voorkeurstaal)) return r.voorkeurstaal;
+  return "nl";
+}
 
 bool clock_synchronised() {
   struct timex tx {};
@@ -69,11 +76,20 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
     in.pip_required = !pip || pip.value();  // unreadable setting: the stricter default
   }
   in.route_key_present = route_key;
-  in.text_present = signing::current_text(*store_, "pvt_declaration", "nl", rv.resident.gemeentecode).has_value();
+  const std::string lang = reading_language(state_, rv.resident);
+  const auto decl = signing::choose_texts(*store_, "pvt_declaration", lang, rv.resident.gemeentecode);
+  in.text_present = decl.nl.has_value();
+  in.language = lang;
+  in.own_text_present = !decl.nl || decl.complete();
   in.signed_on_this_device = std::any_of(rv.records.begin(), rv.records.end(),
                                          [](const store::RecordSummary& r) { return r.kind == signing::kPvtRecordKind; });
   state_.flow.offer = signing::pvt_offer(in);
   if (!state_.flow.offer.offered) slog("declaration not offered: " + state_.flow.offer.reason_code);
+  const std::string in_lang = " in het " + signing::dutch_language_name(lang) + " (" + lang + ")";
+  if (state_.flow.offer.reason_code == "no_text_language") {
+    state_.flow.missing_texts.push_back("verklaring (pvt_declaration)" + in_lang);
+    slog("declaration text missing in '" + lang + "' for " + rv.resident.gemeentecode + ": not offered");
+  }
   // Issue 16: the purposes this terminal asks (built-in PID sharing + the applied bundle's), whether
   // this resident is asked at all, and the current state from the store (decided here or learnt from
   // COA's feed), with expiry applied as of now.
@@ -85,13 +101,21 @@ void KioskApp::prepare_signing(const store::ResidentView& rv) {
   if (!states) slog("cannot read consent states: " + states.error().message);
   const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock_->wall_now());
   state_.flow.consents = signing::consent_states(state_.flow.purposes, states ? states.value() : std::vector<store::ConsentState>{}, now);
-  const std::string lang = text_language(state_.language);
+  // Issue 18: a notice missing in the resident's language is not asked (no other language instead).
   for (auto& c : state_.flow.consents) {
     const signing::ConsentPurpose* p = signing::find_purpose(state_.flow.purposes, c.purpose);
-    if (!p || !p->title_key.empty()) continue;
-    auto t = signing::current_text(*store_, p->text_kind, lang, rv.resident.gemeentecode);
-    if (!t) t = signing::current_text(*store_, p->text_kind, "nl", rv.resident.gemeentecode);
-    if (t) c.title = t->title;
+    if (!p) continue;
+    const auto tc = signing::choose_texts(*store_, p->text_kind, lang, rv.resident.gemeentecode);
+    if (!tc.complete()) {
+      c.missing_language = tc.missing_language;
+      if (state_.flow.consent_not_asked_key.empty()) {
+        state_.flow.missing_texts.push_back("toestemmingsvraag " + p->id + " (" + p->text_kind + ")" +
+                                            (tc.missing_language == "nl" ? " in het Nederlands (nl)" : in_lang));
+        slog("consent text " + p->text_kind + " missing in '" + tc.missing_language + "' for " +
+             rv.resident.gemeentecode + ": not asked");
+      }
+    }
+    if (p->title_key.empty() && tc.own) c.title = tc.own->title;
   }
 }
 
@@ -192,19 +216,25 @@ void KioskApp::on_open_signing(const OpenSigningMoment& o) {
     (void)store_->append_audit(o.host_id, "signing.refused", "reason=no_mandate gemeente=" + g);
     return;
   }
-  auto nl = signing::current_text(*store_, "pvt_declaration", "nl", g);
-  if (!nl) {
+  const std::string lang = state_.language;
+  const auto texts = signing::choose_texts(*store_, "pvt_declaration", lang, g);
+  if (!texts.nl) {
     state_.flow.staff_error = "Er is geen verklaringstekst in het Nederlands voor " + session::gemeente_name(g) + " (" + g +
                               ") op dit apparaat. Er is niets vastgelegd; meld dit aan de beheerder.";
     return;
   }
+  if (!texts.complete()) {  // issue 18: never the Dutch text alone, never another language
+    state_.flow.staff_error = "Er is geen verklaringstekst in het " + signing::dutch_language_name(lang) + " (" + lang +
+                              ") voor " + session::gemeente_name(g) + " (" + g +
+                              ") op dit apparaat. Er is niets getoond of vastgelegd; meld dit aan de beheerder.";
+    (void)store_->append_audit(o.host_id, "signing.refused", "reason=no_text_language language=" + lang + " gemeente=" + g);
+    return slog("declaration text missing in '" + lang + "': signing refused");
+  }
   signing::SigningSession p;
   p.host_id = acc.value()->id;
   p.host_name = acc.value()->display_name;
-  p.text_nl = *nl;
-  const std::string lang = text_language(state_.language);
-  if (lang != "nl") p.text_own = signing::current_text(*store_, "pvt_declaration", lang, g);
-  if (lang != "nl" && !p.text_own) slog("no declaration text in '" + lang + "'; showing Dutch only");
+  p.text_nl = *texts.nl;
+  if (lang != "nl") p.text_own = *texts.own;
   p.canonical_sha256 = record::sha256_hex(signing::canonical_shown_text(p.text_nl, p.text_own ? &*p.text_own : nullptr));
   p.started = clock_->mono_now();
   int w = 0, h = 0;
@@ -346,26 +376,24 @@ void KioskApp::on_open_consent(const OpenConsent& o) {
   const signing::ConsentPurpose* p = signing::find_purpose(state_.flow.purposes, o.purpose);
   if (!p) return;
   const std::string kind(p->text_kind);
-  const std::string lang = text_language(state_.language);
+  const std::string lang = state_.language;
   signing::ConsentScreen c;
   c.purpose = o.purpose;
   c.withdraw = o.withdraw;
   c.gemeente_name = session::gemeente_name(state_.resident->gemeentecode);
   const std::string& g = state_.resident->gemeentecode;
-  auto own = signing::current_text(*store_, kind, lang, g);
-  auto nl = signing::current_text(*store_, kind, "nl", g);
-  if (!nl)
+  auto texts = signing::choose_texts(*store_, kind, lang, g);
+  if (!texts.nl)
     return staff_error("Er is geen toestemmingstekst in het Nederlands voor " + session::gemeente_name(g) + " (" + g +
                            ") op dit apparaat. Er is niets vastgelegd; meld dit aan de beheerder.",
                        "no consent text " + kind + " for " + g);
-  if (own) {
-    c.text = *own;
-    if (lang != "nl") c.text_nl = *nl;
-  } else {
-    auto en = lang != "nl" ? signing::current_text(*store_, kind, "en", g) : std::nullopt;
-    c.text = en ? *en : *nl;
-    if (en) c.text_nl = *nl;
+  if (!texts.complete()) {  // issue 18: not asked in another language; the list says staff will help
+    state_.flow.consent_saved_key = "consent_list.no_text_language";
+    slog("consent text " + kind + " missing in '" + lang + "': not asked");
+    return;
   }
+  c.text = *texts.own;
+  if (lang != "nl") c.text_nl = *texts.nl;
   state_.flow.consent = std::move(c);
   state_.flow.consent_saved_key.clear();
   nav_->go(SceneId::ConsentQuestion, state_);

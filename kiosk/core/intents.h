@@ -18,7 +18,10 @@ struct SubmitStaffPin { std::string staff_id; std::string pin; };
 struct SearchResidents { std::string query; };  // staff typed in the resident search
 struct SelectResident { std::string resident_id; };
 struct ConfirmIdentity {};                   // staff checked the residence document: hand over
-struct PlayScreenAudio { std::string key; }; // "listen" control: read the screen's main text
+struct PlayScreenAudio {                   // "listen" control: read the screen's main text
+  std::string key;
+  bool every_language = false;  // issue 18: in each language in turn (welcome, language choice)
+};
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process

@@ -49,6 +49,14 @@ class ConsentListScene final : public Scene {
       const float tw = card.w - 40 - 460;
       ui.text(ui.mirror(Rect{card.x + 30, card.y + 20, tw, 0}), p->title_key.empty() ? c.title : ui.tr(p->title_key),
               theme::kTextBody, theme::kText);
+      if (!c.missing_language.empty()) {
+        // Issue 18: the notice is not there in the resident's language: not asked here, no other
+        // language instead; a staff member helps (staff saw which text on the identity check).
+        ui.text(ui.mirror(Rect{card.x + 30, card.y + 80, card.w - 60, 0}), ui.tr("consent_list.no_text_language"),
+                theme::kTextSmall, theme::kDanger);
+        y += card.h + 24;
+        continue;
+      }
       std::string state_key = "consent_list.state.none";
       if (c.state == "given") state_key = c.until ? "consent_list.state.given_until" : "consent_list.state.given";
       else if (c.state == "expired") state_key = "consent_list.state.expired";

@@ -44,6 +44,17 @@ class IdentityCheckScene final : public Scene {
                 theme::kTextSmall, theme::kDanger);
       }
       y = card.y + card.h + 30;
+      // Issue 18: texts missing in the language the resident reads (their voorkeurstaal until they
+      // choose): those flows are blocked, never shown in another language. Staff are told which.
+      if (!s.flow.missing_texts.empty()) {
+        std::string what;
+        for (const auto& t : s.flow.missing_texts) what += (what.empty() ? "" : "; ") + t;
+        y += ui.text(Rect{m, y, sc.x - 2 * m, 0},
+                     "Let op: tekst ontbreekt op dit apparaat: " + what +
+                         ". De bewoner ziet in de eigen taal dat een medewerker helpt; er wordt niets in een andere "
+                         "taal getoond. Meld dit aan de beheerder.",
+                     theme::kTextSmall, theme::kDanger) + 16;
+      }
       // Told to staff before the resident gets the terminal: this municipality has no declaration text.
       if (s.flow.offer.reason_key == "signing.blocked.no_text")
         y += ui.text(Rect{m, y, sc.x - 2 * m, 0},
@@ -51,7 +62,7 @@ class IdentityCheckScene final : public Scene {
                                                 {"code", r.gemeentecode}, {"language", "Nederlands"}}),
                      theme::kTextSmall, theme::kDanger) + 16;
       // Issue 16: staff see why the declaration is not offered (DUO's rule; Dutch staff text).
-      else if (!s.flow.offer.offered && !s.flow.offer.staff_text.empty())
+      else if (!s.flow.offer.offered && !s.flow.offer.staff_text.empty() && s.flow.offer.reason_code != "no_text_language")
         y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, "Participatieverklaring niet aangeboden: " + s.flow.offer.staff_text,
                      theme::kTextSmall, theme::kTextMuted) + 16;
       else if (s.flow.offer.offered && !s.flow.offer.staff_text.empty())  // offered after the term

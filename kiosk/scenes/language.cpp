@@ -1,6 +1,11 @@
 // Language scene: the resident picks the session language. Each choice is shown in its own script
 // with its own name and a flag-free pictogram (a speech bubble with the language's first letter).
 // The choice applies to this session only and opens the dossier. Layout mirrors for RTL languages.
+// Issue 18: the title "Choose your language" stands in all ten languages (the resident has not
+// chosen yet), the listen button speaks the prompt in each language in turn, and the exit is a
+// pictogram (a cross) that first asks, in all ten languages, whether to stop; nothing ends silently.
+#include <imgui.h>
+
 #include "balie/text/languages.h"
 #include "scenes/scenes.h"
 
@@ -15,16 +20,59 @@ std::string first_code_point(std::string_view s) {
   return std::string(s.substr(0, n));
 }
 
+// Pictograms drawn as geometry (no word in any one language): a cross (stop) and a back arrow.
+void draw_cross(Ui& ui, Rect r, uint32_t color) {
+  ImDrawList* dl = ui.draw_list();
+  if (!dl) return;
+  const Vec2 c = r.center();
+  const float d = std::min(r.w, r.h) * 0.22f, t = std::max(6.0f, d * 0.28f);
+  dl->AddLine(ImVec2(c.x - d, c.y - d), ImVec2(c.x + d, c.y + d), color, t);
+  dl->AddLine(ImVec2(c.x - d, c.y + d), ImVec2(c.x + d, c.y - d), color, t);
+}
+void draw_back_arrow(Ui& ui, Rect r, uint32_t color) {
+  ImDrawList* dl = ui.draw_list();
+  if (!dl) return;
+  const Vec2 c = r.center();
+  const float d = std::min(r.w, r.h) * 0.25f, t = std::max(6.0f, d * 0.25f);
+  const float dir = ui.rtl() ? -1.0f : 1.0f;  // points towards the start of the reading direction
+  dl->AddLine(ImVec2(c.x + dir * d, c.y), ImVec2(c.x - dir * d, c.y), color, t);
+  dl->AddLine(ImVec2(c.x - dir * d, c.y), ImVec2(c.x - dir * d * 0.2f, c.y - d * 0.8f), color, t);
+  dl->AddLine(ImVec2(c.x - dir * d, c.y), ImVec2(c.x - dir * d * 0.2f, c.y + d * 0.8f), color, t);
+}
+
+// `key` in every language, one cell each, in a grid of `cols` columns inside `area`.
+void draw_in_every_language(Ui& ui, Rect area, int cols, std::string_view key, float size, uint32_t color) {
+  const auto langs = text::languages();
+  const int n = static_cast<int>(langs.size());
+  const int rows = (n + cols - 1) / cols;
+  const float gap = 12;
+  const float w = (area.w - (cols - 1) * gap) / cols, h = (area.h - (rows - 1) * gap) / rows;
+  for (int i = 0; i < n; ++i) {
+    const Rect c = ui.mirror(Rect{area.x + (i % cols) * (w + gap), area.y + (i / cols) * (h + gap), w, h});
+    ui.text(c, ui.tr_in(langs[i].code, key), size, color, Align::Center);
+  }
+}
+
 class LanguageScene final : public Scene {
  public:
+  void enter(const AppState&) override { confirm_exit_ = false; }
+  void exit() override { confirm_exit_ = false; }
+
   void draw(const AppState& s, Ui& ui, Intents& intents) override {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const float bh = 96;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("language.title"), theme::kTextTitle,
-            theme::kText, Align::Start);
-    if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"language.body"});
+    if (confirm_exit_) {  // the question alone: nothing under it can be touched meanwhile
+      draw_confirm_exit(ui, intents);
+      return;
+    }
+    // "Choose your language" in all ten languages: two rows of five beside the listen button.
+    const float title_size = std::min(30.0f, (sc.x - 2 * m - bh - 24) / 5 / 12);
+    draw_in_every_language(ui, Rect{m + bh + 24, m - 8, sc.x - 2 * m - bh - 24, 2 * title_size * 1.6f + 12}, 5,
+                           "language.title", title_size, theme::kText);
+    if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh})))
+      intents.push(PlayScreenAudio{"language.body", true});
 
     const auto langs = text::languages();
     // As few columns as fit: the grid sits between the title and the bottom row of buttons.
@@ -56,11 +104,33 @@ class LanguageScene final : public Scene {
       ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - theme::kTextButton * 1.5f) / 2, base.w - d - 60, 0}),
               l.native_name, theme::kTextButton, fg, Align::Start);
     }
-    if (ui.button("language.finish", ui.mirror(Rect{sc.x - m - 300, sc.y - m - bh, 300, bh}), ui.tr("common.finish"),
-                  ButtonStyle::Secondary))
-      intents.push(EndSession{});
+    const Rect exit_r = ui.mirror(Rect{sc.x - m - bh, sc.y - m - bh, bh, bh});
+    if (ui.button("language.exit", exit_r, "", ButtonStyle::Secondary)) confirm_exit_ = true;
+    draw_cross(ui, exit_r, theme::kText);
   }
   std::string_view audio_key() const override { return "language.body"; }
+
+ private:
+  // Asked in all ten languages; the answers are the same pictograms: cross = stop, arrow = back.
+  void draw_confirm_exit(Ui& ui, Intents& intents) {
+    const Vec2 sc = ui.screen();
+    ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kDimOverlay);
+    const Rect panel{sc.x * 0.08f, sc.y * 0.08f, sc.x * 0.84f, sc.y * 0.84f};
+    ui.fill(panel, theme::rgba(255, 255, 255), 20);
+    const float bs = 140;
+    draw_in_every_language(ui, Rect{panel.x + 30, panel.y + 30, panel.w - 60, panel.h - 90 - bs}, 2,
+                           "language.exit_question", theme::kTextSmall, theme::kText);
+    const Rect no = ui.mirror(Rect{panel.x + panel.w / 2 - bs - 60, panel.y + panel.h - bs - 30, bs, bs});
+    const Rect yes = ui.mirror(Rect{panel.x + panel.w / 2 + 60, panel.y + panel.h - bs - 30, bs, bs});
+    if (ui.button("language.exit.no", no, "", ButtonStyle::Secondary)) confirm_exit_ = false;
+    draw_back_arrow(ui, no, theme::kText);
+    if (ui.button("language.exit.yes", yes, "", ButtonStyle::Danger)) {
+      confirm_exit_ = false;
+      intents.push(EndSession{});
+    }
+    draw_cross(ui, yes, theme::kTextOnDark);
+  }
+  bool confirm_exit_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
-// Welcome scene: shown between sessions. A calm full-screen greeting; a staff member starts a
-// session with the staff button. Resident-facing texts in Dutch and English until a language is
-// chosen. Background colour is theme::kWelcomeBackground (probed by the image boot test).
+// Welcome scene: shown between sessions. Issue 18: it greets in all ten languages at once (a grid,
+// each cell in its own language and script: nobody waits for a rotation) and says what is true for
+// a resident: a staff member starts the session with them (touching the screen only wakes it; the
+// session is opened with the staff button). The listen button speaks that line in each language in
+// turn. Background colour is theme::kWelcomeBackground (probed by the image boot test).
+#include "balie/text/languages.h"
 #include "scenes/scenes.h"
 
 namespace balie::kiosk {
@@ -12,21 +15,35 @@ class WelcomeScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kWelcomeBackground);
     const float m = theme::kMargin;
-    float y = sc.y * 0.22f;
-    y += ui.text(Rect{m, y, sc.x - 2 * m, 0}, ui.tr("welcome.title"), theme::kTextTitle * 1.3f,
-                 theme::kTextOnDark, Align::Center);
-    y += 40;
-    ui.text(Rect{m * 2, y, sc.x - 4 * m, 0}, ui.tr("welcome.body"), theme::kTextBody, theme::kTextOnDark,
-            Align::Center);
     const float bw = 360, bh = 96;
+    // The grid of greetings: as many columns as fit cells of at least 320 px, at most five.
+    const auto langs = text::languages();
+    const int n = static_cast<int>(langs.size());
+    const float gap = 24;
+    int cols = std::clamp(static_cast<int>((sc.x - 2 * m + gap) / (320 + gap)), 1, 5);
+    const int rows = (n + cols - 1) / cols;
+    const float top = m, bottom = sc.y - m - bh - gap;
+    const float cell_w = (sc.x - 2 * m - (cols - 1) * gap) / cols;
+    const float cell_h = (bottom - top - (rows - 1) * gap) / rows;
+    const float greet = std::min(theme::kTextTitle, cell_h * 0.3f);
+    const float line = std::min(theme::kTextBody, cell_h * 0.16f);
+    for (int i = 0; i < n; ++i) {
+      const std::string_view code = langs[i].code;
+      const Rect c{m + (i % cols) * (cell_w + gap), top + (i / cols) * (cell_h + gap), cell_w, cell_h};
+      ui.fill(c, theme::rgba(255, 255, 255, 22), 16);
+      const float gh = ui.text(Rect{c.x + 12, c.y + cell_h * 0.12f, c.w - 24, greet * 1.6f}, ui.tr_in(code, "welcome.title"),
+                               greet, theme::kTextOnDark, Align::Center);
+      ui.text(Rect{c.x + 16, c.y + cell_h * 0.12f + gh + 12, c.w - 32, c.h - cell_h * 0.12f - gh - 20},
+              ui.tr_in(code, "welcome.staff_starts"), line, theme::rgba(210, 232, 240), Align::Center);
+    }
     if (ui.button("welcome.staff", ui.mirror(Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}), ui.tr("welcome.staff_button"),
                   ButtonStyle::OnDark))
       intents.push(GoTo{SceneId::StaffUnlock});
     if (ui.listen_button("welcome.listen", ui.mirror(Rect{m, sc.y - m - bh, bh, bh})))
-      intents.push(PlayScreenAudio{"welcome.body"});
+      intents.push(PlayScreenAudio{"welcome.staff_starts", true});
     if (s.dimmed) ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kDimOverlay);
   }
-  std::string_view audio_key() const override { return "welcome.body"; }
+  std::string_view audio_key() const override { return "welcome.staff_starts"; }
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 //   "balie-shown-text/1\n" then for each text shown (Dutch first, then the resident's language):
 //   "version_id:<id>\nlanguage:<lang>\ntitle:<title>\nbody_bytes:<n>\n<body>\n"
 #include "signing/flow.h"
+#include "signing/texts.h"
 
 #include <sodium.h>
 
@@ -95,6 +96,12 @@ PvtOffer pvt_offer(const OfferInput& in) {
   if (!in.text_present) {
     o.staff_problem = true;
     return refuse("no_text", "signing.blocked.no_text", "De tekst van de verklaring ontbreekt op deze terminal.");
+  }
+  if (!in.own_text_present) {
+    o.staff_problem = true;
+    return refuse("no_text_language", "signing.blocked.no_text_language",
+                  "De tekst van de verklaring ontbreekt in het " + dutch_language_name(in.language) + " (" + in.language +
+                      ") op deze terminal. Er wordt niets in een andere taal getoond; meld dit aan de beheerder.");
   }
   o.offered = true;
   o.reason_code = after_term ? std::string(record::pvt_reason_code(v.reason)) : "ok";
@@ -223,6 +230,7 @@ void wipe(FlowState& f) {
   for (auto& c : f.consents) {
     secure_wipe(c.purpose);
     secure_wipe(c.title);
+    secure_wipe(c.missing_language);
     secure_wipe(c.state);
     secure_wipe(c.last_record_id);
   }
@@ -236,6 +244,8 @@ void wipe(FlowState& f) {
   secure_wipe(f.consent_saved_key);
   secure_wipe(f.consent_reference);
   secure_wipe(f.staff_error);
+  for (auto& m : f.missing_texts) secure_wipe(m);
+  f.missing_texts.clear();
   f.host_pin_attempts_left = -1;
 }
 

@@ -102,4 +102,34 @@ std::optional<store::TextVersion> current_text(store::Store& st, const std::stri
   return *t.value();
 }
 
+TextChoice choose_texts(store::Store& st, const std::string& kind, const std::string& language,
+                        const std::string& gemeentecode) {
+  TextChoice c;
+  c.nl = current_text(st, kind, "nl", gemeentecode);
+  if (!c.nl) {
+    c.missing_language = "nl";
+    return c;
+  }
+  if (language == "nl" || language.empty()) {
+    c.own = c.nl;
+    return c;
+  }
+  auto own = current_text(st, kind, language, gemeentecode);
+  // Only a translation of the Dutch text shown next to it counts: an older series in this language
+  // is a different text.
+  if (own && own->version == c.nl->version) c.own = std::move(own);
+  else c.missing_language = language;
+  return c;
+}
+
+std::string dutch_language_name(std::string_view code) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"nl", "Nederlands"}, {"en", "Engels"},  {"ar", "Arabisch"},   {"ti", "Tigrinya"},
+      {"tr", "Turks"},      {"fa", "Perzisch (Farsi)"}, {"prs", "Dari"}, {"so", "Somalisch"},
+      {"ku", "Koerdisch (Kurmanji)"}, {"ckb", "Koerdisch (Sorani)"}};
+  for (const auto& [c, n] : kNames)
+    if (c == code) return std::string(n);
+  return std::string(code);
+}
+
 }  // namespace balie::signing

@@ -88,6 +88,12 @@ std::string EngineTexts::tr(std::string_view key, const std::vector<std::pair<st
   return out;
 }
 
+std::string EngineTexts::tr_in(std::string_view language, std::string_view key) const {
+  const text::Language* lang = text::find_language(language);
+  if (!lang) return tr(key);
+  return e_.tr_in(*lang, key);
+}
+
 bool EngineTexts::set_language(std::string_view code) {
   if (auto st = e_.set_language(code); !st) {
     e_.reset_language();

@@ -30,6 +30,7 @@ class EngineTexts final : public Texts {
  public:
   explicit EngineTexts(text::TextEngine& e) : e_(e) {}
   std::string tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>& args = {}) const override;
+  std::string tr_in(std::string_view language, std::string_view key) const override;
   bool rtl() const override { return !staff_ && e_.language().is_rtl; }
   std::string_view language() const override { return e_.language().code; }
   bool set_language(std::string_view code) override;

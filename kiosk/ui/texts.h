@@ -16,6 +16,12 @@ class Texts {
   // and get bidi-isolated by the implementation.
   virtual std::string tr(std::string_view key,
                          const std::vector<std::pair<std::string_view, std::string>>& args = {}) const = 0;
+  // Issue 18: catalog text for `key` in `language` (its fallback chain, then Dutch) whatever the
+  // session language, for screens that speak all ten languages at once (welcome, language choice).
+  virtual std::string tr_in(std::string_view language, std::string_view key) const {
+    (void)language;
+    return tr(key);
+  }
   virtual bool rtl() const = 0;
   virtual std::string_view language() const = 0;
   // Switches the catalog; unknown codes fall back to Dutch and return false.

@@ -36,6 +36,7 @@ class Ui {
   std::string tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>& args = {}) const {
     return texts_.tr(key, args);
   }
+  std::string tr_in(std::string_view language, std::string_view key) const { return texts_.tr_in(language, key); }
   std::string format_date(std::string_view iso) const { return texts_.format_date(iso); }
   // Text typed on a physical keyboard this frame (UTF-8), and whether Backspace was pressed.
   std::string typed_text() const;

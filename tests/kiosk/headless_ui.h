@@ -22,6 +22,9 @@ class FakeTexts final : public Texts {
     for (const auto& [k, v] : args) s += " " + std::string(k) + "=" + v;
     return s;
   }
+  std::string tr_in(std::string_view language, std::string_view key) const override {
+    return "[" + std::string(language) + ":" + std::string(key) + "]";
+  }
   bool rtl() const override { return lang_ == "ar" || lang_ == "fa" || lang_ == "ckb" || lang_ == "prs"; }
   std::string_view language() const override { return lang_; }
   bool set_language(std::string_view code) override {

@@ -6,6 +6,7 @@
 #include <set>
 #include <variant>
 
+#include "balie/text/languages.h"
 #include "headless_ui.h"
 #include "scenes/scenes.h"
 #include "session/dossier_view.h"
@@ -169,7 +170,20 @@ TEST(Scenes, LanguageChoiceRecordsTheCode) {
   ASSERT_EQ(in.items().size(), 1u);
   EXPECT_EQ(std::get<SetLanguage>(in.items()[0]).code, "ti");
   in.clear();
-  ASSERT_TRUE(h.tap("language.finish", *scene, st, in));
+  // Issue 18: the exit is a pictogram that first asks (in all ten languages); "back" keeps the session.
+  ASSERT_FALSE(h.items().find("language.finish"));
+  ASSERT_TRUE(h.tap("language.exit", *scene, st, in));
+  EXPECT_TRUE(in.empty()) << "the exit pictogram alone must not end the session";
+  h.frame(*scene, st, in);
+  EXPECT_FALSE(h.items().find("language.ti")) << "the choices are not touchable under the question";
+  ASSERT_TRUE(h.tap("language.exit.no", *scene, st, in));
+  EXPECT_TRUE(in.empty());
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.items().find("language.ti"));
+  ASSERT_TRUE(h.tap("language.exit", *scene, st, in));
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("language.exit.yes", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
   EXPECT_TRUE(std::holds_alternative<EndSession>(in.items().at(0)));
 }
 
@@ -281,4 +295,65 @@ TEST(Scenes, StaffStatusShowsDeletionReceipts) {
   EXPECT_TRUE(h.items().has_text("receivers=2 receipts=1 dropped=1"));
   EXPECT_TRUE(h.items().has_text("reason=[status.deletion.reason.obligation_withdrawn]"));
   EXPECT_TRUE(h.items().has_text("receivers=1 receipts=1 dropped=0"));
+}
+
+// Issue 18: the welcome greets in all ten languages at once and says the truth in each (a staff
+// member starts the session); its listen button asks for that line in every language in turn.
+TEST(Scenes, WelcomeGreetsInEveryLanguageAtOnce) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::Welcome)].make();
+  h.frame(*scene, st, in);
+  for (const auto& l : balie::text::languages()) {
+    EXPECT_TRUE(h.items().has_text("[" + std::string(l.code) + ":welcome.title]")) << l.code;
+    EXPECT_TRUE(h.items().has_text("[" + std::string(l.code) + ":welcome.staff_starts]")) << l.code;
+  }
+  EXPECT_FALSE(h.items().has_text("welcome.body")) << "no 'touch the screen to start': touching starts nothing";
+  ASSERT_TRUE(h.tap("welcome.listen", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
+  const auto& a = std::get<PlayScreenAudio>(in.items()[0]);
+  EXPECT_EQ(a.key, "welcome.staff_starts");
+  EXPECT_TRUE(a.every_language);
+}
+
+// The language screen's title stands in all ten languages and its audio is the prompt in each.
+TEST(Scenes, LanguageTitleAndAudioInEveryLanguage) {
+  HeadlessUi h;
+  AppState st;
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::Language)].make();
+  h.frame(*scene, st, in);
+  for (const auto& l : balie::text::languages())
+    EXPECT_TRUE(h.items().has_text("[" + std::string(l.code) + ":language.title]")) << l.code;
+  EXPECT_FALSE(h.items().has_text("[common.finish]")) << "no Dutch 'Klaar' that ends the session";
+  ASSERT_TRUE(h.tap("language.listen", *scene, st, in));
+  ASSERT_EQ(in.items().size(), 1u);
+  EXPECT_TRUE(std::get<PlayScreenAudio>(in.items()[0]).every_language);
+  in.clear();
+  ASSERT_TRUE(h.tap("language.exit", *scene, st, in));
+  h.frame(*scene, st, in);
+  for (const auto& l : balie::text::languages())
+    EXPECT_TRUE(h.items().has_text("[" + std::string(l.code) + ":language.exit_question]")) << l.code;
+}
+
+// A consent notice missing in the resident's language: no question to open, the resident is told
+// (in their language) that staff will help.
+TEST(Scenes, ConsentMissingInTheLanguageIsNotAsked) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  st.flow.purposes = balie::signing::consent_purposes();
+  balie::signing::ConsentStatus c;
+  c.purpose = "pid_sharing";
+  st.flow.consents = {c};
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::ConsentList)].make();
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.items().find("consent.open.pid_sharing"));
+  st.flow.consents[0].missing_language = "so";
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  EXPECT_FALSE(h.items().find("consent.open.pid_sharing"));
+  EXPECT_TRUE(h.items().has_text("[consent_list.no_text_language]"));
 }

@@ -33,6 +33,10 @@ struct OfferInput {
   bool pip_required = true;          // the resident's municipality requires a vastgesteld PIP (bundle)
   bool route_key_present = false;    // a route with a box key for the resident's gemeentecode
   bool text_present = false;         // the approved declaration text (Dutch) is in the store
+  // Issue 18: the language the resident reads and whether the same text version exists in it.
+  // Missing: not offered (no fallback to another language); staff are told which language.
+  std::string language = "nl";
+  bool own_text_present = true;
   bool signed_on_this_device = false;  // a pvt record for this resident already exists here
 };
 // DUO's rules (record::pvt_rule) first, then the kiosk's own: signed here, age 18, key, text.
@@ -101,6 +105,7 @@ std::string consent_not_asked_reason(const store::Resident& r, const store::Doss
 struct ConsentStatus {
   std::string purpose;
   std::string title;            // the notice's title, for bundle purposes without a catalog key
+  std::string missing_language; // issue 18: the notice is not there in this language: not asked here
   std::string state;            // "" (never asked), "given", "refused", "withdrawn", "expired"
   std::string last_record_id;   // the receipt a new answer supersedes
   store::UtcTime at{};
@@ -136,6 +141,9 @@ struct FlowState {
   std::string consent_saved_key;               // confirmation line on the consent list
   std::string consent_reference;
   std::string staff_error;                     // staff-facing message on the host/review screens
+  // Issue 18: texts missing in the resident's language (Dutch lines for staff: "verklaring in het
+  // Dari (prs)"); the flows they belong to are blocked, never shown in another language.
+  std::vector<std::string> missing_texts;
   int host_pin_attempts_left = -1;
 };
 

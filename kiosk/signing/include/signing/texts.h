@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "balie/store/store.h"
@@ -34,5 +35,22 @@ TextIndex load_text_assets(store::Store& st, const std::filesystem::path& dir, s
 // The text of `kind` in `language` to offer to a resident of `gemeentecode` (Store::current_text).
 std::optional<store::TextVersion> current_text(store::Store& st, const std::string& kind, const std::string& language,
                                                const std::string& gemeentecode);
+
+// Issue 18: the texts a resident reading `language` is shown for `kind`, never a fallback. The
+// approved Dutch text is the current one; the resident's text must be the SAME version (series) in
+// their language. When it is missing (or only an older series has it), nothing is offered:
+// `missing_language` names the language ("nl" when even the Dutch text is missing) and the flow is
+// blocked with staff told; no other language is put in its place.
+struct TextChoice {
+  std::optional<store::TextVersion> nl;   // the current Dutch text
+  std::optional<store::TextVersion> own;  // the same version in `language` (the Dutch one for "nl")
+  std::string missing_language;           // "" when both are there
+  bool complete() const { return nl.has_value() && own.has_value(); }
+};
+TextChoice choose_texts(store::Store& st, const std::string& kind, const std::string& language,
+                        const std::string& gemeentecode);
+
+// Dutch name of a language for staff screens ("fa" -> "Perzisch (Farsi)"); the code for unknown ones.
+std::string dutch_language_name(std::string_view code);
 
 }  // namespace balie::signing
