@@ -31,6 +31,7 @@
 #include "session/dossier_view.h"
 #include "balie/platform/dutch_calendar.h"
 #include "session/sync_status.h"
+#include "signing/texts.h"
 #include "ui/engine_text.h"
 #include "ui/imgui_font_renderer.h"
 
@@ -771,6 +772,27 @@ void KioskApp::refresh_status() {
                                                    clock_->wall_now());
   state_.clock_synchronised = session::system_clock_synchronised();
   if (auto dels = store_->deletion_status(); dels) state_.deletion_lines = session::build_deletion_lines(dels.value());
+  // Issue 18: which texts are missing in which language, per municipality with a route.
+  state_.missing_text_lines.clear();
+  std::vector<std::pair<std::string, std::string>> kinds = {{"pvt_declaration", "verklaring"}};
+  std::vector<store::BundleConsentPurpose> from_bundle;
+  if (auto b = store_->applied_bundle(); b.ok() && b.value()) from_bundle = b.value()->consent_purposes;
+  for (const auto& p : signing::consent_purposes(from_bundle)) kinds.emplace_back(p.text_kind, "toestemming " + p.id);
+  for (const auto& route : routes.value()) {
+    std::string line;
+    for (const auto& [kind, name] : kinds) {
+      std::string langs;
+      for (const auto& l : text::languages()) {
+        const auto c = signing::choose_texts(*store_, kind, std::string(l.code), route.gemeentecode);
+        if (!c.complete()) langs += (langs.empty() ? "" : ", ") + std::string(l.code);
+        if (c.missing_language == "nl") break;  // no Dutch text: every language is missing
+      }
+      if (!langs.empty()) line += (line.empty() ? "" : "; ") + name + ": " + langs;
+    }
+    if (!line.empty())
+      state_.missing_text_lines.push_back("Teksten ontbreken voor " + session::gemeente_name(route.gemeentecode) + " (" +
+                                          route.gemeentecode + ") in: " + line);
+  }
   for (const auto& r : state_.status_rows)
     if (r.gemeentecode.empty() || !r.has_route) state_.held_without_route += r.held + r.waiting;
 }

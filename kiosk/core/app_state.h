@@ -72,7 +72,10 @@ struct AppState {
   std::optional<std::chrono::system_clock::time_point> sync_requested_at;  // "Nu versturen" in this staff session
   session::SyncRequestView sync_request;  // what the store's sync states say about that request
   bool clock_synchronised = true;         // adjtimex: the kernel's clock is NTP-synchronised
-  std::vector<session::DeletionLine> deletion_lines;  // withdrawn obligations: receipts in per deletion
+  std::vector<session::DeletionLine> deletion_lines;
+  // Issue 18: per municipality, the declaration/consent texts missing in some of the ten languages
+  // (Dutch staff lines); residents reading those languages are not offered those flows.
+  std::vector<std::string> missing_text_lines;  // withdrawn obligations: receipts in per deletion
 
   // Held and failed records, duplicate persons (issue 16; no personal data: ids masked)
   std::vector<session::HeldRecordRow> held_rows;

@@ -77,6 +77,9 @@ class StaffStatusScene final : public Scene {
     } else {
       y += ui.text(Rect{m, y, w, 0}, ui.tr("status.clock_unsynced"), theme::kTextSmall, theme::kDanger) + 10;
     }
+    // Issue 18: texts missing in some language; residents reading it are not offered that flow.
+    for (std::size_t i = 0; i < s.missing_text_lines.size() && i < 4; ++i)
+      y += ui.text(Rect{m, y, w, 0}, s.missing_text_lines[i], theme::kTextSmall * 0.85f, theme::kDanger) + 6;
     // "Nu versturen": only what the store's sync states prove.
     using K = session::SyncRequestView::Kind;
     const auto& rq = s.sync_request;
