@@ -49,7 +49,9 @@ void draw_in_every_language(Ui& ui, Rect area, int cols, std::string_view key, f
   const float w = (area.w - (cols - 1) * gap) / cols, h = (area.h - (rows - 1) * gap) / rows;
   for (int i = 0; i < n; ++i) {
     const Rect c = ui.mirror(Rect{area.x + (i % cols) * (w + gap), area.y + (i / cols) * (h + gap), w, h});
-    ui.text(c, ui.tr_in(langs[i].code, key), size, color, Align::Center);
+    // Right-to-left languages isolated (RLI..PDI): their punctuation stays at their own line end.
+    const std::string t = ui.tr_in(langs[i].code, key);
+    ui.text(c, langs[i].is_rtl ? "\u2067" + t + "\u2069" : t, size, color, Align::Center);
   }
 }
 
@@ -69,7 +71,7 @@ class LanguageScene final : public Scene {
     }
     // "Choose your language" in all ten languages: two rows of five beside the listen button.
     const float title_size = std::min(30.0f, (sc.x - 2 * m - bh - 24) / 5 / 12);
-    draw_in_every_language(ui, Rect{m + bh + 24, m - 8, sc.x - 2 * m - bh - 24, 2 * title_size * 1.6f + 12}, 5,
+    draw_in_every_language(ui, Rect{m + bh + 24, m - 16, sc.x - 2 * m - bh - 24, 2 * title_size * 2.1f + 12}, 5,
                            "language.title", title_size, theme::kText);
     if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"language.body", true});
