@@ -357,3 +357,17 @@ TEST(Scenes, ConsentMissingInTheLanguageIsNotAsked) {
   EXPECT_FALSE(h.items().find("consent.open.pid_sharing"));
   EXPECT_TRUE(h.items().has_text("[consent_list.no_text_language]"));
 }
+
+// Staff status lists the texts missing in some language (Dutch staff line, drawn as given).
+TEST(Scenes, StaffStatusListsTextsMissingInALanguage) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::StaffStatus)].make();
+  h.frame(*scene, st, in);
+  EXPECT_FALSE(h.items().has_text("Teksten ontbreken"));
+  st.missing_text_lines = {"Teksten ontbreken voor Amsterdam (GM0363) in: verklaring: so, ku"};
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  EXPECT_TRUE(h.items().has_text("Teksten ontbreken voor Amsterdam (GM0363) in: verklaring: so, ku"));
+}
