@@ -62,7 +62,8 @@ class DossierScene final : public Scene {
     const session::DossierView& d = *s.dossier;
     const float title_w = sc.x - 2 * m - bh - 24 - 260 - 300 - 2 * theme::kMinGap - 24;
     ui.text(ui.mirror(Rect{m + bh + 24, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
-            d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
+            d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText,
+            Align::ScreenStart);  // the name in its own direction, next to the listen button
 
     // What happens next.
     float y = m + bh + 24;

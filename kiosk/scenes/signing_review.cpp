@@ -35,7 +35,9 @@ class SigningReviewScene final : public Scene {
     auto row = [&](std::string_view label_key, const std::string& value, TextLang value_lang) {
       y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), ui.tr(label_key), theme::kTextSmall, theme::kTextMuted, Align::Start,
                    ui.lang_of(label_key)) + 4;
-      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText, Align::Start, value_lang) + 18;
+      // Values (names, date, place) in their own direction, lined up with their labels.
+      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText, Align::ScreenStart, value_lang) +
+           18;
     };
     // One line per name, each isolated (issue 18).
     const std::string& own = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;

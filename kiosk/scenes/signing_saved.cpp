@@ -28,7 +28,7 @@ class SigningSavedScene final : public Scene {
     // The reference code reads left to right in every language ("1234-A6AB", never "A6AB-1234"); it
     // starts where the texts above it start.
     ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText,
-            ui.rtl() ? Align::End : Align::Start, TextLang::ltr());
+            Align::ScreenStart, TextLang::ltr());
     if (qr_text_ != p.reference) {
       qr_text_ = p.reference;
       qr_ = signing::make_qr("BALIE-REF:" + p.reference);

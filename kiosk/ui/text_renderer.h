@@ -14,7 +14,10 @@ namespace balie::kiosk {
 
 // Start = the left edge of an LTR paragraph, the right edge of an RTL one: the direction of the text
 // itself (see TextLang), not the screen's.
-enum class Align : uint8_t { Start, Center, End };
+// ScreenStart (Ui only; renderers get Start or End): the screen's start edge (left in an LTR
+// screen, right in an RTL one) whatever the text's own direction, for data shown in a form (a
+// name, a place) that must line up with the labels around it; the text keeps its own direction.
+enum class Align : uint8_t { Start, Center, End, ScreenStart };
 
 enum class TextDir : uint8_t { Auto, Ltr, Rtl };
 

@@ -71,6 +71,7 @@ void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFi
 
 float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align, TextLang lang) {
   items_.add_text(utf8);
+  if (align == Align::ScreenStart) align = text_.is_rtl(utf8, lang) == rtl_ ? Align::Start : Align::End;
   Vec2 m = text_.measure(utf8, size, box.w, lang);
   if (box.h > 0 && m.y > box.h) {
     // Too long for its box (e.g. a very long name): clip, and mark the cut with an ellipsis at
