@@ -73,7 +73,9 @@ float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Alig
   items_.add_text(utf8);
   if (align == Align::ScreenStart) align = text_.is_rtl(utf8, lang) == rtl_ ? Align::Start : Align::End;
   Vec2 m = text_.measure(utf8, size, box.w, lang);
-  if (box.h > 0 && m.y > box.h) {
+  // One line is never cut (an Arabic-script line is taller than a Latin one at the same size, and
+  // marked a name as cut that was shown whole): only wrapped lines beyond the box are.
+  if (box.h > 0 && m.y > box.h && m.y > text_.measure(utf8, size, 0, lang).y + 0.5f) {
     // Too long for its box (e.g. a very long name): clip, and mark the cut with an ellipsis at
     // the end of the last visible line.
     ImGui::PushClipRect(tl(box), br(box), true);
