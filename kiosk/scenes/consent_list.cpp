@@ -21,13 +21,14 @@ class ConsentListScene final : public Scene {
       intents.push(GoTo{SceneId::Dossier});
     float y = m + 8;
     y += ui.text(ui.mirror(Rect{m + bh + 24, y, sc.x - 2 * m - bh - 24 - 340, 0}), ui.tr("consent_list.intro"),
-                 theme::kTextBody, theme::kText);
+                 theme::kTextBody, theme::kText, Align::Start, ui.lang_of("consent_list.intro"));
     y = std::max(y, m + bh) + 30;
     if (!s.flow.consent_saved_key.empty()) {
       const std::string t = ui.tr(s.flow.consent_saved_key, {{"reference", s.flow.consent_reference}});
       const Rect b{m, y, sc.x - 2 * m, 70};
       ui.fill(b, theme::rgba(214, 236, 222), 12);
-      ui.text(ui.mirror(Rect{b.x + 24, b.y + 18, b.w - 48, 0}), t, theme::kTextSmall, theme::kText);
+      ui.text(ui.mirror(Rect{b.x + 24, b.y + 18, b.w - 48, 0}), t, theme::kTextSmall, theme::kText, Align::Start,
+              ui.lang_of(s.flow.consent_saved_key));
       y += 90;
     }
     // Issue 16: not asked of Wi2013/Wi2007, non-obliged or unlinked residents: say why, ask nothing.
@@ -35,12 +36,12 @@ class ConsentListScene final : public Scene {
       const Rect b{m, y, sc.x - 2 * m, 200};
       ui.fill(b, theme::rgba(255, 255, 255), 16);
       ui.text(ui.mirror(Rect{b.x + 30, b.y + 30, b.w - 60, 0}), ui.tr(s.flow.consent_not_asked_key), theme::kTextBody,
-              theme::kText);
+              theme::kText, Align::Start, ui.lang_of(s.flow.consent_not_asked_key));
       return;
     }
     // The klantprofiel goes to the municipality by law; only the blauwe map is the resident's choice.
     y += ui.text(ui.mirror(Rect{m, y, sc.x - 2 * m, 0}), ui.tr("consent_list.klantprofiel_note"), theme::kTextSmall,
-                 theme::kTextMuted) + 24;
+                 theme::kTextMuted, Align::Start, ui.lang_of("consent_list.klantprofiel_note")) + 24;
     for (const auto& c : s.flow.consents) {
       const signing::ConsentPurpose* p = signing::find_purpose(s.flow.purposes, c.purpose);
       if (!p) continue;
@@ -48,12 +49,12 @@ class ConsentListScene final : public Scene {
       ui.fill(card, theme::rgba(255, 255, 255), 16);
       const float tw = card.w - 40 - 460;
       ui.text(ui.mirror(Rect{card.x + 30, card.y + 20, tw, 0}), p->title_key.empty() ? c.title : ui.tr(p->title_key),
-              theme::kTextBody, theme::kText);
+              theme::kTextBody, theme::kText, Align::Start, p->title_key.empty() ? TextLang{} : ui.lang_of(p->title_key));
       if (!c.missing_language.empty()) {
         // Issue 18: the notice is not there in the resident's language: not asked here, no other
         // language instead; a staff member helps (staff saw which text on the identity check).
         ui.text(ui.mirror(Rect{card.x + 30, card.y + 80, card.w - 60, 0}), ui.tr("consent_list.no_text_language"),
-                theme::kTextSmall, theme::kDanger);
+                theme::kTextSmall, theme::kDanger, Align::Start, ui.lang_of("consent_list.no_text_language"));
         y += card.h + 24;
         continue;
       }
@@ -66,7 +67,8 @@ class ConsentListScene final : public Scene {
                                                : ui.format_date(calendar::to_iso(calendar::local_day(c.at)));
       const std::string until = c.until ? ui.format_date(calendar::to_iso(calendar::local_day(*c.until))) : std::string();
       ui.text(ui.mirror(Rect{card.x + 30, card.y + 90, tw, 0}), ui.tr(state_key, {{"date", date}, {"until", until}}),
-              theme::kTextSmall, c.state == "given" ? theme::kPrimary : theme::kTextMuted);
+              theme::kTextSmall, c.state == "given" ? theme::kPrimary : theme::kTextMuted, Align::Start,
+              ui.lang_of(state_key));
       const Rect b = ui.mirror(Rect{card.x + card.w - 30 - 420, card.y + 35, 420, 100});
       const std::string id(p->id);
       if (c.state == "given") {

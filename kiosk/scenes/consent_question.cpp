@@ -19,20 +19,28 @@ class ConsentQuestionScene final : public Scene {
       intents.push(GoBack{});
     if (!s.flow.consent) return;
     const signing::ConsentScreen& c = *s.flow.consent;
+    const char* intro_key = c.withdraw ? "consent_question.withdraw_intro" : "consent_question.intro";
     ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24 - 300, 0}),
-            ui.tr(c.withdraw ? "consent_question.withdraw_intro" : "consent_question.intro",
-                  {{"municipality", c.gemeente_name}}),
-            theme::kTextSmall, theme::kTextMuted);
+            ui.tr(intro_key, {{"municipality", c.gemeente_name}}), theme::kTextSmall, theme::kTextMuted, Align::Start,
+            ui.lang_of(intro_key));
     const Rect box{m, m + bh + 24, sc.x - 2 * m, sc.y - (m + bh + 24) - m - 150};
     ui.fill(box, theme::rgba(255, 255, 255), 16);
     const Rect inner{box.x + 30, box.y + 20, box.w - 60, box.h - 40};
     Vec2 o = ui.begin_scroll("consent_question.scroll", inner, &scroll_);
-    float h = ui.text(ui.mirror(Rect{o.x, o.y, inner.w - 20, 0}), c.text.title, theme::kTextBody * 1.1f, theme::kPrimary) + 16;
-    h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text.body, theme::kTextBody * 0.85f, theme::kText) + 20;
+    // The notice in its own language (the resident's, or Dutch when there is none), Dutch under it:
+    // each text in its own direction.
+    const TextLang own = TextLang::in(c.text.language);
+    float h = ui.text(ui.mirror(Rect{o.x, o.y, inner.w - 20, 0}), c.text.title, theme::kTextBody * 1.1f, theme::kPrimary,
+                      Align::Start, own) + 16;
+    h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text.body, theme::kTextBody * 0.85f, theme::kText,
+                 Align::Start, own) + 20;
     if (c.text_nl) {
       h += 20;
-      h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text_nl->title, theme::kTextSmall, theme::kTextMuted) + 8;
-      h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text_nl->body, theme::kTextSmall, theme::kTextMuted) + 10;
+      const TextLang nl = TextLang::in(c.text_nl->language);
+      h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text_nl->title, theme::kTextSmall, theme::kTextMuted,
+                   Align::Start, nl) + 8;
+      h += ui.text(ui.mirror(Rect{o.x, o.y + h, inner.w - 20, 0}), c.text_nl->body, theme::kTextSmall, theme::kTextMuted,
+                   Align::Start, nl) + 10;
     }
     ui.end_scroll(h);
     // Two equal answers: same size, same style, side by side; nothing pre-selected.

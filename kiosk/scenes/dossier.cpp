@@ -36,7 +36,8 @@ float draw_signing_entry(const AppState& s, Ui& ui, Intents& intents, float y) {
       intents.push(StartSigning{});
   } else if (!s.flow.offer.reason_key.empty() && !(s.dossier && s.dossier->next_step.key == s.flow.offer.reason_key)) {
     ui.text(ui.mirror(Rect{m + 10, y + 8, lw - 20, 0}), ui.tr(s.flow.offer.reason_key), theme::kTextSmall,
-            s.flow.offer.staff_problem ? theme::kDanger : theme::kTextMuted);
+            s.flow.offer.staff_problem ? theme::kDanger : theme::kTextMuted, Align::Start,
+            ui.lang_of(s.flow.offer.reason_key));
   }
   return (consent || s.flow.offer.offered || !s.flow.offer.reason_key.empty()) ? y + bh + 20 : y;
 }
@@ -61,23 +62,30 @@ class DossierScene final : public Scene {
     const session::DossierView& d = *s.dossier;
     const float title_w = sc.x - 2 * m - bh - 24 - 260 - 300 - 2 * theme::kMinGap - 24;
     ui.text(ui.mirror(Rect{m + bh + 24, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
-            d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
+            d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText,
+            Align::ScreenStart);  // the name in its own direction, next to the listen button
 
     // What happens next.
     float y = m + bh + 24;
+    // Catalog lines are laid out in the language their key comes out in ("DUO ..." in Persian is
+    // still a right-to-left sentence; "V-nummer: {number}" in Arabic too).
     const std::string next = render_line(ui, d.next_step);
-    const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60) + 80;
+    const TextLang next_lang = ui.lang_of(d.next_step.key);
+    const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60, next_lang) + 80;
     const Rect panel{m, y, sc.x - 2 * m, next_h};
     ui.fill(panel, theme::kPrimary, 16);
     ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 14, panel.w - 60, 0}), ui.tr("dossier.next.title"), theme::kTextSmall,
-            theme::rgba(210, 232, 240));
-    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 52, panel.w - 60, 0}), next, theme::kTextBody, theme::kTextOnDark);
+            theme::rgba(210, 232, 240), Align::Start, ui.lang_of("dossier.next.title"));
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 52, panel.w - 60, 0}), next, theme::kTextBody, theme::kTextOnDark,
+            Align::Start, next_lang);
     y += next_h + 20;
     if (!d.can_start_flows) {
       const std::string why = ui.tr(d.flows_blocked_key);
-      const float h = ui.text_height(why, theme::kTextSmall, sc.x - 2 * m - 60) + 30;
+      const TextLang why_lang = ui.lang_of(d.flows_blocked_key);
+      const float h = ui.text_height(why, theme::kTextSmall, sc.x - 2 * m - 60, why_lang) + 30;
       ui.fill(Rect{m, y, sc.x - 2 * m, h}, theme::kWarningBg, 12);
-      ui.text(ui.mirror(Rect{m + 30, y + 15, sc.x - 2 * m - 60, 0}), why, theme::kTextSmall, theme::kText);
+      ui.text(ui.mirror(Rect{m + 30, y + 15, sc.x - 2 * m - 60, 0}), why, theme::kTextSmall, theme::kText, Align::Start,
+              why_lang);
       y += h + 16;
     }
     y = draw_signing_entry(s, ui, intents, y);
@@ -89,7 +97,8 @@ class DossierScene final : public Scene {
     const float w = list.w - 40;
     for (const auto& g : d.groups) {
       const float gy = o.y + cy;
-      cy += ui.text(ui.mirror(Rect{o.x, gy, w, 0}), ui.tr(g.title_key), theme::kTextBody * 1.15f, theme::kPrimary) + 10;
+      cy += ui.text(ui.mirror(Rect{o.x, gy, w, 0}), ui.tr(g.title_key), theme::kTextBody * 1.15f, theme::kPrimary,
+                    Align::Start, ui.lang_of(g.title_key)) + 10;
       if (g.timeline) {
         const Rect bar = ui.mirror(Rect{o.x, o.y + cy + 6, w * 0.8f, 22});
         ui.fill(bar, theme::rgba(214, 210, 200), 11);
@@ -101,7 +110,7 @@ class DossierScene final : public Scene {
       for (const auto& l : g.lines) {
         const std::string t = render_line(ui, l);
         cy += ui.text(ui.mirror(Rect{o.x + 24, o.y + cy, w - 24, 0}), t, theme::kTextBody * 0.9f,
-                      l.warning ? theme::kDanger : theme::kText) + 8;
+                      l.warning ? theme::kDanger : theme::kText, Align::Start, ui.lang_of(l.key)) + 8;
       }
       cy += 28;
     }

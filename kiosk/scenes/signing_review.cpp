@@ -25,20 +25,27 @@ class SigningReviewScene final : public Scene {
     ui.fill(card, theme::rgba(255, 255, 255), 16);
     const float cx = card.x + 40, cw = card.w * 0.42f;
     float y = card.y + 30;
-    std::string title = p.text_nl.title;
-    if (p.text_own) title += " / " + p.text_own->title;
-    y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), title, theme::kTextBody * 1.1f, theme::kPrimary) + 24;
-    auto row = [&](std::string_view label_key, const std::string& value) {
-      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), ui.tr(label_key), theme::kTextSmall, theme::kTextMuted) + 4;
-      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText) + 18;
+    // The Dutch title and the resident's, one line each, each in its own direction.
+    y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), p.text_nl.title, theme::kTextBody * 1.1f, theme::kPrimary, Align::Start,
+                 TextLang::in(p.text_nl.language));
+    if (p.text_own)
+      y += 6 + ui.text(ui.mirror(Rect{cx, y + 6, cw, 0}), p.text_own->title, theme::kTextBody * 1.1f, theme::kPrimary,
+                       Align::Start, TextLang::in(p.text_own->language));
+    y += 24;
+    auto row = [&](std::string_view label_key, const std::string& value, TextLang value_lang) {
+      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), ui.tr(label_key), theme::kTextSmall, theme::kTextMuted, Align::Start,
+                   ui.lang_of(label_key)) + 4;
+      // Values (names, date, place) in their own direction, lined up with their labels.
+      y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), value, theme::kTextBody, theme::kText, Align::ScreenStart, value_lang) +
+           18;
     };
     // One line per name, each isolated (issue 18).
     const std::string& own = r.naam_eigen_schrift.empty() ? r.naam_latijns : r.naam_eigen_schrift;
     std::string name = join_isolated({own});
     if (!r.naam_latijns.empty() && r.naam_latijns != own) name += "\n" + join_isolated({r.naam_latijns});
-    row("signing_review.name", name);
-    row("signing_review.date", ui.format_date(calendar::to_iso(calendar::local_day(s.now))));
-    row("signing_review.place", s.location_name);
+    row("signing_review.name", name, TextLang{});  // each name line by its own script
+    row("signing_review.date", ui.format_date(calendar::to_iso(calendar::local_day(s.now))), ui.session_lang());
+    row("signing_review.place", s.location_name, TextLang{});
     const Rect sig = ui.mirror(Rect{card.x + card.w * 0.5f, card.y + 40, card.w * 0.5f - 40, card.h - 80});
     ui.fill(sig, theme::rgba(250, 250, 247), 8);
     ui.fill(Rect{sig.x + 20, sig.y + sig.h * 0.78f, sig.w - 40, 2}, theme::rgba(170, 170, 170));

@@ -25,7 +25,10 @@ class SigningSavedScene final : public Scene {
     y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.body"), theme::kTextBody, theme::kText) + 40;
     y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.reference"), theme::kTextSmall,
                  theme::kTextMuted) + 8;
-    ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText);
+    // The reference code reads left to right in every language ("1234-A6AB", never "A6AB-1234"); it
+    // starts where the texts above it start.
+    ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText,
+            Align::ScreenStart, TextLang::ltr());
     if (qr_text_ != p.reference) {
       qr_text_ = p.reference;
       qr_ = signing::make_qr("BALIE-REF:" + p.reference);

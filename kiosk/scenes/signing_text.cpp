@@ -33,16 +33,24 @@ class SigningTextScene final : public Scene {
     const float gap = 48;
     const float cw = side ? (inner.w - 24 - gap) / 2 : inner.w - 24;
     float h_nl = 0, h_own = 0;
-    // Dutch first (left in LTR, right in RTL), the resident's language next to it or below.
+    // Dutch first (left in LTR, right in RTL), the resident's language next to it or below. Each
+    // text is laid out in its own language: the Dutch one LTR from its column's left edge, an
+    // Arabic one RTL from the right edge, whatever the session language.
     const Rect col_nl = ui.mirror(Rect{o.x, o.y, cw, 0});
-    h_nl += ui.text(Rect{col_nl.x, o.y, cw, 0}, p.text_nl.title, theme::kTextBody * 1.15f, theme::kPrimary) + 16;
-    h_nl += ui.text(Rect{col_nl.x, o.y + h_nl, cw, 0}, p.text_nl.body, theme::kTextBody * 0.85f, theme::kText) + 20;
+    const TextLang nl = TextLang::in(p.text_nl.language);
+    h_nl += ui.text(Rect{col_nl.x, o.y, cw, 0}, p.text_nl.title, theme::kTextBody * 1.15f, theme::kPrimary,
+                    Align::Start, nl) + 16;
+    h_nl += ui.text(Rect{col_nl.x, o.y + h_nl, cw, 0}, p.text_nl.body, theme::kTextBody * 0.85f, theme::kText,
+                    Align::Start, nl) + 20;
     if (p.text_own) {
       const float ox = side ? o.x + cw + gap : o.x;
       const float oy = side ? o.y : o.y + h_nl + 30;
       const Rect col = ui.mirror(Rect{ox, oy, cw, 0});
-      h_own += ui.text(Rect{col.x, oy, cw, 0}, p.text_own->title, theme::kTextBody * 1.15f, theme::kPrimary) + 16;
-      h_own += ui.text(Rect{col.x, oy + h_own, cw, 0}, p.text_own->body, theme::kTextBody * 0.85f, theme::kText) + 20;
+      const TextLang own = TextLang::in(p.text_own->language);
+      h_own += ui.text(Rect{col.x, oy, cw, 0}, p.text_own->title, theme::kTextBody * 1.15f, theme::kPrimary,
+                       Align::Start, own) + 16;
+      h_own += ui.text(Rect{col.x, oy + h_own, cw, 0}, p.text_own->body, theme::kTextBody * 0.85f, theme::kText,
+                       Align::Start, own) + 20;
     }
     const float content = side ? std::max(h_nl, h_own) : h_nl + (p.text_own ? 30 + h_own : 0);
     ui.end_scroll(content);

@@ -11,9 +11,11 @@ namespace balie::kiosk {
 class ImGuiFontRenderer final : public TextRenderer {
  public:
   explicit ImGuiFontRenderer(ImFont* font) : font_(font) {}
-  Vec2 measure(std::string_view utf8, float size_px, float wrap_width, bool rtl) override;
+  Vec2 measure(std::string_view utf8, float size_px, float wrap_width, TextLang lang) override;
   void draw(ImDrawList* dl, Vec2 pos, float width, std::string_view utf8, float size_px, uint32_t color, Align align,
-            bool rtl) override;
+            TextLang lang) override;
+  // No bidi here: explicit Rtl, or an RTL language code, counts as RTL; everything else LTR.
+  bool is_rtl(std::string_view utf8, TextLang lang) override;
   void clear_caches() override {}
 
  private:

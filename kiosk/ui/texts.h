@@ -24,6 +24,8 @@ class Texts {
   }
   virtual bool rtl() const = 0;
   virtual std::string_view language() const = 0;
+  // The language tr(key) comes out in: language(), or the catalog it falls back to (Dutch).
+  virtual std::string_view language_of(std::string_view /*key*/) const { return language(); }
   // Switches the catalog; unknown codes fall back to Dutch and return false.
   virtual bool set_language(std::string_view code) = 0;
   // "YYYY-MM-DD" as the resident reads dates: day, month name in their language, year.

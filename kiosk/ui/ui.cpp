@@ -69,26 +69,31 @@ void Ui::fill(Rect r, uint32_t color, float rounding) { draw_list()->AddRectFill
 
 void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFilled(iv(c), radius, color, 24); }
 
-float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align) {
+float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align, TextLang lang) {
   items_.add_text(utf8);
-  Vec2 m = text_.measure(utf8, size, box.w, rtl_);
-  if (box.h > 0 && m.y > box.h) {
+  if (align == Align::ScreenStart) align = text_.is_rtl(utf8, lang) == rtl_ ? Align::Start : Align::End;
+  Vec2 m = text_.measure(utf8, size, box.w, lang);
+  // One line is never cut (an Arabic-script line is taller than a Latin one at the same size, and
+  // marked a name as cut that was shown whole): only wrapped lines beyond the box are.
+  if (box.h > 0 && m.y > box.h && m.y > text_.measure(utf8, size, 0, lang).y + 0.5f) {
     // Too long for its box (e.g. a very long name): clip, and mark the cut with an ellipsis at
     // the end of the last visible line.
     ImGui::PushClipRect(tl(box), br(box), true);
-    text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, rtl_);
+    text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, lang);
     ImGui::PopClipRect();
     const float ew = size * 1.2f;
-    const Rect mark{rtl_ ? box.x : box.x + box.w - ew, box.y + box.h - size * 1.3f, ew, size * 1.3f};
+    const bool text_rtl = text_.is_rtl(utf8, lang);  // the end of the text's own direction
+    const Rect mark{text_rtl ? box.x : box.x + box.w - ew, box.y + box.h - size * 1.3f, ew, size * 1.3f};
     fill(mark, theme::rgba(246, 244, 239, 230), 4);
-    text_.draw(draw_list(), Vec2{mark.x, mark.y}, mark.w, "\xE2\x80\xA6", size, color, Align::Center, false);
+    text_.draw(draw_list(), Vec2{mark.x, mark.y}, mark.w, "\xE2\x80\xA6", size, color, Align::Center, TextLang::ltr());
     return box.h;
   }
-  text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, rtl_);
+  text_.draw(draw_list(), Vec2{box.x, box.y}, box.w, utf8, size, color, align, lang);
   return m.y;
 }
 
-bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle style, float text_size) {
+bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle style, float text_size,
+                TextLang lang) {
   // Inside a scroll region only the visible part counts (and can be touched).
   if (!scrolls_.empty()) {
     const Rect c = scrolls_.back().r;
@@ -120,10 +125,10 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   }
   fill(r, bg, theme::kRounding);
   if (!label.empty()) {
-    Vec2 m = text_.measure(label, text_size, r.w - 24, rtl_);
+    Vec2 m = text_.measure(label, text_size, r.w - 24, lang);
     float y = r.y + std::max(0.0f, (r.h - m.y) / 2);
     ImGui::PushClipRect(tl(r), br(r), true);  // a label never spills out of its button
-    text_.draw(draw_list(), Vec2{r.x + 12, y}, r.w - 24, label, text_size, fg, Align::Center, rtl_);
+    text_.draw(draw_list(), Vec2{r.x + 12, y}, r.w - 24, label, text_size, fg, Align::Center, lang);
     ImGui::PopClipRect();
   }
   return pressed;

@@ -38,6 +38,11 @@ class Ui {
   }
   std::string tr_in(std::string_view language, std::string_view key) const { return texts_.tr_in(language, key); }
   std::string format_date(std::string_view iso) const { return texts_.format_date(iso); }
+  // The language tr(key) is shown in (the session language, its fallback, or Dutch), to lay the
+  // text out by it: ui.text(box, ui.tr(key), size, color, Align::Start, ui.lang_of(key)).
+  TextLang lang_of(std::string_view key) const { return TextLang::in(texts_.language_of(key)); }
+  // The session language (staff screens: Dutch): for texts made in it, such as format_date().
+  TextLang session_lang() const { return TextLang::in(texts_.language()); }
   // Text typed on a physical keyboard this frame (UTF-8), and whether Backspace was pressed.
   std::string typed_text() const;
   bool backspace_pressed() const;
@@ -47,14 +52,20 @@ class Ui {
   // Drawing primitives.
   void fill(Rect r, uint32_t color, float rounding = 0);
   void circle(Vec2 center, float radius, uint32_t color);
-  // Height of `utf8` wrapped at `width`.
-  float text_height(std::string_view utf8, float size, float width) { return text_.measure(utf8, size, width, rtl_).y; }
+  // Height of `utf8` wrapped at `width`, laid out in `lang`.
+  float text_height(std::string_view utf8, float size, float width, TextLang lang = {}) {
+    return text_.measure(utf8, size, width, lang).y;
+  }
   // Text inside `box`; returns the height used. box.h == 0: the height grows as needed;
   // box.h > 0: text taller than that is clipped and the cut marked with an ellipsis.
-  float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start);
-  // A button with a label; min size kMinTarget is enforced by checks, not silently.
+  // `lang` is what the text is written in (see TextLang): it sets the paragraph direction and what
+  // Align::Start means. Default: each paragraph by its own first strong character.
+  float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start,
+             TextLang lang = {});
+  // A button with a label (centred; direction by its own first strong character, or `lang`);
+  // min size kMinTarget is enforced by checks, not silently.
   bool button(std::string_view id, Rect r, std::string_view label, ButtonStyle style = ButtonStyle::Primary,
-              float text_size = theme::kTextButton);
+              float text_size = theme::kTextButton, TextLang lang = {});
   // A large speaker pictogram that asks for the screen's audio.
   bool listen_button(std::string_view id, Rect r);
   // A vertically scrolling region; drag anywhere inside it scrolls. Returns the content origin.

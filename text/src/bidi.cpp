@@ -13,11 +13,16 @@ Paragraph resolve(std::u32string_view text, BaseDirection base) {
   const auto n = static_cast<FriBidiStrIndex>(text.size());
   p.levels.assign(text.size(), 0);
   p.types.assign(text.size(), 0);
-  FriBidiParType dir = base == BaseDirection::kLtr   ? FRIBIDI_PAR_LTR
-                       : base == BaseDirection::kRtl ? FRIBIDI_PAR_RTL
-                                                     : FRIBIDI_PAR_ON;
+  FriBidiParType dir = FRIBIDI_PAR_ON;
+  switch (base) {
+    case BaseDirection::kLtr: dir = FRIBIDI_PAR_LTR; break;
+    case BaseDirection::kRtl: dir = FRIBIDI_PAR_RTL; break;
+    case BaseDirection::kAuto: dir = FRIBIDI_PAR_ON; break;
+    case BaseDirection::kAutoLtr: dir = FRIBIDI_PAR_WLTR; break;  // weak: P2/P3 first
+    case BaseDirection::kAutoRtl: dir = FRIBIDI_PAR_WRTL; break;
+  }
   if (n == 0) {
-    p.paragraph_level = base == BaseDirection::kRtl ? 1 : 0;
+    p.paragraph_level = base == BaseDirection::kRtl || base == BaseDirection::kAutoRtl ? 1 : 0;
     return p;
   }
   const auto* chars = reinterpret_cast<const FriBidiChar*>(text.data());

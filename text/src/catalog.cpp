@@ -531,7 +531,7 @@ Result<std::string> fill_placeholders(std::string_view text, std::initializer_li
       out.append(text.substr(i, close - i + 1));
       unknown += (unknown.empty() ? "" : ", ") + std::string(name);
     } else {
-      out += it->untrusted ? isolate_untrusted(it->value) : sanitize_utf8(it->value);
+      out += it->untrusted ? isolate_value(it->value) : sanitize_utf8(it->value);
     }
     i = close;
   }

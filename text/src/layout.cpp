@@ -63,6 +63,15 @@ bool is_default_ignorable(char32_t c) {
          c == 0x00AD || c == 0x2060 || c == 0xFEFF || (c >= 0xE0100 && c <= 0xE01EF);
 }
 
+bidi::BaseDirection base_direction(const TextStyle& style, const Language& lang) {
+  switch (style.direction) {
+    case Direction::kLtr: return bidi::BaseDirection::kLtr;
+    case Direction::kRtl: return bidi::BaseDirection::kRtl;
+    case Direction::kAuto: break;
+  }
+  return lang.is_rtl ? bidi::BaseDirection::kAutoRtl : bidi::BaseDirection::kAutoLtr;
+}
+
 hb_script_t script_of(char32_t c) {
   return hb_unicode_script(hb_unicode_funcs_get_default(), static_cast<hb_codepoint_t>(c));
 }
@@ -118,7 +127,7 @@ ParagraphLayout LayoutEngine::layout(std::string_view utf8, const TextStyle& sty
                                      const Language& language) {
   ParagraphLayout out;
   out.size_px = style.size_px;
-  out.rtl = language.is_rtl;
+  out.rtl = style.direction == Direction::kAuto ? language.is_rtl : style.direction == Direction::kRtl;
   if (fonts_.size() == 0 || style.size_px <= 0) return out;
   scratch_ = decode_utf8(utf8);
   float y = 0;
@@ -154,8 +163,10 @@ ParagraphLayout LayoutEngine::layout(std::string_view utf8, const TextStyle& sty
 void LayoutEngine::layout_paragraph(std::u32string_view para, const TextStyle& style,
                                     const Language& lang, ParagraphLayout& out, float& y) {
   const size_t n = para.size();
-  const bidi::Paragraph bp =
-      bidi::resolve(para, lang.is_rtl ? bidi::BaseDirection::kRtl : bidi::BaseDirection::kLtr);
+  // Each paragraph has its own direction (explicit, or from its first strong character).
+  const bidi::Paragraph bp = bidi::resolve(para, base_direction(style, lang));
+  const bool rtl = (bp.paragraph_level & 1) != 0;
+  if (out.lines.empty()) out.rtl = rtl;
 
   // [SECTION] itemisation: script (neutral characters join their neighbours) and face per char.
   std::vector<hb_script_t> scripts(n, HB_SCRIPT_COMMON);
@@ -299,7 +310,7 @@ void LayoutEngine::layout_paragraph(std::u32string_view para, const TextStyle& s
     size_t e = r.e;
     while (e > r.b && is_break_space(para[e - 1])) --e;  // trailing spaces take no room
     LaidOutLine line;
-    line.rtl = lang.is_rtl;
+    line.rtl = rtl;
     line.baseline = y + std::floor(asc + (line_height - (asc + desc)) / 2 + 0.5f);
     line.first_glyph = static_cast<uint32_t>(out.glyphs.size());
     line.text_begin = static_cast<uint32_t>(r.b);

@@ -32,6 +32,7 @@ std::shared_ptr<const ParagraphLayout> ParagraphCache::get(std::string_view utf8
   append_pod(probe_, &style.max_width, sizeof style.max_width);
   append_pod(probe_, &style.line_spacing, sizeof style.line_spacing);
   probe_.push_back(static_cast<char>(style.align));
+  probe_.push_back(static_cast<char>(style.direction));
   probe_.append(language.code);
   probe_.push_back('\0');
   probe_.append(utf8);

@@ -4,6 +4,7 @@
 
 #include "balie/record/utf8.h"
 
+#include <fribidi.h>
 #include <string.h>
 
 #include <algorithm>
@@ -85,6 +86,28 @@ std::string isolate_untrusted(std::string_view utf8) {
   out += encode_utf8(body);
   append_utf8(out, 0x2069);
   secure_wipe(body);
+  return out;
+}
+
+bool is_ltr_token(std::string_view utf8) {
+  if (utf8.empty()) return false;
+  for (std::size_t i = 0; i < utf8.size();) {
+    const char32_t cp = record::utf8_next(utf8, i);
+    if (cp == record::kInvalidCodePoint || is_bidi_control(cp)) return false;
+    const FriBidiCharType t = fribidi_get_bidi_type(static_cast<FriBidiChar>(cp));
+    if (t == FRIBIDI_TYPE_RTL || t == FRIBIDI_TYPE_AL || t == FRIBIDI_TYPE_AN) return false;
+    if (t == FRIBIDI_TYPE_BS || cp == 0x2028) return false;  // a line break would end the isolate
+  }
+  return true;
+}
+
+std::string isolate_value(std::string_view utf8) {
+  if (!is_ltr_token(utf8)) return isolate_untrusted(utf8);
+  std::string out;
+  out.reserve(utf8.size() + 6);
+  append_utf8(out, 0x2066);  // LRI
+  out.append(utf8);          // valid UTF-8 without controls (checked above)
+  append_utf8(out, 0x2069);  // PDI
   return out;
 }
 

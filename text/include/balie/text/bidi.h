@@ -10,7 +10,9 @@
 
 namespace balie::text::bidi {
 
-enum class BaseDirection { kLtr, kRtl, kAuto };
+// kAuto, kAutoLtr, kAutoRtl: rules P2/P3 (first strong character, skipping isolates); without a
+// strong character kAuto and kAutoLtr give LTR, kAutoRtl gives RTL.
+enum class BaseDirection { kLtr, kRtl, kAuto, kAutoLtr, kAutoRtl };
 
 struct Paragraph {
   int paragraph_level = 0;            // 0 = LTR, 1 = RTL

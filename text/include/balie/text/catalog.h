@@ -115,7 +115,7 @@ std::string make_pot(const Catalog& base);
 struct Arg {
   std::string_view name;
   std::string_view value;
-  bool untrusted = true;  // isolate with FSI..PDI (default: every value is treated as untrusted)
+  bool untrusted = true;  // isolate (isolate_value: LRI..PDI for LTR tokens, else FSI..PDI); default: every value
 };
 // Fills {name} placeholders. Unknown names in the text stay visible as "{name}" and are reported.
 Result<std::string> fill_placeholders(std::string_view text, std::initializer_list<Arg> args);

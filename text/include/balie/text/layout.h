@@ -16,14 +16,23 @@ typedef struct hb_buffer_t hb_buffer_t;
 
 namespace balie::text {
 
-// Alignment in reading direction: kStart is left for LTR languages and right for RTL ones.
+// Alignment in reading direction: kStart is the left edge of an LTR paragraph and the right edge
+// of an RTL one (the paragraph's own direction, not the screen's).
 enum class Align : uint8_t { kStart, kCenter, kEnd };
+
+// Paragraph direction. kLtr/kRtl: the caller knows it (a text in a known language: a Dutch
+// declaration is kLtr inside an Arabic screen). kAuto: each paragraph (text between hard breaks)
+// takes the direction of its own first strong character, skipping isolates (UAX #9 P2/P3); a
+// paragraph without any strong character (digits, punctuation) takes the direction of the layout's
+// language.
+enum class Direction : uint8_t { kAuto, kLtr, kRtl };
 
 struct TextStyle {
   float size_px = 32.0f;
   float max_width = 0.0f;    // wrap width in px; 0 = no wrapping
   Align align = Align::kStart;
   float line_spacing = 1.0f; // multiplies the natural line height of the faces used
+  Direction direction = Direction::kAuto;
 };
 
 struct PositionedGlyph {
@@ -40,7 +49,7 @@ struct LaidOutLine {
   float width = 0;
   uint32_t first_glyph = 0, glyph_count = 0;
   uint32_t text_begin = 0, text_end = 0;  // code point range (logical) shown on the line
-  bool rtl = false;         // direction of the paragraph the line belongs to
+  bool rtl = false;         // resolved direction of the paragraph the line belongs to
 };
 
 struct ParagraphLayout {
@@ -51,7 +60,7 @@ struct ParagraphLayout {
   float height = 0;
   float size_px = 0;
   float line_height = 0;
-  bool rtl = false;
+  bool rtl = false;         // resolved direction of the first paragraph
   int missing_glyphs = 0;   // characters no installed font could show (tofu); 0 in practice
   size_t line_count() const { return lines.size(); }
   // Overwrites and releases everything (after a session nothing personal may stay in memory).
@@ -66,7 +75,8 @@ class LayoutEngine {
   LayoutEngine& operator=(const LayoutEngine&) = delete;
 
   // Lays out sanitised UTF-8 (invalid bytes become U+FFFD). Hard line breaks: '\n', U+2029.
-  // The paragraph direction comes from `language` (is_rtl); HarfBuzz gets its language tag.
+  // The paragraph direction comes from style.direction (kAuto: per paragraph from its first strong
+  // character, falling back to `language`'s direction); HarfBuzz gets `language`'s tag.
   ParagraphLayout layout(std::string_view utf8, const TextStyle& style, const Language& language);
 
   // Overwrites the scratch buffers (shaping buffer, code points) that held text.

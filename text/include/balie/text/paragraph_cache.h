@@ -1,5 +1,5 @@
 // Cache of laid-out paragraphs (text/, main thread), keyed by (text, language, size, width,
-// alignment, line spacing), so a static screen does no shaping per frame. Least-recently-used
+// alignment, direction, line spacing), so a static screen does no shaping per frame. Least-recently-used
 // eviction under two explicit limits: number of paragraphs and total glyphs. wipe() overwrites
 // every cached string and glyph run (end of session).
 #pragma once

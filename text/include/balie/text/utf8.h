@@ -25,6 +25,17 @@ std::string sanitize_utf8(std::string_view utf8);
 // result in FSI (U+2068) ... PDI (U+2069).
 std::string isolate_untrusted(std::string_view utf8);
 
+// True for a value that reads left to right by itself and holds nothing right-to-left: codes such
+// as "1234-A6AB", V-nummers, dates and times in digits, numbers, Latin words. No R/AL/AN character
+// and no bidi control; the empty string is not a token.
+bool is_ltr_token(std::string_view utf8);
+
+// Isolation of a value substituted into a sentence (a catalog placeholder; the one rule used by
+// every tr()): an LTR token gets LRI (U+2066) ... PDI, so "1234-A6AB" stays "1234-A6AB" inside an
+// Arabic sentence; anything else (an Arabic name, a date with an Arabic month) goes through
+// isolate_untrusted (FSI ... PDI). Either way the value cannot reorder the sentence around it.
+std::string isolate_value(std::string_view utf8);
+
 // True for the explicit bidi formatting characters (LRE..RLO, LRI..PDI, LRM, RLM, ALM).
 bool is_bidi_control(char32_t c);
 
