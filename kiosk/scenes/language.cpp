@@ -49,9 +49,8 @@ void draw_in_every_language(Ui& ui, Rect area, int cols, std::string_view key, f
   const float w = (area.w - (cols - 1) * gap) / cols, h = (area.h - (rows - 1) * gap) / rows;
   for (int i = 0; i < n; ++i) {
     const Rect c = ui.mirror(Rect{area.x + (i % cols) * (w + gap), area.y + (i / cols) * (h + gap), w, h});
-    // Right-to-left languages isolated (RLI..PDI): their punctuation stays at their own line end.
-    const std::string t = ui.tr_in(langs[i].code, key);
-    ui.text(c, langs[i].is_rtl ? "\u2067" + t + "\u2069" : t, size, color, Align::Center);
+    // Each line in its own language and direction: its punctuation stays at its own line end.
+    ui.text(c, ui.tr_in(langs[i].code, key), size, color, Align::Center, TextLang::in(langs[i].code));
   }
 }
 
@@ -104,7 +103,7 @@ class LanguageScene final : public Scene {
       ui.circle(bubble.center(), d / 2, selected ? theme::rgba(255, 255, 255, 60) : theme::rgba(255, 255, 255));
       ui.text(Rect{bubble.x, bubble.y + d * 0.12f, d, 0}, first_code_point(l.native_name), d * 0.5f, fg, Align::Center);
       ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - theme::kTextButton * 1.5f) / 2, base.w - d - 60, 0}),
-              l.native_name, theme::kTextButton, fg, Align::Start);
+              l.native_name, theme::kTextButton, fg, Align::ScreenStart, TextLang::in(l.code));
     }
     const Rect exit_r = ui.mirror(Rect{sc.x - m - bh, sc.y - m - bh, bh, bh});
     if (ui.button("language.exit", exit_r, "", ButtonStyle::Secondary)) confirm_exit_ = true;

@@ -31,20 +31,18 @@ class WelcomeScene final : public Scene {
       const text::Language& l = langs[i];
       const Rect c{m + (i % cols) * (cell_w + gap), top + (i / cols) * (cell_h + gap), cell_w, cell_h};
       ui.fill(c, theme::rgba(255, 255, 255, 22), 16);
-      // Right-to-left languages are isolated (RLI..PDI): their sentence ends on the left even on
-      // this screen, which belongs to no language.
-      auto own = [&](std::string_view key) {
-        std::string t = ui.tr_in(l.code, key);
-        return l.is_rtl ? "\u2067" + t + "\u2069" : t;
-      };
+      // Each cell is laid out in its own language (direction per paragraph): a right-to-left
+      // sentence ends on the left even on this screen, which belongs to no language.
+      const TextLang own_lang = TextLang::in(l.code);
+      auto own = [&](std::string_view key) { return ui.tr_in(l.code, key); };
       // The greeting on one line: smaller when a language's word is long ("Hoş geldiniz").
       const std::string g = own("welcome.title");
-      const float gw = ui.text_renderer().measure(g, greet, 0, false).x;
+      const float gw = ui.text_renderer().measure(g, greet, 0, own_lang).x;
       const float gs = gw > c.w - 32 ? greet * (c.w - 32) / gw : greet;
-      const float gh = ui.text(Rect{c.x + 12, c.y + cell_h * 0.1f, c.w - 24, 0}, g, gs, theme::kTextOnDark, Align::Center);
+      const float gh = ui.text(Rect{c.x + 12, c.y + cell_h * 0.1f, c.w - 24, 0}, g, gs, theme::kTextOnDark, Align::Center, own_lang);
       const float ly = c.y + cell_h * 0.1f + std::max(gh, greet * 1.3f) + 10;
       ui.text(Rect{c.x + 16, ly, c.w - 32, c.y + c.h - ly - 8}, own("welcome.staff_starts"), line, theme::rgba(210, 232, 240),
-              Align::Center);
+              Align::Center, own_lang);
     }
     if (ui.button("welcome.staff", ui.mirror(Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}), ui.tr("welcome.staff_button"),
                   ButtonStyle::OnDark))
