@@ -282,3 +282,55 @@ TEST(Scenes, StaffStatusShowsDeletionReceipts) {
   EXPECT_TRUE(h.items().has_text("reason=[status.deletion.reason.obligation_withdrawn]"));
   EXPECT_TRUE(h.items().has_text("receivers=1 receipts=1 dropped=0"));
 }
+
+// Issue 18: the Persian/Sorani layout types the letters Arabic keyboards lack (گ چ پ ژ ی ک and
+// Sorani ە ێ ۆ ڕ ڵ ڤ) into the search query.
+TEST(Scenes, PersianSoraniKeyboardTypesItsLetters) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::ResidentSearch)].make();
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("kb.layout.persian", *scene, st, in));
+  // گ U+06AF, ێ U+06CE, ڵ U+06B5, ی U+06CC, ک U+06A9, ژ U+0698, ڤ U+06A4
+  for (const char* k : {"kb.xdaxaf", "kb.xdbx8e", "kb.xdaxb5", "kb.xdbx8c", "kb.xdaxa9", "kb.xdax98", "kb.xdaxa4"})
+    ASSERT_TRUE(h.tap(k, *scene, st, in)) << k;
+  ASSERT_FALSE(in.items().empty());
+  EXPECT_EQ(std::get<SearchResidents>(in.items().back()).query, "گێڵیکژڤ");
+}
+
+// Every keyboard layout keeps every key at the minimum target, apart and on screen at both sizes.
+TEST(Scenes, EveryKeyboardLayoutFitsAtBothScreenSizes) {
+  for (Vec2 screen : {Vec2{1920, 1080}, Vec2{1280, 800}}) {
+    for (const char* layout : {"kb.layout.latin", "kb.layout.arabic", "kb.layout.persian", "kb.layout.digits"}) {
+      HeadlessUi h(screen);
+      AppState st = rich_state();
+      Intents in;
+      auto scene = scene_table()[static_cast<size_t>(SceneId::ResidentSearch)].make();
+      h.frame(*scene, st, in);
+      ASSERT_TRUE(h.tap(layout, *scene, st, in)) << layout;
+      std::vector<ItemInfo> items;
+      for (const auto& i : h.items().items())
+        if (i.interactive && !i.clipped) items.push_back(i);
+      int keys = 0;
+      for (size_t a = 0; a < items.size(); ++a) {
+        const Rect& r = items[a].rect;
+        keys += items[a].id.rfind("kb.", 0) == 0;
+        const std::string where = std::string(layout) + " " + items[a].id + " at " + std::to_string(int(screen.x));
+        EXPECT_GE(r.w, theme::kMinTarget) << where;
+        EXPECT_GE(r.h, theme::kMinTarget) << where;
+        EXPECT_GE(r.x, 0) << where;
+        EXPECT_GE(r.y, 0) << where;
+        EXPECT_LE(r.x + r.w, screen.x) << where;
+        EXPECT_LE(r.y + r.h, screen.y) << where;
+        for (size_t b = a + 1; b < items.size(); ++b) {
+          const Rect& q = items[b].rect;
+          const float gap_x = std::max(q.x - (r.x + r.w), r.x - (q.x + q.w));
+          const float gap_y = std::max(q.y - (r.y + r.h), r.y - (q.y + q.h));
+          EXPECT_GE(std::max(gap_x, gap_y), theme::kMinGap) << where << " and " << items[b].id;
+        }
+      }
+      EXPECT_GE(keys, 15) << layout;
+    }
+  }
+}
