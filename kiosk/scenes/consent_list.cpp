@@ -16,11 +16,12 @@ class ConsentListScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("consent_list.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"consent_list.intro"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("consent_list.back", ui.mirror(Rect{sc.x - m - 300, m, 300, bh}), ui.tr("consent_list.to_dossier"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
     float y = m + 8;
-    y += ui.text(ui.mirror(Rect{m + bh + 24, y, sc.x - 2 * m - bh - 24 - 340, 0}), ui.tr("consent_list.intro"),
+    y += ui.text(ui.mirror(Rect{m + bh + 24 + ts, y, sc.x - 2 * m - bh - 24 - ts - 340, 0}), ui.tr("consent_list.intro"),
                  theme::kTextBody, theme::kText);
     y = std::max(y, m + bh) + 30;
     if (!s.flow.consent_saved_key.empty()) {

@@ -14,12 +14,13 @@ class ConsentQuestionScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("consent_question.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"consent_question.spoken"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("consent_question.back", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.back"),
                   ButtonStyle::Secondary))
       intents.push(GoBack{});
     if (!s.flow.consent) return;
     const signing::ConsentScreen& c = *s.flow.consent;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24 - 300, 0}),
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts - 300, bh + 12}),
             ui.tr(c.withdraw ? "consent_question.withdraw_intro" : "consent_question.intro",
                   {{"municipality", c.gemeente_name}}),
             theme::kTextSmall, theme::kTextMuted);

@@ -49,6 +49,7 @@ class DossierScene final : public Scene {
     const float m = theme::kMargin;
     const float bh = 96;
     if (ui.listen_button("dossier.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"dossier.intro"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("dossier.finish", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.finish"), ButtonStyle::Secondary))
       intents.push(EndSession{});
     if (ui.button("dossier.language", ui.mirror(Rect{sc.x - m - 260 - theme::kMinGap - 300, m, 300, bh}),
@@ -59,8 +60,8 @@ class DossierScene final : public Scene {
       return;
     }
     const session::DossierView& d = *s.dossier;
-    const float title_w = sc.x - 2 * m - bh - 24 - 260 - 300 - 2 * theme::kMinGap - 24;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
+    const float title_w = sc.x - 2 * m - bh - 24 - ts - 260 - 300 - 2 * theme::kMinGap - 24;
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
             d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
 
     // What happens next.

@@ -22,7 +22,8 @@ class LanguageScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const float bh = 96;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("language.title"), theme::kTextTitle,
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, 134}), ui.tr("language.title"), theme::kTextTitle,
             theme::kText, Align::Start);
     if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"language.body"});
 

@@ -16,7 +16,8 @@ class SigningReviewScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_review.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"signing_review.intro"});
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("signing_review.intro"),
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, bh + 14}), ui.tr("signing_review.intro"),
             theme::kTextBody, theme::kText);
     if (!s.flow.pvt || !s.resident) return;
     const signing::SigningSession& p = *s.flow.pvt;

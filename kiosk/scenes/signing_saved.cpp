@@ -16,16 +16,17 @@ class SigningSavedScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_saved.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"signing_saved.title"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (!s.flow.pvt || !s.flow.pvt->saved) return;
     const auto& p = *s.flow.pvt;
     const float w = sc.x * 0.5f;
     float y = m + 40;
-    const Rect left = ui.mirror(Rect{m + bh + 40, y, w - bh, 0});
+    const Rect left = ui.mirror(Rect{m + bh + 40 + ts, y, w - bh - ts, 0});
     y += ui.text(left, ui.tr("signing_saved.title"), theme::kTextTitle, theme::kPrimary) + 30;
-    y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.body"), theme::kTextBody, theme::kText) + 40;
-    y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.reference"), theme::kTextSmall,
+    y += ui.text(ui.mirror(Rect{m + bh + 40 + ts, y, w - bh - ts, 0}), ui.tr("signing_saved.body"), theme::kTextBody, theme::kText) + 40;
+    y += ui.text(ui.mirror(Rect{m + bh + 40 + ts, y, w - bh - ts, 0}), ui.tr("signing_saved.reference"), theme::kTextSmall,
                  theme::kTextMuted) + 8;
-    ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText);
+    ui.text(ui.mirror(Rect{m + bh + 40 + ts, y, w - bh - ts, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText);
     if (qr_text_ != p.reference) {
       qr_text_ = p.reference;
       qr_ = signing::make_qr("BALIE-REF:" + p.reference);

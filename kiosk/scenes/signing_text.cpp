@@ -16,12 +16,13 @@ class SigningTextScene final : public Scene {
       intents.push(PlayScreenAudio{"signing_text.intro"});
       intents.push(SigningMark{"audio_played"});
     }
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
     if (!s.flow.pvt) return;
     const signing::SigningSession& p = *s.flow.pvt;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 4, sc.x - 2 * m - bh - 24 - 290, 0}), ui.tr("signing_text.intro"),
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 4, sc.x - 2 * m - bh - 24 - ts - 390, bh + 12}), ui.tr("signing_text.intro"),
             theme::kTextSmall, theme::kText);
 
     const float top = m + bh + 20, bottom_bar = 130;

@@ -2,6 +2,7 @@
 #include "ui/keyboard.h"
 
 #include <array>
+#include <cmath>
 #include <string_view>
 #include <vector>
 
@@ -76,11 +77,12 @@ bool on_screen_keyboard(Ui& ui, Rect area, KeyboardState& kb, std::string& text,
   const float key_h = std::max(theme::kMinTarget, (area.h - (n_rows - 1) * gap) / n_rows);
   size_t widest = 0;
   for (const auto& r : layout_rows) widest = std::max(widest, r.size());
-  const float key_w = std::max(theme::kMinTarget, (area.w - (widest - 1) * gap) / widest);
+  // Whole pixels, so the gaps between keys stay exactly kMinGap.
+  const float key_w = std::max(theme::kMinTarget, std::floor((area.w - (widest - 1) * gap) / widest));
   float y = area.y;
   for (const auto& r : layout_rows) {
     const float row_w = r.size() * key_w + (r.size() - 1) * gap;
-    float x = area.x + (area.w - row_w) / 2;
+    float x = area.x + std::round((area.w - row_w) / 2);
     for (std::string_view k : r) {
       if (ui.button(key_id(k), Rect{x, y, key_w, key_h}, k, ButtonStyle::Secondary, theme::kTextButton) &&
           text.size() + k.size() <= max_bytes) {
