@@ -20,11 +20,12 @@ class ConsentQuestionScene final : public Scene {
       intents.push(GoBack{});
     if (!s.flow.consent) return;
     const signing::ConsentScreen& c = *s.flow.consent;
-    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts - 300, bh + 12}),
+    const float intro_h = ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts - 300, 0}),
             ui.tr(c.withdraw ? "consent_question.withdraw_intro" : "consent_question.intro",
                   {{"municipality", c.gemeente_name}}),
             theme::kTextSmall, theme::kTextMuted);
-    const Rect box{m, m + bh + 24, sc.x - 2 * m, sc.y - (m + bh + 24) - m - 150};
+    const float top = std::max(m + bh + 24, m + 8 + intro_h + 12);  // below the intro, however many lines
+    const Rect box{m, top, sc.x - 2 * m, sc.y - top - m - 150};
     ui.fill(box, theme::rgba(255, 255, 255), 16);
     const Rect inner{box.x + 30, box.y + 20, box.w - 60, box.h - 40};
     Vec2 o = ui.begin_scroll("consent_question.scroll", inner, &scroll_);

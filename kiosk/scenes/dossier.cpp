@@ -61,18 +61,22 @@ class DossierScene final : public Scene {
     }
     const session::DossierView& d = *s.dossier;
     const float title_w = sc.x - 2 * m - bh - 24 - ts - 260 - 300 - 2 * theme::kMinGap - 24;
-    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m, title_w, bh}),
             d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
 
     // What happens next.
     float y = m + bh + 24;
     const std::string next = render_line(ui, d.next_step);
-    const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60) + 80;
+    // Heights measured, not assumed: Arabic-script lines and large-text mode are taller.
+    const std::string next_title = ui.tr("dossier.next.title");
+    const float next_title_h = ui.text_height(next_title, theme::kTextSmall, sc.x - 2 * m - 60);
+    const float next_h = next_title_h + ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60) + 34;
     const Rect panel{m, y, sc.x - 2 * m, next_h};
     ui.fill(panel, theme::kPrimary, 16);
-    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 14, panel.w - 60, 0}), ui.tr("dossier.next.title"), theme::kTextSmall,
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 12, panel.w - 60, 0}), next_title, theme::kTextSmall,
             theme::rgba(210, 232, 240));
-    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 52, panel.w - 60, 0}), next, theme::kTextBody, theme::kTextOnDark);
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 16 + next_title_h, panel.w - 60, 0}), next, theme::kTextBody,
+            theme::kTextOnDark);
     y += next_h + 20;
     if (!d.can_start_flows) {
       const std::string why = ui.tr(d.flows_blocked_key);

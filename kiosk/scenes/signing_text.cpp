@@ -22,10 +22,12 @@ class SigningTextScene final : public Scene {
       intents.push(GoTo{SceneId::Dossier});
     if (!s.flow.pvt) return;
     const signing::SigningSession& p = *s.flow.pvt;
-    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 4, sc.x - 2 * m - bh - 24 - ts - 390, bh + 12}), ui.tr("signing_text.intro"),
-            theme::kTextSmall, theme::kText);
+    // The instruction may take more lines than the top bar (Arabic script, large text): the text
+    // area starts below it.
+    const float intro_h = ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 4, sc.x - 2 * m - bh - 24 - ts - 390, 0}),
+                                  ui.tr("signing_text.intro"), theme::kTextSmall, theme::kText);
 
-    const float top = m + bh + 20, bottom_bar = 130;
+    const float top = std::max(m + bh + 20, m + 4 + intro_h + 12), bottom_bar = 130;
     const Rect list{m, top, sc.x - 2 * m, sc.y - top - bottom_bar - 10};
     ui.fill(list, theme::rgba(255, 255, 255), 12);
     const Rect inner{list.x + 24, list.y + 16, list.w - 48, list.h - 32};

@@ -75,9 +75,14 @@ float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Alig
   const float nominal = size;
   size *= text_scale_;
   Vec2 m = text_.measure(utf8, size, box.w, rtl_);
-  if (box.h > 0 && m.y > box.h && size != nominal) {  // large text does not fit its box: nominal size
-    size = nominal;
-    m = text_.measure(utf8, size, box.w, rtl_);
+  // Too tall for a fixed box (large-text mode, a tall script, a long translation): the nominal size,
+  // then a little smaller, down to 70% of it, before the text is cut.
+  if (box.h > 0) {
+    for (float f : {1.0f, 0.9f, 0.8f, 0.7f}) {
+      if (m.y <= box.h) break;
+      size = nominal * f;
+      m = text_.measure(utf8, size, box.w, rtl_);
+    }
   }
   if (box.h > 0 && m.y > box.h) {
     ++clipped_texts_;

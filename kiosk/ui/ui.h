@@ -35,7 +35,7 @@ class Ui {
   // Large-text mode (issue 18): every text size passed to text(), text_height() and button() is
   // multiplied by `s` (set by the app each frame: theme::kLargeTextScale on resident screens when
   // the resident turned it on, else 1). Text in a fixed box that would not fit at the larger size
-  // is drawn at its nominal size instead, so large text never clips more than normal text.
+  // is drawn at its nominal size (or smaller, see text()), so large text never clips more than normal.
   void set_text_scale(float s) { text_scale_ = s; }
   float text_scale() const { return text_scale_; }
   // Texts cut this frame: a fixed box or a button too small for its text (layout checks).
@@ -59,7 +59,8 @@ class Ui {
     return text_.measure(utf8, size * text_scale_, width, rtl_).y;
   }
   // Text inside `box`; returns the height used. box.h == 0: the height grows as needed;
-  // box.h > 0: text taller than that is clipped and the cut marked with an ellipsis.
+  // box.h > 0: text too tall is drawn smaller (down to 70% of `size`), and what still does not fit
+  // is clipped and the cut marked with an ellipsis.
   float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start);
   // A button with a label; min size kMinTarget is enforced by checks, not silently. A label too big
   // for the button is drawn smaller (down to 70% of text_size) before it is cut.
