@@ -53,9 +53,18 @@ class LanguageScene final : public Scene {
       const Rect bubble = ui.mirror(Rect{base.x + 14, base.y + 14, d, d});
       const uint32_t fg = selected ? theme::kTextOnDark : theme::kText;
       ui.circle(bubble.center(), d / 2, selected ? theme::rgba(255, 255, 255, 60) : theme::rgba(255, 255, 255));
-      ui.text(Rect{bubble.x, bubble.y + d * 0.12f, d, 0}, first_code_point(l.native_name), d * 0.5f, fg, Align::Center);
-      ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - theme::kTextButton * 1.5f) / 2, base.w - d - 60, 0}),
-              l.native_name, theme::kTextButton, fg, Align::Start);
+      // Centred on measured heights: Arabic-script and Ethiopic lines are taller (per-script size
+      // factor), and so is large text.
+      const std::string initial = first_code_point(l.native_name);
+      const float ih = ui.text_height(initial, d * 0.5f, d);
+      ui.text(Rect{bubble.x, bubble.y + (d - ih) / 2, d, 0}, initial, d * 0.5f, fg, Align::Center);
+      const float lw = base.w - d - 60;
+      float size = theme::kTextButton, lh = ui.text_height(l.native_name, size, lw);
+      if (lh > cell_h - 8) {  // a tall line (Naskh in large text): as large as the cell allows
+        size *= (cell_h - 8) / lh;
+        lh = ui.text_height(l.native_name, size, lw);
+      }
+      ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - lh) / 2, lw, 0}), l.native_name, size, fg, Align::Start);
     }
     if (ui.button("language.finish", ui.mirror(Rect{sc.x - m - 300, sc.y - m - bh, 300, bh}), ui.tr("common.finish"),
                   ButtonStyle::Secondary))
