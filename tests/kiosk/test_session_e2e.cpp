@@ -126,3 +126,26 @@ TEST_F(SessionE2E, NoPersonalDataInMemoryAfterTheSession) {
   EXPECT_EQ(scan.hits.size(), 0u) << "personal data in memory after the session (" << scan.hits.size() << " hits):\n"
                                   << scan.summary();
 }
+
+// Issue 18, large-text mode on the real kiosk: the toggle on the Arabic dossier turns on (filled),
+// the next-step panel grows with its text, no text is cut (the kiosk logs every cut), and the next
+// resident's session starts with the toggle off.
+TEST_F(SessionE2E, LargeTextModeGrowsTheDossierAndEndsWithTheSession) {
+  auto r = run_script("large_text.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("text cut"), std::string::npos) << r.output;
+  const Png normal = shot("t01-dossier-normal"), large = shot("t02-dossier-large");
+  const Png next = shot("t03-language-next-session");
+  const uint32_t primary = 0x005E85, secondary = 0xE0DDD4;  // theme::kPrimary, theme::kSecondary
+  // The toggle sits next to the listen button: mirrored in Arabic (x 1656..1752), not in Dutch.
+  EXPECT_EQ(normal.at(1680, 56), secondary);
+  EXPECT_EQ(large.at(1680, 56), primary);
+  EXPECT_EQ(next.at(184, 56), secondary) << "large text must not carry over to the next resident";
+  // The next-step panel (primary colour, full width under the top bar) is taller with larger text.
+  auto panel_rows = [&](const Png& p) {
+    int n = 0;
+    for (int y = 150; y < p.h; ++y) n += p.at(70, y) == primary;
+    return n;
+  };
+  EXPECT_GT(panel_rows(large), panel_rows(normal) * 1.2) << panel_rows(normal) << " -> " << panel_rows(large);
+}
