@@ -22,8 +22,8 @@ const char* kClock = "2026-03-02T09:30:00Z";
 class SessionE2E : public KioskProcessTest {
  protected:
   std::vector<std::string> env() const { return kiosk_env(); }
-  RunResult run_script(const std::string& script) {
-    return run_process({kKiosk, "--windowed", "1920x1080", "--clock-start", kClock, "--script", kScripts + "/" + script,
+  RunResult run_script(const std::string& script, const std::string& size = "1920x1080") {
+    return run_process({kKiosk, "--windowed", size, "--clock-start", kClock, "--script", kScripts + "/" + script,
                         "--shots", (dir_ / "shots").string()},
                        env(), std::chrono::seconds(240));
   }
@@ -148,4 +148,13 @@ TEST_F(SessionE2E, LargeTextModeGrowsTheDossierAndEndsWithTheSession) {
     return n;
   };
   EXPECT_GT(panel_rows(large), panel_rows(normal) * 1.2) << panel_rows(normal) << " -> " << panel_rows(large);
+}
+
+// Large-text mode with the real catalogs through every resident screen, in Arabic (Naskh is drawn
+// 1.33 times larger, and 1.35 again in this mode) on the smaller 1280x800 screen: the flow completes
+// (every button is reachable) and no text on any resident screen is cut.
+TEST_F(SessionE2E, LargeTextArabicFlowAt1280x800CutsNoText) {
+  auto r = run_script("large_text_flow.balie", "1280x800");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("text cut"), std::string::npos) << r.output;
 }
