@@ -497,12 +497,18 @@ void KioskApp::render_frame() {
   texts_->set_staff_mode(!resident_scene);
   if (auto* etr = dynamic_cast<EngineTextRenderer*>(text_.get())) etr->set_staff_mode(!resident_scene);
   ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, texts_->rtl());
+  ui_->set_text_scale(resident_scene && state_.large_text ? theme::kLargeTextScale : 1.0f);
   if (state_.panel_off) {
     ui_->fill(Rect{0, 0, static_cast<float>(w), static_cast<float>(h)}, theme::rgba(0, 0, 0));
   } else if (state_.inactivity_warning) {
     draw_inactivity_overlay(state_, *ui_, intents_);
   } else {
     nav_->scene().draw(state_, *ui_, intents_);
+  }
+  // A text cut in its box on a resident screen is logged (scene and count only, no text).
+  if (const int cut = resident_scene ? ui_->clipped_texts() : 0; cut != last_cut_texts_) {
+    if (cut > 0) log("text cut on " + std::string(scene_name(nav_->current())) + ": " + std::to_string(cut));
+    last_cut_texts_ = cut;
   }
   ui_->end_frame();
   items_.end_frame();
@@ -877,6 +883,7 @@ void KioskApp::apply_intents() {
                      nav_->back(state_);
                    },
                    [&](const SetLanguage& l) { on_language(l); },
+                   [&](const SetLargeText& t) { state_.large_text = t.on; },
                    [&](const SubmitStaffPin& p) { on_pin(p); },
                    [&](const SearchResidents& q) { on_search(q); },
                    [&](const SelectResident& s) { on_select(s); },

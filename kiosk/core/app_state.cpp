@@ -35,6 +35,7 @@ void AppState::end_session() {
   secure_wipe(pending_pin_name);
   new_pin_message_key.clear();
   language = "nl";
+  large_text = false;
   pin_attempts_left = -1;
   locked_minutes = 0;
   wipe(search_hits);

@@ -40,6 +40,7 @@ using MunicipalityStatus = session::MunicipalityStatus;
 struct AppState {
   SceneId scene = SceneId::Welcome;
   std::string language = "nl";          // session language; staff screens use Dutch
+  bool large_text = false;              // large-text mode chosen by the resident (reset at session end)
   std::chrono::system_clock::time_point now;  // wall clock at frame start (the scripted clock in scripts)
 
   // Device and store

@@ -14,6 +14,7 @@ namespace balie::kiosk {
 struct GoTo { SceneId scene; };              // go to a scene (history kept for "back")
 struct GoBack {};                            // previous scene (or welcome)
 struct SetLanguage { std::string code; };    // session language (resets at session end)
+struct SetLargeText { bool on = false; };    // resident's large-text mode (resets at session end)
 struct SubmitStaffPin { std::string staff_id; std::string pin; };
 struct SearchResidents { std::string query; };  // staff typed in the resident search
 struct SelectResident { std::string resident_id; };
@@ -46,7 +47,7 @@ using Intent = std::variant<GoTo, GoBack, SetLanguage, SubmitStaffPin, SearchRes
                             ConfirmIdentity, PlayScreenAudio, EndSession, StillHere, StopKiosk, SyncNow,
                             StartSigning, OpenSigningMoment, SigningMark, ClearSignature, SignatureDone,
                             RedoSignature, ConfirmSignature, OpenConsent, AnswerConsent, ChangeOwnPin,
-                            SubmitEnrolmentCode, DecideHeldRecord>;
+                            SubmitEnrolmentCode, DecideHeldRecord, SetLargeText>;
 
 // Overwrites the strings an intent carries (PINs, search queries, resident ids).
 inline void wipe(Intent& i) {

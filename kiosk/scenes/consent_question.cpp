@@ -14,16 +14,18 @@ class ConsentQuestionScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("consent_question.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"consent_question.spoken"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("consent_question.back", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.back"),
                   ButtonStyle::Secondary))
       intents.push(GoBack{});
     if (!s.flow.consent) return;
     const signing::ConsentScreen& c = *s.flow.consent;
     const char* intro_key = c.withdraw ? "consent_question.withdraw_intro" : "consent_question.intro";
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24 - 300, 0}),
-            ui.tr(intro_key, {{"municipality", c.gemeente_name}}), theme::kTextSmall, theme::kTextMuted, Align::Start,
-            ui.lang_of(intro_key));
-    const Rect box{m, m + bh + 24, sc.x - 2 * m, sc.y - (m + bh + 24) - m - 150};
+    const float intro_h = ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts - 300, 0}),
+                                  ui.tr(intro_key, {{"municipality", c.gemeente_name}}), theme::kTextSmall,
+                                  theme::kTextMuted, Align::Start, ui.lang_of(intro_key));
+    const float top = std::max(m + bh + 24, m + 8 + intro_h + 12);  // below the intro, however many lines
+    const Rect box{m, top, sc.x - 2 * m, sc.y - top - m - 150};
     ui.fill(box, theme::rgba(255, 255, 255), 16);
     const Rect inner{box.x + 30, box.y + 20, box.w - 60, box.h - 40};
     Vec2 o = ui.begin_scroll("consent_question.scroll", inner, &scroll_);

@@ -50,6 +50,7 @@ class DossierScene final : public Scene {
     const float m = theme::kMargin;
     const float bh = 96;
     if (ui.listen_button("dossier.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"dossier.intro"});
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("dossier.finish", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.finish"), ButtonStyle::Secondary))
       intents.push(EndSession{});
     if (ui.button("dossier.language", ui.mirror(Rect{sc.x - m - 260 - theme::kMinGap - 300, m, 300, bh}),
@@ -60,8 +61,8 @@ class DossierScene final : public Scene {
       return;
     }
     const session::DossierView& d = *s.dossier;
-    const float title_w = sc.x - 2 * m - bh - 24 - 260 - 300 - 2 * theme::kMinGap - 24;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 16, title_w, theme::kTextTitle * 0.8f * 1.5f}),
+    const float title_w = sc.x - 2 * m - bh - 24 - ts - 260 - 300 - 2 * theme::kMinGap - 24;
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m, title_w, bh}),
             d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText,
             Align::ScreenStart);  // the name in its own direction, next to the listen button
 
@@ -70,14 +71,18 @@ class DossierScene final : public Scene {
     // Catalog lines are laid out in the language their key comes out in ("DUO ..." in Persian is
     // still a right-to-left sentence; "V-nummer: {number}" in Arabic too).
     const std::string next = render_line(ui, d.next_step);
+    // Heights measured, not assumed: Arabic-script lines and large-text mode are taller.
     const TextLang next_lang = ui.lang_of(d.next_step.key);
-    const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60, next_lang) + 80;
+    const TextLang next_title_lang = ui.lang_of("dossier.next.title");
+    const std::string next_title = ui.tr("dossier.next.title");
+    const float next_title_h = ui.text_height(next_title, theme::kTextSmall, sc.x - 2 * m - 60, next_title_lang);
+    const float next_h = next_title_h + ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60, next_lang) + 34;
     const Rect panel{m, y, sc.x - 2 * m, next_h};
     ui.fill(panel, theme::kPrimary, 16);
-    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 14, panel.w - 60, 0}), ui.tr("dossier.next.title"), theme::kTextSmall,
-            theme::rgba(210, 232, 240), Align::Start, ui.lang_of("dossier.next.title"));
-    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 52, panel.w - 60, 0}), next, theme::kTextBody, theme::kTextOnDark,
-            Align::Start, next_lang);
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 12, panel.w - 60, 0}), next_title, theme::kTextSmall,
+            theme::rgba(210, 232, 240), Align::Start, next_title_lang);
+    ui.text(ui.mirror(Rect{panel.x + 30, panel.y + 16 + next_title_h, panel.w - 60, 0}), next, theme::kTextBody,
+            theme::kTextOnDark, Align::Start, next_lang);
     y += next_h + 20;
     if (!d.can_start_flows) {
       const std::string why = ui.tr(d.flows_blocked_key);

@@ -68,9 +68,11 @@ class LanguageScene final : public Scene {
       draw_confirm_exit(ui, intents);
       return;
     }
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     // "Choose your language" in all ten languages: two rows of five beside the listen button.
-    const float title_size = std::min(30.0f, (sc.x - 2 * m - bh - 24) / 5 / 12);
-    draw_in_every_language(ui, Rect{m + bh + 24, m - 16, sc.x - 2 * m - bh - 24, 2 * title_size * 2.1f + 12}, 5,
+    const float title_w = sc.x - 2 * m - bh - 24 - ts;
+    const float title_size = std::min(30.0f, title_w / 5 / 12);
+    draw_in_every_language(ui, Rect{m + bh + 24 + ts, m - 16, title_w, 2 * title_size * 2.1f + 12}, 5,
                            "language.title", title_size, theme::kText);
     if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"language.body", true});
@@ -101,9 +103,20 @@ class LanguageScene final : public Scene {
       const Rect bubble = ui.mirror(Rect{base.x + 14, base.y + 14, d, d});
       const uint32_t fg = selected ? theme::kTextOnDark : theme::kText;
       ui.circle(bubble.center(), d / 2, selected ? theme::rgba(255, 255, 255, 60) : theme::rgba(255, 255, 255));
-      ui.text(Rect{bubble.x, bubble.y + d * 0.12f, d, 0}, first_code_point(l.native_name), d * 0.5f, fg, Align::Center);
-      ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - theme::kTextButton * 1.5f) / 2, base.w - d - 60, 0}),
-              l.native_name, theme::kTextButton, fg, Align::ScreenStart, TextLang::in(l.code));
+      // Centred on measured heights: Arabic-script and Ethiopic lines are taller (per-script size
+      // factor), and so is large text. Each name in its own language, lined up with the screen's start.
+      const TextLang own = TextLang::in(l.code);
+      const std::string initial = first_code_point(l.native_name);
+      const float ih = ui.text_height(initial, d * 0.5f, d, own);
+      ui.text(Rect{bubble.x, bubble.y + (d - ih) / 2, d, 0}, initial, d * 0.5f, fg, Align::Center, own);
+      const float lw = base.w - d - 60;
+      float size = theme::kTextButton, lh = ui.text_height(l.native_name, size, lw, own);
+      if (lh > cell_h - 8) {  // a tall line (Naskh in large text): as large as the cell allows
+        size *= (cell_h - 8) / lh;
+        lh = ui.text_height(l.native_name, size, lw, own);
+      }
+      ui.text(ui.mirror(Rect{base.x + d + 40, base.y + (cell_h - lh) / 2, lw, 0}), l.native_name, size, fg,
+              Align::ScreenStart, own);
     }
     const Rect exit_r = ui.mirror(Rect{sc.x - m - bh, sc.y - m - bh, bh, bh});
     if (ui.button("language.exit", exit_r, "", ButtonStyle::Secondary)) confirm_exit_ = true;

@@ -25,7 +25,8 @@ class ResidentSearchScene final : public Scene {
       intents.push(SearchResidents{""});  // list everyone at this location
       first_ = false;
     }
-    ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("search.title"), theme::kTextTitle, theme::kText);
+    const float back_w = 260;
+    ui.text(Rect{m, m, sc.x - 2 * m - back_w - 24, 0}, ui.tr("search.title"), theme::kTextTitle, theme::kText);
     // The query field.
     const Rect field{m, m + 90, sc.x - 2 * m, 84};
     ui.fill(field, theme::rgba(255, 255, 255), 10);
@@ -64,7 +65,8 @@ class ResidentSearchScene final : public Scene {
     }
     ui.end_scroll(content);
 
-    const Rect kb_area{m + 300, sc.y - m - kb_h, sc.x - 2 * m - 300, kb_h};
+    // The keyboard has the full width: the Persian/Sorani layout's 13 keys a row need 1062 px.
+    const Rect kb_area{m, sc.y - m - kb_h, sc.x - 2 * m, kb_h};
     bool changed = on_screen_keyboard(ui, kb_area, kb_, query_);
     // A physical keyboard works too.
     if (std::string typed = ui.typed_text(); !typed.empty() && query_.size() + typed.size() <= 64) {
@@ -77,7 +79,7 @@ class ResidentSearchScene final : public Scene {
       changed = true;
     }
     if (changed) intents.push(SearchResidents{query_});
-    if (ui.button("search.back", Rect{m, sc.y - m - 90, 260, 90}, ui.tr("common.back"), ButtonStyle::Secondary))
+    if (ui.button("search.back", Rect{sc.x - m - back_w, m - 20, back_w, 76}, ui.tr("common.back"), ButtonStyle::Secondary))
       intents.push(GoBack{});
   }
 

@@ -52,6 +52,11 @@ std::unique_ptr<Scene> make_signing_saved_scene();
 std::unique_ptr<Scene> make_consent_list_scene();
 std::unique_ptr<Scene> make_consent_question_scene();
 
+// The large-text toggle of every resident screen (issue 18): next to the listen button in the top
+// leading corner; a tap records SetLargeText. Returns the width it takes there (the scene moves its
+// title along by that much).
+float draw_text_size_toggle(const AppState& s, Ui& ui, Intents& intents);
+
 // Drawn instead of the current scene while the inactivity warning is up.
 void draw_inactivity_overlay(const AppState& s, Ui& ui, Intents& intents);
 

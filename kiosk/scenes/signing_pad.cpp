@@ -25,7 +25,9 @@ class SigningPadScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_pad.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"signing_pad.instruction"});
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("signing_pad.instruction"),
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
+    ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, signing_pad_rect(sc).y - m - 20}),
+            ui.tr("signing_pad.instruction"),
             theme::kTextBody, theme::kText);
     const Rect pad = signing_pad_rect(sc);
     ui.fill(Rect{pad.x - 3, pad.y - 3, pad.w + 6, pad.h + 6}, theme::kPrimary, 10);

@@ -16,15 +16,20 @@ class SigningReviewScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_review.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"signing_review.intro"});
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("signing_review.intro"),
-            theme::kTextBody, theme::kText);
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
+    const float intro_h = ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, 0}),
+                                  ui.tr("signing_review.intro"), theme::kTextBody, theme::kText);
     if (!s.flow.pvt || !s.resident) return;
     const signing::SigningSession& p = *s.flow.pvt;
     const store::Resident& r = *s.resident;
-    const Rect card{m, m + bh + 30, sc.x - 2 * m, sc.y - (m + bh + 30) - m - 140};
+    const float top = std::max(m + bh + 30, m + 8 + intro_h + 12);  // below the intro, however many lines
+    const Rect card{m, top, sc.x - 2 * m, sc.y - top - m - 140};
     ui.fill(card, theme::rgba(255, 255, 255), 16);
-    const float cx = card.x + 40, cw = card.w * 0.42f;
-    float y = card.y + 30;
+    // The fields scroll when they do not fit the card (large text, long names); the signature stays.
+    const Rect fields{card.x + 40, card.y + 20, card.w * 0.42f + 20, card.h - 40};
+    const Vec2 fo = ui.begin_scroll("signing_review.fields", ui.mirror(fields), &fields_scroll_);
+    const float cx = fields.x, cw = card.w * 0.42f;
+    float y = fo.y + 10;
     // The Dutch title and the resident's, one line each, each in its own direction.
     y += ui.text(ui.mirror(Rect{cx, y, cw, 0}), p.text_nl.title, theme::kTextBody * 1.1f, theme::kPrimary, Align::Start,
                  TextLang::in(p.text_nl.language));
@@ -46,6 +51,7 @@ class SigningReviewScene final : public Scene {
     row("signing_review.name", name, TextLang{});  // each name line by its own script
     row("signing_review.date", ui.format_date(calendar::to_iso(calendar::local_day(s.now))), ui.session_lang());
     row("signing_review.place", s.location_name, TextLang{});
+    ui.end_scroll(y - fo.y);
     const Rect sig = ui.mirror(Rect{card.x + card.w * 0.5f, card.y + 40, card.w * 0.5f - 40, card.h - 80});
     ui.fill(sig, theme::rgba(250, 250, 247), 8);
     ui.fill(Rect{sig.x + 20, sig.y + sig.h * 0.78f, sig.w - 40, 2}, theme::rgba(170, 170, 170));
@@ -65,6 +71,9 @@ class SigningReviewScene final : public Scene {
       intents.push(ConfirmSignature{});
   }
   std::string_view audio_key() const override { return "signing_review.intro"; }
+
+ private:
+  float fields_scroll_ = 0;
 };
 
 }  // namespace

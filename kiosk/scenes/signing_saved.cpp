@@ -16,19 +16,27 @@ class SigningSavedScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_saved.listen", ui.mirror(Rect{m, m, bh, bh})))
       intents.push(PlayScreenAudio{"signing_saved.title"});
+    draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (!s.flow.pvt || !s.flow.pvt->saved) return;
     const auto& p = *s.flow.pvt;
-    const float w = sc.x * 0.5f;
-    float y = m + 40;
-    const Rect left = ui.mirror(Rect{m + bh + 40, y, w - bh, 0});
-    y += ui.text(left, ui.tr("signing_saved.title"), theme::kTextTitle, theme::kPrimary) + 30;
-    y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.body"), theme::kTextBody, theme::kText) + 40;
-    y += ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), ui.tr("signing_saved.reference"), theme::kTextSmall,
-                 theme::kTextMuted) + 8;
+    // The text column: below the top bar, beside the QR code, above the button; it scrolls (drag) when
+    // large text or a tall script makes it longer than that.
+    const float qr_w = std::min(sc.y * 0.5f, sc.x * 0.3f) + 80;
+    const Rect col{m, m + bh + 24, sc.x - 2 * m - qr_w, sc.y - (m + bh + 24) - m - 110 - 24};
+    const Vec2 o = ui.begin_scroll("signing_saved.text", ui.mirror(col), &scroll_);
+    const float w = col.w - 24;
+    float y = o.y;
+    y += ui.text(ui.mirror(Rect{m, y, w, 0}), ui.tr("signing_saved.title"), theme::kTextTitle, theme::kPrimary,
+                 Align::Start, ui.lang_of("signing_saved.title")) + 30;
+    y += ui.text(ui.mirror(Rect{m, y, w, 0}), ui.tr("signing_saved.body"), theme::kTextBody, theme::kText, Align::Start,
+                 ui.lang_of("signing_saved.body")) + 40;
+    y += ui.text(ui.mirror(Rect{m, y, w, 0}), ui.tr("signing_saved.reference"), theme::kTextSmall, theme::kTextMuted,
+                 Align::Start, ui.lang_of("signing_saved.reference")) + 8;
     // The reference code reads left to right in every language ("1234-A6AB", never "A6AB-1234"); it
     // starts where the texts above it start.
-    ui.text(ui.mirror(Rect{m + bh + 40, y, w - bh, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText,
-            Align::ScreenStart, TextLang::ltr());
+    y += ui.text(ui.mirror(Rect{m, y, w, 0}), p.reference, theme::kTextTitle * 1.1f, theme::kText, Align::ScreenStart,
+                 TextLang::ltr());
+    ui.end_scroll(y - o.y);
     if (qr_text_ != p.reference) {
       qr_text_ = p.reference;
       qr_ = signing::make_qr("BALIE-REF:" + p.reference);
@@ -54,6 +62,7 @@ class SigningSavedScene final : public Scene {
  private:
   std::string qr_text_;
   signing::QrMatrix qr_;
+  float scroll_ = 0;
 };
 
 }  // namespace

@@ -16,15 +16,23 @@ class SigningTextScene final : public Scene {
       intents.push(PlayScreenAudio{"signing_text.intro"});
       intents.push(SigningMark{"audio_played"});
     }
+    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
     if (!s.flow.pvt) return;
     const signing::SigningSession& p = *s.flow.pvt;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 4, sc.x - 2 * m - bh - 24 - 290, 0}), ui.tr("signing_text.intro"),
-            theme::kTextSmall, theme::kText);
-
-    const float top = m + bh + 20, bottom_bar = 130;
+    // The instruction sits in the top bar when it fits there; when it needs more lines (Arabic script,
+    // large text, a small screen) it takes the full width below the bar. The text area starts below it.
+    const std::string intro = ui.tr("signing_text.intro");
+    const float bar_w = sc.x - 2 * m - bh - 24 - ts - 390;
+    float top = m + bh + 20;
+    if (ui.text_height(intro, theme::kTextSmall, bar_w) <= bh + 12) {
+      ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 4, bar_w, 0}), intro, theme::kTextSmall, theme::kText);
+    } else {
+      top += ui.text(ui.mirror(Rect{m, top - 8, sc.x - 2 * m, 0}), intro, theme::kTextSmall, theme::kText) + 4;
+    }
+    const float bottom_bar = 130;
     const Rect list{m, top, sc.x - 2 * m, sc.y - top - bottom_bar - 10};
     ui.fill(list, theme::rgba(255, 255, 255), 12);
     const Rect inner{list.x + 24, list.y + 16, list.w - 48, list.h - 32};
@@ -62,7 +70,7 @@ class SigningTextScene final : public Scene {
     const float bw = 620;
     const Rect next = ui.mirror(Rect{sc.x - m - bw, sc.y - m - 100, bw, 100});
     if (!can_go)
-      ui.text(ui.mirror(Rect{m, sc.y - m - 80, sc.x - 2 * m - bw - 40, 0}), ui.tr("signing_text.read_to_end"),
+      ui.text(ui.mirror(Rect{m, sc.y - m - 110, sc.x - 2 * m - bw - 40, 110 + m - 8}), ui.tr("signing_text.read_to_end"),
               theme::kTextSmall, theme::kTextMuted);
     if (ui.button("signing_text.continue", next, ui.tr("signing_text.continue"),
                   can_go ? ButtonStyle::Primary : ButtonStyle::Secondary) &&

@@ -1,7 +1,8 @@
-// On-screen keyboard: Latin, Arabic and digit layouts (see keyboard.h).
+// On-screen keyboard: Latin, Arabic, Persian/Sorani and digit layouts (see keyboard.h).
 #include "ui/keyboard.h"
 
 #include <array>
+#include <cmath>
 #include <string_view>
 #include <vector>
 
@@ -23,12 +24,21 @@ const std::vector<Row>& rows(KeyboardLayout l) {
       {"\xD8\xB4", "\xD8\xB3", "\xD9\x8A", "\xD8\xA8", "\xD9\x84", "\xD8\xA7", "\xD8\xAA", "\xD9\x86", "\xD9\x85", "\xD9\x83", "\xD8\xB7"},
       {"\xD8\xA6", "\xD8\xA1", "\xD8\xA4", "\xD8\xB1", "\xD9\x89", "\xD8\xA9", "\xD9\x88", "\xD8\xB2", "\xD8\xB8", "\xD8\xAF", "\xD8\xB0"},
   };
+  // Persian and Sorani (fa, prs, ckb): the Persian standard arrangement (ISIRI 9147) for the letters
+  // Persian shares with Arabic, with Persian ی and ک, the Persian letters چ پ ژ گ, and the Sorani
+  // letters ە ێ ڵ ۆ ڕ ڤ ئ at the row ends. 13 keys a row fit 1280 px at the minimum target.
+  static const std::vector<Row> persian = {
+      {"ض", "ص", "ث", "ق", "ف", "غ", "ع", "ه", "خ", "ح", "ج", "چ", "ە"},
+      {"ش", "س", "ی", "ب", "ل", "ا", "ت", "ن", "م", "ک", "گ", "ێ", "ڵ"},
+      {"ظ", "ط", "ز", "ر", "ذ", "د", "پ", "و", "ژ", "ئ", "ۆ", "ڕ", "ڤ"},
+  };
   static const std::vector<Row> digits = {
       {"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
       {"A", "B", "C", "V", "-", "/"},
   };
   switch (l) {
     case KeyboardLayout::Arabic: return arabic;
+    case KeyboardLayout::Persian: return persian;
     case KeyboardLayout::Digits: return digits;
     default: return latin;
   }
@@ -67,11 +77,12 @@ bool on_screen_keyboard(Ui& ui, Rect area, KeyboardState& kb, std::string& text,
   const float key_h = std::max(theme::kMinTarget, (area.h - (n_rows - 1) * gap) / n_rows);
   size_t widest = 0;
   for (const auto& r : layout_rows) widest = std::max(widest, r.size());
-  const float key_w = std::max(theme::kMinTarget, (area.w - (widest - 1) * gap) / widest);
+  // Whole pixels, so the gaps between keys stay exactly kMinGap.
+  const float key_w = std::max(theme::kMinTarget, std::floor((area.w - (widest - 1) * gap) / widest));
   float y = area.y;
   for (const auto& r : layout_rows) {
     const float row_w = r.size() * key_w + (r.size() - 1) * gap;
-    float x = area.x + (area.w - row_w) / 2;
+    float x = area.x + std::round((area.w - row_w) / 2);
     for (std::string_view k : r) {
       if (ui.button(key_id(k), Rect{x, y, key_w, key_h}, k, ButtonStyle::Secondary, theme::kTextButton) &&
           text.size() + k.size() <= max_bytes) {
@@ -92,6 +103,7 @@ bool on_screen_keyboard(Ui& ui, Rect area, KeyboardState& kb, std::string& text,
   };
   static const Switch kSwitches[] = {{KeyboardLayout::Latin, "kb.layout.latin", "ABC"},
                                      {KeyboardLayout::Arabic, "kb.layout.arabic", "\xD8\xA3\xD8\xA8\xD8\xAA"},
+                                     {KeyboardLayout::Persian, "kb.layout.persian", "پ گ ێ"},
                                      {KeyboardLayout::Digits, "kb.layout.digits", "123"}};
   for (const auto& s : kSwitches) {
     if (ui.button(s.id, Rect{x, y, small, key_h}, s.label, kb.layout == s.l ? ButtonStyle::Primary : ButtonStyle::Secondary))

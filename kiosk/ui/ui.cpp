@@ -19,6 +19,7 @@ void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
   screen_ = screen;
   input_ = input;
   rtl_ = rtl_layout;
+  clipped_texts_ = 0;
   captures_.clear();
   scrolls_.clear();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
@@ -72,10 +73,25 @@ void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFi
 float Ui::text(Rect box, std::string_view utf8, float size, uint32_t color, Align align, TextLang lang) {
   items_.add_text(utf8);
   if (align == Align::ScreenStart) align = text_.is_rtl(utf8, lang) == rtl_ ? Align::Start : Align::End;
+  const float nominal = size;
+  size *= text_scale_;
   Vec2 m = text_.measure(utf8, size, box.w, lang);
+  // Too tall for a fixed box (large-text mode, a tall script, a long translation): the nominal size,
+  // then a little smaller, down to 70% of it, before the text is cut.
+  if (box.h > 0) {
+    for (float f : {1.0f, 0.9f, 0.8f, 0.7f}) {
+      if (m.y <= box.h) break;
+      size = nominal * f;
+      m = text_.measure(utf8, size, box.w, lang);
+    }
+  }
   // One line is never cut (an Arabic-script line is taller than a Latin one at the same size, and
-  // marked a name as cut that was shown whole): only wrapped lines beyond the box are.
-  if (box.h > 0 && m.y > box.h && m.y > text_.measure(utf8, size, 0, lang).y + 0.5f) {
+  // marked a name as cut that was shown whole): only more lines (hard breaks or wrapping) than fit are.
+  const auto one_line = [&] {
+    return utf8.find('\n') == std::string_view::npos && m.y <= text_.measure(utf8, size, 0, lang).y + 0.5f;
+  };
+  if (box.h > 0 && m.y > box.h && !one_line()) {
+    ++clipped_texts_;
     // Too long for its box (e.g. a very long name): clip, and mark the cut with an ellipsis at
     // the end of the last visible line.
     ImGui::PushClipRect(tl(box), br(box), true);
@@ -125,7 +141,17 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   }
   fill(r, bg, theme::kRounding);
   if (!label.empty()) {
+    const float nominal = text_size;
+    text_size *= text_scale_;
     Vec2 m = text_.measure(label, text_size, r.w - 24, lang);
+    // Too big for the button (large-text mode, a long translation): the nominal size, then a little
+    // smaller, down to 70% of it, before the label is cut.
+    for (float f : {1.0f, 0.9f, 0.8f, 0.7f}) {
+      if (m.y <= r.h) break;
+      text_size = nominal * f;
+      m = text_.measure(label, text_size, r.w - 24, lang);
+    }
+    if (m.y > r.h) ++clipped_texts_;
     float y = r.y + std::max(0.0f, (r.h - m.y) / 2);
     ImGui::PushClipRect(tl(r), br(r), true);  // a label never spills out of its button
     text_.draw(draw_list(), Vec2{r.x + 12, y}, r.w - 24, label, text_size, fg, Align::Center, lang);
@@ -155,6 +181,21 @@ bool Ui::listen_button(std::string_view id, Rect r) {
     dl->PathArcTo(ImVec2(cone + dir * s * 0.16f, cy), s * (0.08f + 0.09f * i), a0, a1, 16);
     dl->PathStroke(c, 0, s * 0.045f);
   }
+  return pressed;
+}
+
+bool Ui::text_size_button(std::string_view id, Rect r, bool on) {
+  bool pressed = button(id, r, "", on ? ButtonStyle::Primary : ButtonStyle::Secondary);
+  items_.add_text(on ? "A+ on" : "A+ off");
+  // Two letters A, small then large in reading direction, at fixed sizes (not scaled by the mode).
+  const uint32_t fg = on ? theme::kTextOnDark : theme::kText;
+  const float s = std::min(r.w, r.h);
+  const float small = s * 0.30f, large = s * 0.50f;
+  const float base = r.y + r.h * 0.76f;  // common baseline, roughly
+  const float xs = rtl_ ? r.x + r.w * 0.56f : r.x + r.w * 0.12f;
+  const float xl = rtl_ ? r.x + r.w * 0.06f : r.x + r.w * 0.40f;
+  text_.draw(draw_list(), Vec2{xs, base - small * 1.2f}, s * 0.32f, "A", small, fg, Align::Center, TextLang::ltr());
+  text_.draw(draw_list(), Vec2{xl, base - large * 1.2f}, s * 0.54f, "A", large, fg, Align::Center, TextLang::ltr());
   return pressed;
 }
 

@@ -32,6 +32,14 @@ class Ui {
 
   Vec2 screen() const { return screen_; }
   bool rtl() const { return rtl_; }
+  // Large-text mode (issue 18): every text size passed to text(), text_height() and button() is
+  // multiplied by `s` (set by the app each frame: theme::kLargeTextScale on resident screens when
+  // the resident turned it on, else 1). Text in a fixed box that would not fit at the larger size
+  // is drawn at its nominal size (or smaller, see text()), so large text never clips more than normal.
+  void set_text_scale(float s) { text_scale_ = s; }
+  float text_scale() const { return text_scale_; }
+  // Texts cut this frame: a fixed box or a button too small for its text (layout checks).
+  int clipped_texts() const { return clipped_texts_; }
   Rect mirror(Rect r) const;  // flips horizontally in RTL layouts
   std::string tr(std::string_view key, const std::vector<std::pair<std::string_view, std::string>>& args = {}) const {
     return texts_.tr(key, args);
@@ -52,22 +60,27 @@ class Ui {
   // Drawing primitives.
   void fill(Rect r, uint32_t color, float rounding = 0);
   void circle(Vec2 center, float radius, uint32_t color);
-  // Height of `utf8` wrapped at `width`, laid out in `lang`.
+  // Height of `utf8` wrapped at `width`, laid out in `lang` (at the large-text scale when it is on).
   float text_height(std::string_view utf8, float size, float width, TextLang lang = {}) {
-    return text_.measure(utf8, size, width, lang).y;
+    return text_.measure(utf8, size * text_scale_, width, lang).y;
   }
   // Text inside `box`; returns the height used. box.h == 0: the height grows as needed;
-  // box.h > 0: text taller than that is clipped and the cut marked with an ellipsis.
+  // box.h > 0: text too tall is drawn smaller (down to 70% of `size`), and wrapped lines that still
+  // do not fit are clipped and the cut marked with an ellipsis.
   // `lang` is what the text is written in (see TextLang): it sets the paragraph direction and what
   // Align::Start means. Default: each paragraph by its own first strong character.
   float text(Rect box, std::string_view utf8, float size, uint32_t color, Align align = Align::Start,
              TextLang lang = {});
   // A button with a label (centred; direction by its own first strong character, or `lang`);
-  // min size kMinTarget is enforced by checks, not silently.
+  // min size kMinTarget is enforced by checks, not silently. A label too big for the button is drawn
+  // smaller (down to 70% of text_size) before it is cut.
   bool button(std::string_view id, Rect r, std::string_view label, ButtonStyle style = ButtonStyle::Primary,
               float text_size = theme::kTextButton, TextLang lang = {});
   // A large speaker pictogram that asks for the screen's audio.
   bool listen_button(std::string_view id, Rect r);
+  // The large-text toggle: a small and a large "A" (no words, the same in every language); filled
+  // when `on`. Returns true on the frame it is tapped.
+  bool text_size_button(std::string_view id, Rect r, bool on);
   // A vertically scrolling region; drag anywhere inside it scrolls. Returns the content origin.
   // Content drawn between begin/end is clipped to `r`; call end_scroll with the content height.
   Vec2 begin_scroll(std::string_view id, Rect r, float* scroll_y);
@@ -88,6 +101,8 @@ class Ui {
   Vec2 screen_;
   FrameInput input_;
   bool rtl_ = false;
+  float text_scale_ = 1.0f;
+  int clipped_texts_ = 0;
   std::vector<Rect> captures_;
   struct ScrollFrame {
     Rect r;

@@ -19,7 +19,8 @@
 namespace balie::store::detail {
 namespace {
 
-// Backfills residents.search_key (added in version 2) from the names, V-nummer and room.
+// Backfills residents.search_key (added in version 2) from the names, V-nummer and room; version 11
+// recomputes every key with the current folding.
 int backfill_search_keys(sqlite3* db) {
   Stmt sel(db, "SELECT id, naam_eigen_schrift, naam_latijns, v_nummer, kamer FROM residents");
   if (!sel.ok()) return sel.prepare_rc();
@@ -187,6 +188,10 @@ CREATE TABLE voided_records(
 ALTER TABLE residents ADD COLUMN bidi_stripped TEXT NOT NULL DEFAULT '';
 )SQL",
      nullptr},
+    // Issue 18: the search folding (util.cpp) now folds Arabic/Persian/Sorani letter variants, hamza
+    // forms and digits of every script; the stored keys are recomputed with it.
+    {11, "search keys recomputed: Arabic, Persian and Sorani letter variants fold together", "",
+     backfill_search_keys},
 };
 
 }  // namespace

@@ -10,7 +10,7 @@
 
 namespace balie::store::detail {
 
-inline constexpr int kLatestSchema = 10;
+inline constexpr int kLatestSchema = 11;
 
 // Reads PRAGMA user_version. Returns a SQLite result code; *version is set on success.
 int read_schema_version(sqlite3* db, int* version);

@@ -63,6 +63,7 @@ class HeadlessUi {
     ImGui::NewFrame();
     items_.begin_frame();
     ui_->begin_frame(screen_, in, rtl);
+    ui_->set_text_scale(text_scale_);
     scene.draw(state, *ui_, intents);
     ui_->end_frame();
     items_.end_frame();
@@ -85,6 +86,9 @@ class HeadlessUi {
     return true;
   }
   InputMapper& mapper() { return mapper_; }
+  Ui& ui() { return *ui_; }
+  // Large-text mode as the app sets it for resident screens (Ui::set_text_scale), kept across frames.
+  void set_text_scale(float s) { text_scale_ = s; }
   ItemRegistry& items() { return items_; }
   FakeTexts& texts() { return texts_; }
 
@@ -96,6 +100,7 @@ class HeadlessUi {
   FakeTexts texts_;
   std::unique_ptr<ImGuiFontRenderer> renderer_;
   std::unique_ptr<Ui> ui_;
+  float text_scale_ = 1.0f;
 };
 
 }  // namespace balie::kiosk::testing

@@ -371,3 +371,163 @@ TEST(Scenes, StaffStatusListsTextsMissingInALanguage) {
   h.frame(*scene, st, in);
   EXPECT_TRUE(h.items().has_text("Teksten ontbreken voor Amsterdam (GM0363) in: verklaring: so, ku"));
 }
+
+// Issue 18: the Persian/Sorani layout types the letters Arabic keyboards lack (گ چ پ ژ ی ک and
+// Sorani ە ێ ۆ ڕ ڵ ڤ) into the search query.
+TEST(Scenes, PersianSoraniKeyboardTypesItsLetters) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::ResidentSearch)].make();
+  h.frame(*scene, st, in);
+  ASSERT_TRUE(h.tap("kb.layout.persian", *scene, st, in));
+  // گ U+06AF, ێ U+06CE, ڵ U+06B5, ی U+06CC, ک U+06A9, ژ U+0698, ڤ U+06A4
+  for (const char* k : {"kb.xdaxaf", "kb.xdbx8e", "kb.xdaxb5", "kb.xdbx8c", "kb.xdaxa9", "kb.xdax98", "kb.xdaxa4"})
+    ASSERT_TRUE(h.tap(k, *scene, st, in)) << k;
+  ASSERT_FALSE(in.items().empty());
+  EXPECT_EQ(std::get<SearchResidents>(in.items().back()).query, "گێڵیکژڤ");
+}
+
+// Every keyboard layout keeps every key at the minimum target, apart and on screen at both sizes.
+TEST(Scenes, EveryKeyboardLayoutFitsAtBothScreenSizes) {
+  for (Vec2 screen : {Vec2{1920, 1080}, Vec2{1280, 800}}) {
+    for (const char* layout : {"kb.layout.latin", "kb.layout.arabic", "kb.layout.persian", "kb.layout.digits"}) {
+      HeadlessUi h(screen);
+      AppState st = rich_state();
+      Intents in;
+      auto scene = scene_table()[static_cast<size_t>(SceneId::ResidentSearch)].make();
+      h.frame(*scene, st, in);
+      ASSERT_TRUE(h.tap(layout, *scene, st, in)) << layout;
+      std::vector<ItemInfo> items;
+      for (const auto& i : h.items().items())
+        if (i.interactive && !i.clipped) items.push_back(i);
+      int keys = 0;
+      for (size_t a = 0; a < items.size(); ++a) {
+        const Rect& r = items[a].rect;
+        keys += items[a].id.rfind("kb.", 0) == 0;
+        const std::string where = std::string(layout) + " " + items[a].id + " at " + std::to_string(int(screen.x));
+        EXPECT_GE(r.w, theme::kMinTarget) << where;
+        EXPECT_GE(r.h, theme::kMinTarget) << where;
+        EXPECT_GE(r.x, 0) << where;
+        EXPECT_GE(r.y, 0) << where;
+        EXPECT_LE(r.x + r.w, screen.x) << where;
+        EXPECT_LE(r.y + r.h, screen.y) << where;
+        for (size_t b = a + 1; b < items.size(); ++b) {
+          const Rect& q = items[b].rect;
+          const float gap_x = std::max(q.x - (r.x + r.w), r.x - (q.x + q.w));
+          const float gap_y = std::max(q.y - (r.y + r.h), r.y - (q.y + q.h));
+          EXPECT_GE(std::max(gap_x, gap_y), theme::kMinGap) << where << " and " << items[b].id;
+        }
+      }
+      EXPECT_GE(keys, 15) << layout;
+    }
+  }
+}
+
+// Issue 18, large-text mode: every resident screen after the hand-over shows the toggle (staff
+// screens and the welcome do not); a tap turns the mode on, a second tap off; session end resets it.
+TEST(Scenes, LargeTextToggleOnEveryResidentScreen) {
+  int resident_screens = 0;
+  for (const auto& e : scene_table()) {
+    HeadlessUi h;
+    AppState st = rich_state();
+    Intents in;
+    auto scene = e.make();
+    h.frame(*scene, st, in);
+    const bool expected = e.resident_facing && e.id != SceneId::Welcome;
+    ASSERT_EQ(h.items().find("text_size") != nullptr, expected) << e.name;
+    if (!expected) continue;
+    ++resident_screens;
+    in.clear();
+    ASSERT_TRUE(h.tap("text_size", *scene, st, in)) << e.name;
+    bool turned_on = false;
+    for (const auto& i : in.items())
+      if (auto* t = std::get_if<SetLargeText>(&i)) turned_on = t->on;
+    EXPECT_TRUE(turned_on) << e.name;
+    st.large_text = true;
+    in.clear();
+    h.frame(*scene, st, in);
+    ASSERT_TRUE(h.tap("text_size", *scene, st, in)) << e.name;
+    bool turned_off = false;
+    for (const auto& i : in.items())
+      if (auto* t = std::get_if<SetLargeText>(&i)) turned_off = !t->on;
+    EXPECT_TRUE(turned_off) << e.name;
+  }
+  EXPECT_GE(resident_screens, 9);
+  AppState s = rich_state();
+  s.large_text = true;
+  s.end_session();
+  EXPECT_FALSE(s.large_text) << "the next resident starts at normal size";
+}
+
+// The mode draws resident text 1.35 times larger; text in a fixed box that would not fit at the
+// larger size falls back to its nominal size instead of being cut.
+TEST(Scenes, LargeTextScalesTextAndFallsBackInFixedBoxes) {
+  HeadlessUi h;
+  Ui& ui = h.ui();
+  const float normal = ui.text_height("Salma", theme::kTextBody, 1000);
+  ui.set_text_scale(theme::kLargeTextScale);
+  const float large = ui.text_height("Salma", theme::kTextBody, 1000);
+  EXPECT_NEAR(large / normal, theme::kLargeTextScale, 0.05);
+  // A box exactly as high as the nominal text: the large text does not fit, nothing is cut.
+  AppState st;
+  Intents in;
+  struct BoxScene final : Scene {
+    float h = 0;
+    std::string t = "Salma";
+    void draw(const AppState&, Ui& u, Intents&) override { u.text(Rect{10, 10, 1000, h}, t, theme::kTextBody, 0); }
+  } box;
+  h.set_text_scale(1.0f);
+  h.frame(box, st, in);
+  box.h = h.ui().text_height("Salma", theme::kTextBody, 1000);
+  h.set_text_scale(theme::kLargeTextScale);
+  h.frame(box, st, in);
+  EXPECT_EQ(h.ui().clipped_texts(), 0);
+  box.h *= 0.5f;  // too small even at 70%: one line is still drawn whole (never cut, see Ui::text)
+  h.frame(box, st, in);
+  EXPECT_EQ(h.ui().clipped_texts(), 0);
+  box.t = "Salma\nSalma\nSalma";  // wrapped lines beyond the box are cut, and counted
+  h.frame(box, st, in);
+  EXPECT_EQ(h.ui().clipped_texts(), 1);
+}
+
+// Every resident screen in large-text mode, LTR and RTL, at the panel size and a smaller one: every
+// touch target keeps its size, stays on screen and apart, and no text or label is cut.
+TEST(Scenes, LargeTextLayoutFitsAtBothScreenSizes) {
+  for (Vec2 screen : {Vec2{1920, 1080}, Vec2{1280, 800}}) {
+    for (bool rtl : {false, true}) {
+      for (float scale : {1.0f, theme::kLargeTextScale}) {
+        HeadlessUi h(screen);
+        h.set_text_scale(scale);
+        for (const auto& e : scene_table()) {
+          if (!e.resident_facing) continue;
+          AppState st = rich_state();
+          st.large_text = scale > 1;
+          Intents in;
+          auto scene = e.make();
+          h.frame(*scene, st, in, rtl);
+          h.frame(*scene, st, in, rtl);
+          const std::string where = std::string(e.name) + " at " + std::to_string(int(screen.x)) +
+                                    (rtl ? " rtl" : " ltr") + " scale " + std::to_string(scale);
+          EXPECT_EQ(h.ui().clipped_texts(), 0) << where;
+          std::vector<ItemInfo> items;
+          for (const auto& i : h.items().items())
+            if (i.interactive && !i.clipped) items.push_back(i);
+          for (size_t a = 0; a < items.size(); ++a) {
+            const Rect& r = items[a].rect;
+            EXPECT_GE(std::min(r.w, r.h), theme::kMinTarget) << where << " " << items[a].id;
+            EXPECT_GE(r.x, 0) << where << " " << items[a].id;
+            EXPECT_LE(r.x + r.w, screen.x) << where << " " << items[a].id;
+            EXPECT_LE(r.y + r.h, screen.y) << where << " " << items[a].id;
+            for (size_t b = a + 1; b < items.size(); ++b) {
+              const Rect& q = items[b].rect;
+              const float gap_x = std::max(q.x - (r.x + r.w), r.x - (q.x + q.w));
+              const float gap_y = std::max(q.y - (r.y + r.h), r.y - (q.y + q.h));
+              EXPECT_GE(std::max(gap_x, gap_y), theme::kMinGap) << where << ": " << items[a].id << " and " << items[b].id;
+            }
+          }
+        }
+      }
+    }
+  }
+}

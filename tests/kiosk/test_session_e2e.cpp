@@ -22,8 +22,8 @@ const char* kClock = "2026-03-02T09:30:00Z";
 class SessionE2E : public KioskProcessTest {
  protected:
   std::vector<std::string> env() const { return kiosk_env(); }
-  RunResult run_script(const std::string& script) {
-    return run_process({kKiosk, "--windowed", "1920x1080", "--clock-start", kClock, "--script", kScripts + "/" + script,
+  RunResult run_script(const std::string& script, const std::string& size = "1920x1080") {
+    return run_process({kKiosk, "--windowed", size, "--clock-start", kClock, "--script", kScripts + "/" + script,
                         "--shots", (dir_ / "shots").string()},
                        env(), std::chrono::seconds(240));
   }
@@ -125,4 +125,36 @@ TEST_F(SessionE2E, NoPersonalDataInMemoryAfterTheSession) {
   EXPECT_GT(scan.scanned, 1u << 20) << "scanned too little memory to mean anything";
   EXPECT_EQ(scan.hits.size(), 0u) << "personal data in memory after the session (" << scan.hits.size() << " hits):\n"
                                   << scan.summary();
+}
+
+// Issue 18, large-text mode on the real kiosk: the toggle on the Arabic dossier turns on (filled),
+// the next-step panel grows with its text, no text is cut (the kiosk logs every cut), and the next
+// resident's session starts with the toggle off.
+TEST_F(SessionE2E, LargeTextModeGrowsTheDossierAndEndsWithTheSession) {
+  auto r = run_script("large_text.balie");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("text cut"), std::string::npos) << r.output;
+  const Png normal = shot("t01-dossier-normal"), large = shot("t02-dossier-large");
+  const Png next = shot("t03-language-next-session");
+  const uint32_t primary = 0x005E85, secondary = 0xE0DDD4;  // theme::kPrimary, theme::kSecondary
+  // The toggle sits next to the listen button: mirrored in Arabic (x 1656..1752), not in Dutch.
+  EXPECT_EQ(normal.at(1680, 56), secondary);
+  EXPECT_EQ(large.at(1680, 56), primary);
+  EXPECT_EQ(next.at(184, 56), secondary) << "large text must not carry over to the next resident";
+  // The next-step panel (primary colour, full width under the top bar) is taller with larger text.
+  auto panel_rows = [&](const Png& p) {
+    int n = 0;
+    for (int y = 150; y < p.h; ++y) n += p.at(70, y) == primary;
+    return n;
+  };
+  EXPECT_GT(panel_rows(large), panel_rows(normal) * 1.2) << panel_rows(normal) << " -> " << panel_rows(large);
+}
+
+// Large-text mode with the real catalogs through every resident screen, in Arabic (Naskh is drawn
+// 1.33 times larger, and 1.35 again in this mode) on the smaller 1280x800 screen: the flow completes
+// (every button is reachable) and no text on any resident screen is cut.
+TEST_F(SessionE2E, LargeTextArabicFlowAt1280x800CutsNoText) {
+  auto r = run_script("large_text_flow.balie", "1280x800");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("text cut"), std::string::npos) << r.output;
 }

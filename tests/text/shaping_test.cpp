@@ -88,7 +88,8 @@ TEST_F(Shaping, GlyphIdsAndAdvancesEqualPlainHarfBuzz) {
     ASSERT_EQ(faces.size(), 1u) << "one script, one face";
     const FontFace& face = engine_->fonts().face(*faces.begin());
     EXPECT_EQ(face.family, s.family);
-    const auto expected = plain_harfbuzz(face.path.string(), s.text, s.lang, style.size_px);
+    // The engine shapes at the face's effective size (nominal size * per-script factor, FontFace::scale).
+    const auto expected = plain_harfbuzz(face.path.string(), s.text, s.lang, style.size_px * face.scale);
     ASSERT_EQ(p.glyphs.size(), expected.size());
     for (size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(p.glyphs[i].glyph_id, expected[i].id) << "glyph " << i;

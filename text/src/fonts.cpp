@@ -1,6 +1,9 @@
 // Font discovery (fontconfig / known paths) and face management (text/, main thread).
 #include "balie/text/fonts.h"
 
+#include <algorithm>
+#include <initializer_list>
+
 #include <fontconfig/fontconfig.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
@@ -180,6 +183,7 @@ bool FontSet::add_face(const std::string& family, const std::filesystem::path& p
   f->upem = hb_face_get_upem(f->hb_face);
   f->ascender = ft->ascender;
   f->descender = ft->descender;
+  if (!faces_.empty()) f->scale = script_scale(faces_.front()->ft, ft);
   faces_.push_back(std::move(f));
   return true;
 }
@@ -210,6 +214,7 @@ int FontSet::face_for(char32_t c) {
 }
 
 hb_font_t* FontSet::hb_font(size_t face, float size_px) {
+  size_px *= faces_[face]->scale;  // per-script size factor (FontFace::scale)
   const int scale = static_cast<int>(size_px * 64.0f + 0.5f);
   const uint64_t key = (static_cast<uint64_t>(face) << 32) | static_cast<uint32_t>(scale);
   auto it = sized_.find(key);
@@ -222,6 +227,35 @@ hb_font_t* FontSet::hb_font(size_t face, float size_px) {
   hb_font_set_scale(font, scale, scale);
   sized_[key] = font;
   return font;
+}
+
+namespace {
+// Mean ink height (yMax, or yMax - yMin when `full`) in font units per em of the glyphs for `cps`;
+// 0 when one is missing.
+double mean_height(FT_Face f, std::initializer_list<char32_t> cps, bool full) {
+  double sum = 0;
+  for (char32_t c : cps) {
+    const FT_UInt g = FT_Get_Char_Index(f, c);
+    if (g == 0 || FT_Load_Glyph(f, g, FT_LOAD_NO_SCALE | FT_LOAD_NO_HINTING) != 0) return 0;
+    const FT_Glyph_Metrics& m = f->glyph->metrics;
+    sum += static_cast<double>(full ? m.height : m.horiBearingY) / f->units_per_EM;
+  }
+  return sum / static_cast<double>(cps.size());
+}
+}  // namespace
+
+float script_scale(FT_Face latin, FT_Face ft) {
+  if (latin == nullptr || ft == nullptr || latin == ft) return 1.0f;
+  double ref = 0, own = 0;
+  if (FT_Get_Char_Index(ft, U'\u0647') != 0) {  // Arabic script
+    ref = mean_height(latin, {U'x', U'z', U'v'}, false);
+    own = mean_height(ft, {U'\u0647', U'\u062F'}, false);
+  } else if (FT_Get_Char_Index(ft, U'\u1200') != 0) {  // Ethiopic
+    ref = mean_height(latin, {U'H', U'E', U'I'}, false);
+    own = mean_height(ft, {U'\u1200', U'\u1208', U'\u1218', U'\u1230'}, false);
+  }
+  if (ref <= 0 || own <= 0) return 1.0f;
+  return static_cast<float>(std::clamp(ref / own, 1.0, 1.4));
 }
 
 }  // namespace balie::text

@@ -238,7 +238,7 @@ void LayoutEngine::layout_paragraph(std::u32string_view para, const TextStyle& s
     for (size_t f = 0; f < used.size(); ++f) {
       if (!used[f]) continue;
       const FontFace& face = fonts_.face(f);
-      const float k = style.size_px / static_cast<float>(face.upem);
+      const float k = style.size_px * face.scale / static_cast<float>(face.upem);  // per-script factor
       asc = std::max(asc, static_cast<float>(face.ascender) * k);
       desc = std::max(desc, -static_cast<float>(face.descender) * k);
     }

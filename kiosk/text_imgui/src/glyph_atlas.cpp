@@ -90,7 +90,9 @@ const AtlasGlyph& GlyphAtlas::get(uint16_t face, uint32_t glyph_id, float size_p
   ++rasterised_;
   if (face < fonts_.size()) {
     FT_Face ft = fonts_.face(face).ft;
-    if (FT_Set_Char_Size(ft, 0, size64, 72, 72) == 0 &&
+    // Rasterised at the size the layout shaped it at (the face's per-script factor, FontFace::scale).
+    const auto scaled64 = static_cast<FT_F26Dot6>(std::lround(size_px * fonts_.face(face).scale * 64.0f));
+    if (FT_Set_Char_Size(ft, 0, scaled64, 72, 72) == 0 &&
         FT_Load_Glyph(ft, glyph_id, FT_LOAD_DEFAULT | FT_LOAD_TARGET_LIGHT) == 0 &&
         FT_Render_Glyph(ft->glyph, FT_RENDER_MODE_NORMAL) == 0) {
       const FT_Bitmap& bm = ft->glyph->bitmap;

@@ -64,7 +64,7 @@ struct LockoutPolicy {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 10;  // see store/src/schema.cpp for the migration list
+  static constexpr int kSchemaVersion = 11;  // see store/src/schema.cpp for the migration list
 
   // [SECTION] Lifecycle
   // Opens (creating if allowed) the database at `path`, keyed with the 32-byte raw key

@@ -37,7 +37,19 @@ struct FontFace {
   unsigned upem = 1000;
   int ascender = 0;   // font units, positive up (hhea/OS2 via FreeType)
   int descender = 0;  // font units, negative
+  // Size factor of this face (issue 18): Arabic-script and Ethiopic faces are drawn at
+  // nominal size * scale so that they read as large as Latin at the same nominal size. Measured at
+  // load with FreeType (script_scale()); 1 for Latin and every other face.
+  float scale = 1.0f;
 };
+
+// The per-script size factor of `ft` against the Latin face `latin` (both measured with FreeType,
+// unhinted outlines): an Arabic-script face (covers U+0647) is matched on the core zone (the body of
+// ه and د, no dots, ascenders or descenders) against Latin's x-height (x); an Ethiopic face (covers
+// U+1200) on the height of its first-order syllables (ሀ ለ መ ሰ) against Latin's cap height (H), since
+// fidel have no x-height and stand on the full letter height. Never below 1 (a script is not shrunk
+// below its nominal size), at most 1.4. 1 for any other face or when a glyph is missing.
+float script_scale(FT_Face latin, FT_Face ft);
 
 class FontSet {
  public:
