@@ -21,6 +21,9 @@
 #include "balie/platform/key_provider.h"
 #include "balie/platform/scripted_clock.h"
 #include "balie/platform/sdl_audio_output.h"
+#include "balie/record/codec.h"
+#include "balie/record/utf8.h"
+#include "balie/platform/speech_synth.h"
 #include "balie/platform/secure_wipe.h"
 #include "balie/text/text_engine.h"
 #include "balie/text_imgui/glyph_atlas.h"
@@ -91,6 +94,7 @@ KioskApp::~KioskApp() {
     ImGui_ImplSDLRenderer_Shutdown();
     ImGui::DestroyContext();
   }
+  speech_.reset();
   audio_.reset();
   store_.reset();
   if (renderer_) SDL_DestroyRenderer(renderer_);
@@ -231,6 +235,7 @@ std::string KioskApp::init() {
   ImGui_ImplSDLRenderer_Init(renderer_);
 
   audio_ = platform::make_sdl_audio_output();
+  speech_ = std::make_unique<platform::SpeechSynthesizer>();
   if (std::string e = init_text(); !e.empty()) return e;
   ui_ = std::make_unique<Ui>(items_, *text_, *texts_);
   // BALIE_INK_CACHE=0 draws the pad's ink as geometry every frame (comparisons, benchmarks).
@@ -495,6 +500,9 @@ void KioskApp::render_frame() {
   texts_->set_staff_mode(!resident_scene);
   if (auto* etr = dynamic_cast<EngineTextRenderer*>(text_.get())) etr->set_staff_mode(!resident_scene);
   ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, texts_->rtl());
+  poll_speech();
+  state_.audio_available = !text_engine_ || text_engine_->has_audio(text_engine_->language());
+  ui_->set_audio_state(!resident_scene || state_.audio_available, resident_scene && state_.audio_failed);
   if (state_.panel_off) {
     ui_->fill(Rect{0, 0, static_cast<float>(w), static_cast<float>(h)}, theme::rgba(0, 0, 0));
   } else if (state_.inactivity_warning) {
@@ -552,6 +560,8 @@ void KioskApp::staff_error(const std::string& what, const std::string& message) 
 
 void KioskApp::end_session() {
   if (audio_) audio_->stop();
+  if (speech_) speech_->wipe();  // queued dossier text and synthesised PCM
+  state_.audio_failed = false;
   if (nav_) nav_->scene().exit();
   state_.end_session();
   if (text_engine_) text_engine_->reset_language();
@@ -715,6 +725,7 @@ void KioskApp::on_confirm_identity() {
 }
 
 void KioskApp::on_language(const SetLanguage& l) {
+  state_.audio_failed = false;
   if (!texts_->set_language(l.code)) log("unknown or unusable language '" + l.code + "', staying Dutch");
   state_.language = std::string(texts_->language());
   text_->clear_caches();  // layouts depend on the language's direction
@@ -723,12 +734,69 @@ void KioskApp::on_language(const SetLanguage& l) {
 
 void KioskApp::on_audio(const PlayScreenAudio& a) {
   if (!audio_ || !text_engine_) return;
-  auto clip = text_engine_->spoken_clip(a.key);
-  if (!clip) {
-    log("no audio for " + a.key + ": " + clip.error().message);
-    return;
+  state_.audio_failed = false;
+  const std::string lang(text_engine_->language().code);
+  // The declaration or consent text on screen: the clip of exactly that text (by its SHA-256).
+  const store::TextVersion* tv = nullptr;
+  if (a.what == PlayScreenAudio::What::kDeclaration && state_.flow.pvt)
+    tv = state_.flow.pvt->text_own ? &*state_.flow.pvt->text_own : &state_.flow.pvt->text_nl;
+  if (a.what == PlayScreenAudio::What::kConsent && state_.flow.consent) tv = &state_.flow.consent->text;
+  if (a.what == PlayScreenAudio::What::kDynamic) {
+    const text::Language& l = text_engine_->language();
+    if (l.espeak_voice.empty() || !speech_) {
+      state_.audio_failed = true;
+      return log("no run-time voice for language " + lang);
+    }
+    audio_->stop();
+    std::string spoken = a.text;
+    record::strip_bidi_formatting(spoken);  // isolation marks around names are not read
+    speech_->submit(std::move(spoken), std::string(l.espeak_voice));
+    return;  // played by poll_speech() when ready (off the UI thread)
   }
-  if (!audio_->play(**clip)) log("audio device unavailable");
+  signing::AudioPlayed what;
+  std::shared_ptr<const platform::PcmClip> clip;
+  if (tv) {
+    auto c = text_engine_->audio().text_clip(tv->language, tv->sha256);
+    if (c) {
+      clip = c->clip;
+      what = {c->entry.key, tv->version_id, tv->sha256, tv->language, 0, c->entry.source};
+    } else {
+      log("no audio for " + tv->version_id + ": " + c.error().message);
+    }
+  }
+  if (!clip) {  // the screen's own instruction (catalog key)
+    auto c = text_engine_->spoken_clip(a.key);
+    if (!c) {
+      state_.audio_failed = true;
+      return log("no audio for " + a.key + ": " + c.error().message);
+    }
+    clip = *c;
+    const auto src = text_engine_->audio().source(lang, a.key);
+    what = {a.key, "", record::sha256_hex(text_engine_->tr(a.key)), lang, 0,
+            src == text::AudioSource::kRecorded ? "recorded" : "generated"};
+  }
+  if (!audio_->play(*clip)) {
+    state_.audio_failed = true;
+    return log("audio device unavailable");
+  }
+  what.duration_ms = clip->sample_rate > 0 ? static_cast<std::int64_t>(clip->samples.size()) * 1000 / clip->sample_rate : 0;
+  // Evidence: what played, only now that it started (issue 18), on the declaration screens.
+  if (state_.flow.pvt && !state_.flow.pvt->saved) state_.flow.pvt->mark_audio(std::move(what), clock_->mono_now());
+}
+
+void KioskApp::poll_speech() {
+  if (!speech_) return;
+  while (auto r = speech_->poll()) {
+    if (!r->error.empty()) {
+      state_.audio_failed = true;
+      log("speech: " + r->error);
+    } else if (audio_ && !audio_->play(r->clip)) {
+      state_.audio_failed = true;
+      log("audio device unavailable");
+    }
+    platform::wipe_pcm(r->clip);  // the output copied it; the dossier's PCM is personal
+    frames_to_render_ = std::max(frames_to_render_, 2);
+  }
 }
 
 void KioskApp::refresh_status() {

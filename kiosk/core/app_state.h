@@ -40,6 +40,10 @@ using MunicipalityStatus = session::MunicipalityStatus;
 struct AppState {
   SceneId scene = SceneId::Welcome;
   std::string language = "nl";          // session language; staff screens use Dutch
+  // Listen buttons (issue 18): false when nothing can be heard in the session language (no recording,
+  // no espeak-ng voice: ti, so, ckb today); the button then says so and asks staff to read aloud.
+  bool audio_available = true;
+  bool audio_failed = false;            // the last tap played nothing (shown next to the button)
   std::chrono::system_clock::time_point now;  // wall clock at frame start (the scripted clock in scripts)
 
   // Device and store

@@ -18,7 +18,14 @@ struct SubmitStaffPin { std::string staff_id; std::string pin; };
 struct SearchResidents { std::string query; };  // staff typed in the resident search
 struct SelectResident { std::string resident_id; };
 struct ConfirmIdentity {};                   // staff checked the residence document: hand over
-struct PlayScreenAudio { std::string key; }; // "listen" control: read the screen's main text
+// "listen" control. kKey: the screen's main text (catalog key, clip made at build time); kDeclaration /
+// kConsent: the text shown (its clip found by the text's SHA-256); kDynamic: `text` (the resident's own
+// dossier lines, personal) synthesised on the terminal in the session language.
+struct PlayScreenAudio {
+  std::string key;
+  enum class What : uint8_t { kKey, kDeclaration, kConsent, kDynamic } what = What::kKey;
+  std::string text;
+};
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
 struct StillHere {};                         // resident confirms presence on the warning
 struct StopKiosk {};                         // technician ends the kiosk process
@@ -56,7 +63,7 @@ inline void wipe(Intent& i) {
         else if constexpr (std::is_same_v<T, ChangeOwnPin>) secure_wipe(x.first), secure_wipe(x.second);
         else if constexpr (std::is_same_v<T, SearchResidents>) secure_wipe(x.query);
         else if constexpr (std::is_same_v<T, SelectResident>) secure_wipe(x.resident_id);
-        else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key);
+        else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key), secure_wipe(x.text);
         else if constexpr (std::is_same_v<T, OpenSigningMoment>) secure_wipe(x.host_id), secure_wipe(x.pin);
         else if constexpr (std::is_same_v<T, SigningMark>) secure_wipe(x.event);
         else if constexpr (std::is_same_v<T, OpenConsent>) secure_wipe(x.purpose);

@@ -13,7 +13,7 @@ class ConsentQuestionScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("consent_question.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"consent_question.spoken"});
+      intents.push(PlayScreenAudio{"consent_question.spoken", PlayScreenAudio::What::kConsent, {}});
     if (ui.button("consent_question.back", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.back"),
                   ButtonStyle::Secondary))
       intents.push(GoBack{});

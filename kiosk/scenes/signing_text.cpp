@@ -13,8 +13,9 @@ class SigningTextScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
     if (ui.listen_button("signing_text.listen", ui.mirror(Rect{m, m, bh, bh}))) {
-      intents.push(PlayScreenAudio{"signing_text.intro"});
-      intents.push(SigningMark{"audio_played"});
+      // The declaration itself in the resident's language; the app records "audio_played" (with the
+      // text, language and duration) only when a clip actually started.
+      intents.push(PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
     }
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))

@@ -93,7 +93,15 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   platform::secure_wipe(png.bytes);
 
   json events = json::array();
-  for (const auto& e : s.events) events.push_back({{"event", e.name}, {"t_ms", e.t_ms}});
+  for (const auto& e : s.events) {
+    json ev = {{"event", e.name}, {"t_ms", e.t_ms}};
+    // Issue 18: exactly what a listen tap played (only present when something played).
+    if (e.audio)
+      ev["audio"] = {{"key", e.audio->key}, {"text_version_id", e.audio->text_version_id},
+                     {"text_sha256", e.audio->text_sha256}, {"language", e.audio->language},
+                     {"duration_ms", e.audio->duration_ms}, {"source", e.audio->source}};
+    events.push_back(std::move(ev));
+  }
   const SmoothingParams& sp = s.ink.params();
 
   json sens = {

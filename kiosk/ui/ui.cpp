@@ -150,6 +150,14 @@ bool Ui::listen_button(std::string_view id, Rect r) {
     dl->PathArcTo(ImVec2(cone + dir * s * 0.16f, cy), s * (0.08f + 0.09f * i), a0, a1, 16);
     dl->PathStroke(c, 0, s * 0.045f);
   }
+  if (!audio_available_ || audio_failed_) {
+    // Cannot play: strike the speaker through and say so, in the resident's language.
+    dl->AddLine(ImVec2(r.x + s * 0.15f, r.y + s * 0.85f), ImVec2(r.x + s * 0.85f, r.y + s * 0.15f), theme::kDanger,
+                s * 0.07f);
+    const float w = std::min(720.0f, screen_.x * 0.45f);
+    const float x = rtl_ ? std::max(0.0f, r.x + r.w - w) : r.x;  // `r` is already mirrored by the scene
+    text(Rect{x, r.y + r.h + 8, w, 0}, texts_.tr("audio.unavailable"), theme::kTextSmall, theme::kDanger);
+  }
   return pressed;
 }
 

@@ -78,7 +78,22 @@ Result<platform::PcmClip> load_wav(const std::filesystem::path& path, size_t max
 AudioLibrary::AudioLibrary(std::filesystem::path recorded_dir, std::filesystem::path generated_dir,
                            size_t max_cached_clips)
     : recorded_(std::move(recorded_dir)), generated_(std::move(generated_dir)),
-      max_cached_(max_cached_clips) {}
+      max_cached_(max_cached_clips) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(generated_ / "manifest.tsv", ec))
+    if (auto m = load_audio_manifest(generated_ / "manifest.tsv")) manifest_ = std::move(m).value();
+}
+
+Result<AudioLibrary::TextClip> AudioLibrary::text_clip(std::string_view language, std::string_view text_sha256) {
+  for (const auto& e : manifest_) {
+    if (e.language != language || e.text_sha256 != text_sha256 || e.key.rfind("text:", 0) != 0) continue;
+    const auto p = (e.source == "recorded" ? recorded_ : generated_) / e.file;
+    auto clip = load_wav(p);
+    if (!clip) return Error{clip.error().message};
+    return TextClip{std::make_shared<const platform::PcmClip>(std::move(clip).value()), e};
+  }
+  return Error{"no clip for this text in language '" + std::string(language) + "'"};
+}
 
 std::filesystem::path AudioLibrary::path(std::string_view language, std::string_view key) const {
   const std::string file = std::string(key) + ".wav";

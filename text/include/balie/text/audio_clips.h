@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "balie/platform/audio_output.h"
+#include "balie/text/audio_manifest.h"
 #include "balie/text/result.h"
 
 namespace balie::text {
@@ -35,8 +36,19 @@ class AudioLibrary {
   bool has_audio(std::string_view language) const;
   void clear_cache() { cache_.clear(); }
 
+  // The clip that reads exactly the text with SHA-256 `text_sha256` in `language` (a declaration or
+  // consent series: TextVersion.sha256), from the build's manifest (<generated>/manifest.tsv). An
+  // error when there is none: a changed or bundle-supplied text never plays an older clip.
+  struct TextClip {
+    std::shared_ptr<const platform::PcmClip> clip;
+    AudioManifestEntry entry;
+  };
+  Result<TextClip> text_clip(std::string_view language, std::string_view text_sha256);
+  const std::vector<AudioManifestEntry>& manifest() const { return manifest_; }
+
  private:
   std::filesystem::path recorded_, generated_;
+  std::vector<AudioManifestEntry> manifest_;
   size_t max_cached_;
   std::list<std::pair<std::string, std::shared_ptr<const platform::PcmClip>>> cache_;
   mutable std::map<std::string, bool, std::less<>> has_audio_;  // one entry per language code
