@@ -77,7 +77,6 @@ class TextEngine {
   Result<std::shared_ptr<const platform::PcmClip>> spoken_clip(std::string_view key);
   bool has_audio(const Language& lang) const { return audio_.has_audio(lang.code); }
   AudioLibrary& audio() { return audio_; }
-  AudioLibrary& audio() { return audio_; }
 
   // --- session end ----------------------------------------------------------------------------
   // Drops and overwrites every cached string and shaped run, and the layout scratch buffers.
