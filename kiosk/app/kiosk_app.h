@@ -107,6 +107,7 @@ class KioskApp {
   void on_language(const SetLanguage& l);
   void on_audio(const PlayScreenAudio& a);
   void poll_speech();
+  void refresh_audio_state();  // AppState::audio for the session language
 
   // Signing and consent (issue 6), in app/signing_handlers.cpp.
   void load_signing_texts();
@@ -143,6 +144,7 @@ class KioskApp {
   std::unique_ptr<platform::Watchdog> watchdog_;
   std::unique_ptr<platform::AudioOutput> audio_;
   std::unique_ptr<platform::SpeechSynthesizer> speech_;  // run-time speech of dossier lines (worker thread)
+  std::string speech_button_;  // the listen button whose synthesis is pending
   std::unique_ptr<platform::DisplayPower> display_power_;
   platform::Paths paths_;
   std::unique_ptr<store::Store> store_;

@@ -48,17 +48,21 @@ class DossierScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const float bh = 96;
-    if (ui.listen_button("dossier.listen", ui.mirror(Rect{m, m, bh, bh}))) {
-      // The resident's own lines, synthesised on the terminal (personal: wiped at session end).
-      std::string spoken = ui.tr("dossier.intro");
-      if (s.dossier) {
-        spoken += "\n" + ui.tr("dossier.next.title") + ". " + render_line(ui, s.dossier->next_step);
-        for (const auto& g : s.dossier->groups) {
-          spoken += "\n" + ui.tr(g.title_key) + ".";
-          for (const auto& l : g.lines) spoken += "\n" + render_line(ui, l) + ".";
+    {
+      // The resident's own lines, synthesised on the terminal (personal: composed only on a tap,
+      // wiped at session end).
+      PlayScreenAudio req{"dossier.intro", PlayScreenAudio::What::kDynamic, {}, "dossier.listen"};
+      if (ui.listen_button(req.button, ui.mirror(Rect{m, m, bh, bh}), audio_can_play(s, req))) {
+        req.text = ui.tr("dossier.intro");
+        if (s.dossier) {
+          req.text += "\n" + ui.tr("dossier.next.title") + ". " + render_line(ui, s.dossier->next_step);
+          for (const auto& g : s.dossier->groups) {
+            req.text += "\n" + ui.tr(g.title_key) + ".";
+            for (const auto& l : g.lines) req.text += "\n" + render_line(ui, l) + ".";
+          }
         }
+        intents.push(std::move(req));
       }
-      intents.push(PlayScreenAudio{"dossier.intro", PlayScreenAudio::What::kDynamic, std::move(spoken)});
     }
     if (ui.button("dossier.finish", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.finish"), ButtonStyle::Secondary))
       intents.push(EndSession{});

@@ -24,7 +24,7 @@ class LanguageScene final : public Scene {
     const float bh = 96;
     ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("language.title"), theme::kTextTitle,
             theme::kText, Align::Start);
-    if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"language.body"});
+    listen_control(s, ui, intents, "language.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"language.body"});
 
     const auto langs = text::languages();
     // As few columns as fit: the grid sits between the title and the bottom row of buttons.

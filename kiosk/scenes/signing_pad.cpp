@@ -23,8 +23,7 @@ class SigningPadScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_pad.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_pad.instruction"});
+    listen_control(s, ui, intents, "signing_pad.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_pad.instruction"});
     ui.text(ui.mirror(Rect{m + bh + 24, m + 8, sc.x - 2 * m - bh - 24, 0}), ui.tr("signing_pad.instruction"),
             theme::kTextBody, theme::kText);
     const Rect pad = signing_pad_rect(sc);

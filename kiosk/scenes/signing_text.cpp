@@ -12,17 +12,21 @@ class SigningTextScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_text.listen", ui.mirror(Rect{m, m, bh, bh}))) {
-      // The declaration itself in the resident's language; the app records "audio_played" (with the
-      // text, language and duration) only when a clip actually started.
-      intents.push(PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
-    }
+    // The declaration itself in the resident's language, and (a second button, marked NL) the Dutch
+    // one; the app records "audio_played" (text, language, duration) only when a clip started.
+    listen_control(s, ui, intents, "signing_text.listen", ui.mirror(Rect{m, m, bh, bh}),
+                   PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
+    const bool two = s.flow.pvt && s.flow.pvt->text_own;
+    if (two)
+      listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 16, m, bh, bh}),
+                     PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclarationNl, {}}, "NL");
+    const float intro_x = m + bh + 24 + (two ? bh + 16 : 0);
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
     if (!s.flow.pvt) return;
     const signing::SigningSession& p = *s.flow.pvt;
-    ui.text(ui.mirror(Rect{m + bh + 24, m + 4, sc.x - 2 * m - bh - 24 - 290, 0}), ui.tr("signing_text.intro"),
+    ui.text(ui.mirror(Rect{intro_x, m + 4, sc.x - m - intro_x - 390, 0}), ui.tr("signing_text.intro"),
             theme::kTextSmall, theme::kText);
 
     const float top = m + bh + 20, bottom_bar = 130;

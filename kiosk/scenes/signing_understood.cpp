@@ -7,12 +7,11 @@ namespace {
 
 class SigningUnderstoodScene final : public Scene {
  public:
-  void draw(const AppState&, Ui& ui, Intents& intents) override {
+  void draw(const AppState& s, Ui& ui, Intents& intents) override {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_understood.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_understood.question"});
+    listen_control(s, ui, intents, "signing_understood.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_understood.question"});
     const float w = std::min(1200.0f, sc.x - 2 * m);
     const float x = (sc.x - w) / 2;
     float y = sc.y * 0.22f;

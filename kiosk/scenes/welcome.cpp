@@ -22,8 +22,7 @@ class WelcomeScene final : public Scene {
     if (ui.button("welcome.staff", ui.mirror(Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}), ui.tr("welcome.staff_button"),
                   ButtonStyle::OnDark))
       intents.push(GoTo{SceneId::StaffUnlock});
-    if (ui.listen_button("welcome.listen", ui.mirror(Rect{m, sc.y - m - bh, bh, bh})))
-      intents.push(PlayScreenAudio{"welcome.body"});
+    listen_control(s, ui, intents, "welcome.listen", ui.mirror(Rect{m, sc.y - m - bh, bh, bh}), PlayScreenAudio{"welcome.body"});
     if (s.dimmed) ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kDimOverlay);
   }
   std::string_view audio_key() const override { return "welcome.body"; }

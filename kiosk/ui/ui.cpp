@@ -129,7 +129,7 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   return pressed;
 }
 
-bool Ui::listen_button(std::string_view id, Rect r) {
+bool Ui::listen_button(std::string_view id, Rect r, bool can_play, std::string_view badge) {
   bool pressed = button(id, r, "", ButtonStyle::Secondary);
   // Speaker pictogram: a box, a cone and two sound waves, mirrored in RTL.
   ImDrawList* dl = draw_list();
@@ -150,13 +150,24 @@ bool Ui::listen_button(std::string_view id, Rect r) {
     dl->PathArcTo(ImVec2(cone + dir * s * 0.16f, cy), s * (0.08f + 0.09f * i), a0, a1, 16);
     dl->PathStroke(c, 0, s * 0.045f);
   }
-  if (!audio_available_ || audio_failed_) {
-    // Cannot play: strike the speaker through and say so, in the resident's language.
+  if (!badge.empty()) {  // the language of this button's text, in a corner below the waves
+    const Vec2 bm = text_.measure(badge, theme::kTextSmall * 0.75f, r.w, false);
+    text_.draw(dl, Vec2{rtl_ ? r.x + 6 : r.x + r.w - bm.x - 6, r.y + r.h - bm.y - 2}, bm.x + 2, badge,
+               theme::kTextSmall * 0.75f, theme::kText, Align::Start, false);
+  }
+  if (!can_play) {
+    // Cannot play: strike the speaker through and say so, in the resident's language, on a plate so
+    // that it stays readable over whatever lies below the button.
     dl->AddLine(ImVec2(r.x + s * 0.15f, r.y + s * 0.85f), ImVec2(r.x + s * 0.85f, r.y + s * 0.15f), theme::kDanger,
                 s * 0.07f);
+    const std::string msg = texts_.tr("audio.unavailable");
     const float w = std::min(720.0f, screen_.x * 0.45f);
+    const Vec2 mm = text_.measure(msg, theme::kTextSmall, w - 24, rtl_);
     const float x = rtl_ ? std::max(0.0f, r.x + r.w - w) : r.x;  // `r` is already mirrored by the scene
-    text(Rect{x, r.y + r.h + 8, w, 0}, texts_.tr("audio.unavailable"), theme::kTextSmall, theme::kDanger);
+    const Rect plate{x, r.y + r.h + 6, w, mm.y + 16};
+    fill(plate, theme::rgba(255, 244, 240), 8);
+    text(Rect{plate.x + 12, plate.y + 8, w - 24, 0}, msg, theme::kTextSmall, theme::kDanger);
+    items_.add_item(std::string(id) + ".unavailable", plate, false);
   }
   return pressed;
 }

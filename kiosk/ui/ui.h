@@ -54,15 +54,11 @@ class Ui {
   // A button with a label; min size kMinTarget is enforced by checks, not silently.
   bool button(std::string_view id, Rect r, std::string_view label, ButtonStyle style = ButtonStyle::Primary,
               float text_size = theme::kTextButton);
-  // A large speaker pictogram that asks for the screen's audio.
-  // When nothing can be heard in the session language (set_audio_state), the speaker is struck
-  // through and a line next to it says so in the resident's language and asks staff to read aloud.
-  bool listen_button(std::string_view id, Rect r);
-  void set_audio_state(bool available, bool last_failed) {
-    audio_available_ = available;
-    audio_failed_ = last_failed;
-  }
-  bool audio_available() const { return audio_available_; }
+  // A large speaker pictogram that asks for the screen's audio. `badge` (e.g. "NL") names the
+  // language of a second button. When `can_play` is false (no clip and no voice for this text, or
+  // the last tap played nothing) the speaker is struck through and a line under it says so in the
+  // resident's language and asks staff to read aloud (issue 18).
+  bool listen_button(std::string_view id, Rect r, bool can_play = true, std::string_view badge = {});
   // A vertically scrolling region; drag anywhere inside it scrolls. Returns the content origin.
   // Content drawn between begin/end is clipped to `r`; call end_scroll with the content height.
   Vec2 begin_scroll(std::string_view id, Rect r, float* scroll_y);
@@ -83,7 +79,6 @@ class Ui {
   Vec2 screen_;
   FrameInput input_;
   bool rtl_ = false;
-  bool audio_available_ = true, audio_failed_ = false;
   std::vector<Rect> captures_;
   struct ScrollFrame {
     Rect r;

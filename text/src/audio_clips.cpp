@@ -96,8 +96,15 @@ Result<AudioLibrary::TextClip> AudioLibrary::text_clip(std::string_view language
 }
 
 std::filesystem::path AudioLibrary::path(std::string_view language, std::string_view key) const {
-  const std::string file = std::string(key) + ".wav";
   std::error_code ec;
+  if (!manifest_.empty()) {
+    // The build's manifest names the clip of the current text (recorded ones checked by hash).
+    const AudioManifestEntry* e = find_manifest_entry(manifest_, language, key);
+    if (!e) return {};
+    auto p = (e->source == "recorded" ? recorded_ : generated_) / e->file;
+    return std::filesystem::is_regular_file(p, ec) ? p : std::filesystem::path{};
+  }
+  const std::string file = std::string(key) + ".wav";
   auto rec = recorded_ / std::string(language) / file;
   if (std::filesystem::is_regular_file(rec, ec)) return rec;
   auto gen = generated_ / std::string(language) / file;
@@ -105,9 +112,17 @@ std::filesystem::path AudioLibrary::path(std::string_view language, std::string_
   return {};
 }
 
+bool AudioLibrary::has_text_clip(std::string_view language, std::string_view text_sha256) const {
+  for (const auto& e : manifest_)
+    if (e.language == language && e.text_sha256 == text_sha256 && e.key.rfind("text:", 0) == 0) return true;
+  return false;
+}
+
 AudioSource AudioLibrary::source(std::string_view language, std::string_view key) const {
   auto p = path(language, key);
   if (p.empty()) return AudioSource::kNone;
+  if (const AudioManifestEntry* e = find_manifest_entry(manifest_, language, key))
+    return e->source == "recorded" ? AudioSource::kRecorded : AudioSource::kGenerated;
   return p.parent_path().parent_path() == recorded_ ? AudioSource::kRecorded : AudioSource::kGenerated;
 }
 

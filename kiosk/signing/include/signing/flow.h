@@ -134,6 +134,7 @@ struct ConsentScreen {
   store::TextVersion text;            // in the resident's language (or Dutch)
   std::optional<store::TextVersion> text_nl;  // Dutch alongside when the language differs
   std::string gemeente_name;
+  std::vector<AudioPlayed> audio;     // what listen taps played on this screen (issue 18), for the receipt
 };
 
 struct StaffTileLite {

@@ -1,6 +1,8 @@
 // Spoken texts (text/, main thread): finds and loads the WAV for (language, key) into a
-// platform::PcmClip. A recorded file (assets/audio/<lang>/<key>.wav) wins over the espeak-ng clip
-// generated at build time (<generated>/audio/<lang>/<key>.wav). Loaded clips are cached (bounded).
+// platform::PcmClip. When the build's manifest (<generated>/audio/manifest.tsv) exists it alone
+// decides: a recording listed there for the current text, else the espeak-ng clip generated at
+// build time, else nothing (a recording of an older text never plays). Without a manifest (tools,
+// old build trees) a recorded file wins over a generated one. Loaded clips are cached (bounded).
 #pragma once
 #include <filesystem>
 #include <list>
@@ -34,6 +36,10 @@ class AudioLibrary {
   // True when any clip exists for the language (recorded or generated). Looked up once per
   // language, then remembered (cheap enough to call every frame).
   bool has_audio(std::string_view language) const;
+  // True when a clip plays for this catalog key in this language (the listen button's state).
+  bool has_clip(std::string_view language, std::string_view key) const { return !path(language, key).empty(); }
+  // True when a clip reads the text with this SHA-256 in this language (from the manifest).
+  bool has_text_clip(std::string_view language, std::string_view text_sha256) const;
   void clear_cache() { cache_.clear(); }
 
   // The clip that reads exactly the text with SHA-256 `text_sha256` in `language` (a declaration or
