@@ -116,7 +116,9 @@ TEST(SpokenAudio, VocalisedArabicIsSpokenNotShown) {
   EXPECT_NE(*v, ar->find("welcome.body")->text) << "the spoken text carries harakat";
   EXPECT_EQ(strip_harakat(*v), ar->find("welcome.body")->text) << "the displayed text stays unvocalised";
   for (const auto& e : nl->entries)
-    if (e.spoken) EXPECT_NE(ar->spoken_variant(e.key), nullptr) << e.key;
+    if (e.spoken) {
+      EXPECT_NE(ar->spoken_variant(e.key), nullptr) << e.key;
+    }
   EXPECT_TRUE(validate_spoken_variants(*nl, *ar).empty());
   // A variant whose letters differ from the display is reported and not used.
   auto bad = parse_po("msgid \"welcome.body\"\nmsgstr \"مرحبا\"\n\nmsgctxt \"spoken\"\nmsgid \"welcome.body\"\nmsgstr \"مَرْحَبًا يا\"\n", "x.po");
