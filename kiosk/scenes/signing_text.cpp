@@ -18,9 +18,9 @@ class SigningTextScene final : public Scene {
                    PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
     const bool two = s.flow.pvt && s.flow.pvt->text_own;
     if (two)
-      listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 16, m, bh, bh}),
+      listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 24, m, bh, bh}),
                      PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclarationNl, {}}, "NL");
-    const float intro_x = m + bh + 24 + (two ? bh + 16 : 0);
+    const float intro_x = m + bh + 24 + (two ? bh + 24 : 0);
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
