@@ -154,8 +154,6 @@ std::map<std::string, std::vector<SpokenItem>> series_items(const fs::path& text
   return out;
 }
 
-std::string source_name(int s) { return s == 1 ? "recorded" : s == 2 ? "generated" : "none"; }
-
 int audio(const fs::path& dir, const fs::path& texts_dir, const fs::path& recorded, const fs::path& out,
           std::string espeak) {
   auto base = load_po_file(dir / "nl.po");
