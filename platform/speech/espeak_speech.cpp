@@ -92,10 +92,28 @@ bool SpeechSynthesizer::busy() const {
   return !queue_.empty() || working_ != 0;
 }
 
+// libespeak-ng keeps global state: it is initialised once per process (initialising it again after
+// espeak_Terminate hangs in 1.51) and used by one worker at a time (g_espeak_mu).
+namespace {
+std::mutex g_espeak_mu;
+
+int espeak_rate(const std::string& data_path) {
+  static const int rate = [&] {
+    const int r = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.empty() ? nullptr : data_path.c_str(),
+                                    espeakINITIALIZE_DONT_EXIT);
+    if (r > 0) espeak_SetSynthCallback(collect);
+    return r;
+  }();
+  return rate;
+}
+}  // namespace
+
 void SpeechSynthesizer::run() {
-  const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path_.empty() ? nullptr : data_path_.c_str(),
-                                     espeakINITIALIZE_DONT_EXIT);
-  if (rate > 0) espeak_SetSynthCallback(collect);
+  int rate;
+  {
+    std::lock_guard g(g_espeak_mu);
+    rate = espeak_rate(data_path_);
+  }
   for (;;) {
     Request req;
     {
@@ -111,7 +129,7 @@ void SpeechSynthesizer::run() {
     res.voice = req.voice;
     if (rate <= 0) {
       res.error = "espeak-ng could not be initialised (data folder missing?)";
-    } else if (espeak_SetVoiceByName(req.voice.c_str()) != EE_OK) {
+    } else if (std::unique_lock g(g_espeak_mu); espeak_SetVoiceByName(req.voice.c_str()) != EE_OK) {
       res.error = "espeak-ng has no voice '" + req.voice + "'";
     } else {
       res.clip.sample_rate = rate;
@@ -130,7 +148,6 @@ void SpeechSynthesizer::run() {
     }
     cv_.notify_all();
   }
-  if (rate > 0) espeak_Terminate();
 }
 
 }  // namespace balie::platform

@@ -3,7 +3,9 @@
 // coverage file, honours recorded clips through the manifest, and speaks vocalised Arabic variants.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -59,7 +61,8 @@ TEST(SpokenAudio, DeclarationClipsPerVoiceAndCoverage) {
     // Summary row: language, total, recorded 0, generated 0, none = total.
     std::istringstream in(cov);
     for (std::string line; std::getline(in, line);)
-      if (line.rfind(std::string(l) + "\t", 0) == 0 && line.find("text:") == std::string::npos) {
+      if (line.rfind(std::string(l) + "\t", 0) == 0 && line.size() > std::strlen(l) + 1 &&
+          std::isdigit(static_cast<unsigned char>(line[std::strlen(l) + 1]))) {
         int total = 0, r = -1, g = -1, n = -1;
         std::istringstream ls(line.substr(line.find('\t') + 1));
         ls >> total >> r >> g >> n;
