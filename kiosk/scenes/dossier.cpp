@@ -48,11 +48,13 @@ class DossierScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const float bh = 96;
+    bool listen_ok = true;
     {
       // The resident's own lines, synthesised on the terminal (personal: composed only on a tap,
       // wiped at session end).
       PlayScreenAudio req{"dossier.intro", PlayScreenAudio::What::kDynamic, {}, "dossier.listen"};
-      if (ui.listen_button(req.button, ui.mirror(Rect{m, m, bh, bh}), audio_can_play(s, req))) {
+      listen_ok = audio_can_play(s, req);
+      if (ui.listen_button(req.button, ui.mirror(Rect{m, m, bh, bh}), listen_ok)) {
         req.text = ui.tr("dossier.intro");
         if (s.dossier) {
           req.text += "\n" + ui.tr("dossier.next.title") + ". " + render_line(ui, s.dossier->next_step);
@@ -79,7 +81,7 @@ class DossierScene final : public Scene {
             d.name_own_script.empty() ? d.name_latin : d.name_own_script, theme::kTextTitle * 0.8f, theme::kText);
 
     // What happens next.
-    float y = m + bh + 24;
+    float y = m + bh + 24 + (listen_ok ? 0 : ui.listen_notice_height());  // room for "cannot play"
     const std::string next = render_line(ui, d.next_step);
     const float next_h = ui.text_height(next, theme::kTextBody, sc.x - 2 * m - 60) + 80;
     const Rect panel{m, y, sc.x - 2 * m, next_h};

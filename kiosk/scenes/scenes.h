@@ -54,11 +54,14 @@ inline bool audio_can_play(const AppState& s, const PlayScreenAudio& a) {
 }
 
 // A listen button for `request`: drawn as "cannot play" when audio_can_play is false; a tap pushes
-// the request either way (the app logs it and plays nothing).
-inline void listen_control(const AppState& s, Ui& ui, Intents& intents, std::string_view id, Rect r,
+// the request either way (the app logs it and plays nothing). Returns whether it can play (the
+// scene leaves Ui::listen_notice_height() below the button when not).
+inline bool listen_control(const AppState& s, Ui& ui, Intents& intents, std::string_view id, Rect r,
                            PlayScreenAudio request, std::string_view badge = {}) {
   request.button = std::string(id);
-  if (ui.listen_button(id, r, audio_can_play(s, request), badge)) intents.push(std::move(request));
+  const bool ok = audio_can_play(s, request);
+  if (ui.listen_button(id, r, ok, badge)) intents.push(std::move(request));
+  return ok;
 }
 
 std::unique_ptr<Scene> make_welcome_scene();

@@ -14,12 +14,12 @@ class SigningTextScene final : public Scene {
     const float m = theme::kMargin, bh = 96;
     // The declaration itself in the resident's language, and (a second button, marked NL) the Dutch
     // one; the app records "audio_played" (text, language, duration) only when a clip started.
-    listen_control(s, ui, intents, "signing_text.listen", ui.mirror(Rect{m, m, bh, bh}),
-                   PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
+    bool listen_ok = listen_control(s, ui, intents, "signing_text.listen", ui.mirror(Rect{m, m, bh, bh}),
+                                    PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
     const bool two = s.flow.pvt && s.flow.pvt->text_own;
     if (two)
-      listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 24, m, bh, bh}),
-                     PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclarationNl, {}}, "NL");
+      listen_ok &= listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 24, m, bh, bh}),
+                                  PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclarationNl, {}}, "NL");
     const float intro_x = m + bh + 24 + (two ? bh + 24 : 0);
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
@@ -29,7 +29,7 @@ class SigningTextScene final : public Scene {
     ui.text(ui.mirror(Rect{intro_x, m + 4, sc.x - m - intro_x - 390, 0}), ui.tr("signing_text.intro"),
             theme::kTextSmall, theme::kText);
 
-    const float top = m + bh + 20, bottom_bar = 130;
+    const float top = m + bh + 20 + (listen_ok ? 0 : ui.listen_notice_height()), bottom_bar = 130;
     const Rect list{m, top, sc.x - 2 * m, sc.y - top - bottom_bar - 10};
     ui.fill(list, theme::rgba(255, 255, 255), 12);
     const Rect inner{list.x + 24, list.y + 16, list.w - 48, list.h - 32};

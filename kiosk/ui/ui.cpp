@@ -20,6 +20,7 @@ void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
   input_ = input;
   rtl_ = rtl_layout;
   captures_.clear();
+  notices_.clear();
   scrolls_.clear();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(iv(screen));
@@ -32,6 +33,15 @@ void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
 }
 
 void Ui::end_frame() {
+  // "Cannot play" notices of listen buttons, drawn last so the scene's later content (a panel just
+  // below the button) never hides them.
+  for (const auto& [plate, msg] : notices_) {
+    fill(plate, theme::rgba(255, 244, 240), 8);
+    ImDrawList* dl = draw_list();
+    dl->AddRect(tl(plate), br(plate), theme::kDanger, 8, 0, 2.0f);
+    text(Rect{plate.x + 12, plate.y + 8, plate.w - 24, 0}, msg, theme::kTextSmall, theme::kDanger);
+  }
+  notices_.clear();
   ImGui::End();
   ImGui::PopStyleVar(2);
 }
@@ -129,6 +139,12 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   return pressed;
 }
 
+float Ui::notice_width() const { return std::min(900.0f, screen_.x * 0.55f); }
+
+float Ui::listen_notice_height() {
+  return text_.measure(texts_.tr("audio.unavailable"), theme::kTextSmall, notice_width() - 24, rtl_).y + 22;
+}
+
 bool Ui::listen_button(std::string_view id, Rect r, bool can_play, std::string_view badge) {
   bool pressed = button(id, r, "", ButtonStyle::Secondary);
   // Speaker pictogram: a box, a cone and two sound waves, mirrored in RTL.
@@ -151,9 +167,11 @@ bool Ui::listen_button(std::string_view id, Rect r, bool can_play, std::string_v
     dl->PathStroke(c, 0, s * 0.045f);
   }
   if (!badge.empty()) {  // the language of this button's text, in a corner below the waves
-    const Vec2 bm = text_.measure(badge, theme::kTextSmall * 0.75f, r.w, false);
-    text_.draw(dl, Vec2{rtl_ ? r.x + 6 : r.x + r.w - bm.x - 6, r.y + r.h - bm.y - 2}, bm.x + 2, badge,
-               theme::kTextSmall * 0.75f, theme::kText, Align::Start, false);
+    const float bs = theme::kTextSmall * 0.8f;
+    const Vec2 bm = text_.measure(badge, bs, r.w - 12, false);
+    // Bottom corner away from the speaker's waves: right in LTR, left in RTL.
+    text_.draw(dl, Vec2{r.x + 6, r.y + r.h - bm.y - 2}, r.w - 12, badge, bs, theme::kPrimary,
+               rtl_ ? Align::Start : Align::End, false);
   }
   if (!can_play) {
     // Cannot play: strike the speaker through and say so, in the resident's language, on a plate so
@@ -161,12 +179,14 @@ bool Ui::listen_button(std::string_view id, Rect r, bool can_play, std::string_v
     dl->AddLine(ImVec2(r.x + s * 0.15f, r.y + s * 0.85f), ImVec2(r.x + s * 0.85f, r.y + s * 0.15f), theme::kDanger,
                 s * 0.07f);
     const std::string msg = texts_.tr("audio.unavailable");
-    const float w = std::min(720.0f, screen_.x * 0.45f);
+    const float w = notice_width();
     const Vec2 mm = text_.measure(msg, theme::kTextSmall, w - 24, rtl_);
     const float x = rtl_ ? std::max(0.0f, r.x + r.w - w) : r.x;  // `r` is already mirrored by the scene
     const Rect plate{x, r.y + r.h + 6, w, mm.y + 16};
-    fill(plate, theme::rgba(255, 244, 240), 8);
-    text(Rect{plate.x + 12, plate.y + 8, w - 24, 0}, msg, theme::kTextSmall, theme::kDanger);
+    // Drawn by end_frame, over the rest of the scene; one line per screen (two buttons side by side
+    // that both cannot play share it).
+    if (std::none_of(notices_.begin(), notices_.end(), [&](const auto& n) { return n.second == msg; }))
+      notices_.emplace_back(plate, msg);
     items_.add_item(std::string(id) + ".unavailable", plate, false);
   }
   return pressed;

@@ -59,6 +59,8 @@ class Ui {
   // the last tap played nothing) the speaker is struck through and a line under it says so in the
   // resident's language and asks staff to read aloud (issue 18).
   bool listen_button(std::string_view id, Rect r, bool can_play = true, std::string_view badge = {});
+  // Height the "cannot play" line takes below a listen button (scenes leave this room for it).
+  float listen_notice_height();
   // A vertically scrolling region; drag anywhere inside it scrolls. Returns the content origin.
   // Content drawn between begin/end is clipped to `r`; call end_scroll with the content height.
   Vec2 begin_scroll(std::string_view id, Rect r, float* scroll_y);
@@ -79,7 +81,9 @@ class Ui {
   Vec2 screen_;
   FrameInput input_;
   bool rtl_ = false;
+  float notice_width() const;
   std::vector<Rect> captures_;
+  std::vector<std::pair<Rect, std::string>> notices_;  // listen buttons' "cannot play" lines
   struct ScrollFrame {
     Rect r;
     float* scroll_y;
