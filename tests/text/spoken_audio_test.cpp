@@ -82,10 +82,12 @@ TEST(SpokenAudio, DeclarationClipsPerVoiceAndCoverage) {
   EXPECT_FALSE(lib.text_clip("nl", std::string(64, 'a'))) << "a changed text never plays an old clip";
   // Dari uses the Farsi voice.
   EXPECT_NE(find_manifest_entry(*manifest, "prs", "welcome.body"), nullptr);
-  // The Arabic consent notice is read from its vocalised variant in ar.po (msgctxt "spoken"), the
-  // declaration (no variant yet) from the displayed text.
+  // The Arabic declaration and consent notices are read from their vocalised variants in ar.po
+  // (msgctxt "spoken"); the Farsi text (no variant) from the displayed text.
   EXPECT_NE(slurp(out / "ar" / "text.consent-pid-balie-2.wav.txt").find("مُشَارَكَةُ مَلَفِّي"), std::string::npos);
-  EXPECT_EQ(slurp(out / "ar" / "text.pvt-balie-1.wav.txt").find("\xD9\x8E"), std::string::npos);
+  EXPECT_NE(slurp(out / "ar" / "text.pvt-balie-1.wav.txt").find("إِعْلَانُ المُشَارَكَةِ"), std::string::npos);
+  EXPECT_NE(slurp(out / "ar" / "text.consent-health-balie-1.wav.txt").find("صِحَّتِي"), std::string::npos);
+  EXPECT_EQ(slurp(out / "fa" / "text.pvt-balie-1.wav.txt").find("\xD9\x8E"), std::string::npos);
   fs::remove_all(rec);
   fs::remove_all(out);
 }
