@@ -21,6 +21,9 @@
 #include "balie/platform/key_provider.h"
 #include "balie/platform/scripted_clock.h"
 #include "balie/platform/sdl_audio_output.h"
+#include "balie/record/codec.h"
+#include "balie/record/utf8.h"
+#include "balie/platform/speech_synth.h"
 #include "balie/platform/secure_wipe.h"
 #include "balie/text/languages.h"
 #include "balie/text/text_engine.h"
@@ -93,6 +96,7 @@ KioskApp::~KioskApp() {
     ImGui_ImplSDLRenderer_Shutdown();
     ImGui::DestroyContext();
   }
+  speech_.reset();
   audio_.reset();
   store_.reset();
   if (renderer_) SDL_DestroyRenderer(renderer_);
@@ -200,7 +204,10 @@ std::string KioskApp::init() {
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
     return std::string("cannot open a display: ") + SDL_GetError() +
            "\n(run under a compositor, or install Xvfb: apt-get install xvfb)";
-  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) log(std::string("no audio device (") + SDL_GetError() + "); listen controls stay silent");
+  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+    log(std::string("no audio device (") + SDL_GetError() + "); listen controls say they cannot play");
+    state_.audio.device = false;
+  }
 
   Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_BORDERLESS;
   if (!opts_.windowed) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -233,7 +240,9 @@ std::string KioskApp::init() {
   ImGui_ImplSDLRenderer_Init(renderer_);
 
   audio_ = platform::make_sdl_audio_output();
+  speech_ = std::make_unique<platform::SpeechSynthesizer>();
   if (std::string e = init_text(); !e.empty()) return e;
+  refresh_audio_state();
   ui_ = std::make_unique<Ui>(items_, *text_, *texts_);
   // BALIE_INK_CACHE=0 draws the pad's ink as geometry every frame (comparisons, benchmarks).
   if (const char* ic = std::getenv("BALIE_INK_CACHE"); !ic || std::string_view(ic) != "0") {
@@ -498,6 +507,7 @@ void KioskApp::render_frame() {
   if (auto* etr = dynamic_cast<EngineTextRenderer*>(text_.get())) etr->set_staff_mode(!resident_scene);
   ui_->begin_frame(Vec2{static_cast<float>(w), static_cast<float>(h)}, in, texts_->rtl());
   ui_->set_text_scale(resident_scene && state_.large_text ? theme::kLargeTextScale : 1.0f);
+  poll_speech();
   if (state_.panel_off) {
     ui_->fill(Rect{0, 0, static_cast<float>(w), static_cast<float>(h)}, theme::rgba(0, 0, 0));
   } else if (state_.inactivity_warning) {
@@ -560,9 +570,11 @@ void KioskApp::staff_error(const std::string& what, const std::string& message) 
 
 void KioskApp::end_session() {
   if (audio_) audio_->stop();
+  if (speech_) speech_->wipe();  // queued dossier text and synthesised PCM
   if (nav_) nav_->scene().exit();
   state_.end_session();
   if (text_engine_) text_engine_->reset_language();
+  refresh_audio_state();
   texts_->set_staff_mode(false);
   mapper_.reset();
   if (ink_cache_) ink_cache_->wipe();
@@ -725,14 +737,40 @@ void KioskApp::on_confirm_identity() {
 void KioskApp::on_language(const SetLanguage& l) {
   if (!texts_->set_language(l.code)) log("unknown or unusable language '" + l.code + "', staying Dutch");
   state_.language = std::string(texts_->language());
+  refresh_audio_state();
   text_->clear_caches();  // layouts depend on the language's direction
   // Issue 18: what is offered depends on the texts that exist in the chosen language.
   if (state_.resident && state_.resident_session) refresh_signing_records();
   if (state_.resident_session && nav_->current() == SceneId::Language) nav_->go(SceneId::Dossier, state_);
 }
 
+void KioskApp::refresh_audio_state() {
+  // What the listen buttons can play in the session language (issue 18): read once per language
+  // change from the build's audio manifest (in memory), so drawing only looks it up.
+  AppState::Audio& au = state_.audio;
+  au.keys.clear();
+  au.texts.clear();
+  au.failed_button.clear();
+  au.voice = false;
+  if (!text_engine_) return;
+  const text::Language& l = text_engine_->language();
+  const std::string lang(l.code);
+  for (const auto& key : text_engine_->spoken_keys())
+    if (text_engine_->audio().has_clip(lang, key)) au.keys.insert(key);
+  // Declaration and consent clips of every language: the Dutch declaration is read in any session.
+  for (const auto& e : text_engine_->audio().manifest())
+    if (e.key.rfind(text::kSpokenTextPrefix, 0) == 0) au.texts.insert(e.language + ":" + e.text_sha256);
+  au.voice = speech_ && !l.espeak_voice.empty();
+}
+
 void KioskApp::on_audio(const PlayScreenAudio& a) {
-  if (!audio_ || !text_engine_) return;
+  if (!text_engine_) return;
+  state_.audio.failed_button.clear();
+  auto failed = [&](const std::string& why) {
+    state_.audio.failed_button = a.button;  // the button now says it cannot play
+    log(why);
+  };
+  if (!audio_) return failed("no audio output");
   if (a.every_language) {
     // Issue 18: the prompt in each language in turn (screens shown before a language is chosen).
     // One clip: each language's clip (recorded or generated) with a short pause between; languages
@@ -750,15 +788,76 @@ void KioskApp::on_audio(const PlayScreenAudio& a) {
       all.samples.insert(all.samples.end(), (*c)->samples.begin(), (*c)->samples.end());
     }
     if (!without.empty()) log("no audio for " + a.key + " in: " + without);
-    if (!all.samples.empty() && !audio_->play(all)) log("audio device unavailable");
+    if (all.samples.empty()) return failed("no audio for " + a.key + " in any language");
+    if (!audio_->play(all)) return failed("audio device unavailable");
     return;
   }
-  auto clip = text_engine_->spoken_clip(a.key);
-  if (!clip) {
-    log("no audio for " + a.key + ": " + clip.error().message);
-    return;
+  const std::string lang(text_engine_->language().code);
+  if (a.what == PlayScreenAudio::What::kDynamic) {
+    const text::Language& l = text_engine_->language();
+    if (l.espeak_voice.empty() || !speech_) return failed("no run-time voice for language " + lang);
+    audio_->stop();
+    std::string spoken = a.text;
+    record::strip_bidi_formatting(spoken);  // isolation marks around names are not read
+    speech_->submit(std::move(spoken), std::string(l.espeak_voice));
+    speech_button_ = a.button;
+    return;  // played by poll_speech() when ready (off the UI thread)
   }
-  if (!audio_->play(**clip)) log("audio device unavailable");
+  // The declaration or consent text on screen: the clip of exactly that text (by its SHA-256).
+  const store::TextVersion* tv = nullptr;
+  if (a.what == PlayScreenAudio::What::kDeclaration || a.what == PlayScreenAudio::What::kDeclarationNl) {
+    if (!state_.flow.pvt) return failed("no declaration on screen");
+    const signing::SigningSession& p = *state_.flow.pvt;
+    tv = a.what == PlayScreenAudio::What::kDeclaration && p.text_own ? &*p.text_own : &p.text_nl;
+  }
+  if (a.what == PlayScreenAudio::What::kConsent) {
+    if (!state_.flow.consent) return failed("no consent notice on screen");
+    tv = &state_.flow.consent->text;
+  }
+  signing::AudioPlayed what;
+  std::shared_ptr<const platform::PcmClip> clip;
+  if (tv) {
+    // Never another text instead (not the screen's instruction): the button says it cannot play.
+    auto c = text_engine_->audio().text_clip(tv->language, tv->sha256);
+    if (!c) return failed("no audio for " + tv->version_id + ": " + c.error().message);
+    clip = c->clip;
+    what = {c->entry.key, tv->version_id, tv->sha256, tv->language, 0, c->entry.source};
+  } else {  // the screen's own text (catalog key)
+    auto c = text_engine_->spoken_clip(a.key);
+    if (!c) return failed("no audio for " + a.key + ": " + c.error().message);
+    clip = *c;
+    const auto src = text_engine_->audio().source(lang, a.key);
+    what = {a.key, "", record::sha256_hex(text_engine_->tr(a.key)), lang, 0,
+            src == text::AudioSource::kRecorded ? "recorded" : "generated"};
+  }
+  if (!audio_->play(*clip)) return failed("audio device unavailable");
+  what.duration_ms = clip->sample_rate > 0 ? static_cast<std::int64_t>(clip->samples.size()) * 1000 / clip->sample_rate : 0;
+  log("audio: played " + what.key + " (" + what.language + ", " + std::to_string(what.duration_ms) + " ms, " +
+      what.source + ")");
+  // Evidence: what played, only now that it started (issue 18): the declaration's events while it
+  // is being signed, the consent notice's receipt.
+  if (a.what == PlayScreenAudio::What::kConsent && state_.flow.consent) {
+    if (state_.flow.consent->audio.size() < 32) state_.flow.consent->audio.push_back(what);
+  } else if (state_.flow.pvt && !state_.flow.pvt->saved) {
+    state_.flow.pvt->mark_audio(std::move(what), clock_->mono_now());
+  }
+}
+
+void KioskApp::poll_speech() {
+  if (!speech_) return;
+  while (auto r = speech_->poll()) {
+    if (!r->error.empty()) {
+      state_.audio.failed_button = speech_button_;
+      log("speech: " + r->error);
+    } else if (audio_ && !audio_->play(r->clip)) {
+      state_.audio.failed_button = speech_button_;
+      log("audio device unavailable");
+    } else if (audio_) {
+      log("audio: synthesised " + std::to_string(r->duration_ms()) + " ms with voice " + r->voice);
+    }
+    platform::wipe_pcm(r->clip);  // the output copied it; the dossier's PCM is personal
+    frames_to_render_ = std::max(frames_to_render_, 2);
+  }
 }
 
 void KioskApp::refresh_status() {

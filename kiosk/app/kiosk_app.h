@@ -13,6 +13,7 @@
 
 #include "app/display_link.h"
 #include "balie/platform/audio_output.h"
+#include "balie/platform/speech_synth.h"
 #include "balie/platform/clock.h"
 #include "balie/platform/display_power.h"
 #include "balie/platform/key_provider.h"
@@ -105,6 +106,8 @@ class KioskApp {
   void on_confirm_identity();
   void on_language(const SetLanguage& l);
   void on_audio(const PlayScreenAudio& a);
+  void poll_speech();
+  void refresh_audio_state();  // AppState::audio for the session language
 
   // Signing and consent (issue 6), in app/signing_handlers.cpp.
   void load_signing_texts();
@@ -140,6 +143,8 @@ class KioskApp {
   platform::ScriptedClock* scripted_clock_ = nullptr;  // set when the clock is scripted (--script, --clock-start)
   std::unique_ptr<platform::Watchdog> watchdog_;
   std::unique_ptr<platform::AudioOutput> audio_;
+  std::unique_ptr<platform::SpeechSynthesizer> speech_;  // run-time speech of dossier lines (worker thread)
+  std::string speech_button_;  // the listen button whose synthesis is pending
   std::unique_ptr<platform::DisplayPower> display_power_;
   platform::Paths paths_;
   std::unique_ptr<store::Store> store_;

@@ -432,6 +432,7 @@ void KioskApp::on_answer_consent(const AnswerConsent& a) {
   cc.language = notice.language;
   cc.unix_ms = unix_ms(clock_->wall_now());
   cc.device_public_key_hex = record::to_hex(device.value().public_key.data(), device.value().public_key.size());
+  cc.audio_played = state_.flow.consent->audio;  // what the listen control played (issue 18)
   store::RecordDraft d;
   d.record_id = signing::new_record_id();
   signing::EvidenceParts parts;

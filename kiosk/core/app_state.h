@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,16 @@ struct AppState {
   SceneId scene = SceneId::Welcome;
   std::string language = "nl";          // session language; staff screens use Dutch
   bool large_text = false;              // large-text mode chosen by the resident (reset at session end)
+  // Listen buttons (issue 18), refreshed when the session language changes: what can be heard in the
+  // session language. A button whose text has no clip (and no run-time voice) says so and asks staff
+  // to read aloud (ti, so, ckb today). See audio_can_play() in scenes/scenes.h.
+  struct Audio {
+    bool device = true;                              // an audio output exists
+    std::set<std::string, std::less<>> keys;         // catalog keys with a clip in the session language
+    std::set<std::string, std::less<>> texts;        // "<language>:<sha256>" of declaration/consent clips
+    bool voice = false;                              // libespeak-ng speaks the session language (dossier)
+    std::string failed_button;                       // the last tap on this button played nothing
+  } audio;
   std::chrono::system_clock::time_point now;  // wall clock at frame start (the scripted clock in scripts)
 
   // Device and store

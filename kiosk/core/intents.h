@@ -19,8 +19,16 @@ struct SubmitStaffPin { std::string staff_id; std::string pin; };
 struct SearchResidents { std::string query; };  // staff typed in the resident search
 struct SelectResident { std::string resident_id; };
 struct ConfirmIdentity {};                   // staff checked the residence document: hand over
-struct PlayScreenAudio {                   // "listen" control: read the screen's main text
+// "listen" control. kKey: the screen's main text (catalog key, clip made at build time); kDeclaration /
+// kDeclarationNl / kConsent: the declaration in the resident's language / in Dutch, the consent notice
+// shown (each clip found by the text's SHA-256); kDynamic: `text` (the resident's own dossier lines,
+// personal) synthesised on the terminal in the session language. `button`: the control's id (its
+// "cannot play" state after a tap that played nothing).
+struct PlayScreenAudio {
   std::string key;
+  enum class What : uint8_t { kKey, kDeclaration, kDeclarationNl, kConsent, kDynamic } what = What::kKey;
+  std::string text;
+  std::string button;
   bool every_language = false;  // issue 18: in each language in turn (welcome, language choice)
 };
 struct EndSession {};                        // "finish", inactivity ran out, or staff locks
@@ -60,7 +68,7 @@ inline void wipe(Intent& i) {
         else if constexpr (std::is_same_v<T, ChangeOwnPin>) secure_wipe(x.first), secure_wipe(x.second);
         else if constexpr (std::is_same_v<T, SearchResidents>) secure_wipe(x.query);
         else if constexpr (std::is_same_v<T, SelectResident>) secure_wipe(x.resident_id);
-        else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key);
+        else if constexpr (std::is_same_v<T, PlayScreenAudio>) secure_wipe(x.key), secure_wipe(x.text), secure_wipe(x.button);
         else if constexpr (std::is_same_v<T, OpenSigningMoment>) secure_wipe(x.host_id), secure_wipe(x.pin);
         else if constexpr (std::is_same_v<T, SigningMark>) secure_wipe(x.event);
         else if constexpr (std::is_same_v<T, OpenConsent>) secure_wipe(x.purpose);

@@ -14,8 +14,7 @@ class ConsentListScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("consent_list.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"consent_list.intro"});
+    listen_control(s, ui, intents, "consent_list.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"consent_list.intro"});
     draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("consent_list.back", ui.mirror(Rect{sc.x - m - 300, m, 300, bh}), ui.tr("consent_list.to_dossier"),
                   ButtonStyle::Secondary))

@@ -12,8 +12,7 @@ class ConsentQuestionScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("consent_question.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"consent_question.spoken"});
+    listen_control(s, ui, intents, "consent_question.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"consent_question.spoken", PlayScreenAudio::What::kConsent, {}});
     const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("consent_question.back", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.back"),
                   ButtonStyle::Secondary))

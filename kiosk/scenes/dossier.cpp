@@ -49,7 +49,24 @@ class DossierScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     const float bh = 96;
-    if (ui.listen_button("dossier.listen", ui.mirror(Rect{m, m, bh, bh}))) intents.push(PlayScreenAudio{"dossier.intro"});
+    bool listen_ok = true;
+    {
+      // The resident's own lines, synthesised on the terminal (personal: composed only on a tap,
+      // wiped at session end).
+      PlayScreenAudio req{"dossier.intro", PlayScreenAudio::What::kDynamic, {}, "dossier.listen"};
+      listen_ok = audio_can_play(s, req);
+      if (ui.listen_button(req.button, ui.mirror(Rect{m, m, bh, bh}), listen_ok)) {
+        req.text = ui.tr("dossier.intro");
+        if (s.dossier) {
+          req.text += "\n" + ui.tr("dossier.next.title") + ". " + render_line(ui, s.dossier->next_step);
+          for (const auto& g : s.dossier->groups) {
+            req.text += "\n" + ui.tr(g.title_key) + ".";
+            for (const auto& l : g.lines) req.text += "\n" + render_line(ui, l) + ".";
+          }
+        }
+        intents.push(std::move(req));
+      }
+    }
     const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (ui.button("dossier.finish", ui.mirror(Rect{sc.x - m - 260, m, 260, bh}), ui.tr("common.finish"), ButtonStyle::Secondary))
       intents.push(EndSession{});
@@ -67,7 +84,7 @@ class DossierScene final : public Scene {
             Align::ScreenStart);  // the name in its own direction, next to the listen button
 
     // What happens next.
-    float y = m + bh + 24;
+    float y = m + bh + 24 + (listen_ok ? 0 : ui.listen_notice_height());  // room for "cannot play"
     // Catalog lines are laid out in the language their key comes out in ("DUO ..." in Persian is
     // still a right-to-left sentence; "V-nummer: {number}" in Arabic too).
     const std::string next = render_line(ui, d.next_step);

@@ -74,8 +74,8 @@ class LanguageScene final : public Scene {
     const float title_size = std::min(30.0f, title_w / 5 / 12);
     draw_in_every_language(ui, Rect{m + bh + 24 + ts, m - 16, title_w, 2 * title_size * 2.1f + 12}, 5,
                            "language.title", title_size, theme::kText);
-    if (ui.listen_button("language.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"language.body", true});
+    listen_control(s, ui, intents, "language.listen", ui.mirror(Rect{m, m, bh, bh}),
+                   PlayScreenAudio{.key = "language.body", .every_language = true});
 
     const auto langs = text::languages();
     // As few columns as fit: the grid sits between the title and the bottom row of buttons.

@@ -42,11 +42,11 @@ static_assert(table_in_order(), "kTable must list every SceneId in enum order");
 
 std::span<const SceneEntry> scene_table() { return kTable; }
 
-float draw_text_size_toggle(const AppState& s, Ui& ui, Intents& intents) {
+float draw_text_size_toggle(const AppState& s, Ui& ui, Intents& intents, float after) {
   const float m = theme::kMargin, listen = 96, gap = 24, side = 96;
-  if (ui.text_size_button("text_size", ui.mirror(Rect{m + listen + gap, m, side, side}), s.large_text))
+  if (ui.text_size_button("text_size", ui.mirror(Rect{m + listen + gap + after, m, side, side}), s.large_text))
     intents.push(SetLargeText{!s.large_text});
-  return side + gap;
+  return after + side + gap;
 }
 
 }  // namespace balie::kiosk

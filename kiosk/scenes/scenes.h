@@ -31,6 +31,40 @@ inline std::string join_isolated(std::initializer_list<std::string_view> fields,
 // which the store removed at ingestion (store::Resident::bidi_stripped).
 inline constexpr const char* kBidiStrippedNote = "naam bevatte richtingstekens; verwijderd";
 
+// Whether a listen request can be heard (issue 18): the clip of exactly the text it reads exists in
+// its language (the declaration, Dutch declaration and consent notice by their SHA-256; a screen
+// text by its catalog key), or, for the dossier, libespeak-ng has a voice for the session language.
+inline bool audio_can_play(const AppState& s, const PlayScreenAudio& a) {
+  if (!s.audio.device || s.audio.failed_button == a.button) return false;
+  if (a.every_language) return true;  // each language that has a clip, in turn (the others are logged)
+  auto text = [&](const store::TextVersion& t) { return s.audio.texts.count(t.language + ":" + t.sha256) > 0; };
+  switch (a.what) {
+    case PlayScreenAudio::What::kDeclaration:
+      if (!s.flow.pvt) return false;
+      return text(s.flow.pvt->text_own ? *s.flow.pvt->text_own : s.flow.pvt->text_nl);
+    case PlayScreenAudio::What::kDeclarationNl:
+      return s.flow.pvt && text(s.flow.pvt->text_nl);
+    case PlayScreenAudio::What::kConsent:
+      return s.flow.consent && text(s.flow.consent->text);
+    case PlayScreenAudio::What::kDynamic:
+      return s.audio.voice;
+    case PlayScreenAudio::What::kKey:
+      break;
+  }
+  return s.audio.keys.count(a.key) > 0;
+}
+
+// A listen button for `request`: drawn as "cannot play" when audio_can_play is false; a tap pushes
+// the request either way (the app logs it and plays nothing). Returns whether it can play (the
+// scene leaves Ui::listen_notice_height() below the button when not).
+inline bool listen_control(const AppState& s, Ui& ui, Intents& intents, std::string_view id, Rect r,
+                           PlayScreenAudio request, std::string_view badge = {}) {
+  request.button = std::string(id);
+  const bool ok = audio_can_play(s, request);
+  if (ui.listen_button(id, r, ok, badge)) intents.push(std::move(request));
+  return ok;
+}
+
 std::unique_ptr<Scene> make_welcome_scene();
 std::unique_ptr<Scene> make_staff_unlock_scene();
 std::unique_ptr<Scene> make_staff_home_scene();
@@ -54,8 +88,8 @@ std::unique_ptr<Scene> make_consent_question_scene();
 
 // The large-text toggle of every resident screen (issue 18): next to the listen button in the top
 // leading corner; a tap records SetLargeText. Returns the width it takes there (the scene moves its
-// title along by that much).
-float draw_text_size_toggle(const AppState& s, Ui& ui, Intents& intents);
+// title along by that much). `after`: room left after the listen button for a second one (NL).
+float draw_text_size_toggle(const AppState& s, Ui& ui, Intents& intents, float after = 0);
 
 // Drawn instead of the current scene while the inactivity warning is up.
 void draw_inactivity_overlay(const AppState& s, Ui& ui, Intents& intents);

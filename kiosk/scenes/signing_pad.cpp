@@ -23,8 +23,7 @@ class SigningPadScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_pad.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_pad.instruction"});
+    listen_control(s, ui, intents, "signing_pad.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_pad.instruction"});
     const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, signing_pad_rect(sc).y - m - 20}),
             ui.tr("signing_pad.instruction"),

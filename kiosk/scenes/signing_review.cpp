@@ -14,8 +14,7 @@ class SigningReviewScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_review.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_review.intro"});
+    listen_control(s, ui, intents, "signing_review.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_review.intro"});
     const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     const float intro_h = ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 8, sc.x - 2 * m - bh - 24 - ts, 0}),
                                   ui.tr("signing_review.intro"), theme::kTextBody, theme::kText);

@@ -14,8 +14,7 @@ class SigningSavedScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_saved.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_saved.title"});
+    listen_control(s, ui, intents, "signing_saved.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_saved.title"});
     draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     if (!s.flow.pvt || !s.flow.pvt->saved) return;
     const auto& p = *s.flow.pvt;

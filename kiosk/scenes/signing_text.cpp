@@ -12,11 +12,16 @@ class SigningTextScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_text.listen", ui.mirror(Rect{m, m, bh, bh}))) {
-      intents.push(PlayScreenAudio{"signing_text.intro"});
-      intents.push(SigningMark{"audio_played"});
-    }
-    const float ts = draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
+    // The declaration itself in the resident's language, and (a second button, marked NL) the Dutch
+    // one; the app records "audio_played" (text, language, duration) only when a clip started.
+    bool listen_ok = listen_control(s, ui, intents, "signing_text.listen", ui.mirror(Rect{m, m, bh, bh}),
+                                    PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclaration, {}});
+    const bool two = s.flow.pvt && s.flow.pvt->text_own;
+    if (two)
+      listen_ok &= listen_control(s, ui, intents, "signing_text.listen_nl", ui.mirror(Rect{m + bh + 24, m, bh, bh}),
+                                  PlayScreenAudio{"signing_text.intro", PlayScreenAudio::What::kDeclarationNl, {}}, "NL");
+    // Large-text toggle (issue 18) after the listen button(s).
+    const float ts = draw_text_size_toggle(s, ui, intents, two ? bh + 24 : 0);
     if (ui.button("signing_text.back", ui.mirror(Rect{sc.x - m - 360, m, 360, bh}), ui.tr("signing_text.stop"),
                   ButtonStyle::Secondary))
       intents.push(GoTo{SceneId::Dossier});
@@ -26,7 +31,7 @@ class SigningTextScene final : public Scene {
     // large text, a small screen) it takes the full width below the bar. The text area starts below it.
     const std::string intro = ui.tr("signing_text.intro");
     const float bar_w = sc.x - 2 * m - bh - 24 - ts - 390;
-    float top = m + bh + 20;
+    float top = m + bh + 20 + (listen_ok ? 0 : ui.listen_notice_height());  // room for "cannot play"
     if (ui.text_height(intro, theme::kTextSmall, bar_w) <= bh + 12) {
       ui.text(ui.mirror(Rect{m + bh + 24 + ts, m + 4, bar_w, 0}), intro, theme::kTextSmall, theme::kText);
     } else {

@@ -11,8 +11,7 @@ class SigningUnderstoodScene final : public Scene {
     const Vec2 sc = ui.screen();
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin, bh = 96;
-    if (ui.listen_button("signing_understood.listen", ui.mirror(Rect{m, m, bh, bh})))
-      intents.push(PlayScreenAudio{"signing_understood.question"});
+    listen_control(s, ui, intents, "signing_understood.listen", ui.mirror(Rect{m, m, bh, bh}), PlayScreenAudio{"signing_understood.question"});
     draw_text_size_toggle(s, ui, intents);  // large-text toggle (issue 18)
     const float w = std::min(1200.0f, sc.x - 2 * m);
     const float x = (sc.x - w) / 2;

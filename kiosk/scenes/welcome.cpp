@@ -47,8 +47,8 @@ class WelcomeScene final : public Scene {
     if (ui.button("welcome.staff", ui.mirror(Rect{sc.x - m - bw, sc.y - m - bh, bw, bh}), ui.tr("welcome.staff_button"),
                   ButtonStyle::OnDark))
       intents.push(GoTo{SceneId::StaffUnlock});
-    if (ui.listen_button("welcome.listen", ui.mirror(Rect{m, sc.y - m - bh, bh, bh})))
-      intents.push(PlayScreenAudio{"welcome.staff_starts", true});
+    listen_control(s, ui, intents, "welcome.listen", ui.mirror(Rect{m, sc.y - m - bh, bh, bh}),
+                   PlayScreenAudio{.key = "welcome.staff_starts", .every_language = true});
     if (s.dimmed) ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kDimOverlay);
   }
   std::string_view audio_key() const override { return "welcome.staff_starts"; }

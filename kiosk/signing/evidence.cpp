@@ -42,6 +42,11 @@ json text_entry(const store::TextVersion& t) {
   return json{{"version_id", t.version_id}, {"language", t.language}, {"title", t.title}, {"body_sha256", t.sha256}};
 }
 
+// What a listen tap played (issue 18), in the PVT events and the consent receipt.
+json audio_json(const AudioPlayed& a) {
+  return {{"key", a.key},           {"text_version_id", a.text_version_id}, {"text_sha256", a.text_sha256},
+          {"language", a.language}, {"duration_ms", a.duration_ms},         {"source", a.source}};
+}
 }  // namespace
 
 std::string new_record_id() { return record::new_uuid_v4(); }
@@ -93,7 +98,12 @@ bool build_pvt_evidence(const SigningSession& s, const EvidenceContext& c, const
   platform::secure_wipe(png.bytes);
 
   json events = json::array();
-  for (const auto& e : s.events) events.push_back({{"event", e.name}, {"t_ms", e.t_ms}});
+  for (const auto& e : s.events) {
+    json ev = {{"event", e.name}, {"t_ms", e.t_ms}};
+    // Issue 18: exactly what a listen tap played (only present when something played).
+    if (e.audio) ev["audio"] = audio_json(*e.audio);
+    events.push_back(std::move(ev));
+  }
   const SmoothingParams& sp = s.ink.params();
 
   json sens = {
@@ -198,6 +208,10 @@ bool build_consent_receipt(const ConsentPurpose& p, const store::TextVersion& no
       {"kioskId", c.kiosk_id},
       {"locationId", c.location_id},
       {"timestampUtc", utc_ms(c.unix_ms)}};
+  // Issue 18: exactly what the listen control played before the answer (empty: nothing was heard).
+  json heard = json::array();
+  for (const auto& a : c.audio_played) heard.push_back(audio_json(a));
+  receipt["audioPlayed"] = std::move(heard);
   json pub = {{"schema", kConsentSchema},
               {"kind", p.record_kind},
               {"record_id", record_id},

@@ -117,6 +117,12 @@ void SigningSession::mark(std::string_view name, std::chrono::steady_clock::time
   events.push_back(FlowEvent{std::string(name), ms});
 }
 
+void SigningSession::mark_audio(AudioPlayed what, std::chrono::steady_clock::time_point now) {
+  if (events.size() >= kMaxEvents) return;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count();
+  events.push_back(FlowEvent{"audio_played", ms, std::move(what)});
+}
+
 bool SigningSession::has(std::string_view name) const {
   return std::any_of(events.begin(), events.end(), [&](const FlowEvent& e) { return e.name == name; });
 }
@@ -208,7 +214,11 @@ void wipe(SigningSession& s) {
     secure_wipe(s.text_own->title);
   }
   s.text_own.reset();
-  for (auto& e : s.events) secure_wipe(e.name);
+  for (auto& e : s.events) {
+    secure_wipe(e.name);
+    if (e.audio) for (std::string* p : {&e.audio->key, &e.audio->text_version_id, &e.audio->text_sha256, &e.audio->language})
+      secure_wipe(*p);
+  }
   s.events.clear();
   s.ink.wipe();
   s.saved = false;

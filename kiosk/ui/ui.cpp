@@ -21,6 +21,7 @@ void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
   rtl_ = rtl_layout;
   clipped_texts_ = 0;
   captures_.clear();
+  notices_.clear();
   scrolls_.clear();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(iv(screen));
@@ -33,6 +34,15 @@ void Ui::begin_frame(Vec2 screen, const FrameInput& input, bool rtl_layout) {
 }
 
 void Ui::end_frame() {
+  // "Cannot play" notices of listen buttons, drawn last so the scene's later content (a panel just
+  // below the button) never hides them.
+  for (const auto& [plate, msg] : notices_) {
+    fill(plate, theme::rgba(255, 244, 240), 8);
+    ImDrawList* dl = draw_list();
+    dl->AddRect(tl(plate), br(plate), theme::kDanger, 8, 0, 2.0f);
+    text(Rect{plate.x + 12, plate.y + 8, plate.w - 24, 0}, msg, theme::kTextSmall, theme::kDanger, Align::Start, lang_of("audio.unavailable"));
+  }
+  notices_.clear();
   ImGui::End();
   ImGui::PopStyleVar(2);
 }
@@ -160,7 +170,13 @@ bool Ui::button(std::string_view id, Rect r, std::string_view label, ButtonStyle
   return pressed;
 }
 
-bool Ui::listen_button(std::string_view id, Rect r) {
+float Ui::notice_width() const { return std::min(900.0f, screen_.x * 0.55f); }
+
+float Ui::listen_notice_height() {
+  return text_.measure(texts_.tr("audio.unavailable"), theme::kTextSmall * text_scale_, notice_width() - 24, lang_of("audio.unavailable")).y + 22;
+}
+
+bool Ui::listen_button(std::string_view id, Rect r, bool can_play, std::string_view badge) {
   bool pressed = button(id, r, "", ButtonStyle::Secondary);
   // Speaker pictogram: a box, a cone and two sound waves, mirrored in RTL.
   ImDrawList* dl = draw_list();
@@ -180,6 +196,29 @@ bool Ui::listen_button(std::string_view id, Rect r) {
   for (int i = 1; i <= 2; ++i) {
     dl->PathArcTo(ImVec2(cone + dir * s * 0.16f, cy), s * (0.08f + 0.09f * i), a0, a1, 16);
     dl->PathStroke(c, 0, s * 0.045f);
+  }
+  if (!badge.empty()) {  // the language of this button's text, in a corner below the waves
+    const float bs = theme::kTextSmall * 0.8f;
+    const Vec2 bm = text_.measure(badge, bs, r.w - 12, TextLang::ltr());
+    // Bottom corner away from the speaker's waves: right in LTR, left in RTL.
+    text_.draw(dl, Vec2{r.x + 6, r.y + r.h - bm.y - 2}, r.w - 12, badge, bs, theme::kPrimary,
+               rtl_ ? Align::Start : Align::End, TextLang::ltr());
+  }
+  if (!can_play) {
+    // Cannot play: strike the speaker through and say so, in the resident's language, on a plate so
+    // that it stays readable over whatever lies below the button.
+    dl->AddLine(ImVec2(r.x + s * 0.15f, r.y + s * 0.85f), ImVec2(r.x + s * 0.85f, r.y + s * 0.15f), theme::kDanger,
+                s * 0.07f);
+    const std::string msg = texts_.tr("audio.unavailable");
+    const float w = notice_width();
+    const Vec2 mm = text_.measure(msg, theme::kTextSmall * text_scale_, w - 24, lang_of("audio.unavailable"));
+    const float x = rtl_ ? std::max(0.0f, r.x + r.w - w) : r.x;  // `r` is already mirrored by the scene
+    const Rect plate{x, r.y + r.h + 6, w, mm.y + 16};
+    // Drawn by end_frame, over the rest of the scene; one line per screen (two buttons side by side
+    // that both cannot play share it).
+    if (std::none_of(notices_.begin(), notices_.end(), [&](const auto& n) { return n.second == msg; }))
+      notices_.emplace_back(plate, msg);
+    items_.add_item(std::string(id) + ".unavailable", plate, false);
   }
   return pressed;
 }

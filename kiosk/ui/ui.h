@@ -76,8 +76,13 @@ class Ui {
   // smaller (down to 70% of text_size) before it is cut.
   bool button(std::string_view id, Rect r, std::string_view label, ButtonStyle style = ButtonStyle::Primary,
               float text_size = theme::kTextButton, TextLang lang = {});
-  // A large speaker pictogram that asks for the screen's audio.
-  bool listen_button(std::string_view id, Rect r);
+  // A large speaker pictogram that asks for the screen's audio. `badge` (e.g. "NL") names the
+  // language of a second button. When `can_play` is false (no clip and no voice for this text, or
+  // the last tap played nothing) the speaker is struck through and a line under it says so in the
+  // resident's language and asks staff to read aloud (issue 18).
+  bool listen_button(std::string_view id, Rect r, bool can_play = true, std::string_view badge = {});
+  // Height the "cannot play" line takes below a listen button (scenes leave this room for it).
+  float listen_notice_height();
   // The large-text toggle: a small and a large "A" (no words, the same in every language); filled
   // when `on`. Returns true on the frame it is tapped.
   bool text_size_button(std::string_view id, Rect r, bool on);
@@ -103,7 +108,9 @@ class Ui {
   bool rtl_ = false;
   float text_scale_ = 1.0f;
   int clipped_texts_ = 0;
+  float notice_width() const;
   std::vector<Rect> captures_;
+  std::vector<std::pair<Rect, std::string>> notices_;  // listen buttons' "cannot play" lines
   struct ScrollFrame {
     Rect r;
     float* scroll_y;

@@ -280,6 +280,69 @@ TEST(Scenes, TouchTargetsAreLargeEnoughAndApart) {
   }
 }
 
+// Issue 18: a listen button whose text cannot be heard is struck through and says so (an item
+// "<id>.unavailable" with the catalog's audio.unavailable line); per text, not per language.
+TEST(Scenes, ListenButtonsSayWhenTheirTextCannotPlay) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  Intents in;
+  auto dossier = scene_table()[static_cast<size_t>(SceneId::Dossier)].make();
+  h.frame(*dossier, st, in);
+  EXPECT_NE(h.items().find("dossier.listen.unavailable"), nullptr) << "no run-time voice: cannot play";
+  st.audio.voice = true;
+  h.frame(*dossier, st, in);
+  EXPECT_EQ(h.items().find("dossier.listen.unavailable"), nullptr);
+  // A tap on the dossier button carries the resident's lines for the synthesiser.
+  auto played = [&]() -> const PlayScreenAudio* {
+    for (const auto& i : in.items())
+      if (const auto* a = std::get_if<PlayScreenAudio>(&i)) return a;
+    return nullptr;
+  };
+  ASSERT_TRUE(h.tap("dossier.listen", *dossier, st, in));
+  ASSERT_NE(played(), nullptr);
+  EXPECT_EQ(played()->what, PlayScreenAudio::What::kDynamic);
+  EXPECT_EQ(played()->button, "dossier.listen");
+  EXPECT_NE(played()->text.find("[dossier.intro]"), std::string::npos);
+  in.clear();
+  // A failed tap marks only that button.
+  st.audio.failed_button = "dossier.listen";
+  h.frame(*dossier, st, in);
+  EXPECT_NE(h.items().find("dossier.listen.unavailable"), nullptr);
+
+  // The declaration: a clip exists for the Dutch text only, so the own-language button says it
+  // cannot play and the Dutch one (NL) plays.
+  balie::signing::SigningSession p;
+  p.text_nl.language = "nl";
+  p.text_nl.sha256 = std::string(64, 'a');
+  p.text_nl.body = "Nederlandse tekst";
+  balie::store::TextVersion own;
+  own.language = "ti";
+  own.sha256 = std::string(64, 'b');
+  own.body = "ትግርኛ";
+  p.text_own = own;
+  st.flow.pvt = p;
+  st.audio.texts = {"nl:" + std::string(64, 'a')};
+  auto text = scene_table()[static_cast<size_t>(SceneId::SigningText)].make();
+  h.frame(*text, st, in);
+  h.frame(*text, st, in);
+  EXPECT_NE(h.items().find("signing_text.listen.unavailable"), nullptr);
+  ASSERT_NE(h.items().find("signing_text.listen_nl"), nullptr);
+  EXPECT_EQ(h.items().find("signing_text.listen_nl.unavailable"), nullptr);
+  ASSERT_TRUE(h.tap("signing_text.listen_nl", *text, st, in));
+  ASSERT_NE(played(), nullptr);
+  EXPECT_EQ(played()->what, PlayScreenAudio::What::kDeclarationNl);
+  // Without the Dutch clip both say so; a catalog key without a clip too.
+  st.audio.texts.clear();
+  h.frame(*text, st, in);
+  EXPECT_NE(h.items().find("signing_text.listen_nl.unavailable"), nullptr);
+  auto pad = scene_table()[static_cast<size_t>(SceneId::SigningPad)].make();
+  h.frame(*pad, st, in);
+  EXPECT_NE(h.items().find("signing_pad.listen.unavailable"), nullptr);
+  st.audio.keys = {"signing_pad.instruction"};
+  h.frame(*pad, st, in);
+  EXPECT_EQ(h.items().find("signing_pad.listen.unavailable"), nullptr);
+}
+
 // Issue 16: per withdrawn obligation the status screen says how many receivers were asked to delete
 // and how many signed receipts are in, and names nobody (the state holds no resident id to show).
 TEST(Scenes, StaffStatusShowsDeletionReceipts) {

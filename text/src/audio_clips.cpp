@@ -78,11 +78,33 @@ Result<platform::PcmClip> load_wav(const std::filesystem::path& path, size_t max
 AudioLibrary::AudioLibrary(std::filesystem::path recorded_dir, std::filesystem::path generated_dir,
                            size_t max_cached_clips)
     : recorded_(std::move(recorded_dir)), generated_(std::move(generated_dir)),
-      max_cached_(max_cached_clips) {}
+      max_cached_(max_cached_clips) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(generated_ / "manifest.tsv", ec))
+    if (auto m = load_audio_manifest(generated_ / "manifest.tsv")) manifest_ = std::move(m).value();
+}
+
+Result<AudioLibrary::TextClip> AudioLibrary::text_clip(std::string_view language, std::string_view text_sha256) {
+  for (const auto& e : manifest_) {
+    if (e.language != language || e.text_sha256 != text_sha256 || e.key.rfind("text:", 0) != 0) continue;
+    const auto p = (e.source == "recorded" ? recorded_ : generated_) / e.file;
+    auto clip = load_wav(p);
+    if (!clip) return Error{clip.error().message};
+    return TextClip{std::make_shared<const platform::PcmClip>(std::move(clip).value()), e};
+  }
+  return Error{"no clip for this text in language '" + std::string(language) + "'"};
+}
 
 std::filesystem::path AudioLibrary::path(std::string_view language, std::string_view key) const {
-  const std::string file = std::string(key) + ".wav";
   std::error_code ec;
+  if (!manifest_.empty()) {
+    // The build's manifest names the clip of the current text (recorded ones checked by hash).
+    const AudioManifestEntry* e = find_manifest_entry(manifest_, language, key);
+    if (!e) return {};
+    auto p = (e->source == "recorded" ? recorded_ : generated_) / e->file;
+    return std::filesystem::is_regular_file(p, ec) ? p : std::filesystem::path{};
+  }
+  const std::string file = std::string(key) + ".wav";
   auto rec = recorded_ / std::string(language) / file;
   if (std::filesystem::is_regular_file(rec, ec)) return rec;
   auto gen = generated_ / std::string(language) / file;
@@ -90,9 +112,17 @@ std::filesystem::path AudioLibrary::path(std::string_view language, std::string_
   return {};
 }
 
+bool AudioLibrary::has_text_clip(std::string_view language, std::string_view text_sha256) const {
+  for (const auto& e : manifest_)
+    if (e.language == language && e.text_sha256 == text_sha256 && e.key.rfind("text:", 0) == 0) return true;
+  return false;
+}
+
 AudioSource AudioLibrary::source(std::string_view language, std::string_view key) const {
   auto p = path(language, key);
   if (p.empty()) return AudioSource::kNone;
+  if (const AudioManifestEntry* e = find_manifest_entry(manifest_, language, key))
+    return e->source == "recorded" ? AudioSource::kRecorded : AudioSource::kGenerated;
   return p.parent_path().parent_path() == recorded_ ? AudioSource::kRecorded : AudioSource::kGenerated;
 }
 

@@ -74,6 +74,8 @@ struct Pending {
   CatalogEntry entry;
   bool has_msgid = false, has_msgstr = false, has_plural = false;
   bool spoken = false, fuzzy = false;
+  bool spoken_context = false;  // msgctxt "spoken": the text read aloud for the key (vocalised Arabic)
+  std::string context;
   std::string plural_id;  // msgid_plural (repeats the key; not used further)
 };
 
@@ -274,6 +276,10 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
           cat.headers[trim(std::string_view(h).substr(0, colon))] =
               trim(std::string_view(h).substr(colon + 1));
       }
+    } else if (cur.spoken_context) {
+      if (cur.has_plural) return Error{where(cur.entry.line) + "a spoken variant (msgctxt \"spoken\") cannot be a plural entry"};
+      if (!cat.spoken_variants.emplace(cur.entry.key, cur.entry.text).second)
+        return Error{where(cur.entry.line) + "duplicate spoken variant of '" + cur.entry.key + "'"};
     } else {
       if (!seen.insert(cur.entry.key).second)
         return Error{where(cur.entry.line) + "duplicate key '" + cur.entry.key + "'"};
@@ -330,7 +336,18 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
       cur.has_msgstr = true;
       target = &cur.entry.text;
     } else if (kw == "msgctxt") {
-      return Error{where(line_no) + "msgctxt is not used in Balie catalogs; put the context in the key"};
+      // Only the context "spoken" exists: the text read aloud for a key (see catalog.h).
+      if (cur.has_msgstr || cur.has_msgid) {
+        if (auto st = finish(); !st) return Error{st.error().message};
+      }
+      cur.context.clear();
+      if (!parse_quoted(rest, cur.context, err)) return Error{where(line_no) + err};
+      if (cur.context != "spoken")
+        return Error{where(line_no) + "msgctxt \"" + sanitize_utf8(cur.context).substr(0, 40) +
+                     "\" is not used in Balie catalogs (only \"spoken\"); put the context in the key"};
+      cur.spoken_context = true;
+      target = nullptr;
+      continue;
     } else if (kw == "msgid_plural") {
       if (!cur.has_msgid || cur.has_msgstr || cur.has_plural)
         return Error{where(line_no) + "msgid_plural must follow the msgid"};
@@ -350,6 +367,9 @@ Result<Catalog> parse_po(std::string_view content, std::string_view source) {
   }
   if (auto st = finish(); !st) return Error{st.error().message};
   bool any_plural = false;
+  for (const auto& [k, v] : cat.spoken_variants)
+    if (sanitize_utf8(k) != k || sanitize_utf8(v) != v)
+      return Error{std::string(source) + ": invalid UTF-8 in the spoken variant of '" + sanitize_utf8(k) + "'"};
   for (const auto& e : cat.entries) {
     bool valid = sanitize_utf8(e.text) == e.text && sanitize_utf8(e.key) == e.key;
     for (const auto& f : e.plural_forms) valid = valid && sanitize_utf8(f) == f;
@@ -581,6 +601,49 @@ std::string make_pot(const Catalog& base) {
     } else {
       out += "msgstr \"\"\n";
     }
+  }
+  return out;
+}
+
+// --- spoken variants (msgctxt "spoken") ---
+
+std::string strip_harakat(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if ((c == 0xD9 || c == 0xDB) && i + 1 < utf8.size()) {
+      // U+064B..U+065F (D9 8B..D9 9F), U+0670 (D9 B0), U+06D6..U+06ED (DB 96..DB AD)
+      const uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3Fu);
+      if ((cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || (cp >= 0x6D6 && cp <= 0x6ED)) {
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(utf8[i++]);
+  }
+  return out;
+}
+
+std::vector<ValidationIssue> validate_spoken_variants(const Catalog& base, const Catalog& catalog) {
+  std::vector<ValidationIssue> out;
+  for (const auto& [key, spoken] : catalog.spoken_variants) {
+    if (spoken.empty()) {
+      out.push_back({catalog.source, key, "empty spoken variant"});
+      continue;
+    }
+    if (key.rfind(kSpokenTextPrefix, 0) == 0) continue;  // a text series: checked by balie_text_tool audio
+    const CatalogEntry* be = base.find(key);
+    if (!be || !be->spoken) {
+      out.push_back({catalog.source, key, "a spoken variant for a key that is not marked '#. spoken' in nl.po"});
+      continue;
+    }
+    const CatalogEntry* e = catalog.find(key);
+    if (e && strip_harakat(e->text) != strip_harakat(spoken))
+      out.push_back({catalog.source, key,
+                     "the spoken variant differs from the displayed text in more than its vowel marks (harakat): "
+                     "not used, the displayed text is spoken",
+                     false});
   }
   return out;
 }

@@ -13,7 +13,8 @@ constexpr std::array kLanguages = {
     Language{"ti", "ትግርኛ", "Tigrinya", false, "Ethi", "", "", "lang-ti"},
     Language{"tr", "Türkçe", "Turkish", false, "Latn", "tr", "", "lang-tr"},
     Language{"fa", "فارسی", "Persian (Farsi)", true, "Arab", "fa", "", "lang-fa"},
-    Language{"prs", "دری", "Dari", true, "Arab", "", "fa", "lang-prs"},
+    // espeak-ng has no Dari voice: Dari is spoken with the Farsi one (and falls back to Farsi texts).
+    Language{"prs", "دری", "Dari", true, "Arab", "fa", "fa", "lang-prs"},
     Language{"so", "Soomaali", "Somali", false, "Latn", "", "", "lang-so"},
     Language{"ku", "Kurmancî", "Kurdish (Kurmanji)", false, "Latn", "ku", "", "lang-ku"},
     Language{"ckb", "کوردیی سۆرانی", "Kurdish (Sorani)", true, "Arab", "", "", "lang-ckb"},

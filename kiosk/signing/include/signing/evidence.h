@@ -50,6 +50,7 @@ struct ConsentContext {
   std::string language;              // language of the notice shown
   std::int64_t unix_ms = 0;
   std::string device_public_key_hex;
+  std::vector<AudioPlayed> audio_played;  // issue 18: what was read aloud on the question screen
 };
 
 // Kantara Consent Receipt 1.1 (with Balie extensions) for one answer. `state`: given|refused|withdrawn.

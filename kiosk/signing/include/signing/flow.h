@@ -45,9 +45,22 @@ PvtOffer pvt_offer(const OfferInput& in);
 // Whole years between an ISO birth date and an ISO day; -1 when either is malformed.
 int age_on(std::string_view birth_iso, std::string_view day_iso);
 
+// What a listen tap actually played (issue 18): recorded only after the audio output accepted a
+// clip, never on a tap that played nothing. In the evidence: events[i].audio (optional, additive to
+// balie-pvt-evidence/1; receivers that do not know it ignore it).
+struct AudioPlayed {
+  std::string key;              // catalog key ("signing_text.intro") or "text:<series>"
+  std::string text_version_id;  // the TextVersion read aloud ("" for a catalog text)
+  std::string text_sha256;      // SHA-256 of the displayed text the clip reads (TextVersion.sha256 for a series)
+  std::string language;         // language of the clip
+  std::int64_t duration_ms = 0; // length of the clip that was started
+  std::string source;           // "recorded", "generated" (build-time espeak-ng) or "synthesised" (run time)
+};
+
 struct FlowEvent {
   std::string name;       // shown, audio_played, scrolled_to_end, understood, signature_started, ...
   std::int64_t t_ms = 0;  // monotonic ms since the text was first shown
+  std::optional<AudioPlayed> audio;  // audio_played only
 };
 
 // The signing moment from the host's PIN to "saved".
@@ -70,6 +83,8 @@ struct SigningSession {
   std::string error;                         // staff-facing, when storing failed
 
   void mark(std::string_view name, std::chrono::steady_clock::time_point now);
+  // An "audio_played" event with exactly what played (call only after the output started it).
+  void mark_audio(AudioPlayed what, std::chrono::steady_clock::time_point now);
   bool has(std::string_view name) const;
 };
 
@@ -124,6 +139,7 @@ struct ConsentScreen {
   store::TextVersion text;            // in the resident's language (or Dutch)
   std::optional<store::TextVersion> text_nl;  // Dutch alongside when the language differs
   std::string gemeente_name;
+  std::vector<AudioPlayed> audio;     // what listen taps played on this screen (issue 18), for the receipt
 };
 
 struct StaffTileLite {

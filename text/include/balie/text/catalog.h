@@ -65,6 +65,13 @@ class Catalog {
   std::string source;                        // file name, for messages
   std::map<std::string, std::string> headers;
   std::vector<CatalogEntry> entries;         // in file order
+  // msgctxt "spoken" entries: key -> the text read aloud instead of the displayed one (fully
+  // vocalised Arabic, so espeak-ng does not drop vowels). Never displayed; not in `entries`.
+  std::map<std::string, std::string, std::less<>> spoken_variants;
+  const std::string* spoken_variant(std::string_view key) const {
+    auto it = spoken_variants.find(key);
+    return it == spoken_variants.end() ? nullptr : &it->second;
+  }
 
   const CatalogEntry* find(std::string_view key) const;
   void reindex();
@@ -107,6 +114,17 @@ std::vector<ValidationIssue> validate_against_base(const Catalog& base, const Ca
 Status check_entry(const CatalogEntry& base_entry, const CatalogEntry& entry, int nplurals = 0);
 // The text of `e` for the number n (a plural entry's form by `rule`; else the text).
 const std::string& select_form(const CatalogEntry& e, const PluralRule& rule, unsigned long n);
+
+// Spoken variants (msgctxt "spoken"): a catalog may hold, next to the displayed text of a spoken
+// key, the text that is read aloud (vocalised Arabic with harakat; the display stays unvocalised).
+// The msgid is the catalog key, or "text:<series>" for a declaration/consent series in
+// assets/texts (its title and body, separated by an empty line).
+inline constexpr std::string_view kSpokenTextPrefix = "text:";
+// `utf8` without Arabic vowel marks and Quranic annotation signs (U+064B-065F, U+0670, U+06D6-06ED).
+std::string strip_harakat(std::string_view utf8);
+// Every spoken variant belongs to a key marked spoken in nl.po (or is a "text:" series) and equals
+// the displayed text once the vowel marks are removed.
+std::vector<ValidationIssue> validate_spoken_variants(const Catalog& base, const Catalog& catalog);
 
 // The .pot template (gettext) for translators, from the Dutch base catalog: every key as msgid
 // (msgid_plural for plural entries) with empty msgstr, the Dutch text as an extracted comment.
