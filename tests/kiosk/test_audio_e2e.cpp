@@ -13,6 +13,7 @@
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
 #include "balie/store/store.h"
+#include "demo_store.h"
 #include "kiosk_process.h"
 
 using namespace balie::kiosk::testing;
@@ -22,13 +23,6 @@ namespace brec = balie::record;
 namespace store = balie::store;
 
 namespace {
-
-brec::BoxKey demo_box(const std::string& code) {
-  const std::string s = "balie-demo:" + code + ":box";
-  brec::Key32 seed{};
-  crypto_hash_sha256(seed.data(), reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  return brec::BoxKey::from_seed(seed);
-}
 
 class AudioE2E : public KioskProcessTest {
  protected:
@@ -41,14 +35,7 @@ class AudioE2E : public KioskProcessTest {
                         scripts_dir() + "/" + script, "--shots", (dir_ / "shots").string()},
                        env, std::chrono::seconds(300));
   }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return open_demo_store(dir_ / "state"); }
   // The sealed part of the record of `kind` for demo-01 (opened with GM0363's demo key).
   json sealed(store::Store& st, const std::string& kind) {
     auto recs = st.records_for("demo-01");

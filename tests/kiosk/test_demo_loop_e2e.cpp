@@ -18,6 +18,7 @@
 #include "balie/platform/dutch_calendar.h"
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
+#include "demo_store.h"
 #include "kiosk_process.h"
 
 using namespace balie::kiosk::testing;
@@ -111,14 +112,7 @@ class DemoLoopE2E : public KioskProcessTest {
     }
     return out;
   }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return open_demo_store(dir_ / "state"); }
   // The one record the signing flow committed for demo-01 (checked: addressed to GM0363).
   std::string signed_record_id() {
     auto st = open_store();

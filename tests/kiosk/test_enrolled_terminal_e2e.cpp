@@ -10,6 +10,7 @@
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
+#include "demo_store.h"
 #include "kiosk_process.h"
 
 using namespace balie::kiosk::testing;
@@ -44,14 +45,7 @@ class EnrolledTerminalE2E : public KioskProcessTest {
                         p.string(), "--shots", shots.string()},
                        env, std::chrono::seconds(240));
   }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return open_demo_store(dir_ / "state"); }
 };
 
 }  // namespace

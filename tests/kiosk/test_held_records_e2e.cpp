@@ -11,6 +11,7 @@
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
+#include "demo_store.h"
 #include "kiosk_process.h"
 
 using namespace balie::kiosk::testing;
@@ -23,14 +24,7 @@ const std::string kFailed = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
 
 class HeldRecordsE2E : public KioskProcessTest {
  protected:
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return open_demo_store(dir_ / "state"); }
 };
 
 TEST_F(HeldRecordsE2E, StaffVoidHeldRecordWithPinAndSeeOnePersonTwiceAsOneConflict) {

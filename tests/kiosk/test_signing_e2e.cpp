@@ -16,6 +16,7 @@
 #include "balie/store/store.h"
 #include "balie/record/codec.h"
 #include "balie/record/envelope.h"
+#include "demo_store.h"
 #include "kiosk_process.h"
 #include "signing/flow.h"
 #include "signing/signature_png.h"
@@ -30,13 +31,6 @@ namespace {
 const std::string kKiosk = std::string(BALIE_BINARY_DIR) + "/kiosk/balie-kiosk";
 const std::string kScripts = std::string(BALIE_SOURCE_DIR) + "/tests/kiosk/scripts";
 
-brec::BoxKey demo_box(const std::string& code) {
-  const std::string s = "balie-demo:" + code + ":box";
-  brec::Key32 seed{};
-  crypto_hash_sha256(seed.data(), reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  return brec::BoxKey::from_seed(seed);
-}
-
 class SigningE2E : public KioskProcessTest {
  protected:
   void SetUp() override {
@@ -49,14 +43,7 @@ class SigningE2E : public KioskProcessTest {
                        kiosk_env(),
                        std::chrono::seconds(240));
   }
-  std::unique_ptr<store::Store> open_store() {
-    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
-    auto key = kp.db_key();
-    EXPECT_TRUE(key.ok());
-    auto st = store::Store::open(dir_ / "state" / "balie.db", key.value().bytes());
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return st.ok() ? std::move(st.value()) : nullptr;
-  }
+  std::unique_ptr<store::Store> open_store() { return open_demo_store(dir_ / "state"); }
   brec::Key32 device_pk() {
     balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
     auto k = kp.device_signing_key();
