@@ -67,7 +67,8 @@ Status apply_coa_consents_in_tx(Store::Impl& impl, const CoaResident& r) {
   const char* what = "applying COA's consent states";
   for (const ConsentState& c : *r.consents) {
     // The newer decision wins: a decision made here that COA has not yet received is kept.
-    Stmt cur(impl.db, "SELECT decided_at, record_id, source FROM consent_state WHERE resident_id = ?1 AND purpose = ?2");
+    Stmt cur(impl.db,
+             "SELECT decided_at, record_id, source, decision FROM consent_state WHERE resident_id = ?1 AND purpose = ?2");
     if (!cur.ok()) return impl.err(cur.prepare_rc(), what);
     cur.bind(1, r.id).bind(2, c.purpose);
     int rc = cur.step();
@@ -75,7 +76,11 @@ Status apply_coa_consents_in_tx(Store::Impl& impl, const CoaResident& r) {
     std::string source = "coa";
     if (rc == SQLITE_ROW) {
       const bool same = cur.text(1) == c.record_id;
-      if (!same && to_db(c.decided_at) <= cur.int64(0)) continue;
+      // Times are whole seconds: on a tie the more protective decision wins (refused or withdrawn
+      // over given), as in COA's resident_consent_current; otherwise what this terminal has stays.
+      const std::int64_t incoming = to_db(c.decided_at), current = cur.int64(0);
+      const bool wins_tie = incoming == current && cur.text(3) == "given" && c.decision != "given";
+      if (!same && incoming <= current && !wins_tie) continue;
       if (same) source = cur.text(2);  // the decision made here, now confirmed by COA
     }
     Stmt st(impl.db,

@@ -57,6 +57,24 @@ TEST_F(CoaMigrate, EmptyDatabaseReachesTheLatestVersionAndStaysThere) {
   EXPECT_EQ(cluster().psql("SELECT count(*) FROM schema_migrations", "m_empty"), std::to_string(kLatest));
 }
 
+// Migration 6: decisions carry whole seconds; a consent given and withdrawn within one second ties,
+// and the more protective decision is the current one (before: the higher record id, here "given").
+TEST_F(CoaMigrate, SameSecondConsentDecisionsResolveToTheProtectiveOne) {
+  cluster().psql("CREATE DATABASE m_tie");
+  auto db = connect("m_tie");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(migrate(*db).ok());
+  cluster().psql(
+      "INSERT INTO consent_events (record_id, resident_id, purpose, decision, decided_at, expires_at, text_version, "
+      "device_id) VALUES ('ffffffff-ffff-4fff-8fff-ffffffffffff', 'r1', 'pid_sharing', 'given', "
+      "'2026-12-06T08:00:00Z', '2027-12-06T08:00:00Z', 'consent-pid-balie-3-nl', 'T1'), "
+      "('11111111-1111-4111-8111-111111111111', 'r1', 'pid_sharing', 'withdrawn', '2026-12-06T08:00:00Z', NULL, "
+      "'consent-pid-balie-3-nl', 'T2')",
+      "m_tie");
+  EXPECT_EQ(cluster().psql("SELECT decision FROM resident_consent_current WHERE resident_id = 'r1'", "m_tie"),
+            "withdrawn");
+}
+
 TEST_F(CoaMigrate, EveryEarlierVersionMigratesForwardKeepingItsData) {
   for (int from = 1; from < kLatest + 1; ++from) {
     const std::string name = "m_from_" + std::to_string(from);

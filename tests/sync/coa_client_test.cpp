@@ -727,6 +727,31 @@ TEST_F(CoaSync, ConsentFromCoasFeedIsKeptAndTheNewerDecisionWinsAndLeavesWithThe
   EXPECT_TRUE(st->store().consent_states("r1").value().empty());
 }
 
+// Decisions carry whole seconds: given and withdrawn within one second tie. The more protective one
+// wins (as in COA's resident_consent_current), whichever arrives first; before, the withdrawal was
+// dropped as "not newer" (seen as a flaky CoaConsentE2E under load).
+TEST_F(CoaSync, SameSecondConsentDecisionsResolveToTheProtectiveOne) {
+  enrol(bundle(1, coa->port, dead_route()));
+  json item = coa_item("r1");
+  item["consent"] = json::array({consent_entry(kRec1, "given", "2026-12-06T08:00:00Z", "2027-12-06T08:00:00Z")});
+  coa->pages[""] = page("c1", false, json::array({item}));
+  std::string out;
+  kiosk->sync_once(&out);
+  auto st = kiosk->open();
+  ASSERT_EQ(st->store().consent_states("r1").value().at(0).decision, "given") << out;
+  json withdrawn = coa_item("r1");
+  withdrawn["consent"] = json::array({consent_entry(kRec2, "withdrawn", "2026-12-06T08:00:00Z")});
+  auto a = st->store().apply_coa_residents(
+      store::parse_coa_residents_page(page("c2", false, json::array({withdrawn}))).value());
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(st->store().consent_states("r1").value().at(0).decision, "withdrawn");
+  EXPECT_EQ(st->store().consent_states("r1").value().at(0).record_id, kRec2);
+  // A given of the same second after it does not bring the consent back.
+  a = st->store().apply_coa_residents(store::parse_coa_residents_page(page("c3", false, json::array({item}))).value());
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(st->store().consent_states("r1").value().at(0).decision, "withdrawn");
+}
+
 TEST_F(CoaSync, AConsentEventStaysQueuedUntilCoaAcknowledgesIt) {
   enrol(bundle(1, coa->port, dead_route()));
   std::string record_id;
