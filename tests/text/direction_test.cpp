@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "balie/text/catalog.h"
 #include "balie/text/text_engine.h"
@@ -177,6 +178,13 @@ TEST_F(ParagraphDirection, ReferenceCodeKeepsItsOrderInsideAnArabicSentence) {
     else if (g.cluster < b && cps[g.cluster] >= 0x600) arabic_min_x = std::min(arabic_min_x, g.x);
   }
   EXPECT_LT(code_x, arabic_min_x);
+
+  // One face for the whole code: its leading digits do not take the Arabic face (and its larger
+  // per-script size) from the sentence before the isolate.
+  std::set<uint16_t> code_faces;
+  for (const auto& g : p.glyphs)
+    if (g.cluster >= b && g.cluster < e) code_faces.insert(g.face);
+  EXPECT_EQ(code_faces.size(), 1u) << "digits and letters of 1234-A6AB in one face";
 
   // The reported bug: the bare code laid out as an RTL paragraph reads "A6AB-1234".
   const std::u32string code = U"1234-A6AB";
