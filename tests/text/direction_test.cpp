@@ -185,6 +185,18 @@ TEST_F(ParagraphDirection, ReferenceCodeKeepsItsOrderInsideAnArabicSentence) {
   for (const auto& g : p.glyphs)
     if (g.cluster >= b && g.cluster < e) code_faces.insert(g.face);
   EXPECT_EQ(code_faces.size(), 1u) << "digits and letters of 1234-A6AB in one face";
+  // A date with an Arabic month (FSI isolated): its leading day number stays in the month's face.
+  auto dated = fill_placeholders("شما در {date} بله گفتید.", {{"date", "2 مارس 2026"}});
+  ASSERT_TRUE(dated.ok());
+  const std::u32string dc = decode_utf8(dated.value());
+  const ParagraphLayout dp = lay(dated.value(), {.size_px = 30}, "fa");
+  const size_t day = dc.find(U'2'), month = dc.find(U'\u0645', day);
+  int day_face = -1, month_face = -2;
+  for (const auto& g : dp.glyphs) {
+    if (g.cluster == day) day_face = g.face;
+    if (g.cluster == month) month_face = g.face;
+  }
+  EXPECT_EQ(day_face, month_face) << "the 2 of '2 مارس' in the month's face";
 
   // The reported bug: the bare code laid out as an RTL paragraph reads "A6AB-1234".
   const std::u32string code = U"1234-A6AB";

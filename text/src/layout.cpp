@@ -188,11 +188,22 @@ void LayoutEngine::layout_paragraph(std::u32string_view para, const TextStyle& s
     for (size_t i = 0; i < n; ++i) {
       const char32_t c = para[i];
       const bool neutral = is_neutral_script(script_of(c));
-      // An isolated value starts afresh: its leading digits do not take the face (and the per-script
-      // size) of the sentence around it ("8A38-F7TV" in Persian had a large Naskh "8").
-      const bool after_isolate = i > 0 && para[i - 1] >= 0x2066 && para[i - 1] <= 0x2069;
+      // An isolated value starts afresh: its leading neutrals (digits) take the face of the value's
+      // own first letter, not the sentence's ("8A38-F7TV" in Persian had a large Naskh "8"; in
+      // "2 مارس 2026" the 2 stays with the Arabic month).
+      const bool after_isolate = i > 0 && para[i - 1] >= 0x2066 && para[i - 1] <= 0x2068;
       int f;
-      if (is_default_ignorable(c) || (neutral && !after_isolate && prev_face >= 0 && fonts_.has_glyph(prev_face, c))) {
+      if (neutral && after_isolate && !is_default_ignorable(c)) {
+        f = -1;
+        for (size_t j = i + 1; j < n && para[j] != 0x2069; ++j) {
+          if (is_neutral_script(script_of(para[j]))) continue;
+          const int g = fonts_.face_for(para[j]);
+          if (g >= 0 && fonts_.has_glyph(g, c)) f = g;
+          break;
+        }
+        if (f < 0) f = fonts_.face_for(c);
+        if (f < 0) f = prev_face >= 0 ? prev_face : 0;
+      } else if (is_default_ignorable(c) || (neutral && prev_face >= 0 && fonts_.has_glyph(prev_face, c))) {
         f = prev_face >= 0 ? prev_face : 0;
       } else {
         f = fonts_.face_for(c);
