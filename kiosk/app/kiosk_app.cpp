@@ -4,6 +4,7 @@
 #include "app/kiosk_app.h"
 
 #include "app/asset_dirs.h"
+#include "app/frame_presenter.h"
 
 #include <imgui.h>
 #include <imgui_impl_sdlrenderer.h>
@@ -52,7 +53,8 @@ overloaded(Ts...) -> overloaded<Ts...>;
 void log(const std::string& s) { std::fprintf(stderr, "balie-kiosk: %s\n", s.c_str()); }
 
 // BALIE_FRAME_LOG=<file> (benchmarks, bench/kiosk/signature_frames.sh): one line per frame is appended,
-// "frame scene start_ms render_ms total_ms" (render = up to SDL_RenderPresent; total adds the intents).
+// "frame scene start_ms render_ms total_ms drawn fraction" (render = up to the present; total adds the
+// intents; drawn = 0 when nothing changed, so nothing was drawn; fraction = share of the screen redrawn).
 std::FILE* frame_log(SDL_Renderer* r) {
   static std::FILE* f = [r]() -> std::FILE* {
     const char* p = std::getenv("BALIE_FRAME_LOG");
@@ -85,6 +87,10 @@ std::string request_sync_pass(const std::filesystem::path& state_dir) {
 KioskApp::KioskApp(Options opts) : opts_(std::move(opts)) {}
 
 KioskApp::~KioskApp() {
+  if (presenter_ && presenter_->checked_frames() > 0)
+    log("damage check: " + std::to_string(presenter_->checked_frames()) + " frames compared, " +
+        std::to_string(presenter_->mismatched_frames()) + " with differing pixels (at most " +
+        std::to_string(presenter_->worst_pixels()) + ")");
   if (nav_) nav_->scene().exit();
   state_.end_session();
   ink_cache_.reset();  // clears its texture while the renderer exists
@@ -109,6 +115,9 @@ std::string KioskApp::init_text() {
       text::default_config(assets_dir(), generated_dir()));
   for (const auto& e : text_engine_->startup_errors()) log("text: " + e);
   text_textures_ = std::make_unique<text::SdlTextureBackend>(renderer_);
+  text_textures_->set_change_observer([this](void* page, int x, int y, int w, int h) {
+    if (presenter_) presenter_->texture_changed(page, x, y, w, h);
+  });
   text_atlas_ = std::make_unique<text::GlyphAtlas>(text_engine_->fonts(), *text_textures_, text::AtlasLimits{});
   text_renderer_ = std::make_unique<text::TextRenderer>(*text_engine_, *text_atlas_);
   text_ = std::make_unique<EngineTextRenderer>(*text_renderer_);
@@ -214,12 +223,13 @@ std::string KioskApp::init() {
   window_ = SDL_CreateWindow("Balie", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opts_.width, opts_.height, flags);
   if (!window_) return std::string("cannot create window: ") + SDL_GetError();
   display_link_ = DisplayLink(window_);
-  renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
-  if (!renderer_) {
-    log(std::string("accelerated renderer unavailable (") + SDL_GetError() + "), using software");
-    renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-  }
+  RendererChoice choice = renderer_choice_from_environment();
+  if (!choice.error.empty()) return choice.error;
+  std::string note;
+  renderer_ = create_renderer(window_, choice, &note);
+  if (!note.empty()) log(note);
   if (!renderer_) return std::string("cannot create renderer: ") + SDL_GetError();
+  presenter_ = std::make_unique<FramePresenter>(window_, renderer_, choice);
   if (!opts_.windowed) SDL_ShowCursor(SDL_DISABLE);
   SDL_StartTextInput();
 
@@ -445,10 +455,12 @@ void KioskApp::handle_event(const SDL_Event& e) {
         return;
       }
       frames_to_render_ = std::max(frames_to_render_, 2);  // exposed, resized, focus: redraw
+      if (presenter_) presenter_->invalidate();
       return;
     case SDL_RENDER_TARGETS_RESET:
     case SDL_RENDER_DEVICE_RESET:
       if (ink_cache_) ink_cache_->wipe();  // its texture's contents are gone
+      if (presenter_) presenter_->invalidate();
       frames_to_render_ = std::max(frames_to_render_, 2);
       return;
     case SDL_KEYDOWN:
@@ -525,9 +537,9 @@ void KioskApp::render_frame() {
   ImGui::Render();
   if (ink_cache_) ink_cache_->end_frame();
 
-  SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
-  SDL_RenderClear(renderer_);
-  ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+  // Drawn whole, or only where it differs from the frame on screen (software renderer); a frame
+  // that changes nothing is neither drawn nor presented, unless a screenshot reads it.
+  const bool drawn = presenter_->render(ImGui::GetDrawData(), pw, ph, !screenshot_path_.empty());
   if (!screenshot_path_.empty()) {
     std::vector<uint8_t> px(static_cast<size_t>(pw) * ph * 4);
     if (SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_RGBA32, px.data(), pw * 4) != 0) {
@@ -538,7 +550,7 @@ void KioskApp::render_frame() {
     platform::secure_wipe(px);
     screenshot_path_.clear();
   }
-  SDL_RenderPresent(renderer_);
+  if (drawn) presenter_->present();
   const auto frame_t1 = std::chrono::steady_clock::now();
   const std::string_view frame_scene = scene_name(nav_->current());
   if (!intents_.empty()) {
@@ -548,9 +560,10 @@ void KioskApp::render_frame() {
   if (std::FILE* fl = frame_log(renderer_)) {
     using ms = std::chrono::duration<double, std::milli>;
     static const auto first = frame_t0;
-    std::fprintf(fl, "%llu %.*s %.3f %.3f %.3f\n", static_cast<unsigned long long>(frame_count_),
+    std::fprintf(fl, "%llu %.*s %.3f %.3f %.3f %d %.4f\n", static_cast<unsigned long long>(frame_count_),
                  static_cast<int>(frame_scene.size()), frame_scene.data(), ms(frame_t0 - first).count(),
-                 ms(frame_t1 - frame_t0).count(), ms(std::chrono::steady_clock::now() - frame_t0).count());
+                 ms(frame_t1 - frame_t0).count(), ms(std::chrono::steady_clock::now() - frame_t0).count(),
+                 drawn ? 1 : 0, drawn ? presenter_->last_fraction() : 0.0);
   }
   // Every scene but the welcome scene is a session for the inactivity timeout (staff screens
   // too); only the welcome scene dims and switches the panel off.

@@ -49,6 +49,7 @@ namespace balie::kiosk {
 
 class ScriptRunner;
 class SdlInkCache;
+class FramePresenter;
 
 // Custom SDL user-event codes.
 enum : Sint32 { kUserEventTerminate = 1 };
@@ -165,6 +166,7 @@ class KioskApp {
   std::unique_ptr<TextRenderer> text_;
   std::unique_ptr<Texts> texts_;
   std::unique_ptr<Ui> ui_;
+  std::unique_ptr<FramePresenter> presenter_;  // renderer choice, damage regions (app/frame_presenter.h)
   std::unique_ptr<SdlInkCache> ink_cache_;  // the pad's settled ink (app/ink_cache.h)
   std::unique_ptr<Navigator> nav_;
   AppState state_;

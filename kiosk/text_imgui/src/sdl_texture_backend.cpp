@@ -19,6 +19,7 @@ void* SdlTextureBackend::create_page(int width, int height) {
     SDL_Rect r{0, y, width, std::min(64, height - y)};
     SDL_UpdateTexture(t, &r, zero.data(), width * 4);
   }
+  if (observer_) observer_(nullptr, 0, 0, 0, 0);
   return t;
 }
 
@@ -26,9 +27,13 @@ void SdlTextureBackend::update_region(void* page, int x, int y, int w, int h, co
                                       int pitch_px) {
   SDL_Rect r{x, y, w, h};
   SDL_UpdateTexture(static_cast<SDL_Texture*>(page), &r, rgba, pitch_px * 4);
+  if (observer_) observer_(page, x, y, w, h);
 }
 
-void SdlTextureBackend::destroy_page(void* page) { SDL_DestroyTexture(static_cast<SDL_Texture*>(page)); }
+void SdlTextureBackend::destroy_page(void* page) {
+  SDL_DestroyTexture(static_cast<SDL_Texture*>(page));
+  if (observer_) observer_(nullptr, 0, 0, 0, 0);
+}
 
 void* MemoryTextureBackend::create_page(int width, int height) {
   auto p = std::make_unique<Page>();
