@@ -76,7 +76,35 @@ Rect Ui::mirror(Rect r) const {
   return Rect{screen_.x - r.x - r.w, r.y, r.w, r.h};
 }
 
-void Ui::fill(Rect r, uint32_t color, float rounding) { draw_list()->AddRectFilled(tl(r), br(r), color, rounding); }
+constexpr float kPi = 3.14159265358979f;
+
+// A rounded fill as four anti-aliased corner sectors and three plain rectangles over the rest (each
+// reaching one pixel into the corners, covering the sectors' straight edges). The same pixels as one
+// rounded polygon to the eye, but the large areas are axis-aligned rectangles of one colour, which
+// SDL's software renderer fills with its fast rectangle path instead of rasterising triangles.
+void Ui::fill(Rect r, uint32_t color, float rounding) {
+  ImDrawList* dl = draw_list();
+  const float rad = std::round(std::min({rounding, r.w * 0.5f, r.h * 0.5f}));
+  // Translucent fills stay one polygon: overlapping parts would be blended twice.
+  if (rad < 2.0f || ((color >> IM_COL32_A_SHIFT) & 0xFF) != 0xFF) {
+    dl->AddRectFilled(tl(r), br(r), color, rounding);
+    return;
+  }
+  // Whole pixels: the software renderer truncates rectangle edges, so fractional ones leave seams.
+  const float x0 = std::round(r.x), y0 = std::round(r.y), x1 = std::round(r.x + r.w), y1 = std::round(r.y + r.h);
+  const struct {
+    float cx, cy, a0;
+  } corners[] = {{x0 + rad, y0 + rad, kPi}, {x1 - rad, y0 + rad, kPi * 1.5f}, {x1 - rad, y1 - rad, 0.0f},
+                 {x0 + rad, y1 - rad, kPi * 0.5f}};
+  for (const auto& c : corners) {
+    dl->PathLineTo(ImVec2(c.cx, c.cy));
+    dl->PathArcTo(ImVec2(c.cx, c.cy), rad, c.a0, c.a0 + kPi * 0.5f);
+    dl->PathFillConvex(color);
+  }
+  dl->AddRectFilled(ImVec2(x0 + rad - 1, y0), ImVec2(x1 - rad + 1, y1), color);       // middle column
+  dl->AddRectFilled(ImVec2(x0, y0 + rad - 1), ImVec2(x0 + rad + 1, y1 - rad + 1), color);  // left side
+  dl->AddRectFilled(ImVec2(x1 - rad - 1, y0 + rad - 1), ImVec2(x1, y1 - rad + 1), color);  // right side
+}
 
 void Ui::circle(Vec2 c, float radius, uint32_t color) { draw_list()->AddCircleFilled(iv(c), radius, color, 24); }
 
