@@ -193,6 +193,92 @@ void FramePresenter::collect(ImDrawData* data, int fb_w, int fb_h) {
   }
 }
 
+namespace {
+// Two triangles (six indices from `i`) that fill an axis-aligned rectangle with one colour and one
+// texture coordinate (ImGui's solid fills use the font texture's white pixel): the rectangle and colour.
+bool solid_rect(const ImDrawVert* v, const int* i, SDL_FRect* rect, ImU32* colour) {
+  int u[4], n = 0;
+  for (int k = 0; k < 6; ++k) {
+    bool seen = false;
+    for (int m = 0; m < n; ++m) seen = seen || u[m] == i[k];
+    if (!seen) {
+      if (n == 4) return false;
+      u[n++] = i[k];
+    }
+  }
+  if (n != 4) return false;
+  const ImDrawVert& a = v[u[0]];
+  float xs[2] = {a.pos.x, a.pos.x}, ys[2] = {a.pos.y, a.pos.y};
+  for (int m = 1; m < 4; ++m) {
+    const ImDrawVert& b = v[u[m]];
+    if (b.col != a.col || b.uv.x != a.uv.x || b.uv.y != a.uv.y) return false;
+    xs[0] = std::min(xs[0], b.pos.x);
+    xs[1] = std::max(xs[1], b.pos.x);
+    ys[0] = std::min(ys[0], b.pos.y);
+    ys[1] = std::max(ys[1], b.pos.y);
+  }
+  for (int m = 0; m < 4; ++m) {  // every vertex on a corner, and the four corners distinct
+    const ImDrawVert& b = v[u[m]];
+    if ((b.pos.x != xs[0] && b.pos.x != xs[1]) || (b.pos.y != ys[0] && b.pos.y != ys[1])) return false;
+  }
+  if (xs[0] == xs[1] || ys[0] == ys[1]) return false;
+  int corners = 0;
+  for (int m = 0; m < 4; ++m) corners |= 1 << ((v[u[m]].pos.x == xs[1] ? 1 : 0) + (v[u[m]].pos.y == ys[1] ? 2 : 0));
+  if (corners != 15) return false;
+  *rect = SDL_FRect{xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0]};
+  *colour = a.col;
+  return true;
+}
+}  // namespace
+
+void FramePresenter::submit(SDL_Texture* tex, const ImDrawVert* vtx, int nvtx) {
+  const char* base = reinterpret_cast<const char*>(vtx);
+  const auto* xy = reinterpret_cast<const float*>(base + IM_OFFSETOF(ImDrawVert, pos));
+  const auto* uv = reinterpret_cast<const float*>(base + IM_OFFSETOF(ImDrawVert, uv));
+  const auto* col = reinterpret_cast<const SDL_Color*>(base + IM_OFFSETOF(ImDrawVert, col));
+  auto geometry = [&](const int* first, size_t n) {
+    if (n > 0)
+      SDL_RenderGeometryRaw(renderer_, tex, xy, sizeof(ImDrawVert), col, sizeof(ImDrawVert), uv, sizeof(ImDrawVert), nvtx,
+                            first, static_cast<int>(n), sizeof(int));
+  };
+  if (!partial_) {  // the GPU draws rectangles as fast as any triangles
+    geometry(index_scratch_.data(), index_scratch_.size());
+    return;
+  }
+  // Software: solid rectangles (ImGui samples the font texture's white pixel for them) go to SDL's
+  // rectangle fill, a tight loop per row, instead of its triangle rasteriser, a texture lookup per
+  // pixel. Everything keeps its order. (Untextured triangles were tried for the other solid shapes:
+  // SDL 2.26 blends those per pixel and a whole welcome frame took twice as long.)
+  const ImFontAtlas* fonts = ImGui::GetIO().Fonts;
+  const bool font_tex = fonts && tex == static_cast<SDL_Texture*>(fonts->TexID);
+  const ImVec2 white = fonts ? fonts->TexUvWhitePixel : ImVec2(-1, -1);
+  auto solid = [&](const int* t) {
+    for (int k = 0; k < 6; ++k)
+      if (vtx[t[k]].uv.x != white.x || vtx[t[k]].uv.y != white.y) return false;
+    return true;
+  };
+  const int* ix = index_scratch_.data();
+  const size_t n = index_scratch_.size();
+  size_t run = 0;  // start of the triangles not yet submitted
+  for (size_t t = 0; t + 3 <= n;) {
+    SDL_FRect rect;
+    ImU32 c = 0;
+    if (t + 6 <= n && font_tex && solid(ix + t) && solid_rect(vtx, ix + t, &rect, &c)) {
+      geometry(ix + run, t - run);
+      const Uint8 a = static_cast<Uint8>(c >> IM_COL32_A_SHIFT);
+      SDL_SetRenderDrawBlendMode(renderer_, a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+      SDL_SetRenderDrawColor(renderer_, static_cast<Uint8>(c >> IM_COL32_R_SHIFT), static_cast<Uint8>(c >> IM_COL32_G_SHIFT),
+                             static_cast<Uint8>(c >> IM_COL32_B_SHIFT), a);
+      SDL_RenderFillRectF(renderer_, &rect);
+      t += 6;
+      run = t;
+      continue;
+    }
+    t += 3;
+  }
+  geometry(ix + run, n - run);
+}
+
 void FramePresenter::draw(ImDrawData* data, const DamageRect* only) {
   SDL_RenderSetViewport(renderer_, nullptr);
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
@@ -223,27 +309,20 @@ void FramePresenter::draw(ImDrawData* data, const DamageRect* only) {
       auto* tex = static_cast<SDL_Texture*>(c.GetTexID());
       // As imgui_impl_sdlrenderer: the command's vertices start at VtxOffset, its indices are relative.
       const char* base = reinterpret_cast<const char*>(vtx + c.VtxOffset);
-      const auto* xy = reinterpret_cast<const float*>(base + IM_OFFSETOF(ImDrawVert, pos));
-      const auto* uv = reinterpret_cast<const float*>(base + IM_OFFSETOF(ImDrawVert, uv));
-      const auto* col = reinterpret_cast<const SDL_Color*>(base + IM_OFFSETOF(ImDrawVert, col));
       const int nvtx = list->VtxBuffer.Size - static_cast<int>(c.VtxOffset);
-      if (!only) {
-        SDL_RenderGeometryRaw(renderer_, tex, xy, sizeof(ImDrawVert), col, sizeof(ImDrawVert), uv, sizeof(ImDrawVert),
-                              nvtx, idx + c.IdxOffset, static_cast<int>(c.ElemCount), sizeof(ImDrawIdx));
-        continue;
-      }
-      // Only the triangles that touch this rectangle (the rest would be clipped away anyway).
+      // The triangles to draw: all of them, or only those that touch this rectangle (the rest
+      // would be clipped away anyway).
       index_scratch_.clear();
       const float ax0 = static_cast<float>(r.x), ay0 = static_cast<float>(r.y);
       const float ax1 = static_cast<float>(r.x + r.w), ay1 = static_cast<float>(r.y + r.h);
       for (size_t t = 0; t < count; ++t) {
-        const Primitive& p = prims_[first + t];
-        if (p.x1 < ax0 || p.x0 > ax1 || p.y1 < ay0 || p.y0 > ay1) continue;
+        if (only) {
+          const Primitive& p = prims_[first + t];
+          if (p.x1 < ax0 || p.x0 > ax1 || p.y1 < ay0 || p.y0 > ay1) continue;
+        }
         for (unsigned k = 0; k < 3; ++k) index_scratch_.push_back(static_cast<int>(idx[c.IdxOffset + 3 * t + k]));
       }
-      if (index_scratch_.empty()) continue;
-      SDL_RenderGeometryRaw(renderer_, tex, xy, sizeof(ImDrawVert), col, sizeof(ImDrawVert), uv, sizeof(ImDrawVert),
-                            nvtx, index_scratch_.data(), static_cast<int>(index_scratch_.size()), sizeof(int));
+      submit(tex, reinterpret_cast<const ImDrawVert*>(base), nvtx);
     }
   }
   SDL_RenderSetClipRect(renderer_, nullptr);

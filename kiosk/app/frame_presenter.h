@@ -59,6 +59,7 @@ class FramePresenter {
  private:
   void collect(ImDrawData* data, int fb_w, int fb_h);
   void draw(ImDrawData* data, const DamageRect* only);
+  void submit(SDL_Texture* tex, const ImDrawVert* vtx, int nvtx);  // the triangles in index_scratch_
   std::vector<uint32_t> read_pixels(int w, int h);
 
   SDL_Window* window_;

@@ -30,7 +30,7 @@ class WelcomeScene final : public Scene {
     for (int i = 0; i < n; ++i) {
       const text::Language& l = langs[i];
       const Rect c{m + (i % cols) * (cell_w + gap), top + (i / cols) * (cell_h + gap), cell_w, cell_h};
-      ui.fill(c, theme::rgba(255, 255, 255, 22), 16);
+      ui.fill(c, theme::kWelcomeCard, 16);
       // Each cell is laid out in its own language (direction per paragraph): a right-to-left
       // sentence ends on the left even on this screen, which belongs to no language.
       const TextLang own_lang = TextLang::in(l.code);

@@ -1,6 +1,6 @@
 // Font faces for the text engine (text/, main thread: FreeType faces are not thread-safe).
 // Faces are listed in assets/fonts.txt in priority order ("Family | known path | known path");
-// each is found with fontconfig by family name, else at a known Debian path. A character no listed
+// each is loaded from its known Debian path, else found with fontconfig by family name. A character no listed
 // face covers is looked up with fontconfig (by coverage) and that face is added, up to a limit.
 #pragma once
 #include <cstdint>
@@ -22,7 +22,7 @@ namespace balie::text {
 
 struct FontSpec {
   std::string family;                      // fontconfig family name, e.g. "Noto Naskh Arabic"
-  std::vector<std::string> known_paths;    // tried when fontconfig does not know the family
+  std::vector<std::string> known_paths;    // tried first; fontconfig by family name when none exists
 };
 
 // Parses fonts.txt ("Family | path | path", '#' comments).
