@@ -75,6 +75,7 @@ RendererChoice renderer_choice_from_environment() {
   RendererChoice c;
   const char* r = std::getenv("BALIE_RENDERER");
   const std::string_view v = r ? r : "";
+  c.automatic = v.empty() || v == "auto";
   if (v == "gpu") {
     c.kind = RendererKind::Gpu;
   } else if (v == "software") {
@@ -99,6 +100,11 @@ SDL_Renderer* create_renderer(SDL_Window* window, RendererChoice& choice, std::s
     return i < 0 ? nullptr : SDL_CreateRenderer(window, i, SDL_RENDERER_SOFTWARE);
   };
   SDL_Renderer* r = nullptr;
+  // SDL 2.26 offers no window surface under Wayland (cage on the terminal): there "auto" means the
+  // GPU renderer; "software" is tried and falls back with a note.
+  const char* video = SDL_GetCurrentVideoDriver();
+  if (choice.automatic && choice.kind == RendererKind::Software && !(video && std::string_view(video) == "x11"))
+    choice.kind = RendererKind::Gpu;
   if (choice.kind == RendererKind::Software) {
     r = software();
     if (!r) {

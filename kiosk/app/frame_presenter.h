@@ -19,13 +19,14 @@ enum class RendererKind { Gpu, Software };
 
 struct RendererChoice {
   RendererKind kind = RendererKind::Gpu;
+  bool automatic = true;  // BALIE_RENDERER unset or "auto"
   bool damage = true;   // partial redraw (software renderer only)
   bool check = false;   // BALIE_DAMAGE_CHECK=1
   std::string error;    // an unknown BALIE_RENDERER value
 };
 
-// Reads BALIE_RENDERER (gpu | software | auto; default auto: software when the machine has no GPU
-// render node, /dev/dri/renderD*), BALIE_DAMAGE and BALIE_DAMAGE_CHECK.
+// Reads BALIE_RENDERER (gpu | software | auto; default auto: software under X11 when the machine has no
+// GPU render node, /dev/dri/renderD*; the GPU renderer otherwise), BALIE_DAMAGE and BALIE_DAMAGE_CHECK.
 RendererChoice renderer_choice_from_environment();
 
 // Creates the renderer for `window`. The software renderer draws into the window surface (SDL's

@@ -129,6 +129,14 @@ inline RunResult run_process(const std::vector<std::string>& argv, const std::ve
   return r;
 }
 
+// The state letter of /proc/PID/stat ('T' = stopped, e.g. by the script's `pause`); 0 when gone.
+inline char process_state(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = s.rfind(')');
+  return close != std::string::npos && close + 2 < s.size() ? s[close + 2] : 0;
+}
+
 struct Png {
   int w = 0, h = 0;
   std::vector<uint8_t> rgba;

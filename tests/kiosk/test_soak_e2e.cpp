@@ -28,13 +28,6 @@ long env_long(const char* name, long fallback) {
 }
 
 // The state letter of /proc/PID/stat ('T' = stopped), or 0 when the process is gone.
-char process_state(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = s.rfind(')');
-  return close != std::string::npos && close + 2 < s.size() ? s[close + 2] : 0;
-}
-
 struct Checkpoint {
   long sessions = 0;
   ProcessFigures figures;
