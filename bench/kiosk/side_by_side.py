@@ -297,7 +297,9 @@ def run_scripted(kiosk, display, tmp, name, lines, variant_env):
     return flog, saved
 
 
-def parse_variants(specs):
+def parse_variants(specs, default_kiosk):
+    """NAME:ENV=V,ENV=V -> (name, env, kiosk binary); KIOSK=PATH names another build's balie-kiosk
+    (e.g. the tree before a change), so one run compares them under the same load."""
     out = []
     for s in specs:
         name, _, rest = s.partition(":")
@@ -305,7 +307,10 @@ def parse_variants(specs):
         for kv in filter(None, rest.split(",")):
             k, _, v = kv.partition("=")
             env[k] = v
-        out.append((name, env))
+        kiosk = env.pop("KIOSK", default_kiosk)
+        if not os.access(kiosk, os.X_OK):
+            sys.exit(f"side_by_side: variant {name}: {kiosk} is not an executable")
+        out.append((name, env, kiosk))
     return out
 
 
@@ -333,7 +338,7 @@ def main():
     use_chromium = not args.no_chromium
     if use_chromium and not shutil.which(args.chromium):
         sys.exit("side_by_side: chromium missing: run with --setup (or --no-chromium)")
-    variants = parse_variants(args.variant or ["software:BALIE_RENDERER=software", "gpu:BALIE_RENDERER=gpu"])
+    variants = parse_variants(args.variant or ["software:BALIE_RENDERER=software", "gpu:BALIE_RENDERER=gpu"], kiosk)
     tmp = tempfile.mkdtemp(prefix="balie-side-")
     xvfb, display, screen = start_xvfb()
     log = open(os.path.join(tmp, "programs.log"), "w")
@@ -341,12 +346,12 @@ def main():
     try:
         page = os.path.join(HERE, "chromium", "welcome.html")
         profile = os.path.join(tmp, "chromium-profile")
-        contestants = [("balie-" + n, e) for n, e in variants] + ([("chromium", None)] if use_chromium else [])
+        contestants = [("balie-" + n, (e, k)) for n, e, k in variants] + ([("chromium", None)] if use_chromium else [])
 
-        def start(who, env):
-            if env is None:
+        def start(who, ek):
+            if ek is None:
                 return Launch(screen, chromium_argv(args.chromium, profile, page), dict(os.environ, DISPLAY=display), log)
-            return Launch(screen, [kiosk], balie_env(display, os.path.join(tmp, "state-" + who), env), log)
+            return Launch(screen, [ek[1]], balie_env(display, os.path.join(tmp, "state-" + who), ek[0]), log)
 
         # Seed: Balie's store and Chromium's profile exist before the measured starts (a second start).
         for who, env in contestants:
@@ -370,12 +375,12 @@ def main():
                 print(f"round {r + 1} {who}: first frame {first:.0f} ms, settled {settled:.0f} ms, "
                       f"PSS {pss:.1f} MB in {nproc} processes, idle CPU {cpu:.2f}%", flush=True)
         # Balie alone: the first-ever start (creates the store), frame times, confirm-to-saved.
-        for n, env in variants:
+        for n, env, kbin in variants:
             who = "balie-" + n
             m = results[who]
             for r in range(args.rounds):
                 state = os.path.join(tmp, f"fresh-{n}-{r}")
-                launch = Launch(screen, [kiosk], balie_env(display, state, env), log)
+                launch = Launch(screen, [kbin], balie_env(display, state, env), log)
                 try:
                     m.setdefault("fresh", []).append(launch.first_frame()[0])
                 finally:
@@ -389,7 +394,7 @@ def main():
             drag += ["wait-frames 5\n"] + ["drag dossier.groups 0.5,0.9 0.5,0.5 0.5,0.1\n",
                                            "drag dossier.groups 0.5,0.1 0.5,0.5 0.5,0.9\n"] * 15
             for r in range(args.rounds):
-                flog, saved = run_scripted(kiosk, display, tmp, f"sign-{n}", sign, env)
+                flog, saved = run_scripted(kbin, display, tmp, f"sign-{n}", sign, env)
                 st, renderer = frame_stats(flog, "signing_pad")
                 m.setdefault("renderer", []).append(renderer)
                 if st:
@@ -399,7 +404,7 @@ def main():
                 st, _ = frame_stats(flog, None, whole=True)
                 if st:
                     m.setdefault("whole50", []).append(st[0])
-                flog, _ = run_scripted(kiosk, display, tmp, f"drag-{n}", drag, env)
+                flog, _ = run_scripted(kbin, display, tmp, f"drag-{n}", drag, env)
                 st, _ = frame_stats(flog, "dossier", skip=5)  # the first frames enter the scene
                 if st:
                     m.setdefault("drag50", []).append(st[0])

@@ -85,8 +85,7 @@ RendererChoice renderer_choice_from_environment() {
   } else {
     c.error = "BALIE_RENDERER must be gpu, software or auto (got '" + std::string(v) + "')";
   }
-  const char* d = std::getenv("BALIE_DAMAGE");
-  c.damage = !(d && std::string_view(d) == "0");
+  if (const char* d = std::getenv("BALIE_DAMAGE"); d && *d) c.damage = std::string_view(d) == "0" ? 0 : 1;
   const char* k = std::getenv("BALIE_DAMAGE_CHECK");
   c.check = k && std::string_view(k) == "1";
   return c;
@@ -126,9 +125,14 @@ SDL_Renderer* create_renderer(SDL_Window* window, RendererChoice& choice, std::s
 FramePresenter::FramePresenter(SDL_Window* window, SDL_Renderer* renderer, const RendererChoice& choice)
     : window_(window),
       renderer_(renderer),
-      partial_(choice.kind == RendererKind::Software && choice.damage),
-      check_(choice.check && choice.kind == RendererKind::Software && choice.damage),
+      software_(choice.kind == RendererKind::Software),
+      partial_(software_ ? choice.damage != 0 : choice.damage == 1),
+      check_(choice.check && partial_),
       tracker_(0, 0) {}
+
+FramePresenter::~FramePresenter() {
+  if (canvas_) SDL_DestroyTexture(canvas_);
+}
 
 void FramePresenter::texture_changed(void* texture, int x, int y, int w, int h) {
   if (!texture) {
@@ -247,7 +251,7 @@ void FramePresenter::submit(SDL_Texture* tex, const ImDrawVert* vtx, int nvtx) {
       SDL_RenderGeometryRaw(renderer_, tex, xy, sizeof(ImDrawVert), col, sizeof(ImDrawVert), uv, sizeof(ImDrawVert), nvtx,
                             first, static_cast<int>(n), sizeof(int));
   };
-  if (!partial_) {  // the GPU draws rectangles as fast as any triangles
+  if (!software_) {  // the GPU draws rectangles as fast as any triangles
     geometry(index_scratch_.data(), index_scratch_.size());
     return;
   }
@@ -354,6 +358,25 @@ bool FramePresenter::render(ImDrawData* data, int fb_w, int fb_h, bool force) {
     rects_.assign(1, DamageRect{0, 0, fb_w, fb_h});
     return true;
   }
+  if (!software_) {
+    // The GPU's back buffer is not kept between frames: the frame lives in a canvas texture that
+    // only the damaged rectangles are drawn into, and is copied whole to the screen.
+    int cw = 0, ch = 0;
+    if (canvas_ && (SDL_QueryTexture(canvas_, nullptr, nullptr, &cw, &ch) != 0 || cw != fb_w || ch != fb_h)) {
+      SDL_DestroyTexture(canvas_);
+      canvas_ = nullptr;
+    }
+    if (!canvas_) {
+      canvas_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, fb_w, fb_h);
+      if (canvas_) SDL_SetTextureBlendMode(canvas_, SDL_BLENDMODE_NONE);
+      rects_.assign(1, DamageRect{0, 0, fb_w, fb_h});
+    }
+    if (!canvas_ || SDL_SetRenderTarget(renderer_, canvas_) != 0) {  // no render targets: whole frames
+      draw(data, nullptr);
+      rects_.assign(1, DamageRect{0, 0, fb_w, fb_h});
+      return true;
+    }
+  }
   for (const auto& r : rects_) draw(data, &r);
   if (check_ && !rects_.empty()) {
     const auto partial = read_pixels(fb_w, fb_h);
@@ -367,11 +390,16 @@ bool FramePresenter::render(ImDrawData* data, int fb_w, int fb_h, bool force) {
       worst_ = std::max(worst_, differ);
     }
   }
+  if (!software_) {
+    SDL_SetRenderTarget(renderer_, nullptr);
+    SDL_RenderSetClipRect(renderer_, nullptr);
+    SDL_RenderCopy(renderer_, canvas_, nullptr, nullptr);
+  }
   return true;
 }
 
 void FramePresenter::present() {
-  if (!partial_) {
+  if (!software_ || !partial_) {
     SDL_RenderPresent(renderer_);
     return;
   }

@@ -2,7 +2,8 @@
 // (BALIE_RENDERER: "gpu" = SDL's accelerated renderer, Mesa/llvmpipe without a GPU; "software" = SDL's
 // software renderer on the window surface, no GL library loaded at all), and drawing ImGui's draw
 // data either whole or only where it differs from the frame on screen (damage regions, software
-// renderer), presenting just those rectangles. BALIE_DAMAGE=0 turns the partial redraw off;
+// renderer; with BALIE_DAMAGE=1 also on the GPU, into a kept canvas texture copied to the screen),
+// presenting just those rectangles. BALIE_DAMAGE=0 turns the partial redraw off;
 // BALIE_DAMAGE_CHECK=1 redraws every frame whole as well and counts pixels that differ (tests).
 #pragma once
 #include <SDL.h>
@@ -20,7 +21,7 @@ enum class RendererKind { Gpu, Software };
 struct RendererChoice {
   RendererKind kind = RendererKind::Gpu;
   bool automatic = true;  // BALIE_RENDERER unset or "auto"
-  bool damage = true;   // partial redraw (software renderer only)
+  int damage = -1;      // BALIE_DAMAGE: -1 unset (software: on, GPU: off), 0 off, 1 on
   bool check = false;   // BALIE_DAMAGE_CHECK=1
   std::string error;    // an unknown BALIE_RENDERER value
 };
@@ -50,6 +51,7 @@ class FramePresenter {
   void present();
 
   bool partial() const { return partial_; }
+  ~FramePresenter();
   double last_fraction() const { return tracker_.last_fraction(); }
   size_t last_rects() const { return rects_.size(); }
   // BALIE_DAMAGE_CHECK: frames compared, frames with differing pixels, the largest count of them.
@@ -65,8 +67,10 @@ class FramePresenter {
 
   SDL_Window* window_;
   SDL_Renderer* renderer_;
-  bool partial_;  // software renderer with damage regions
+  bool software_;  // SDL's software renderer (window surface)
+  bool partial_;   // damage regions: on the window surface (software) or a canvas texture (GPU)
   bool check_;
+  SDL_Texture* canvas_ = nullptr;  // GPU with damage regions: the frame, kept between frames
   DamageTracker tracker_;
   std::vector<Primitive> prims_;
   std::vector<DamageRect> rects_;

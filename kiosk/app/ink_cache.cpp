@@ -56,6 +56,7 @@ bool SdlInkCache::ensure_texture(int w, int h) {
   }
   tex_w_ = w;
   tex_h_ = h;
+  if (observer_) observer_(nullptr, 0, 0, 0, 0);
   // A new texture starts transparent.
   SDL_Texture* prev = SDL_GetRenderTarget(renderer_);
   SDL_SetRenderTarget(renderer_, tex_);
@@ -83,9 +84,16 @@ void SdlInkCache::render_settled(const signing::Ink& ink, size_t end) {
   SDL_Texture* prev = SDL_GetRenderTarget(renderer_);
   SDL_SetRenderTarget(renderer_, tex_);  // viewport: the whole texture; no clip, scale 1
   const ImDrawVert* vtx = dl->VtxBuffer.Data;
+  ImVec2 lo(FLT_MAX, FLT_MAX), hi(-FLT_MAX, -FLT_MAX);  // what this batch adds
   for (int i = 0; i < dl->VtxBuffer.Size; ++i) {  // where the texture has ink
-    ink_min_ = ImVec2(std::min(ink_min_.x, vtx[i].pos.x), std::min(ink_min_.y, vtx[i].pos.y));
-    ink_max_ = ImVec2(std::max(ink_max_.x, vtx[i].pos.x), std::max(ink_max_.y, vtx[i].pos.y));
+    lo = ImVec2(std::min(lo.x, vtx[i].pos.x), std::min(lo.y, vtx[i].pos.y));
+    hi = ImVec2(std::max(hi.x, vtx[i].pos.x), std::max(hi.y, vtx[i].pos.y));
+  }
+  ink_min_ = ImVec2(std::min(ink_min_.x, lo.x), std::min(ink_min_.y, lo.y));
+  ink_max_ = ImVec2(std::max(ink_max_.x, hi.x), std::max(ink_max_.y, hi.y));
+  if (observer_ && hi.x >= lo.x && hi.y >= lo.y) {
+    const int x0 = static_cast<int>(std::floor(lo.x)) - 1, y0 = static_cast<int>(std::floor(lo.y)) - 1;
+    observer_(tex_, x0, y0, static_cast<int>(std::ceil(hi.x)) + 1 - x0, static_cast<int>(std::ceil(hi.y)) + 1 - y0);
   }
   for (const ImDrawCmd& cmd : dl->CmdBuffer) {
     if (cmd.ElemCount == 0 || cmd.UserCallback) continue;
@@ -160,6 +168,7 @@ void SdlInkCache::wipe() {
     SDL_RenderFlush(renderer_);
     SDL_DestroyTexture(tex_);
     tex_ = nullptr;
+    if (observer_) observer_(nullptr, 0, 0, 0, 0);
   }
   tex_w_ = tex_h_ = 0;
   if (scratch_) {

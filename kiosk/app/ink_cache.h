@@ -11,6 +11,7 @@
 #include <cfloat>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "signing/ink.h"
 #include "ui/ink_layer.h"
@@ -29,6 +30,10 @@ class SdlInkCache final : public InkLayer {
   void end_frame();
   // Clears and destroys the texture and forgets every ink position (session end, clear, redo).
   void wipe();
+  // Told when the texture's contents change (the frame's damage regions): (texture, x, y, w, h) for
+  // newly settled ink; (nullptr, 0, 0, 0, 0) when the texture is created or destroyed.
+  using ChangeObserver = std::function<void(void* texture, int x, int y, int w, int h)>;
+  void set_change_observer(ChangeObserver o) { observer_ = std::move(o); }
 
  private:
   bool ensure_texture(int w, int h);
@@ -52,6 +57,7 @@ class SdlInkCache final : public InkLayer {
   ImDrawList* scratch_ = nullptr;  // settled dabs on their way into the texture
   ImDrawListFlags flags_ = 0;
   float fringe_ = 1;
+  ChangeObserver observer_;
 };
 
 }  // namespace balie::kiosk

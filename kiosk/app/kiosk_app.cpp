@@ -273,6 +273,9 @@ std::string KioskApp::init() {
   // BALIE_INK_CACHE=0 draws the pad's ink as geometry every frame (comparisons, benchmarks).
   if (const char* ic = std::getenv("BALIE_INK_CACHE"); !ic || std::string_view(ic) != "0") {
     ink_cache_ = std::make_unique<SdlInkCache>(renderer_);
+    ink_cache_->set_change_observer([this](void* tex, int x, int y, int w, int h) {
+      if (presenter_) presenter_->texture_changed(tex, x, y, w, h);
+    });
     ui_->set_ink_layer(ink_cache_.get());
   }
   items_.set_record_texts(script_ != nullptr);

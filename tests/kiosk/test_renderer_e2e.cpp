@@ -155,7 +155,7 @@ TEST_F(RendererE2E, TheDisplayShowsTheKiosksFrameAfterPartialPresents) {
   EXPECT_EQ(differ, 0) << "pixels on the display differ from the kiosk's frame";
 }
 
-TEST_F(RendererE2E, TheGpuRendererStillDraws) {
+TEST_F(RendererE2E, TheGpuRendererDrawsWholeOrDamagedFrames) {
   const fs::path log = dir_ / "gpu.frames";
   const fs::path shots = dir_ / "shots";
   auto r = run_process({kiosk_binary(), "--windowed", "1280x800", "--script", scripts_dir() + "/smoke.balie", "--shots",
@@ -168,6 +168,20 @@ TEST_F(RendererE2E, TheGpuRendererStillDraws) {
   Png w;
   ASSERT_TRUE(read_png((shots / "01-welcome.png").string(), &w));
   EXPECT_EQ(w.at(8, 8), (18u << 16) | (59u << 8) | 92u);
+
+  // With BALIE_DAMAGE=1 the GPU keeps the frame in a canvas texture and redraws only what changed,
+  // the pad's ink cache reporting its texture changes: the same pixels as whole redraws.
+  const fs::path log2 = dir_ / "gpu-damage.frames";
+  r = run_process({kiosk_binary(), "--windowed", "1920x1080", "--clock-start", "2026-03-02T09:30:00Z", "--script",
+                   script_from("sign_pvt.balie", "").string()},
+                  env({"BALIE_RENDERER=gpu", "BALIE_DAMAGE=1", "BALIE_DAMAGE_CHECK=1", "BALIE_FRAME_LOG=" + log2.string()}),
+                  std::chrono::seconds(300));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  long compared = 0, mismatched = -1;
+  ASSERT_TRUE(damage_check(r.output, &compared, &mismatched)) << r.output;
+  EXPECT_GT(compared, 40);
+  EXPECT_EQ(mismatched, 0) << r.output;
+  EXPECT_GT(read_frames(log2).partial, 20);
 }
 
 TEST_F(RendererE2E, AnUnknownRendererIsRefusedClearly) {
