@@ -2,7 +2,8 @@
 # Boot files of the ESP: the unified kernel image (UKI: systemd-stub + kernel + initrd + the slot's kernel
 # command line with its verity root hash, one signed PE file, so the firmware verifies all of it) and the
 # signed systemd-boot loader that picks the newest UKI not marked bad (boot counting, see image/README.md).
-# Keys: BALIE_SB_KEY/BALIE_SB_CERT, else OVMF's snakeoil TEST keys (never ship those).
+# Keys: image/keys.sh selects them: BALIE_SB_KEY/BALIE_SB_CERT, or in a development build (BALIE_KEYS=test)
+# OVMF's snakeoil TEST keys (never ship those); BALIE_KEYS=production refuses test or missing keys.
 # Usage: uki.sh build OUT_DIR UKI_FILE [--slot a|b] [--extra "ARGS"] [--version V] [--unsigned]
 #        uki.sh sign IN OUT | install-loader DISK OUT_DIR [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK
 set -euo pipefail
@@ -14,15 +15,18 @@ efi_file() {  # efi_file OUT_DIR NAME: the pinned copy from the image's rootfs, 
   [ -f "$f" ] || { echo "uki.sh: $2 missing (systemd-boot-efi)" >&2; exit 1; }
   echo "$f"
 }
-sign() {  # sign IN OUT: Secure Boot signature with the db key
-  local key="${BALIE_SB_KEY:-}" cert="${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" tmpkey=""
+# shellcheck source=image/keys.sh
+. "$(dirname "$0")/keys.sh"
+sign() {  # sign IN OUT: Secure Boot signature with the db key of the selected key set
+  local key tmpkey=""
   command -v sbsign >/dev/null || { echo "uki.sh: sbsign missing (sbsigntool)" >&2; exit 1; }
-  if [ -z "$key" ]; then
-    # OVMF's snakeoil TEST key (passphrase "snakeoil", see the ovmf package's README.Debian)
+  balie_keys_select || { echo "uki.sh: not signing $1 (keys)" >&2; exit 1; }
+  key="$BALIE_SB_KEY"
+  if [ -n "${BALIE_SB_KEY_PASS:-}" ]; then  # OVMF's snakeoil TEST key is encrypted (passphrase "snakeoil")
     tmpkey=$(mktemp); key="$tmpkey"
-    openssl pkey -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out "$key"
+    openssl pkey -in "$BALIE_SB_KEY" -passin "pass:$BALIE_SB_KEY_PASS" -out "$key"
   fi
-  sbsign --key "$key" --cert "$cert" --output "$2" "$1" 2>/dev/null
+  sbsign --key "$key" --cert "$BALIE_SB_CERT" --output "$2" "$1" 2>/dev/null
   [ -z "$tmpkey" ] || rm -f "$tmpkey"
 }
 case "${1:-}" in
