@@ -643,6 +643,10 @@ TEST_F(AdminBundle, BundleForAnotherKeySetIsRefusedAndAppliesNothing) {
   out = on(prod_image, "bundle apply " + prod);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("applied; configuration files written"), std::string::npos) << out;
+  // balie-admin health reports the image's key set.
+  EXPECT_EQ(json::parse(on(prod_image, "health"))["keys"], "production");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(json::parse(on(no_file, "health"))["keys"], "test");
 
   // balie-make-bundle: --keys is checked, and the TEST provisioning key cannot sign for production.
   spit(dir / "p.payload", payload(k, 3).dump());
