@@ -216,7 +216,7 @@ install -m 0644 "$BALIE_UPDATE_SIGNER_CERT" "$root/usr/lib/balie/update-signer.p
 if balie_keys_is_test "$BALIE_UPDATE_SIGNER_CERT"; then
   log "WARNING: the update signer is OVMF's snakeoil TEST certificate: anyone can sign updates for this image."
 fi
-# /usr/lib/balie/trust: keys=test|production and the fingerprints (format: image/README.md, Trust file).
+# /usr/lib/balie/trust: keys=test|production and the fingerprints (image/README.md, "Production keys and TEST KEYS").
 balie_keys_write_trust "$root/usr/lib/balie/trust" "$root/usr/share/balie/provisioning-keys"
 chmod 0644 "$root/usr/lib/balie/trust"
 # --- end trust keys ---------------------------------------------------------------------------------
@@ -236,6 +236,12 @@ fi  # stage 2
 # Stage 3: assemble root slot (squashfs + dm-verity), data image, GPT disk
 # ---------------------------------------------------------------------------------------------
 log "stage 3: assemble"
+# --- trust keys: the rootfs says the key set it is signed with (an older or test rootfs is not reassembled
+# with other keys: its trust file, provisioning keys and update signer are those of its own build)
+trust_keys=$(sed -n 's/^keys=//p' "$root/usr/lib/balie/trust" 2>/dev/null | head -1)
+[ "$trust_keys" = "$BALIE_KEYS" ] || { echo "build.sh: the rootfs $root was built with keys=${trust_keys:-none}, not" \
+  "$BALIE_KEYS: rebuild it (without --assemble-only)" >&2; exit 1; }
+# --- end trust keys ---------------------------------------------------------------------------------
 kver=$(basename "$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d | sort | tail -1)")
 cp "$root/boot/vmlinuz-$kver" "$out/kernel"
 cp "$root/boot/initrd.img-$kver" "$out/initrd"
