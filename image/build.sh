@@ -210,17 +210,20 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 "$here/hooks/lockdown.sh" "$root"
+# The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's).
+install -m 0644 "${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" "$root/usr/lib/balie/update-signer.pem"
+install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
 # --- trust keys: update signer and the trust file (image/keys.sh) --------------------------------------
-# The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's or its issuer).
+# The update signer of the selected set (the db certificate or its issuer; replaces the copy above).
 install -m 0644 "$BALIE_UPDATE_SIGNER_CERT" "$root/usr/lib/balie/update-signer.pem"
 if balie_keys_is_test "$BALIE_UPDATE_SIGNER_CERT"; then
   log "WARNING: the update signer is OVMF's snakeoil TEST certificate: anyone can sign updates for this image."
 fi
-# /usr/lib/balie/trust: keys=test|production and the fingerprints (image/README.md, "Production keys and TEST KEYS").
+# /usr/lib/balie/trust: keys=test|production and the fingerprints (image/README.md, "Production keys and
+# TEST KEYS"); a pcr_policy_pubkey_sha256 line already written (trust-tpm's block above) is kept.
 balie_keys_write_trust "$root/usr/lib/balie/trust" "$root/usr/share/balie/provisioning-keys"
 chmod 0644 "$root/usr/lib/balie/trust"
 # --- end trust keys ---------------------------------------------------------------------------------
-install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
 # The factory /var: balie-data-setup fills the freshly encrypted data partition with it on first boot.
 rm -rf "$root/usr/share/factory/var"
 install -d "$root/usr/share/factory"

@@ -102,22 +102,33 @@ balie_keys_select() {
   return 0
 }
 
+# balie_keys_pcr_fingerprint FILE: systemd's fingerprint of an RSA PCR-policy key (private or public PEM):
+# sha256 of the PKCS#1 public key DER, as in the UKI's .pcrsig "pkfp".
+balie_keys_pcr_fingerprint() {
+  { openssl pkey -pubin -in "$1" -outform DER 2>/dev/null || openssl pkey -in "$1" -pubout -outform DER 2>/dev/null; } |
+    openssl rsa -pubin -inform DER -RSAPublicKey_out -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
 # balie_keys_write_trust FILE PROVISIONING_KEYS_DIR: the image's /usr/lib/balie/trust (key=value lines,
 # read by balie-admin health, the kiosk's staff status, bundle apply and the self-test): which key set
 # the image was built with, the db certificate's and the PCR-policy keys' fingerprints, the trusted
-# provisioning keys. BALIE_PCR_PUBKEYS (comma separated files) lists several policy keys during a rotation.
+# provisioning keys. A pcr_policy_pubkey_sha256 line FILE already has is kept (build.sh's PCR-policy
+# block writes it for every key of a rotation); else it is the fingerprint of BALIE_PCR_KEYS (space
+# separated private keys) or BALIE_PCR_PUBKEY.
 balie_keys_write_trust() {
-  local file="$1" prov="$2" pcr="" f names pcr_files=()
-  IFS=, read -r -a pcr_files <<< "${BALIE_PCR_PUBKEYS:-}"
-  for f in "${pcr_files[@]}"; do pcr="$pcr,$(balie_keys_fingerprint "$f")"; done
-  [ -n "$pcr" ] || pcr=",$(balie_keys_fingerprint "$BALIE_PCR_PUBKEY")"
+  local file="$1" prov="$2" pcr="" k names
+  if [ -f "$file" ]; then pcr=$(sed -n 's/^pcr_policy_pubkey_sha256=//p' "$file" | tail -1); fi
+  if [ -z "$pcr" ]; then
+    for k in ${BALIE_PCR_KEYS:-$BALIE_PCR_PUBKEY}; do pcr="${pcr:+$pcr,}$(balie_keys_pcr_fingerprint "$k")"; done
+  fi
   names=$(find "$prov" -maxdepth 1 -name '*.pub' -printf '%f\n' | LC_ALL=C sort | paste -sd, -)
   {
     echo "keys=$BALIE_KEYS"
     echo "sb_cert_sha256=$(openssl x509 -in "$BALIE_SB_CERT" -outform DER | sha256sum | cut -d' ' -f1)"
-    echo "pcr_policy_pubkey_sha256=${pcr#,}"
+    echo "pcr_policy_pubkey_sha256=$pcr"
     echo "provisioning_keys=$names"
-  } > "$file"
+  } > "$file.new"
+  mv "$file.new" "$file"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

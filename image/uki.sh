@@ -2,22 +2,23 @@
 # Boot files of the ESP: the unified kernel image (UKI: systemd-stub + kernel + initrd + the slot's kernel
 # command line with its verity root hash, one signed PE file, so the firmware verifies all of it) and the
 # signed systemd-boot loader that picks the newest UKI not marked bad (boot counting, see image/README.md).
-# Keys: image/keys.sh selects them: BALIE_SB_KEY/BALIE_SB_CERT, or in a development build (BALIE_KEYS=test)
-# OVMF's snakeoil TEST keys (never ship those); BALIE_KEYS=production refuses test or missing keys.
+# Keys: BALIE_SB_KEY/BALIE_SB_CERT, else OVMF's snakeoil TEST keys (never ship those).
 # Usage: uki.sh build OUT_DIR UKI_FILE [--slot a|b] [--extra "ARGS"] [--version V] [--unsigned]
 #        uki.sh sign IN OUT | install-loader DISK OUT_DIR [--unsigned] | install-entry DISK UKI NAME | clear-entries DISK
 set -euo pipefail
 esp_offset=$((1024 * 1024))   # the ESP starts at 1 MiB (see build.sh, layout.env)
 export MTOOLS_SKIP_CHECK=1
+# shellcheck source=image/keys.sh
+. "$(dirname "$0")/keys.sh"   # balie_keys_select: the Secure Boot key set (production refuses TEST keys)
 efi_file() {  # efi_file OUT_DIR NAME: the pinned copy from the image's rootfs, else the host's
   local f="$1/rootfs/usr/lib/systemd/boot/efi/$2"
   [ -f "$f" ] || f="/usr/lib/systemd/boot/efi/$2"
   [ -f "$f" ] || { echo "uki.sh: $2 missing (systemd-boot-efi)" >&2; exit 1; }
   echo "$f"
 }
-# shellcheck source=image/keys.sh
-. "$(dirname "$0")/keys.sh"
-sign() {  # sign IN OUT: Secure Boot signature with the db key of the selected key set
+sign() {  # sign IN OUT: Secure Boot signature with the db key
+  # The key set image/keys.sh selects: a development build (BALIE_KEYS=test) falls back to OVMF's
+  # snakeoil TEST keys; BALIE_KEYS=production refuses missing or TEST keys before signing anything.
   local key tmpkey=""
   command -v sbsign >/dev/null || { echo "uki.sh: sbsign missing (sbsigntool)" >&2; exit 1; }
   balie_keys_select || { echo "uki.sh: not signing $1 (keys)" >&2; exit 1; }

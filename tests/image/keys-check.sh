@@ -98,11 +98,25 @@ mkdir -p prov && cp coa.pub prov/coa.pub
 # shellcheck source=/dev/null
 (export "${good[@]}"; . "$keys"; balie_keys_select production; balie_keys_write_trust "$work/trust" "$work/prov")
 want_sb=$(openssl x509 -in db.pem -outform DER | sha256sum | cut -d' ' -f1)
-want_pcr=$(openssl pkey -pubin -in pcr.pem -outform DER | sha256sum | cut -d' ' -f1)
+# systemd's "pkfp" of the policy key: sha256 of the PKCS#1 RSA public key DER
+want_pcr=$(openssl rsa -pubin -in pcr.pem -RSAPublicKey_out -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1)
 printf 'keys=production\nsb_cert_sha256=%s\npcr_policy_pubkey_sha256=%s\nprovisioning_keys=coa.pub\n' "$want_sb" "$want_pcr" > trust.want
 diff trust.want trust || fail "the trust file differs from the expected one"
 # shellcheck source=/dev/null
 (. "$keys"; balie_keys_select; balie_keys_write_trust "$work/trust-dev" "$work/prov")
 grep -qx 'keys=test' trust-dev || fail "a development build's trust file does not say keys=test"
+# a rotation: several policy keys, and a pcr line written before (build.sh's PCR-policy block) is kept
+want_pcr2=$(openssl rsa -in pcr2.key -RSAPublicKey_out -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1)
+# shellcheck source=/dev/null
+(. "$keys"; BALIE_PCR_KEYS="$work/pcr.key $work/pcr2.key" balie_keys_select; \
+  BALIE_PCR_KEYS="$work/pcr.key $work/pcr2.key" balie_keys_write_trust "$work/trust-rot" "$work/prov")
+grep -qx "pcr_policy_pubkey_sha256=$want_pcr,$want_pcr2" trust-rot || { cat trust-rot; fail "two policy keys: not both fingerprints"; }
+echo "pcr_policy_pubkey_sha256=cafe" > trust-pre
+# shellcheck source=/dev/null
+(. "$keys"; balie_keys_select; balie_keys_write_trust "$work/trust-pre" "$work/prov")
+if [ "$(grep -c '^pcr_policy_pubkey_sha256=' trust-pre)" -ne 1 ] || ! grep -qx 'pcr_policy_pubkey_sha256=cafe' trust-pre; then
+  cat trust-pre; fail "an existing pcr_policy line was not kept once"
+fi
+grep -qx 'keys=test' trust-pre || fail "trust-pre: no keys line"
 echo "ok: trust files"
 echo "PASS: keys.sh"
