@@ -3,8 +3,9 @@
 # package set resolved against the archive by image/resolve-manifest.sh from image/manifest.lock), the
 # Balie binaries and image/rootfs/ laid over it, locked down, then assembled into a squashfs root slot
 # with dm-verity, an ext4 data (/var) image and a GPT disk.
-# Usage: image/build.sh [--bin-dir DIR] [--out DIR] [--manifest FILE] [--latest] [--update-manifest]
+# Usage: image/build.sh [--production] [--bin-dir DIR] [--out DIR] [--manifest FILE] [--latest] [--update-manifest]
 #                       [--base-only|--rootfs-only|--assemble-only]
+#   --production: sign and trust only real keys (BALIE_KEYS=production; image/keys.sh), else TEST keys
 #   --manifest FILE: install this resolved set (a manifest.resolved) instead of resolving today's
 #   --latest: resolve every package to the archive's current version, not the lock's
 #   --update-manifest: write the installed set to image/manifest.lock (refresh the lock; review the diff)
@@ -36,10 +37,21 @@ while [ $# -gt 0 ]; do
     --base-only) base_only=1; shift ;;
     --rootfs-only) rootfs_only=1; shift ;;
     --assemble-only) assemble_only=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --production) BALIE_KEYS=production; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+# --- trust keys (image/keys.sh): the key set, checked before any expensive step --------------------
+# shellcheck source=image/keys.sh
+. "$here/keys.sh"
+balie_keys_select || { echo "build.sh: no image built (keys)" >&2; exit 1; }
+if [ "$BALIE_KEYS" = test ]; then
+  echo "build.sh: WARNING: TEST keys (BALIE_KEYS=test): this image is for development only and says TEST KEYS" >&2
+  echo "build.sh: WARNING: on its staff status, health document and self-test. A terminal needs --production." >&2
+fi
+# --- end trust keys ---------------------------------------------------------------------------------
 
 [ "$(id -u)" -eq 0 ] || { echo "build.sh: needs root (mmdebstrap root mode, file ownership)" >&2; exit 1; }
 for tool in mmdebstrap mksquashfs veritysetup mkfs.ext4 sfdisk systemctl; do
@@ -169,18 +181,18 @@ if [ -n "$bin_dir" ]; then
   [ -d "$repo/assets" ] && install -d "$root/usr/share/balie/assets" && cp -a "$repo/assets/." "$root/usr/share/balie/assets/"
 fi
 [ -x "$root/usr/bin/balie-kiosk" ] || log "warning: image has no balie-kiosk (pass --bin-dir BUILD_DIR)"
+# --- trust keys: provisioning key(s) from the selected set (image/keys.sh) ----------------------------
 # The provisioning public key(s) enrolment bundles must be signed with: COA's (BALIE_PROVISIONING_PUBKEY,
-# a file with 64 hex) or the repository's TEST key, whose private half is public.
+# a file with 64 hex) or, in a development build, the repository's TEST key, whose private half is public.
 install -d "$root/usr/share/balie/provisioning-keys"
-if [ -n "${BALIE_PROVISIONING_PUBKEY:-}" ]; then
-  grep -Eqx '[0-9a-fA-F]{64}' "$BALIE_PROVISIONING_PUBKEY" \
-    || { echo "build.sh: BALIE_PROVISIONING_PUBKEY ($BALIE_PROVISIONING_PUBKEY) is not one line of 64 hex" >&2; exit 1; }
-  install -m 0644 "$BALIE_PROVISIONING_PUBKEY" "$root/usr/share/balie/provisioning-keys/$(basename "${BALIE_PROVISIONING_PUBKEY%.pub}").pub"
-else
-  install -m 0644 "$here/keys/provisioning-test.pub" "$root/usr/share/balie/provisioning-keys/provisioning-test.pub"
+grep -Eqx '[0-9a-fA-F]{64}' "$BALIE_PROVISIONING_PUBKEY" \
+  || { echo "build.sh: BALIE_PROVISIONING_PUBKEY ($BALIE_PROVISIONING_PUBKEY) is not one line of 64 hex" >&2; exit 1; }
+install -m 0644 "$BALIE_PROVISIONING_PUBKEY" "$root/usr/share/balie/provisioning-keys/$(basename "${BALIE_PROVISIONING_PUBKEY%.pub}").pub"
+if balie_keys_is_test "$BALIE_PROVISIONING_PUBKEY"; then
   log "WARNING: this image trusts the TEST provisioning key (image/keys/provisioning-test.pub, its private"
   log "WARNING: key is in the repository): anyone can enrol it. Set BALIE_PROVISIONING_PUBKEY for a real terminal."
 fi
+# --- end trust keys ---------------------------------------------------------------------------------
 # COA's endpoint for online enrolment (BALIE_COA_ENDPOINT: a JSON file {"endpoint", "ca_pem", "pins"}):
 # the kiosk's enrolment screen then takes a one-time code (balie-enrol-online). Without it a terminal
 # is enrolled only from its provisioning partition.
@@ -201,6 +213,17 @@ fi
 # The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's).
 install -m 0644 "${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" "$root/usr/lib/balie/update-signer.pem"
 install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
+# --- trust keys: update signer and the trust file (image/keys.sh) --------------------------------------
+# The update signer of the selected set (the db certificate or its issuer; replaces the copy above).
+install -m 0644 "$BALIE_UPDATE_SIGNER_CERT" "$root/usr/lib/balie/update-signer.pem"
+if balie_keys_is_test "$BALIE_UPDATE_SIGNER_CERT"; then
+  log "WARNING: the update signer is OVMF's snakeoil TEST certificate: anyone can sign updates for this image."
+fi
+# /usr/lib/balie/trust: keys=test|production and the fingerprints (image/README.md, "Production keys and
+# TEST KEYS"); a pcr_policy_pubkey_sha256 line already written (trust-tpm's block above) is kept.
+balie_keys_write_trust "$root/usr/lib/balie/trust" "$root/usr/share/balie/provisioning-keys"
+chmod 0644 "$root/usr/lib/balie/trust"
+# --- end trust keys ---------------------------------------------------------------------------------
 # The factory /var: balie-data-setup fills the freshly encrypted data partition with it on first boot.
 rm -rf "$root/usr/share/factory/var"
 install -d "$root/usr/share/factory"
@@ -216,6 +239,12 @@ fi  # stage 2
 # Stage 3: assemble root slot (squashfs + dm-verity), data image, GPT disk
 # ---------------------------------------------------------------------------------------------
 log "stage 3: assemble"
+# --- trust keys: the rootfs says the key set it is signed with (an older or test rootfs is not reassembled
+# with other keys: its trust file, provisioning keys and update signer are those of its own build)
+trust_keys=$(sed -n 's/^keys=//p' "$root/usr/lib/balie/trust" 2>/dev/null | head -1)
+[ "$trust_keys" = "$BALIE_KEYS" ] || { echo "build.sh: the rootfs $root was built with keys=${trust_keys:-none}, not" \
+  "$BALIE_KEYS: rebuild it (without --assemble-only)" >&2; exit 1; }
+# --- end trust keys ---------------------------------------------------------------------------------
 kver=$(basename "$(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -type d | sort | tail -1)")
 cp "$root/boot/vmlinuz-$kver" "$out/kernel"
 cp "$root/boot/initrd.img-$kver" "$out/initrd"

@@ -8,6 +8,8 @@
 set -euo pipefail
 esp_offset=$((1024 * 1024))   # the ESP starts at 1 MiB (see build.sh, layout.env)
 export MTOOLS_SKIP_CHECK=1
+# shellcheck source=image/keys.sh
+. "$(dirname "$0")/keys.sh"   # balie_keys_select: the Secure Boot key set (production refuses TEST keys)
 efi_file() {  # efi_file OUT_DIR NAME: the pinned copy from the image's rootfs, else the host's
   local f="$1/rootfs/usr/lib/systemd/boot/efi/$2"
   [ -f "$f" ] || f="/usr/lib/systemd/boot/efi/$2"
@@ -15,14 +17,17 @@ efi_file() {  # efi_file OUT_DIR NAME: the pinned copy from the image's rootfs, 
   echo "$f"
 }
 sign() {  # sign IN OUT: Secure Boot signature with the db key
-  local key="${BALIE_SB_KEY:-}" cert="${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" tmpkey=""
+  # The key set image/keys.sh selects: a development build (BALIE_KEYS=test) falls back to OVMF's
+  # snakeoil TEST keys; BALIE_KEYS=production refuses missing or TEST keys before signing anything.
+  local key tmpkey=""
   command -v sbsign >/dev/null || { echo "uki.sh: sbsign missing (sbsigntool)" >&2; exit 1; }
-  if [ -z "$key" ]; then
-    # OVMF's snakeoil TEST key (passphrase "snakeoil", see the ovmf package's README.Debian)
+  balie_keys_select || { echo "uki.sh: not signing $1 (keys)" >&2; exit 1; }
+  key="$BALIE_SB_KEY"
+  if [ -n "${BALIE_SB_KEY_PASS:-}" ]; then  # OVMF's snakeoil TEST key is encrypted (passphrase "snakeoil")
     tmpkey=$(mktemp); key="$tmpkey"
-    openssl pkey -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out "$key"
+    openssl pkey -in "$BALIE_SB_KEY" -passin "pass:$BALIE_SB_KEY_PASS" -out "$key"
   fi
-  sbsign --key "$key" --cert "$cert" --output "$2" "$1" 2>/dev/null
+  sbsign --key "$key" --cert "$BALIE_SB_CERT" --output "$2" "$1" 2>/dev/null
   [ -z "$tmpkey" ] || rm -f "$tmpkey"
 }
 case "${1:-}" in

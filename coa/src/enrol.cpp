@@ -189,6 +189,7 @@ record::Result<std::string> sign_device_bundle(const Issuer& issuer, const Devic
                  {"ed25519_pk", device.ed25519_pk},
                  {"tls_certificate_pem", device.cert_pem}};
   p["coa"] = {{"endpoint", issuer.coa.endpoint}, {"ca_pem", issuer.coa.ca_pem}, {"pins", issuer.coa.pins}};
+  p["keys"] = issuer.keys;  // issue 20: the images this COA enrols (a test image refuses production)
   auto signed_bundle = store::sign_bundle(p.dump(), issuer.provisioning_seed);
   if (!signed_bundle) return make_error(Errc::invalid_input, "bundle: " + signed_bundle.error().message);
   return *signed_bundle;

@@ -22,6 +22,7 @@
 #include "balie/coa/migrate.h"
 #include "balie/coa/ops.h"
 #include "balie/record/codec.h"
+#include "balie/store/bundle.h"
 #include "balie/store/tls_pin.h"
 #include "connection_guard.h"
 #include "server_util.h"
@@ -290,6 +291,7 @@ record::Result<CoaConfig> load_config(const std::string& path) {
     c.device_ca_cert_file = file(j.at("device_ca"), "cert");
     c.device_ca_key_file = file(j.at("device_ca"), "key");
     c.provisioning_key_file = file(j, "provisioning_key");
+    c.keys = j.value("keys", c.keys);
     c.update_signer_cert_file = file(j, "update_signer_cert");
     c.public_endpoint = j.at("public_endpoint").get<std::string>();
     c.backup_pin = j.at("backup_pin").get<std::string>();
@@ -301,6 +303,8 @@ record::Result<CoaConfig> load_config(const std::string& path) {
   } catch (const std::exception& e) {
     return record::make_error(Errc::invalid_input, path + ": " + e.what());
   }
+  if (c.keys != "test" && c.keys != "production")
+    return record::make_error(Errc::invalid_input, path + ": keys must be \"test\" or \"production\"");
   if (c.public_endpoint.rfind("https://", 0) != 0)
     return record::make_error(Errc::invalid_input, path + ": public_endpoint must be an https:// URL");
   return c;
@@ -320,6 +324,16 @@ record::Result<Issuer> load_issuer(const CoaConfig& cfg) {
     return record::make_error(Errc::invalid_input, cfg.provisioning_key_file + ": must hold 64 hex characters");
   std::copy(raw->begin(), raw->end(), is.provisioning_seed.begin());
   sodium_memzero(raw->data(), raw->size());
+  is.keys = cfg.keys;
+  if (is.keys == "production") {  // issue 20: the TEST provisioning key's private half is public
+    store::Ed25519PublicKey pk{};
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_seed_keypair(pk.data(), sk, is.provisioning_seed.data());
+    sodium_memzero(sk, sizeof sk);
+    if (store::is_test_provisioning_key(pk))
+      return record::make_error(Errc::invalid_input, cfg.provisioning_key_file +
+                                                         ": is the TEST provisioning key; \"keys\": \"production\" needs COA's real key");
+  }
   auto pin = store::pin_of_certificate_pem(read_file(cfg.terminal.cert_file));
   if (!pin) return record::make_error(Errc::invalid_input, cfg.terminal.cert_file + ": " + pin.error().message);
   is.coa.endpoint = cfg.public_endpoint;

@@ -541,6 +541,7 @@ std::string render_fleet_page(const std::vector<FleetRow>& rows, const FleetQuer
     h += "</td>";
     h += "<td class=\"c-version\">" + esc(r.software_version);
     if (!r.image_version.empty()) h += "<br><span class=\"sub\">image " + esc(r.image_version) + "</span>";
+    if (r.keys == "test") h += "<br><span class=\"tag-testkeys\" title=\"ontwikkelimage met openbare testsleutels\">TEST KEYS</span>";
     h += "</td>";
     h += "<td class=\"c-last\">" + last_pass_html(r.last_pass_utc, chrome.now_utc) + "</td>";
     h += "<td class=\"c-queue\">" + queue_cell(r.waiting, r.held, r.failed) + "</td>";
@@ -570,6 +571,9 @@ std::string render_terminal_page(const TerminalView& v, const PageChrome& chrome
   item("Locatie", esc(location_label(r)) + (r.location_name.empty() ? "" : " <span class=\"sub\">" + esc(r.location_id) + "</span>"));
   item("Softwareversie", esc(r.software_version));
   item("Image", r.image_version.empty() ? "<span class=\"missing\">onbekend</span>" : esc(r.image_version));
+  item("Sleutels", r.keys == "test"         ? "<span class=\"tag-testkeys\">TEST KEYS</span> ontwikkelimage met openbare testsleutels"
+                   : r.keys == "production" ? std::string("productie")
+                                            : std::string("<span class=\"missing\">niet gemeld</span>"));
   item("Ingeschreven", time_html(v.enrolled_at, false));
   item("Certificaat-serienummer", "<span class=\"mono\">" + esc(v.cert_serial) + "</span>");
   item("Laatste synchronisatie", last_pass_html(r.last_pass_utc, chrome.now_utc));
@@ -1057,6 +1061,8 @@ table.fleet td.c-queue, table.fleet td.c-clock { white-space: nowrap; }
 .tag-revoked { display: inline-block; padding: 0 6px; border: 1px solid #3a4049; border-radius: 3px; color: #3a4049;
   font-size: 0.8rem; font-weight: bold; text-transform: uppercase; letter-spacing: 0.03em; }
 .tag-revoked.big { font-size: 1rem; padding: 2px 10px; color: #fff; background: #3a4049; }
+.tag-testkeys { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; background: #aa2020;
+  font-size: 0.8rem; font-weight: bold; letter-spacing: 0.03em; }
 section.summary dl { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px 24px; margin: 0;
   padding: 12px 16px; background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
 section.summary dt { font-size: 0.85rem; color: #4a5563; }

@@ -129,6 +129,7 @@ DbResult<std::vector<FleetRow>> fleet_rows(Db& db, const std::string& only_devic
       if (!j.is_discarded())
         read_health(j, row.waiting, row.held, row.failed, row.clock_offset_ms, row.disk_percent, row.software_version,
                     row.image_version);
+      if (!j.is_discarded() && j.contains("keys") && j["keys"].is_string()) row.keys = j["keys"].get<std::string>().substr(0, 16);
       row.last_pass_utc = r->get(i, 5);
     }
     row.alerts = alerts[row.device_id];

@@ -25,6 +25,7 @@
 #include "balie/platform/sdl_audio_output.h"
 #include "balie/record/codec.h"
 #include "balie/record/utf8.h"
+#include "balie/store/trust.h"
 #include "balie/platform/speech_synth.h"
 #include "balie/platform/secure_wipe.h"
 #include "balie/text/languages.h"
@@ -922,6 +923,7 @@ void KioskApp::refresh_status() {
   state_.sync_request = session::sync_request_view(state_.sync_requested_at, request_present, states.value(),
                                                    clock_->wall_now());
   state_.clock_synchronised = session::system_clock_synchronised();
+  state_.test_keys = store::image_trust().keys == store::KeySet::Test;  // issue 20: /usr/lib/balie/trust
   if (auto dels = store_->deletion_status(); dels) state_.deletion_lines = session::build_deletion_lines(dels.value());
   // Issue 18: which texts are missing in which language, per municipality with a route.
   state_.missing_text_lines.clear();

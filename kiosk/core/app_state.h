@@ -84,6 +84,7 @@ struct AppState {
   std::optional<std::chrono::system_clock::time_point> sync_requested_at;  // "Nu versturen" in this staff session
   session::SyncRequestView sync_request;  // what the store's sync states say about that request
   bool clock_synchronised = true;         // adjtimex: the kernel's clock is NTP-synchronised
+  bool test_keys = false;                 // issue 20: the image has TEST keys (store::image_trust(); no trust file = test)
   std::vector<session::DeletionLine> deletion_lines;
   // Issue 18: per municipality, the declaration/consent texts missing in some of the ten languages
   // (Dutch staff lines); residents reading those languages are not offered those flows.

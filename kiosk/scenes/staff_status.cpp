@@ -2,7 +2,8 @@
 // held (with the reason: no route, failed proof, clock ahead, ...) and failed, dossier feed problems,
 // and records close to or past the ten-working-day registration deadline (seed 004, 4.4), and per
 // withdrawn obligation (issue 16) how many receivers were asked to delete and how many signed receipts
-// are in. Holds no personal data: counts, dates and problem texts (ids only).
+// are in, and (issue 20) a red TEST KEYS banner when the image was built with public test keys.
+// Holds no personal data: counts, dates and problem texts (ids only).
 #include <chrono>
 #include <cstdio>
 
@@ -19,6 +20,13 @@ class StaffStatusScene final : public Scene {
     ui.fill(Rect{0, 0, sc.x, sc.y}, theme::kBackground);
     const float m = theme::kMargin;
     ui.text(Rect{m, m, sc.x - 2 * m, 0}, ui.tr("status.title"), theme::kTextTitle, theme::kText);
+    // Issue 20: a development image (TEST keys: anyone can sign software and bundles for it).
+    if (s.test_keys) {
+      const Rect banner{sc.x - m - 380, m - 4, 380, 84};
+      ui.fill(banner, theme::kDanger, 10);
+      ui.text(Rect{banner.x, banner.y + 14, banner.w, 0}, ui.tr("status.test_keys.banner"), theme::kTextBody * 1.1f,
+              theme::kTextOnDark, Align::Center);
+    }
     float y = m + 110;
     const float cols[] = {0.0f, 0.25f, 0.43f, 0.55f, 0.69f, 0.80f, 1.0f};  // column starts, then the end
     auto col_w = [&](int i) { return (cols[i + 1] - cols[i]) * (sc.x - 2 * m) - 12; };
@@ -77,6 +85,8 @@ class StaffStatusScene final : public Scene {
     } else {
       y += ui.text(Rect{m, y, w, 0}, ui.tr("status.clock_unsynced"), theme::kTextSmall, theme::kDanger) + 10;
     }
+    if (s.test_keys)
+      y += ui.text(Rect{m, y, w, 0}, ui.tr("status.test_keys"), theme::kTextSmall, theme::kDanger) + 10;
     // Issue 18: texts missing in some language; residents reading it are not offered that flow.
     for (std::size_t i = 0; i < s.missing_text_lines.size() && i < 4; ++i)
       y += ui.text(Rect{m, y, w, 0}, s.missing_text_lines[i], theme::kTextSmall * 0.85f, theme::kDanger) + 6;

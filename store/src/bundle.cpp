@@ -202,10 +202,15 @@ BundleResult<EnrolmentBundle> parse_payload_json(const json& j) {
                       {"routes", JsonKind::array, true},
                       {"staff", JsonKind::array, true},
                       {"texts", JsonKind::array, true},
-                      {"consent_purposes", JsonKind::array, false}},
+                      {"consent_purposes", JsonKind::array, false},
+                      {"keys", JsonKind::string, false}},
                      "bundle"))
     return *e;
   b.version = j["bundle_version"].get<std::int64_t>();
+  if (j.contains("keys")) {
+    b.keys = j["keys"].get<std::string>();
+    if (b.keys != "test" && b.keys != "production") return invalid("bundle: \"keys\" must be \"test\" or \"production\"");
+  }
   b.issued_at = j["issued_at"].get<std::string>();
   if (!record::parse_utc(b.issued_at)) return invalid("bundle: \"issued_at\" must be UTC like 2026-12-05T10:00:00Z");
 
@@ -370,6 +375,7 @@ const char* to_string(BundleRefusal r) {
     case BundleRefusal::SameVersionChanged: return "same-version-changed";
     case BundleRefusal::OtherLocation: return "other-location";
     case BundleRefusal::NoBundle: return "no-bundle";
+    case BundleRefusal::KeySetMismatch: return "key-set";
   }
   return "unknown";
 }
@@ -440,20 +446,47 @@ BundleResult<EnrolmentBundle> open_bundle(std::string_view file_text, std::span<
 }
 
 BundleResult<std::string> sign_bundle(std::string_view payload_json, std::span<const std::uint8_t, 32> seed) {
-  if (auto b = parse_bundle_payload(payload_json); !b.ok()) return b.error();
+  auto parsed = parse_bundle_payload(payload_json);
+  if (!parsed.ok()) return parsed.error();
   if (!record::crypto_ready()) return refuse(BundleRefusal::Malformed, "libsodium failed to initialise");
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
   crypto_sign_seed_keypair(pk, sk, seed.data());
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(payload_json.data()), payload_json.size(), sk);
-  sodium_memzero(sk, sizeof sk);
   Ed25519PublicKey pub{};
   std::copy(std::begin(pk), std::end(pk), pub.begin());
+  if (bundle_key_set(parsed.value()) == KeySet::Production && is_test_provisioning_key(pub)) {
+    sodium_memzero(sk, sizeof sk);
+    return invalid("bundle: \"keys\": \"production\" cannot be signed with the TEST provisioning key "
+                   "(image/keys/provisioning-test.key, its private half is public)");
+  }
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(payload_json.data()), payload_json.size(), sk);
+  sodium_memzero(sk, sizeof sk);
   json f = {{"format", "balie-enrolment-bundle"},
             {"format_version", kBundleFormatVersion},
             {"key_id", key_id(pub)},
             {"payload", record::to_base64(payload_json)},
             {"signature", record::to_base64(sig, sizeof sig)}};
   return f.dump(1) + "\n";
+}
+
+KeySet bundle_key_set(const EnrolmentBundle& b) { return b.keys == "production" ? KeySet::Production : KeySet::Test; }
+
+bool is_test_provisioning_key(const Ed25519PublicKey& k) {
+  // image/keys/provisioning-test.pub (store_bundle_test checks that both agree)
+  static const auto test_key = key_from_hex("4b933ff4b7816042c9abac4bf205cf4776fb3131a9bf4c7484ec01d2364c15d2");
+  return test_key && sodium_memcmp(test_key->data(), k.data(), k.size()) == 0;
+}
+
+std::optional<BundleError> check_for_image(const EnrolmentBundle& b, KeySet image) {
+  const KeySet theirs = bundle_key_set(b);
+  if (theirs == image) return std::nullopt;
+  if (image == KeySet::Test)
+    return refuse(BundleRefusal::KeySetMismatch,
+                  "the bundle is for production images, and this image has TEST keys (a development build: anyone "
+                  "can sign software for it); enrol it only with a test bundle, or install a production image");
+  return refuse(BundleRefusal::KeySetMismatch,
+                std::string("the bundle is for test-key images (") +
+                    (b.keys.empty() ? "it names no key set" : "\"keys\": \"test\"") +
+                    "), and this is a production image; it needs a bundle from COA's production provisioning");
 }
 
 std::optional<BundleError> check_for_terminal(const EnrolmentBundle& b, const Ed25519PublicKey& own_device_pk,

@@ -247,6 +247,8 @@ BundleInstall install_bundle(Store& store, std::string_view file_text, std::span
   auto b = open_bundle(file_text, trusted);
   if (!b.ok()) return refuse(b.error(), 0);
   out.bundle = b.value();
+  // Issue 20: the image's key set (BALIE_TRUST_FILE / /usr/lib/balie/trust) against the bundle's.
+  if (auto e = check_for_image(*out.bundle, image_trust().keys)) return refuse(*e, out.bundle->version);
   TerminalIdentity id;
   if (auto e = own(&id)) {
     out.kind = BundleInstall::Kind::NoIdentity;

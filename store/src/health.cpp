@@ -284,6 +284,13 @@ Result<std::string> health_json(const HealthInputs& in, Store& store) {
   doc["data_unlock"] = data_unlock_facts(in);
   doc["kiosk_restarts"] = in.kiosk_restarts ? ojson(*in.kiosk_restarts) : ojson(nullptr);
   doc["last_update"] = last_update(in.last_update_file);
+  // Issue 20: a development image (test keys: anyone can sign for it) says so wherever it reports.
+  const ImageTrust trust = read_image_trust(in.trust_file);
+  doc["keys"] = to_string(trust.keys);
+  auto hex_or_null = [](const std::string& v, std::size_t max) { return v.empty() ? ojson(nullptr) : ojson(clean_text(v, max)); };
+  doc["trust"] = {{"file_present", trust.file_present},
+                  {"sb_cert_sha256", hex_or_null(trust.sb_cert_sha256, 64)},
+                  {"pcr_policy_pubkey_sha256", hex_or_null(trust.pcr_policy_pubkey_sha256, 1024)}};
   return doc.dump();
 }
 

@@ -103,6 +103,8 @@ void print_bundle(const store::EnrolmentBundle& b) {
   std::printf("routes          %zu, staff %zu, texts %zu\n", b.routes.size(), b.staff.size(), b.texts.size());
   std::printf("ntp             %s; sync window %s\n", join(b.ntp_servers, " ").c_str(), b.sync_window.c_str());
   std::printf("coa             %s\n", b.coa_endpoint.c_str());
+  std::printf("keys            %s%s (this image: %s)\n", store::to_string(store::bundle_key_set(b)),
+              b.keys.empty() ? ", no \"keys\" field" : "", store::to_string(store::image_trust().keys));
 }
 
 int refused(store::Store* st, const store::BundleError& e, long long version) {

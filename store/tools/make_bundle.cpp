@@ -1,7 +1,7 @@
 // balie-make-bundle: makes signed enrolment bundles for tests, the demo and a provisioning station
 // (store/tools). It checks the payload with the terminal's own parser before signing, so it cannot
 // sign what a terminal would refuse as invalid. The provisioning key is a file of 64 hex (the seed).
-//   balie-make-bundle sign --payload PAYLOAD.json --key KEY --out BUNDLE
+//   balie-make-bundle sign --payload PAYLOAD.json --key KEY --out BUNDLE [--keys test|production]
 //   balie-make-bundle pubkey --key KEY          the public key (64 hex) for the image's *.pub
 //   balie-make-bundle hash-pin                  Argon2id hash of the PIN on stdin (for "pin_hash")
 #include <sodium.h>
@@ -13,17 +13,21 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "balie/record/codec.h"
 #include "balie/store/bundle.h"
 
 namespace {
 
 const char* kUsage =
-    "usage: balie-make-bundle [sign] --payload PAYLOAD.json --key KEY --out BUNDLE\n"
+    "usage: balie-make-bundle [sign] --payload PAYLOAD.json --key KEY --out BUNDLE [--keys test|production]\n"
     "       balie-make-bundle pubkey --key KEY\n"
     "       balie-make-bundle hash-pin < pin\n"
     "  sign      check PAYLOAD (the bundle format in store/README.md) and sign it with the provisioning\n"
-    "            key KEY (a file holding the 32-byte Ed25519 seed as 64 hex); writes the bundle file\n"
+    "            key KEY (a file holding the 32-byte Ed25519 seed as 64 hex); writes the bundle file.\n"
+    "            --keys sets the payload's \"keys\": the images it is for (production images refuse a test\n"
+    "            bundle, test images a production one; absent = test). The TEST key cannot sign production.\n"
     "  pubkey    print the public key of KEY (64 hex) for /usr/share/balie/provisioning-keys/*.pub\n"
     "  hash-pin  print the Argon2id hash of the PIN read from stdin (4-12 digits)\n"
     "Exit status: 0 ok, 2 usage, 4 the payload is invalid, 5 failed.\n";
@@ -69,13 +73,14 @@ int main(int argc, char** argv) {
     cmd = "sign";
     first = 1;
   }
-  std::string payload_path, key_path, out_path;
+  std::string payload_path, key_path, out_path, keys;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
     if (a == "--payload") payload_path = argv[++i];
     else if (a == "--key") key_path = argv[++i];
     else if (a == "--out") out_path = argv[++i];
+    else if (a == "--keys") keys = argv[++i];
     else return usage();
   }
   if (cmd == "hash-pin") {
@@ -110,10 +115,23 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd != "sign" || payload_path.empty() || out_path.empty()) return usage();
+  if (!keys.empty() && keys != "test" && keys != "production") {
+    std::fprintf(stderr, "balie-make-bundle: --keys must be test or production\n");
+    return 2;
+  }
   std::string payload;
   if (!read_all(payload_path, &payload, balie::store::kMaxBundleBytes)) {
     std::fprintf(stderr, "balie-make-bundle: cannot read %s (or larger than 4 MiB)\n", payload_path.c_str());
     return 5;
+  }
+  if (!keys.empty()) {  // the signer says which images the bundle is for (issue 20)
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object()) {
+      std::fprintf(stderr, "balie-make-bundle: payload refused [malformed]: %s is not a JSON object\n", payload_path.c_str());
+      return 4;
+    }
+    j["keys"] = keys;
+    payload = j.dump();
   }
   auto signed_file = balie::store::sign_bundle(payload, std::span<const std::uint8_t, 32>(seed, 32));
   sodium_memzero(seed, sizeof seed);

@@ -262,6 +262,66 @@ TEST_F(CoaE2E, HealthIsKeptAlertsOpenAndCloseAndAnotherDevicesDocumentIsRefused)
   EXPECT_EQ(anon->status, 401);
 }
 
+// Issue 20: COA signs "keys": "test" into its bundles unless its configuration says production (and
+// then refuses the TEST provisioning key); a terminal's health "keys" is stored with the document on
+// PostgreSQL and the fleet and terminal pages mark a test-key terminal TEST KEYS.
+TEST_F(CoaE2E, TestKeysAreSignedIntoBundlesStoredFromHealthAndMarkedOnTheFleet) {
+  auto t = enrolled("t1");
+  EXPECT_EQ(t->bundle.keys, "test");
+  auto c = t->client(*pki_, coa_->terminal_port);
+  json doc = health_doc(t->device_id, "azc-a");
+  doc["keys"] = "test";
+  auto r = c->Post("/v1/health", doc.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(pg_.psql("SELECT document->>'keys' FROM health_reports WHERE device_id = '" + t->device_id + "'"), "test");
+
+  httplib::SSLClient web("127.0.0.1", coa_->web_port);
+  web.set_ca_cert_path((pki_->dir / "ca.pem").c_str());
+  web.enable_server_certificate_verification(true);
+  std::string out;
+  ASSERT_EQ(coa_->admin({"operator", "link", "ops-1"}, &out), 0) << out;
+  auto link = web.Get(trim(out).substr(trim(out).find("/login/link/")));
+  ASSERT_TRUE(link);
+  const std::string sess = link->get_header_value("Set-Cookie");
+  ASSERT_EQ(sess.rfind("balie_coa_session=", 0), 0u) << sess;
+  httplib::Headers auth = {{"Cookie", "balie_coa_session=" + sess.substr(18, 64)}};
+  auto fleet = web.Get("/", auth);
+  ASSERT_TRUE(fleet);
+  ASSERT_EQ(fleet->status, 200);
+  EXPECT_NE(fleet->body.find("tag-testkeys\" title=\"ontwikkelimage met openbare testsleutels\">TEST KEYS"), std::string::npos)
+      << fleet->body;
+  auto page = web.Get("/terminal/" + t->device_id, auth);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("TEST KEYS</span> ontwikkelimage"), std::string::npos) << page->body;
+
+  // The terminal reinstalled with a production image: the mark goes.
+  doc["keys"] = "production";
+  r = c->Post("/v1/health", doc.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  fleet = web.Get("/", auth);
+  ASSERT_TRUE(fleet);
+  EXPECT_EQ(fleet->body.find(">TEST KEYS<"), std::string::npos);
+  page = web.Get("/terminal/" + t->device_id, auth);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<dd>productie</dd>"), std::string::npos) << page->body;
+
+  // A production COA refuses to run with the TEST provisioning key, and "keys" has two values only
+  // (balie-coa serve exits at once, naming the problem).
+  for (const auto& [keys, says] : std::vector<std::pair<std::string, std::string>>{
+           {"production", "TEST provisioning key"}, {"staging", "keys must be"}}) {
+    json cfg = json::parse(slurp(coa_->config));
+    cfg["keys"] = keys;
+    cfg["terminal"]["port"] = 0;
+    const fs::path file = dir_ / ("coa-" + keys + ".json");
+    spit(file, cfg.dump(2));
+    std::string log;
+    EXPECT_NE(run({coa_bin().string(), "--config", file.string(), "serve"}, &log), 0) << keys;
+    EXPECT_NE(log.find(says), std::string::npos) << keys << ": " << log;
+  }
+}
+
 TEST_F(CoaE2E, ARevokedDeviceIsRefusedAtOnce) {
   auto t = enrolled("t1");
   auto c = t->client(*pki_, coa_->terminal_port);

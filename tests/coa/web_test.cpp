@@ -293,6 +293,23 @@ TEST(FleetPage, SortLinksKeepFiltersAndToggleDirection) {
     EXPECT_TRUE(contains(html, std::string(">") + label)) << label;
 }
 
+// Issue 20: a terminal whose health document says "keys": "test" is marked TEST KEYS; production and
+// older documents without the field are not.
+TEST(FleetPage, TestKeyTerminalsAreMarked) {
+  FleetRow test = row("L1", "Ter Apel", "dev-test"), prod = row("L1", "Ter Apel", "dev-prod"), old = row("L1", "Ter Apel", "dev-old");
+  test.keys = "test";
+  prod.keys = "production";
+  const std::string html = render_fleet_page({test, prod, old}, {}, kChrome);
+  const auto at = [&](const std::string& id) { return html.find(">" + id + "</a>"); };
+  ASSERT_NE(at("dev-test"), std::string::npos);
+  const auto mark = html.find(">TEST KEYS</span>");
+  ASSERT_NE(mark, std::string::npos) << html;
+  EXPECT_EQ(html.find(">TEST KEYS</span>", mark + 1), std::string::npos) << "only the test-key terminal";
+  // The mark is in the test terminal's row (after its link, before the next row's).
+  EXPECT_GT(mark, at("dev-test"));
+  EXPECT_EQ(html.find("</tr>", at("dev-test")) > mark, true);
+}
+
 TEST(FleetPage, CellsShowQueueClockRevokedAndNeverSynchronised) {
   FleetRow r = row("L1", "Ter Apel", "dev-r");
   r.revoked = true;

@@ -37,6 +37,7 @@ has() { grep -qw -- "$1" <<<"$line" || fail "boot $2: expected $1 in: $line"; }
 
 boot first "$work/tpm"
 has KIOSK_SELFTEST=PASS first; has provision_ran=yes first; has provision=success first
+has keys=test first   # the fixture builds a development image: its trust file says TEST keys (issue 20)
 # no bundle on this disk: the kiosk shows the enrolment screen (light background), not the welcome
 has kiosk=active first; has root_ro=yes first; has verity=verified first; has pixel=246,244,239 first
 has cred=balie:400 first; has other_user=denied first; has sysrq=0 first

@@ -1,9 +1,11 @@
 // End-to-end tests of balie-kiosk as a real process under Xvfb: the scripted smoke session passes
 // and writes non-blank screenshots; lockdown shortcuts and close requests do not end it; SIGTERM
-// ends it cleanly; bad flags, scripts and a missing display fail with clear messages.
+// ends it cleanly; bad flags, scripts and a missing display fail with clear messages; the staff
+// status says TEST KEYS on a test-key image only (issue 20, BALIE_TRUST_FILE).
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "kiosk_process.h"
 
@@ -43,6 +45,31 @@ TEST_F(KioskE2E, SmokeScriptPassesAndWritesNonBlankScreenshots) {
   Png w;
   ASSERT_TRUE(read_png((shots / "01-welcome.png").string(), &w));
   EXPECT_EQ(w.at(8, 8), (18u << 16) | (59u << 8) | 92u);
+}
+
+// Issue 20: no trust file (a build-tree run) and keys=test show TEST KEYS on the staff status; the
+// same script fails on a production image (its expect-text is not met).
+TEST_F(KioskE2E, StaffStatusSaysTestKeysOnlyOnATestKeyImage) {
+  auto with_trust = [&](const std::string& trust, const std::string& shots) {
+    auto e = env();
+    e.push_back("BALIE_TRUST_FILE=" + trust);
+    return run_process({kKiosk, "--windowed", "1920x1080", "--script", kScripts + "/test_keys.balie", "--shots",
+                        (dir_ / shots).string()},
+                       e, std::chrono::seconds(120));
+  };
+  auto none = with_trust((dir_ / "no-such-trust").string(), "shots-none");
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  Png p;
+  ASSERT_TRUE(read_png((dir_ / "shots-none/01-staff-status-test-keys.png").string(), &p));
+  // The banner is red (theme::kDanger 170,32,32) at the top right.
+  EXPECT_EQ(p.at(1920 - 48 - 370, 44 + 40), (170u << 16) | (32u << 8) | 32u);
+  std::ofstream(dir_ / "trust-test") << "keys=test\n";
+  auto test = with_trust((dir_ / "trust-test").string(), "shots-test");
+  EXPECT_EQ(test.exit_code, 0) << test.output;
+  std::ofstream(dir_ / "trust-prod") << "keys=production\nsb_cert_sha256=" << std::string(64, 'a') << "\n";
+  auto prod = with_trust((dir_ / "trust-prod").string(), "shots-prod");
+  EXPECT_NE(prod.exit_code, 0) << prod.output;
+  EXPECT_NE(prod.output.find("TEST KEYS"), std::string::npos) << prod.output;  // the failing step names it
 }
 
 TEST_F(KioskE2E, FailingStepIsNamedAndExitsNonZero) {

@@ -435,6 +435,24 @@ TEST(Scenes, StaffStatusListsTextsMissingInALanguage) {
   EXPECT_TRUE(h.items().has_text("Teksten ontbreken voor Amsterdam (GM0363) in: verklaring: so, ku"));
 }
 
+// Issue 20: an image with TEST keys says so on the staff status (red banner and the explanation); a
+// production image shows neither.
+TEST(Scenes, StaffStatusShowsTestKeys) {
+  HeadlessUi h;
+  AppState st = rich_state();
+  Intents in;
+  auto scene = scene_table()[static_cast<size_t>(SceneId::StaffStatus)].make();
+  st.test_keys = false;
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  EXPECT_FALSE(h.items().has_text("status.test_keys"));
+  st.test_keys = true;
+  h.frame(*scene, st, in);
+  h.frame(*scene, st, in);
+  EXPECT_TRUE(h.items().has_text("[status.test_keys.banner]"));
+  EXPECT_TRUE(h.items().has_text("[status.test_keys]"));
+}
+
 // Issue 18: the Persian/Sorani layout types the letters Arabic keyboards lack (گ چ پ ژ ی ک and
 // Sorani ە ێ ۆ ڕ ڵ ڤ) into the search query.
 TEST(Scenes, PersianSoraniKeyboardTypesItsLetters) {

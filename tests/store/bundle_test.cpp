@@ -391,6 +391,61 @@ TEST_F(BundleTest, SchemaAcceptsWhatTheTerminalAcceptsAndRejectsWhatItRefuses) {
   window["sync_window"] = "1:00-5:00";
   EXPECT_NE(validate(window), "");
   EXPECT_FALSE(parse_bundle_payload(window.dump()).ok());
+  // issue 20: "keys" is test or production, and optional
+  for (const char* v : {"test", "production"}) {
+    json keys = p;
+    keys["keys"] = v;
+    EXPECT_EQ(validate(keys), "") << v;
+    auto b = parse_bundle_payload(keys.dump());
+    ASSERT_TRUE(b.ok()) << v;
+    EXPECT_EQ(b.value().keys, v);
+  }
+  json staging = p;
+  staging["keys"] = "staging";
+  EXPECT_NE(validate(staging), "");
+  EXPECT_FALSE(parse_bundle_payload(staging.dump()).ok());
+  EXPECT_EQ(parse_bundle_payload(p.dump()).value().keys, "");
+}
+
+// issue 20: the TEST provisioning key (image/keys/provisioning-test.*, public) cannot sign a bundle
+// for production images; check_for_image pairs bundle and image key sets; absent "keys" = test.
+TEST_F(BundleTest, TestProvisioningKeyCannotSignForProductionImages) {
+  std::string seed_hex = slurp(BALIE_SOURCE_DIR "/image/keys/provisioning-test.key");
+  std::string pub_hex = slurp(BALIE_SOURCE_DIR "/image/keys/provisioning-test.pub");
+  seed_hex.resize(64);
+  pub_hex.resize(64);
+  auto seed = record::from_hex(seed_hex).value();
+  ASSERT_EQ(seed.size(), 32u);
+  std::array<std::uint8_t, 32> test_seed{};
+  std::copy(seed.begin(), seed.end(), test_seed.begin());
+  Ed25519PublicKey test_pk{};
+  std::uint8_t sk[64];
+  crypto_sign_seed_keypair(test_pk.data(), sk, test_seed.data());
+  EXPECT_EQ(hex(test_pk), pub_hex);  // the compiled-in constant is the file's key
+  EXPECT_TRUE(is_test_provisioning_key(test_pk));
+  EXPECT_FALSE(is_test_provisioning_key(k.prov_pk));
+
+  json prod = payload(k);
+  prod["keys"] = "production";
+  auto refused = sign_bundle(prod.dump(), test_seed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("TEST provisioning key"), std::string::npos) << refused.error().message;
+  json test = payload(k);
+  test["keys"] = "test";
+  EXPECT_TRUE(sign_bundle(test.dump(), test_seed).ok());
+  EXPECT_TRUE(sign_bundle(prod.dump(), k.prov_seed).ok());  // a real key may
+
+  EnrolmentBundle b = good(prod);
+  EXPECT_FALSE(check_for_image(b, KeySet::Production).has_value());
+  auto e = check_for_image(b, KeySet::Test);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->why, BundleRefusal::KeySetMismatch);
+  EXPECT_STREQ(to_string(e->why), "key-set");
+  EXPECT_TRUE(check_for_image(good(test), KeySet::Production).has_value());
+  EXPECT_FALSE(check_for_image(good(test), KeySet::Test).has_value());
+  EnrolmentBundle legacy = good(payload(k));  // no "keys": a test bundle
+  EXPECT_FALSE(check_for_image(legacy, KeySet::Test).has_value());
+  EXPECT_TRUE(check_for_image(legacy, KeySet::Production).has_value());
 }
 
 // issue16-consent: a bundle may define other consent purposes, each with its controller, a validity
@@ -468,17 +523,20 @@ class AdminBundle : public ::testing::Test {
     spit(dir / "prov" / "test.pub", hex(k.prov_pk) + "\n");
   }
   std::string env() const {
-    return "env -u BALIE_MODE -u CREDENTIALS_DIRECTORY BALIE_STATE_DIR='" + (dir / "state").string() + "' BALIE_CONFIG_DIR='" +
+    return "env -u BALIE_MODE -u CREDENTIALS_DIRECTORY -u BALIE_TRUST_FILE BALIE_STATE_DIR='" + (dir / "state").string() + "' BALIE_CONFIG_DIR='" +
            (dir / "config").string() + "' BALIE_PROVISIONING_KEYS='" + (dir / "prov").string() + "' ";
   }
   std::string admin(const std::string& args, int* rc) {
     return sh(env() + "'" BALIE_BINARY_DIR "/store/balie-admin' " + args, rc);
   }
-  std::string make(const json& p, const std::string& name) {
+  std::string admin_with(const std::string& vars, const std::string& args, int* rc) {
+    return sh(env() + vars + "'" BALIE_BINARY_DIR "/store/balie-admin' " + args, rc);
+  }
+  std::string make(const json& p, const std::string& name, const std::string& extra = "") {
     spit(dir / (name + ".payload"), p.dump());
     int rc = 0;
     std::string out = sh("'" BALIE_BINARY_DIR "/store/balie-make-bundle' sign --payload '" + (dir / (name + ".payload")).string() +
-                         "' --key '" + (dir / "prov.key").string() + "' --out '" + (dir / name).string() + "'",
+                         "' --key '" + (dir / "prov.key").string() + "' --out '" + (dir / name).string() + "'" + extra,
                          &rc);
     EXPECT_EQ(rc, 0) << out;
     return (dir / name).string();
@@ -540,6 +598,69 @@ TEST_F(AdminBundle, ApplyShowAndRefuseThroughTheTool) {
   EXPECT_EQ(rc, 2);
   out = admin("bundle apply", &rc);
   EXPECT_EQ(rc, 2);
+}
+
+// issue 20: enrolment refuses a production bundle on a test-key image (no trust file = test keys) and
+// a test bundle (or one without "keys") on a production image: exit 4, the reason, nothing applied.
+TEST_F(AdminBundle, BundleForAnotherKeySetIsRefusedAndAppliesNothing) {
+  int rc = -1;
+  const std::string test_image = (dir / "trust-test").string(), prod_image = (dir / "trust-prod").string(),
+                    no_file = (dir / "no-trust-file").string();
+  spit(test_image, "keys=test\nsb_cert_sha256=" + std::string(64, 'a') + "\n");
+  spit(prod_image, "keys=production\nsb_cert_sha256=" + std::string(64, 'b') + "\n");
+  auto on = [&](const std::string& trust, const std::string& args) { return admin_with("BALIE_TRUST_FILE='" + trust + "' ", args, &rc); };
+  auto prod = make(payload(k, 2), "prod.bundle", " --keys production");
+  auto test = make(payload(k, 1), "test.bundle", " --keys test");
+  auto legacy = make(payload(k, 1), "legacy.bundle");
+  auto verify = on(test_image, "bundle verify " + prod);
+  EXPECT_EQ(rc, 0) << verify;
+  EXPECT_NE(verify.find("keys            production (this image: test)"), std::string::npos) << verify;
+
+  for (const auto& trust : {test_image, no_file}) {
+    auto out = on(trust, "bundle apply " + prod);
+    EXPECT_EQ(rc, 4) << out;
+    EXPECT_NE(out.find("[key-set]"), std::string::npos) << out;
+    EXPECT_NE(out.find("this image has TEST keys"), std::string::npos) << out;
+  }
+  for (const auto& b : {test, legacy}) {
+    auto out = on(prod_image, "bundle apply " + b);
+    EXPECT_EQ(rc, 4) << out;
+    EXPECT_NE(out.find("[key-set]"), std::string::npos) << out;
+    EXPECT_NE(out.find("production image"), std::string::npos) << out;
+  }
+  // Nothing applied: not enrolled, no configuration files, and each refusal audited.
+  auto show = on(test_image, "bundle show");
+  EXPECT_EQ(rc, 0) << show;
+  EXPECT_NE(show.find("not enrolled"), std::string::npos) << show;
+  EXPECT_FALSE(fs::exists(dir / "config" / "syncd.json"));
+  auto audit = on(test_image, "verify-audit");
+  EXPECT_EQ(rc, 0) << audit;
+
+  // The matching pairs apply: an old bundle without "keys" on a test image, then production on production.
+  auto out = on(test_image, "bundle apply " + legacy);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("keys            test, no \"keys\" field (this image: test)"), std::string::npos) << out;
+  out = on(prod_image, "bundle apply " + prod);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("applied; configuration files written"), std::string::npos) << out;
+  // balie-admin health reports the image's key set.
+  EXPECT_EQ(json::parse(on(prod_image, "health"))["keys"], "production");
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(json::parse(on(no_file, "health"))["keys"], "test");
+
+  // balie-make-bundle: --keys is checked, and the TEST provisioning key cannot sign for production.
+  spit(dir / "p.payload", payload(k, 3).dump());
+  out = sh("'" BALIE_BINARY_DIR "/store/balie-make-bundle' sign --payload '" + (dir / "p.payload").string() +
+               "' --key '" BALIE_SOURCE_DIR "/image/keys/provisioning-test.key' --out '" + (dir / "x.bundle").string() +
+               "' --keys production",
+           &rc);
+  EXPECT_EQ(rc, 4) << out;
+  EXPECT_NE(out.find("TEST provisioning key"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir / "x.bundle"));
+  out = sh("'" BALIE_BINARY_DIR "/store/balie-make-bundle' sign --payload '" + (dir / "p.payload").string() +
+               "' --key '" + (dir / "prov.key").string() + "' --out '" + (dir / "x.bundle").string() + "' --keys staging",
+           &rc);
+  EXPECT_EQ(rc, 2) << out;
 }
 
 TEST_F(AdminBundle, StaffRoutesTextsAndDeviceRoundTrips) {

@@ -592,6 +592,15 @@ TEST_F(CoaSync, NewerBundleIsInstalledWithItsFilesAndAnOlderOneIsRefused) {
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("bundle refused [unknown-key]"), std::string::npos) << out;
   EXPECT_EQ(kiosk->open()->store().applied_bundle().value()->version, 3);
+
+  // Issue 20: a production bundle (trusted key) on this test-key terminal (no trust file): refused too.
+  p = payload(4, coa->port, route);
+  p["keys"] = "production";
+  coa->bundle = store::sign_bundle(p.dump(), s.prov_seed).value();
+  rc = kiosk->sync_once(&out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("bundle refused [key-set]"), std::string::npos) << out;
+  EXPECT_EQ(kiosk->open()->store().applied_bundle().value()->version, 3);
 }
 
 TEST_F(CoaSync, CoaOutOfReachOrWithTheWrongPinsDoesNotStopRecordsGoingToTheMunicipality) {

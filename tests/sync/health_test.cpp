@@ -156,6 +156,51 @@ TEST(HealthDocument, UnenrolledTerminalAndMissingProbesStillMatchSchema) {
   EXPECT_NE(schema_problems(work / "bad.json"), "");
 }
 
+// Issue 20: the image's key set (/usr/lib/balie/trust) in the document: no trust file (a build-tree
+// run) or anything but keys=production reads as test; a production image reports its fingerprints.
+TEST(HealthDocument, KeysSayWhetherTheImageHasTestKeys) {
+  fs::path work = fresh_dir("health-keys");
+  Pki pki(work / "pki", {"GM0363"});
+  Kiosk kiosk(pki, work);
+  auto st = kiosk.open();
+  auto in = probes(work, kiosk.dir, true);
+  auto keys_of = [&](const std::string& name) {
+    auto doc = store::health_json(in, st->store());
+    EXPECT_TRUE(doc.ok());
+    spit(work / (name + ".json"), doc.value());
+    EXPECT_EQ(schema_problems(work / (name + ".json")), "") << name;
+    return nlohmann::json::parse(doc.value());
+  };
+  in.trust_file = work / "no-such-trust";
+  auto none = keys_of("none");
+  EXPECT_EQ(none["keys"], "test");
+  EXPECT_EQ(none["trust"]["file_present"], false);
+  EXPECT_TRUE(none["trust"]["sb_cert_sha256"].is_null());
+
+  const std::string sb(64, 'a'), pcr1(64, 'b'), pcr2(64, 'c');
+  in.trust_file = work / "trust";
+  spit(in.trust_file, "keys=production\nsb_cert_sha256=" + sb + "\npcr_policy_pubkey_sha256=" + pcr1 + "," + pcr2 +
+                          "\nprovisioning_keys=coa.pub\n");
+  auto prod = keys_of("production");
+  EXPECT_EQ(prod["keys"], "production");
+  EXPECT_EQ(prod["trust"]["file_present"], true);
+  EXPECT_EQ(prod["trust"]["sb_cert_sha256"], sb);
+  EXPECT_EQ(prod["trust"]["pcr_policy_pubkey_sha256"], pcr1 + "," + pcr2);
+
+  spit(in.trust_file, "keys=test\nsb_cert_sha256=" + sb + "\n");
+  EXPECT_EQ(keys_of("test")["keys"], "test");
+  spit(in.trust_file, "keys=Production\n");  // not exactly "production": test, fail-safe
+  EXPECT_EQ(keys_of("odd")["keys"], "test");
+
+  // The schema knows the field: a document without it, or with another value, is refused.
+  prod.erase("keys");
+  spit(work / "bad-keys.json", prod.dump());
+  EXPECT_NE(schema_problems(work / "bad-keys.json"), "");
+  prod["keys"] = "staging";
+  spit(work / "bad-keys.json", prod.dump());
+  EXPECT_NE(schema_problems(work / "bad-keys.json"), "");
+}
+
 namespace {
 
 struct SyncdEnv {
@@ -176,10 +221,12 @@ struct SyncdEnv {
     EXPECT_TRUE(st->put_route(route_for(*pki, *inbox)));
     kiosk->add_record(*st, "GM0363", "res-1");
     kiosk->add_record(*st, "GM0363", "res-2");
+    spit(work / "trust", "keys=production\n");  // the image's key set (BALIE_TRUST_FILE)
   }
   std::vector<std::string> argv(std::vector<std::string> extra) const {
     std::vector<std::string> a = {"/usr/bin/env", "BALIE_STATE_DIR=" + state.string(),
                                   "BALIE_CONFIG_DIR=" + config.string(), "BALIE_RUNTIME_DIR=" + runtime.string(),
+                                  "BALIE_TRUST_FILE=" + (work / "trust").string(),
                                   bin("balie-syncd").string(), "--config", kiosk->config.string()};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
@@ -207,6 +254,7 @@ TEST(SyncdHealth, EveryPassWritesHealthJsonAndTakesTheStaffRequest) {
   EXPECT_EQ(j["municipalities"][0]["acknowledged"], 2);
   EXPECT_FALSE(j["municipalities"][0]["last_success"].is_null());
   EXPECT_TRUE(j["versions"]["bundle"].is_null());
+  EXPECT_EQ(j["keys"], "production");  // balie-syncd reads BALIE_TRUST_FILE
   EXPECT_EQ(env.inbox->records().size(), 2u);
   // The bundle version comes from the store's applied bundle (store_bundle_test checks it through
   // balie-admin health); a stray bundle-version file in the config dir does not count.

@@ -41,6 +41,7 @@ struct Issuer {
   std::array<std::uint8_t, 32> provisioning_seed{};
   CoaIdentity coa;  // endpoint, CA and pins written into every bundle
   int certificate_days = 5 * 365;
+  std::string keys = "test";  // issue 20: "keys" of every bundle signed (CoaConfig::keys)
 };
 
 struct EnrolOutcome {

@@ -28,6 +28,10 @@ struct CoaConfig {
   ListenerConfig terminal, web;
   std::string device_ca_cert_file, device_ca_key_file;
   std::string provisioning_key_file;  // 64 hex characters: the Ed25519 seed that signs bundles
+  // Issue 20: the key set of the terminal images this COA enrols ("keys" in every bundle it signs):
+  // "production" for the real deployment, "test" (default) for tests, the demo and development fleets.
+  // Production images refuse test bundles and test images production ones.
+  std::string keys = "test";
   std::string public_endpoint;        // https://... the terminals reach the terminal listener at
   std::string backup_pin;             // pin of the terminal listener's next key (rotation)
   std::string update_signer_cert_file;  // Secure Boot db certificate update bundles' UKIs must verify with

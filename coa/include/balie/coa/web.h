@@ -41,6 +41,7 @@ struct FleetRow {
   std::optional<int> disk_percent;
   std::vector<std::string> alerts;  // kinds of the open alerts (see alert_label)
   bool revoked = false;             // shown as "Ingetrokken"; counts as an open "revoked" alert
+  std::string keys;                 // issue 20: the health document's "keys" (test|production; "" = not reported)
 };
 
 // The fleet page's query string (?location=..&alert=..&sort=..&dir=..), values as received.

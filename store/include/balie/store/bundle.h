@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "balie/record/result.h"
+#include "balie/store/trust.h"
 #include "balie/store/types.h"
 
 namespace balie::store {
@@ -37,6 +38,7 @@ enum class BundleRefusal {
   SameVersionChanged,   // same bundle_version as applied, different content
   OtherLocation,     // the terminal is enrolled at another location (moving needs a reset)
   NoBundle,          // the provisioning partition holds no bundle (not an error for the boot unit)
+  KeySetMismatch,    // issue 20: a production bundle on a test-key image, or a test bundle on a production one
 };
 const char* to_string(BundleRefusal r);
 
@@ -83,7 +85,13 @@ struct EnrolmentBundle {
   // ("device.location_name", "staff.<id>.display_name", "consent_purposes.<id>.controller"); each is
   // audited (field name only) when the bundle is applied.
   std::vector<std::string> bidi_stripped;
+  // Issue 20: the key set of the images the signer issues for ("keys": "test" | "production", set by
+  // the signer: COA's deployment, balie-make-bundle --keys). Empty = the field is absent (bundles made
+  // before issue 20): treated as "test", so they keep working on test images and not on production ones.
+  std::string keys;
 };
+// The bundle's key set ("keys"; absent = test).
+KeySet bundle_key_set(const EnrolmentBundle& b);
 
 // What the store keeps of the applied bundle (no PINs, no texts: those are in their own tables).
 struct AppliedBundle {
@@ -112,6 +120,13 @@ BundleResult<std::vector<TextVersion>> parse_texts_file(std::string_view text, c
 BundleResult<EnrolmentBundle> open_bundle(std::string_view file_text, std::span<const Ed25519PublicKey> trusted);
 // Signs `payload_json` (checked with parse_bundle_payload first) with a 32-byte Ed25519 seed.
 BundleResult<std::string> sign_bundle(std::string_view payload_json, std::span<const std::uint8_t, 32> seed);
+// Bundle for this image's key set? A production bundle is refused on a test-key image (anyone can sign
+// for that image: it must never hold production credentials and routes) and a test bundle (signed with
+// the public TEST provisioning key or for a development fleet) on a production image.
+std::optional<BundleError> check_for_image(const EnrolmentBundle& b, KeySet image);
+// The repository's TEST provisioning key (image/keys/provisioning-test.pub, its private half is public).
+// sign_bundle refuses to sign a "keys": "production" payload with it.
+bool is_test_provisioning_key(const Ed25519PublicKey& k);
 // Bundle for this terminal? Its device key and the certificate's public key (pin) must be ours.
 std::optional<BundleError> check_for_terminal(const EnrolmentBundle& b, const Ed25519PublicKey& own_device_pk,
                                               std::string_view own_tls_pin);

@@ -1,6 +1,6 @@
 // The terminal's health document ("balie-health", format 1; schema store/schemas/health.schema.json):
 // versions, outbox and sync state per municipality, clock, disk, TPM and data-unlock state, kiosk
-// restarts and the last update result, with NO personal data (counts, codes, times and reasons only).
+// restarts, the last update result and the image's key set ("keys": test|production, issue 20), with NO personal data (counts, codes, times and reasons only).
 // Written by balie-syncd after every pass (<config_dir>/health.json), printed by `balie-admin health`.
 #pragma once
 #include <chrono>
@@ -10,6 +10,7 @@
 
 #include "balie/store/result.h"
 #include "balie/store/store.h"
+#include "balie/store/trust.h"
 
 namespace balie::store {
 
@@ -26,6 +27,7 @@ struct HealthInputs {
   std::filesystem::path mountinfo_file = "/proc/self/mountinfo";
   std::filesystem::path last_update_file = "/var/lib/balie-update/last-result";
   std::string data_mapper_device = "/dev/mapper/balie-data";  // the LUKS2 data volume (image/rootfs/etc/crypttab)
+  std::filesystem::path trust_file = default_trust_file();   // the image's key set (trust.h; none = test)
 };
 
 // The document as compact JSON text (one line). Fails only when the store cannot be read.

@@ -305,7 +305,8 @@ struct BundleInstall {
   std::optional<BundleError> refusal;     // Refused
   std::string message;                    // NoIdentity / FilesNotWritten: what went wrong
 };
-// The one way a bundle file is installed: open_bundle against `trusted`, check_for_terminal with the
+// The one way a bundle file is installed: open_bundle against `trusted`, check_for_image against the
+// image's key set (image_trust(): $BALIE_TRUST_FILE, else /usr/lib/balie/trust), check_for_terminal with the
 // identity from `own`, Store::apply_bundle, write_terminal_files(config_dir, store_path). A refusal by
 // open_bundle or check_for_terminal is audited here (bundle.refused, `actor`); apply_bundle audits its
 // own. FilesNotWritten: the bundle IS applied, the configuration files are not (yet).
