@@ -56,6 +56,7 @@ uki v2 2 "$old"                       # a security release (epoch 2)
 uki p1 2 "$old" "$work/new.key"       # rotation phase 1: signed by both keys
 uki p2 2 "$work/new.key"              # rotation phase 2: the new key only
 uki foreign 2 "$work/foreign.key"     # signed with the db key, .pcrsig by a key that is not COA's
+openssl pkey -in "$work/new.key" -pubout > "$work/p2-keys.pem"
 sbverify --cert /usr/share/ovmf/PkKek-1-snakeoil.pem "$work/foreign.efi" >/dev/null 2>&1 || fail "foreign.efi is not db-signed"
 # the attacker's variant: a db-signed UKI (other kernel) carrying v1's genuine .pcrsig and .pcrpkey
 mkdir -p "$work/x"
@@ -92,7 +93,7 @@ boot() {  # boot UKI [SB_STATE]
   sed -n 's/^BALIE_SECURITY_EPOCH=//p' "$work/sec/.osrel" > "$work/epoch"
 }
 phase() { tpm2_pcrextend "11:sha256=$(printf %s "$1" | sha)" >/dev/null; }   # systemd-pcrphase
-flush() { tpm2_flushcontext -l >/dev/null 2>&1 || true; }   # swtpm has no resource manager
+flush() { tpm2_flushcontext -l >/dev/null 2>&1 || true; tpm2_flushcontext -t >/dev/null 2>&1 || true; }   # swtpm has no resource manager
 unseal() {  # unseal DIR NAME: the way a unit's LoadCredentialEncrypted= does it (signature from /run)
   flush
   systemd-creds decrypt --tpm2-device="$BALIE_TPM2_DEVICE" --tpm2-signature="$BALIE_BOOT_PCR_SIGNATURE" \
@@ -176,15 +177,18 @@ boot "$work/p2.efi"; "$policy" select "$work/r-control"
 unseal "$work/r-control" balie-db-key && fail "control: phase 2 unsealed without the new key's copies"
 # phase 1 bundle installed from v1: the installer's pre-install step adds copies for the new key
 boot "$work/v1.efi"; flush; "$policy" reseal "$work/p1.efi" "$work/r" 2>/dev/null || fail "reseal for phase 1 failed"
-[ "$(ls "$work"/r/balie-db-key.cred.* | wc -l)" = 2 ] || fail "expected two copies of balie-db-key (old and new key)"
+copies=("$work"/r/balie-db-key.cred.*)
+[ "${#copies[@]}" = 2 ] || fail "expected two copies of balie-db-key (old and new key)"
 unseal "$work/r" balie-db-key || fail "v1 no longer unseals after the phase 1 pre-install step"
 boot "$work/p1.efi"; "$policy" select "$work/r"; unseal "$work/r" balie-db-key || fail "phase 1 UKI does not unseal"
 ok "phase 1: copies for the new key added on v1; v1 and the phase 1 UKI (both keys) unseal"
 flush; "$policy" reseal "$work/p2.efi" "$work/r" 2>/dev/null || fail "reseal for phase 2 failed"
 boot "$work/p2.efi"; "$policy" select "$work/r"; phase sysinit
-unseal "$work/r" balie-db-key && unseal "$work/r" balie-device-key || fail "phase 2 UKI does not unseal"
+unseal "$work/r" balie-db-key || fail "phase 2 UKI does not unseal"
+unseal "$work/r" balie-device-key || fail "phase 2 UKI does not unseal the device key"
 "$policy" prune "$work/r" 2>/dev/null   # after the blessed phase 2 boot
-ls "$work"/r/*.cred.* | grep -q . || fail "prune removed every copy"
+copies=("$work"/r/balie-db-key.cred.*)
+{ [ "${#copies[@]}" = 1 ] && [ -e "${copies[0]}" ]; } || fail "prune should leave exactly the new key's copy: ${copies[*]}"
 boot "$work/p1.efi"; "$policy" select "$work/r"; unseal "$work/r" balie-db-key || fail "the phase 1 slot (roll-back) does not unseal after the prune"
 ok "phase 2: new key only unseals; old copies retired after the blessed boot; the phase 1 slot still unseals"
 boot "$work/v1.efi"; "$policy" select "$work/r"; unseal "$work/r" balie-db-key && fail "v1 (old key only) unsealed after the old key was retired"
@@ -195,4 +199,51 @@ flush; "$policy" reseal "$work/p2.efi" "$work/s" 2>/dev/null || fail "reseal (sk
 unseal "$work/s" balie-db-key || fail "v1 stopped unsealing after phase 2's pre-install step"
 boot "$work/p2.efi"; "$policy" select "$work/s"; unseal "$work/s" balie-db-key || fail "skipped phase 1: phase 2 does not unseal"
 ok "skipped phase 1: phase 2's pre-install step re-seals, phase 2 unseals, v1 (roll-back) still unseals"
+
+# 6. db-key rotation: the announcing bundle adds signed-11-only copies; the first healthy boot under the
+#    new db re-seals to the new PCR 7 and removes them
+boot "$work/v2.efi"; provision "$work/db"
+flush; "$policy" reseal "$work/v2.efi" "$work/db" --no7 2>/dev/null || fail "the db-rotation announcement's re-seal failed"
+[ -e "$work/db/db-rotation-pending" ] || fail "no pending db rotation recorded"
+boot "$work/v2.efi"; "$policy" bless "$work/db" 2>/dev/null || fail "bless under the old db failed"
+compgen -G "$work/db/balie-db-key.cred.*.no7" >/dev/null || fail "a healthy boot under the old db removed the temporary copies"
+cp -a "$work/db" "$work/db-control"; rm -f "$work"/db-control/*.no7
+boot "$work/v2.efi" secure-boot-new-db; "$policy" select "$work/db-control"
+unseal "$work/db-control" balie-db-key && fail "control: the new db unsealed without the temporary copies"
+boot "$work/v2.efi" secure-boot-new-db; "$policy" select "$work/db"
+unseal "$work/db" balie-db-key || { cat "$work/unseal.err"; fail "the temporary signed-11-only copy does not unseal under the new db"; }
+"$policy" bless "$work/db" 2>/dev/null || fail "bless under the new db failed"
+compgen -G "$work/db/*.no7" >/dev/null && fail "the temporary copies survived the first healthy boot under the new db"
+[ -e "$work/db/db-rotation-pending" ] && fail "the db rotation is still pending"
+unseal "$work/db" balie-db-key || fail "after bless under the new db: no unseal"
+grep -q . <(cat "$work/db"/balie-db-key.cred.*) || fail "no copy left"
+boot "$work/v2.efi"; "$policy" select "$work/db"
+unseal "$work/db" balie-db-key && fail "after the db rotation the old Secure Boot state still unseals (PCR 7 not re-bound)"
+ok "db-key rotation: signed-11-only copies bridge the new PCR 7; the first healthy boot re-binds PCR 7 and drops them"
+
+# 7. LUKS2 header side (no device-mapper needed; unlocking itself needs /dev/tpmrm0, see README)
+if [ -s "$work/luks.img" ] && [ "$(id -u)" -eq 0 ]; then
+  boot "$work/v1.efi"; flush
+  PASSWORD=pw BALIE_ENROLL_SIGNATURE="$BALIE_BOOT_PCR_SIGNATURE" "$policy" luks-enroll "$work/luks.img" 2>/dev/null ||
+    fail "luks-enroll with the booted UKI's signature failed"
+  boot "$work/foreign.efi"; flush; cp "$work/luks.img" "$work/luks-before"
+  section "$work/v1.efi" .pcrsig "$work/v1.sig"
+  if PASSWORD=pw BALIE_ENROLL_SIGNATURE="$work/v1.sig" "$policy" luks-enroll "$work/luks.img" "$work/p2.efi" 2>/dev/null; then
+    fail "a token was enrolled although v1's signature does not match this boot's PCR 11"
+  fi
+  ok "LUKS2: token enrolled under v1 (signature checked against the TPM); refused when the signature does not match PCR 11"
+  # prune under phase 2: the old key's token and a PCR 7-only one go, the new key's stays
+  flush; PASSWORD=pw "$policy" luks-enroll "$work/luks.img" "$work/p2.efi" 2>/dev/null || fail "enrolling the new key failed"
+  flush; PASSWORD=pw systemd-cryptenroll --tpm2-device="$BALIE_TPM2_DEVICE" --tpm2-pcrs=7 "$work/luks.img" >/dev/null 2>&1 || fail "PCR 7-only token failed"
+  ntok() { cryptsetup luksDump "$work/luks.img" | grep -c ': systemd-tpm2$'; }
+  [ "$(ntok)" = 3 ] || fail "expected 3 tokens before the prune, got $(ntok)"
+  boot "$work/p2.efi"; "$policy" luks-prune "$work/luks.img" 2>"$work/prune.log" || { cat "$work/prune.log" >&2; fail "luks-prune failed"; }
+  [ "$(ntok)" = 1 ] || fail "expected 1 token after the prune, got $(ntok)"
+  id=$(cryptsetup luksDump "$work/luks.img" | awk '/^Tokens:/ {t=1; next} t && /: systemd-tpm2$/ && !n++ {sub(":", "", $1); print $1}')
+  [[ "$(cryptsetup token export --token-id "$id" "$work/luks.img")" == *"$(base64 -w0 < "$work/p2-keys.pem")"* ]] || fail "the remaining token is not the new key's"
+  printf pw | cryptsetup open --test-passphrase --key-file=- "$work/luks.img" 2>/dev/null || fail "the passphrase slot of the test is gone (wrong slot removed)"
+  ok "LUKS2 prune after phase 2: retired key's and PCR 7-only tokens removed ($(grep -c removed "$work/prune.log")), the new key's token kept"
+else
+  echo "skip LUKS2 header tests: need root and cryptsetup (luksFormat on a file)"
+fi
 echo "PASS: signed PCR policy, anti-rollback, rotation"
