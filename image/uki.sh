@@ -99,6 +99,13 @@ case "${1:-}" in
     [[ "$epoch" =~ ^[0-9]+$ ]] || { echo "uki.sh: bad security epoch '$epoch'" >&2; exit 1; }
     printf 'ID=balie\nNAME="Balie terminal"\nPRETTY_NAME="Balie %s (slot %s, %s)"\nVERSION_ID=%s\nIMAGE_VERSION=%s\nBALIE_SECURITY_EPOCH=%s\n' \
       "$version" "$slot" "$commit" "$version" "$version" "$epoch" > "$tmp/os-release"
+    # A bundle that announces a Secure Boot db-key rotation (image/README.md, "Rotation"): its installer
+    # adds seals bound to the signed PCR 11 policy only, which carry the terminal across the PCR 7 change.
+    case "${BALIE_DB_ROTATION:-}" in
+      announce) echo "BALIE_DB_ROTATION=announce" >> "$tmp/os-release" ;;
+      "") ;;
+      *) echo "uki.sh: BALIE_DB_ROTATION must be 'announce' or unset" >&2; exit 2 ;;
+    esac
     # The signed PCR 11 policy over exactly the bytes the stub will measure.
     ln -s "$(realpath "$out/kernel")" "$tmp/linux"; ln -s "$(realpath "$out/initrd")" "$tmp/initrd"; ln -s "$tmp/os-release" "$tmp/osrel"
     pcr_sign "$tmp"
