@@ -151,8 +151,8 @@ echo 2 > "$work/epoch"; flush
 unseal "$work/t2" balie-db-key || fail "epoch 2 at minimum 2 did not unseal"
 ok "epoch 2 >= minimum 2: unseals; the minimum never goes down"
 for e in 31 32 33 63; do   # both 32-bit halves of the NV bit field, up to the last epoch
-  BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-init 2>/dev/null && BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-raise "$e" 2>/dev/null ||
-    fail "raising epoch $e failed"
+    BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-init 2>/dev/null || fail "epoch-init (second index) failed"
+  BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-raise "$e" 2>/dev/null || fail "raising epoch $e failed"
   [ "$(BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-min)" = "$e" ] || fail "epoch $e read back as $(BALIE_EPOCH_NV=0x01BA1E01 "$policy" epoch-min)"
 done
 ok "epochs 31, 32, 33, 63 read back exactly"
