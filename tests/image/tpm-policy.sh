@@ -171,8 +171,16 @@ if command -v cryptsetup >/dev/null && printf pw | cryptsetup luksFormat --type 
      --pbkdf-force-iterations 1000 --key-file=- "$work/luks.img" >/dev/null 2>&1; then
   boot "$work/v2.efi"
   BALIE_DATA_DEV="$work/luks.img" "$policy" epoch-check 2>/dev/null && fail "a missing NV index on a LUKS terminal passed"
-  "$policy" epoch-check >/dev/null || fail "a missing NV index before provisioning was refused"
-  ok "NV index missing: passes before provisioning, refused once /var is LUKS2"
+    "$policy" epoch-check >/dev/null || fail "a missing NV index before provisioning was refused"
+  # a volume from before the mechanism (a PCR 7-only token): its first boot of this image passes
+  cp "$work/luks.img" "$work/legacy.img"; flush
+  PASSWORD=pw systemd-cryptenroll --tpm2-device="$BALIE_TPM2_DEVICE" --tpm2-pcrs=7 "$work/legacy.img" >/dev/null 2>&1 || fail "legacy token failed"
+  BALIE_DATA_DEV="$work/legacy.img" "$policy" epoch-check >/dev/null || fail "a volume from before the epoch (PCR 7-only token) was refused"
+  flush; PASSWORD=pw "$policy" luks-enroll "$work/legacy.img" 2>/dev/null || fail "signed token on the legacy volume failed"
+  "$policy" luks-prune "$work/legacy.img" 2>/dev/null || fail "prune of the legacy volume failed"
+  BALIE_DATA_DEV="$work/legacy.img" "$policy" epoch-check 2>/dev/null && fail "a migrated volume (signed tokens only) without NV index passed"
+  rm -f "$work/legacy.img"
+  ok "NV index missing: passes before provisioning and on a volume from before the epoch; refused on a signed-policy LUKS2 volume"
 fi
 
 # 5. rotation of the policy key in two phases; and a terminal that skipped phase 1
