@@ -212,6 +212,22 @@ fi
 "$here/hooks/lockdown.sh" "$root"
 # The update installer accepts only UKIs signed by this certificate (the Secure Boot db key's).
 install -m 0644 "${BALIE_SB_CERT:-/usr/share/ovmf/PkKek-1-snakeoil.pem}" "$root/usr/lib/balie/update-signer.pem"
+# --- trust-tpm (issue 20): the security epoch of this image (anti-rollback: its UKIs carry it in .osrel,
+# tpm-policy compares it with the TPM's minimum before anything unseals) and the fingerprints of the
+# PCR-policy keys its UKIs are signed with (systemd's "pkfp": SHA-256 of the PKCS#1 public key DER).
+epoch="${BALIE_SECURITY_EPOCH:-$(cat "$here/security-epoch")}"
+{ [[ "$epoch" =~ ^[0-9]+$ ]] && [ "$epoch" -le 63 ]; } || { echo "build.sh: security epoch '$epoch' is not 0..63" >&2; exit 1; }
+echo "$epoch" > "$root/usr/lib/balie/security-epoch"
+pcr_fps=""
+for k in ${BALIE_PCR_KEYS:-${BALIE_PCR_KEY:-$here/keys/pcr-policy-test.key}}; do
+  fp=$(openssl pkey -in "$k" -pubout -outform DER | openssl rsa -pubin -inform DER -RSAPublicKey_out -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1) ||
+    { echo "build.sh: PCR-policy key $k unreadable" >&2; exit 1; }
+  pcr_fps="${pcr_fps:+$pcr_fps,}$fp"
+done
+[ -n "${BALIE_PCR_KEYS:-${BALIE_PCR_KEY:-}}" ] ||
+  log "WARNING: the UKIs' PCR policy is signed with the TEST key image/keys/pcr-policy-test.key (public in the repository)"
+echo "pcr_policy_pubkey_sha256=$pcr_fps" >> "$root/usr/lib/balie/trust"
+# --- end trust-tpm
 install -d -m 0700 "$root/efi"   # the ESP's mount point (boot counting, updates)
 # --- trust keys: update signer and the trust file (image/keys.sh) --------------------------------------
 # The update signer of the selected set (the db certificate or its issuer; replaces the copy above).

@@ -25,6 +25,8 @@ fstab_var() { awk '$1 !~ /^#/ && $2=="/var" {f=1} END{exit !f}' "$root/etc/fstab
 fstab_var_encrypted() { awk '$1 !~ /^#/ && $2=="/var" && $1=="/dev/mapper/balie-data" {f=1} END{exit !f}' "$root/etc/fstab"; }
 crypttab_tpm2() { awk '$1=="balie-data" && $4 ~ /(^|,)tpm2-device=/ && $4 ~ /(^|,)headless=true/ {f=1} END{exit !f}' "$root/etc/crypttab"; }
 data_setup_required() { [ -L "$root/etc/systemd/system/systemd-cryptsetup@balie\\x2ddata.service.requires/balie-data-setup.service" ]; }
+epoch_check_required() { [ -L "$root/etc/systemd/system/systemd-cryptsetup@balie\\x2ddata.service.requires/balie-epoch-check.service" ]; }
+security_epoch() { grep -Eqx '[0-9]+' "$root/usr/lib/balie/security-epoch"; }
 no_plain_keys() {
   local hits
   hits=$(find "$root/etc" "$var" "$root/usr/lib/balie" \( -name 'balie-*key*' ! -name '*.cred' \) -o -name 'ssh_host_*_key' 2>/dev/null
@@ -57,6 +59,10 @@ check "fstab: /var on its own partition" fstab_var
 check "fstab: /var on the LUKS2 volume" fstab_var_encrypted
 check "crypttab: balie-data unlocked by the TPM2, never a passphrase prompt" crypttab_tpm2
 check "balie-data-setup runs before the data volume is unlocked" data_setup_required
+check "anti-rollback: balie-epoch-check is required by the unlock of /var" epoch_check_required
+check "anti-rollback: the image carries its security epoch" security_epoch
+check "balie-trust (credential copy of this boot's policy key) enabled" enabled multi-user.target.wants balie-trust.service
+check "balie-trust-bless (epoch raise, key retirement) enabled" enabled multi-user.target.wants balie-trust-bless.service
 check "balie-health enabled (boot-complete.target)" enabled boot-complete.target.requires balie-health.service
 check "balie-update.path enabled" enabled multi-user.target.wants balie-update.path
 check "systemd-boot-update masked (would replace the signed loader)" masked systemd-boot-update.service

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tier C of the terminal image (nightly/release, ~40 min under TCG): reproducibility, app watchdog,
 # crash loop to reboot, power cut during DB writes (x5), verity tamper, Secure Boot (signed loader and
-# UKI boot, unsigned ones refused), A/B update (a good update is blessed, a failing one rolls back).
+# UKI boot, unsigned ones refused), A/B update (a good update is blessed, a failing one rolls back),
+# PCR-policy key rotation in two phases with a raised security epoch (an older UKI then cannot unseal).
 # Usage: sudo image/test-tier-c.sh --bin-dir BUILD_DIR [--only NAME[,NAME]] [--out DIR] [--image DIR]
 #   --image DIR: boot an image already built there (image/build.sh --out DIR) instead of building one
-#   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate
+#   NAME: repro, watchdog, crashloop, powercut, verity, secureboot, abupdate, rotation
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -231,6 +232,61 @@ if want abupdate; then
   done
   rm -f "$work/ab.img" "$work/bundle.tar"
   record abupdate "$ok" $(( $(date +%s) - t ))
+fi
+
+# --- rotation (issue 20): a PCR-policy key rotation in two phases carried by update bundles, with reboots;
+# /var unlocks after every boot; the blessed phase-2 boot raises the security epoch and retires the old key;
+# then an older UKI (phase 1: still signed with the new key too, but epoch 1) must not unseal.
+if want rotation; then
+  t=$(date +%s); ok=PASS
+  v1=$(cat "$out/version")
+  rot="$work/rotation"; rm -rf "$rot"; mkdir -p "$rot"
+  k1="$here/keys/pcr-policy-test.key"
+  openssl genrsa -out "$rot/k2.key" 2048 2>/dev/null
+  # phase 2 ships a raised security epoch: the same rootfs with security-epoch 2, assembled again
+  cp -a "$out/rootfs" "$rot/out2-rootfs.tmp" 2>/dev/null || ok="FAIL(no rootfs in $out to respin)"
+  if [ "$ok" = PASS ]; then
+    mkdir -p "$rot/out2"; mv "$rot/out2-rootfs.tmp" "$rot/out2/rootfs"
+    echo 2 > "$rot/out2/rootfs/usr/lib/balie/security-epoch"
+    "$here/build.sh" --assemble-only --out "$rot/out2" > "$rot/out2.log" 2>&1 || ok="FAIL(assemble epoch 2, see $rot/out2.log)"
+  fi
+  sel="console=ttyS0 balie.selftest=abupdate$verbose"
+  if [ "$ok" = PASS ]; then
+    BALIE_PCR_KEYS="$k1 $rot/k2.key" "$here/bundle.sh" "$out" "$rot/p1.tar" --version $((v1 + 1)) --extra "$sel" \
+      > "$rot/p1.log" 2>&1 || ok="FAIL(phase 1 bundle: $(tail -1 "$rot/p1.log"))"
+    BALIE_PCR_KEY="$rot/k2.key" "$here/bundle.sh" "$rot/out2" "$rot/p2.tar" --version $((v1 + 2)) --extra "$sel" \
+      > "$rot/p2.log" 2>&1 || ok="FAIL(phase 2 bundle: $(tail -1 "$rot/p2.log"))"
+    tar -xOf "$rot/p2.tar" manifest | grep -qx 'security_epoch=2' || ok="FAIL(phase 2 manifest has no security_epoch=2)"
+  fi
+  rot_boot() {  # rot_boot NAME BUNDLE REGEX: one qemu run (reboots allowed) with BUNDLE on /dev/vdb
+    local rc=0 line
+    uefi_boot "$rot/disk.img" "$rot/tpm" "$rot/$1.serial" $((boot_timeout * 4)) --allow-reboot --extra-disk "$2" || rc=$?
+    line=$(serial_line "$rot/$1.serial")
+    grep -a '^BALIE_AB ' "$rot/$1.serial" | tr -d '\r' | sed "s/^/  $1: /"
+    echo "$1: ${line:0:40} ... $(grep -oE 'installed-from=[^ ]*|slot=[^ ]*|data=[^ ]*|data_tokens=[^ ]*|pcr_policy=[^ ]*|epoch=[^ ]*|epoch_min=[^ ]*' <<<"$line" | tr '\n' ' ')"
+    grep -qE "$3" <<<"$line" || { ok="FAIL($1: qemu $rc, ${line:-no line})"; return 1; }
+  }
+  if [ "$ok" = PASS ]; then
+    uefi_disk "$rot/disk.img" abupdate   # slot A: the image, its UKI signed with K1 only, epoch 1
+    rm -rf "$rot/tpm"
+    rot_boot phase1 "$rot/p1.tar" "KIOSK_SELFTEST=PASS.*data=luks2 .*pcr_policy=signed11\+7 epoch=1 epoch_min=1 data_tokens=2 trust_bless=success slot=root-b" &&
+    rot_boot phase2 "$rot/p2.tar" "KIOSK_SELFTEST=PASS.*data=luks2 .*pcr_policy=signed11\+7 epoch=2 .*slot=root-a" &&
+    rot_boot blessed "$rot/p2.tar" "KIOSK_SELFTEST=PASS.*data=luks2 .*pcr_policy=signed11\+7 epoch=2 epoch_min=2 data_tokens=1 trust_bless=success slot=root-a"
+  fi
+  if [ "$ok" = PASS ]; then
+    # the older UKI (phase 1, slot B, epoch 1, signed with K1 and K2) as the only boot entry
+    tar -xf "$rot/p1.tar" -C "$rot" balie-b.efi
+    "$here/uki.sh" clear-entries "$rot/disk.img"
+    "$here/uki.sh" install-entry "$rot/disk.img" "$rot/balie-b.efi" "balie-$((v1 + 1)).efi"
+    uefi_boot "$rot/disk.img" "$rot/tpm" "$rot/old.serial" "$boot_timeout" || true
+    line=$(serial_line "$rot/old.serial")
+    echo "older UKI: $(grep -a -m1 -o "security epoch 1 is below[^\r]*" "$rot/old.serial") ${line:0:80}"
+    if [[ "$line" == KIOSK_SELFTEST=PASS* ]] || ! grep -aq "security epoch 1 is below this terminal's minimum 2" "$rot/old.serial"; then
+      ok="FAIL(older UKI: ${line:-no self-test line}, no epoch refusal on the console)"
+    fi
+  fi
+  rm -f "$rot/disk.img"; rm -rf "$rot/out2/rootfs" "$rot/out2/base"
+  record rotation "$ok" $(( $(date +%s) - t ))
 fi
 
 echo "=== tier C summary"

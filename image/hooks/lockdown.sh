@@ -31,7 +31,8 @@ systemctl --root="$root" set-default multi-user.target
 systemctl --root="$root" enable balie-kiosk.service balie-provision.service balie-syncd.timer \
   balie-selftest.service seatd.service balie-health.service balie-update.path balie-data-setup.service \
   balie-enrol-request.service balie-enrol-apply.service balie-enrol-online.path balie-enrol-apply-online.path \
-  balie-syncd-request.path balie-identity.service \
+  balie-syncd-request.path balie-identity.service balie-trust.service balie-trust-bless.service \
+  balie-epoch-check.service \
   balie-config.path
 # Network (DHCP on wired), DNS and time: /etc/resolv.conf is a symlink to resolved's stub (image/rootfs);
 # time-sync.target waits for a synchronised clock (bounded: image/rootfs drop-in).

@@ -2,7 +2,8 @@
 # Tier A: the lockdown lint must catch what it claims to catch. Copies the configuration of the
 # built rootfs into a scratch tree, checks that the lint passes there, then breaks one thing at a time
 # (Ctrl+Alt+Del unmasked, SysRq on, root unlocked, rw root, ssh server, plaintext key, sync unit without
-# its bundle configuration, resolv.conf not resolved's, no provisioning key) and expects a FAIL.
+# its bundle configuration, resolv.conf not resolved's, no provisioning key, the unlock of /var without the
+# anti-rollback check) and expects a FAIL.
 # Usage: lint-negative.sh ROOTFS
 set -euo pipefail
 # shellcheck source=/dev/null # common.sh next to this script
@@ -16,7 +17,8 @@ fresh() {
   rm -rf "$work/r"; mkdir -p "$work/r/var/lib/dpkg" "$work/r/usr/lib/systemd" "$work/r/usr/lib/balie"
   cp -a "$src/etc" "$work/r/"
   cp -a "$src/usr/lib/systemd/system" "$work/r/usr/lib/systemd/"
-  mkdir -p "$work/r/usr/share/balie"; cp -a "$src/usr/share/balie/provisioning-keys" "$work/r/usr/share/balie/"
+    mkdir -p "$work/r/usr/share/balie"; cp -a "$src/usr/share/balie/provisioning-keys" "$work/r/usr/share/balie/"
+  cp -a "$src/usr/lib/balie/security-epoch" "$work/r/usr/lib/balie/"
   status="$src/var/lib/dpkg/status"; [ -f "$status" ] || status="$(dirname "$src")/data-tree/lib/dpkg/status"
   cp "$status" "$work/r/var/lib/dpkg/status"
 }
@@ -31,6 +33,8 @@ expect_fail() {  # expect_fail CHECK_NAME: the lint must fail, naming that check
   fresh
 }
 rm "$work/r/etc/systemd/system/ctrl-alt-del.target"; expect_fail "masked ctrl-alt-del.target"
+rm "$work/r/etc/systemd/system/systemd-cryptsetup@balie\x2ddata.service.requires/balie-epoch-check.service"
+expect_fail "anti-rollback: balie-epoch-check is required by the unlock of /var"
 rm "$work/r/etc/systemd/system/serial-getty@.service"; expect_fail "masked serial-getty@.service"
 sed -i 's/^kernel.sysrq = 0/kernel.sysrq = 1/' "$work/r/etc/sysctl.d/90-balie-lockdown.conf"; expect_fail "sysctl kernel.sysrq = 0"
 sed -i 's/^install usb_storage/#install usb_storage/' "$work/r/etc/modprobe.d/balie-lockdown.conf"; expect_fail "usb_storage not loadable"

@@ -42,9 +42,12 @@ has keys=test first   # the fixture builds a development image: its trust file s
 has kiosk=active first; has root_ro=yes first; has verity=verified first; has pixel=246,244,239 first
 has cred=balie:400 first; has other_user=denied first; has sysrq=0 first
 has data=luks2 first; has data_slots=1 first; has data_token=tpm2 first; has data_setup=success first
+# direct kernel boot: no UKI, no PCR 11 measurement: sealed to PCR 7 only, and said so; the NV minimum
+# of the security epoch was defined at the data setup
+has pcr_policy=pcr7-only first; has trust_bless=success first; has "epoch_min=$(cat "$repo/image/security-epoch")" first
 
 boot second "$work/tpm"
-has KIOSK_SELFTEST=PASS second; has provision_ran=no second; has kiosk=active second
+has KIOSK_SELFTEST=PASS second; has provision_ran=no second; has kiosk=active second; has pcr_policy=pcr7-only second
 
 # The data partition on the disk: LUKS2, and neither the canary nor a journal file in the clear.
 data_at=$(tr ' ' '\n' < "$out/layout.env" | sed -n 's/^data_at=//p')

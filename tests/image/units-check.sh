@@ -8,7 +8,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 need_cmd systemd-analyze
 product_units=(balie-kiosk.service balie-syncd.service balie-provision.service balie-health.service balie-update.service
-  balie-data-setup.service balie-enrol-request.service balie-enrol-apply.service balie-identity.service balie-config-changed.service)
+  balie-data-setup.service balie-enrol-request.service balie-enrol-apply.service balie-identity.service balie-config-changed.service
+  balie-trust.service balie-trust-bless.service balie-epoch-check.service)
 case "${1:-}" in
   verify)
     root="${2:?rootfs}"
@@ -17,7 +18,7 @@ case "${1:-}" in
     for u in balie-kiosk.service balie-syncd.service balie-syncd.timer balie-syncd-request.path balie-provision.service \
            balie-health.service balie-update.service balie-update.path balie-data-setup.service balie-selftest.service \
            balie-enrol-request.service balie-enrol-apply.service balie-identity.service balie-config.path \
-           balie-config-changed.service; do
+           balie-config-changed.service balie-trust.service balie-trust-bless.service balie-epoch-check.service; do
       [ -f "$root/usr/lib/systemd/system/$u" ] || { echo "FAIL $u missing from the rootfs"; failures=$((failures + 1)); continue; }
       # verify prints warnings of unrelated distribution units too; only lines about our unit count.
       out=$(systemd-analyze verify --root="$root" --man=no "$u" 2>&1 || true)
