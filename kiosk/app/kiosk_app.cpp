@@ -232,8 +232,23 @@ std::string KioskApp::init() {
            "\n(run under a compositor, or install Xvfb: apt-get install xvfb)";
   // The audio subsystem starts after the first frame is on screen (run()): it took 15-25 ms.
   Uint32 flags = SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_BORDERLESS;
-  if (!opts_.windowed) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-  window_ = SDL_CreateWindow("Balie", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opts_.width, opts_.height, flags);
+  int wx = SDL_WINDOWPOS_CENTERED, wy = SDL_WINDOWPOS_CENTERED, ww = opts_.width, wh = opts_.height;
+  if (!opts_.windowed) {
+    // Under X11, SDL 2.26 waits up to ~100 ms for a window manager to grant fullscreen (none runs
+    // under Xvfb): the window starts borderless at the screen's size and turns fullscreen after the
+    // first frame (run()). Under Wayland (cage) the compositor answers at once.
+    const char* video = SDL_GetCurrentVideoDriver();
+    SDL_DisplayMode dm{};
+    if (video && std::string_view(video) == "x11" && SDL_GetDesktopDisplayMode(0, &dm) == 0) {
+      wx = wy = 0;
+      ww = dm.w;
+      wh = dm.h;
+      fullscreen_after_first_frame_ = true;
+    } else {
+      flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    }
+  }
+  window_ = SDL_CreateWindow("Balie", wx, wy, ww, wh, flags);
   if (!window_) return std::string("cannot create window: ") + SDL_GetError();
   display_link_ = DisplayLink(window_);
   RendererChoice choice = renderer_choice_from_environment();
@@ -406,6 +421,11 @@ int KioskApp::run() {
     frames_to_render_ = std::max(frames_to_render_, 2);
   }
   startup_mark("audio_init");
+  if (fullscreen_after_first_frame_) {
+    SDL_SetWindowFullscreen(window_, SDL_WINDOW_FULLSCREEN_DESKTOP);
+    if (presenter_) presenter_->invalidate();
+    frames_to_render_ = std::max(frames_to_render_, 2);
+  }
   while (!quit_) {
     const bool busy = frames_to_render_ > 0 || mapper_.pending() || script_ != nullptr;
     SDL_Event e;

@@ -167,6 +167,7 @@ class KioskApp {
   std::unique_ptr<Texts> texts_;
   std::unique_ptr<Ui> ui_;
   std::unique_ptr<FramePresenter> presenter_;  // renderer choice, damage regions (app/frame_presenter.h)
+  bool fullscreen_after_first_frame_ = false;  // X11: fullscreen requested once the first frame shows
   std::unique_ptr<SdlInkCache> ink_cache_;  // the pad's settled ink (app/ink_cache.h)
   std::unique_ptr<Navigator> nav_;
   AppState state_;
