@@ -14,6 +14,7 @@ import ssl
 import sys
 import threading
 import time
+import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jsonschema
@@ -125,7 +126,12 @@ class State:
             os.fsync(f.fileno())
 
     def today(self):
-        return datetime.date.fromisoformat(self.args.today) if self.args.today else datetime.date.today()
+        # DUO's "today" is the Dutch calendar day (Europe/Amsterdam), as balie-inbox's; the process's own
+        # time zone (UTC here) put "today" a day behind between 23:00 and 24:00 UTC, so a signing dated
+        # today in the Netherlands was refused as lying in the future.
+        if self.args.today:
+            return datetime.date.fromisoformat(self.args.today)
+        return datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Amsterdam")).date()
 
     def person(self, bsn):
         if bsn in self.persons:
