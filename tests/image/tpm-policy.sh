@@ -21,13 +21,7 @@ pid=""
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 port=$((23000 + ($$ % 2000) * 4))
-mkdir -p "$work/tpm"
-swtpm_setup --tpm2 --tpmstate "$work/tpm" --createek --overwrite >/dev/null 2>&1 || fail "swtpm_setup failed"
-swtpm socket --tpm2 --tpmstate dir="$work/tpm" --flags not-need-init,startup-clear \
-  --server type=tcp,port="$port",bindaddr=127.0.0.1 --ctrl type=tcp,port="$((port + 1))",bindaddr=127.0.0.1 \
-  --pid file="$work/tpm.pid" --daemon || fail "swtpm did not start"
-for _ in $(seq 1 30); do [ -s "$work/tpm.pid" ] && break; sleep 0.1; done
-pid=$(cat "$work/tpm.pid")
+pid=$(start_swtpm "$work/tpm" "$port") || exit 1
 export BALIE_TPM2_DEVICE="swtpm:host=127.0.0.1,port=$port" TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
 export BALIE_BOOT_PCR_SIGNATURE="$work/run/tpm2-pcr-signature.json" BALIE_BOOT_PCR_PUBKEY="$work/run/tpm2-pcr-public-key.pem"
 export BALIE_SECURITY_EPOCH_FILE="$work/epoch" BALIE_STUB_MEASURED=1 BALIE_TPM2_FLUSH=1

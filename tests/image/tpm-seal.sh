@@ -17,13 +17,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 start_tpm() {  # start_tpm NAME PORT: a fresh swtpm with its own state, serving on 127.0.0.1:PORT
-  mkdir -p "$work/$1"
-  swtpm_setup --tpm2 --tpmstate "$work/$1" --createek --overwrite >/dev/null 2>&1 || fail "swtpm_setup failed"
-  swtpm socket --tpm2 --tpmstate dir="$work/$1" --flags not-need-init,startup-clear \
-    --server type=tcp,port="$2",bindaddr=127.0.0.1 --ctrl type=tcp,port="$(($2 + 1))",bindaddr=127.0.0.1 \
-    --pid file="$work/$1.pid" --daemon || fail "swtpm did not start on port $2"
-  for _ in $(seq 1 20); do [ -s "$work/$1.pid" ] && break; sleep 0.1; done
-  pids+=("$(cat "$work/$1.pid")")
+  local p
+  p=$(start_swtpm "$work/$1" "$2") || exit 1
+  pids+=("$p")
 }
 # Below 32768, the start of Linux's ephemeral port range (a client socket once held 33348).
 port=$((20000 + ($$ % 3000) * 4))
