@@ -61,10 +61,13 @@ class XvfbDisplay {
       _exit(127);
     }
     close(fds[1]);
-    char buf[32] = {};
-    ssize_t got = read(fds[0], buf, sizeof buf - 1);  // EOF without a number: that display is taken
+    // Read up to the newline: Xvfb writes the number and the newline in two writes and exits
+    // ("Cannot write to fd") when the pipe is closed between them. EOF without one: display taken.
+    std::string got;
+    char c = 0;
+    while (read(fds[0], &c, 1) == 1 && c != '\n') got += c;
     close(fds[0]);
-    if (got > 0) {
+    if (c == '\n' && !got.empty()) {
       pid_ = pid;
       display_ = ":" + std::to_string(n);
     } else if (pid > 0) {
