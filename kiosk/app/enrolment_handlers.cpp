@@ -117,9 +117,21 @@ void KioskApp::refresh_enrolment() {
   e.code_waiting = std::filesystem::exists(enrolment_dir() / "code.json", code_ec);
   e.online_available = online_enrolment_available();
   read_online_status(e);
+  // Fail closed: a terminal that must be enrolled stays on this screen until the store proves that a
+  // bundle was applied. A read that fails (the store busy or locked by another process, an I/O error)
+  // proves nothing; treating it as "enrolled" showed the welcome screen on an unenrolled terminal.
+  const bool production = platform::KeyProvider::from_environment(paths_.state_dir).mode() == platform::KeyMode::Production;
+  const bool must_enrol = production || enrolment_dir_given();
+  e.required = must_enrol;
   if (!store_) return;
   auto applied = store_->applied_bundle();
-  if (!applied) return elog("cannot read the applied bundle: " + applied.error().message);
+  if (!applied) {
+    const std::string why = applied.error().message;
+    if (why != enrolment_read_error_) elog("cannot read the applied bundle (the enrolment screen stays): " + why);
+    enrolment_read_error_ = why;  // logged once per reason, not at every poll
+    return;
+  }
+  enrolment_read_error_.clear();
   if (auto cfg = store_->device_config(); cfg && cfg.value()) {
     e.device_id = cfg.value()->kiosk_id;
     e.location_id = cfg.value()->location_id;
@@ -132,8 +144,7 @@ void KioskApp::refresh_enrolment() {
     e.bundle_version = b.version;
     e.bundle_applied_at = record::format_utc(b.applied_at);
   }
-  const bool production = platform::KeyProvider::from_environment(paths_.state_dir).mode() == platform::KeyMode::Production;
-  e.required = !applied.value() && (production || enrolment_dir_given());
+  e.required = must_enrol && !applied.value();
   // The request (public: keys, CSR, short code) is shown whenever it can be read.
   const auto path = enrolment_dir() / "request.json";
   std::error_code ec;

@@ -178,6 +178,7 @@ class KioskApp {
   bool scrub_stack_ = false;  // a session ended: overwrite the main thread's stack from run()
   int exit_code_ = 0;
   int ignored_close_ = 0;
+  std::string enrolment_read_error_;  // the last failed read of the applied bundle (logged once)
   int last_cut_texts_ = 0;  // texts cut on the last resident frame (logged when it changes)
   std::string screenshot_path_;
   std::string screenshot_error_;

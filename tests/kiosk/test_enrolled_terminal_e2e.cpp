@@ -1,12 +1,15 @@
 // Enrolled-terminal screens (issue 14) on the real balie-kiosk under Xvfb with a real store: the
 // first-login PIN, a municipality without a declaration text (blocked before hand-over, nothing
 // stored), "Nu versturen" (request file next to the store, the status says only what is proven, and
-// that the sync service did not start after 2 minutes), and the technician's enrolment screen.
+// that the sync service did not start after 2 minutes), the technician's enrolment screen, and that
+// screen staying while the store cannot be read.
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "balie/platform/key_provider.h"
 #include "balie/store/store.h"
@@ -151,4 +154,72 @@ TEST_F(EnrolledTerminalE2E, EnrolmentScreenShowsTheRequestOrSaysItIsMissing) {
                  pin_taps("pin", "975310") + "wait-scene staff_home\ntap staff_home.terminal\nwait-scene enrolment\n"
                  "expect-text Terminalgegevens\nscreenshot e03-terminal-details\n");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A store that cannot be read proves nothing: an unenrolled terminal keeps its enrolment screen while
+// the read of the applied bundle fails, and says why once (not at every poll). (Tier C once showed the
+// welcome screen on an unenrolled terminal: a failed read had counted as "a bundle was applied".)
+TEST_F(EnrolledTerminalE2E, AStoreThatCannotBeReadKeepsTheEnrolmentScreen) {
+  const fs::path enrol = dir_ / "enrol";
+  fs::create_directories(enrol);
+  const fs::path s = dir_ / "s.balie";
+  // The store is polled every 3 s (of the scripted clock): several polls per pause.
+  std::ofstream(s) << "wait-scene enrolment\npause\n"
+                      "advance-time 4\nwait-frames 3\nadvance-time 4\nwait-frames 3\nadvance-time 4\nwait-frames 3\n"
+                      "expect-scene enrolment\nexpect-id enrolment.no_request\nexpect-no-id welcome.staff\nscreenshot unreadable\n"
+                      "pause\nadvance-time 4\nwait-frames 3\nexpect-scene enrolment\n";
+  pid_t pid = -1;
+  RunResult r;
+  auto env = kiosk_env();
+  env.push_back("BALIE_ENROLMENT_DIR=" + enrol.string());
+  std::thread t([&] {
+    r = run_process({kKiosk, "--windowed", "1280x800", "--clock-start", "2026-03-02T09:30:00Z", "--script", s.string(),
+                     "--shots", (dir_ / "shots").string()},
+                    env, std::chrono::seconds(120), &pid);
+  });
+  while (pid <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  struct Resume {  // whatever fails below, the kiosk continues, ends and is waited for
+    pid_t pid;
+    std::thread& t;
+    ~Resume() {
+      for (int i = 0; i < 3; ++i) kill(pid, SIGCONT);
+      if (t.joinable()) t.join();
+    }
+  } resume{pid, t};
+  auto wait_paused = [&] {
+    char st = 0;
+    for (int i = 0; i < 6000 && (st = process_state(pid)) != 'T' && st != 0 && st != 'Z'; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return st == 'T';
+  };
+  // Raw SQLCipher access with the demo key: the table the applied bundle is read from goes away
+  // while the kiosk is stopped, and comes back before its second pause ends.
+  auto rename = [&](const char* sql) {
+    balie::platform::KeyProvider kp(balie::platform::KeyMode::Demo, dir_ / "state", {});
+    auto key = kp.db_key();
+    ASSERT_TRUE(key.ok());
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir_ / "state" / "balie.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    std::string k = "PRAGMA key = \"x'";
+    static const char* hex = "0123456789abcdef";
+    for (auto b : key.value().bytes()) k += std::string{hex[b >> 4], hex[b & 15]};
+    k += "'\";";
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, k.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close_v2(db);
+  };
+  ASSERT_TRUE(wait_paused()) << "the kiosk did not reach its first pause";
+  rename("ALTER TABLE enrolment RENAME TO enrolment_away");
+  kill(pid, SIGCONT);
+  ASSERT_TRUE(wait_paused()) << "the kiosk did not reach its second pause";
+  rename("ALTER TABLE enrolment_away RENAME TO enrolment");
+  kill(pid, SIGCONT);
+  t.join();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string said = "cannot read the applied bundle (the enrolment screen stays)";
+  const auto first = r.output.find(said);
+  EXPECT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(said, first + 1), std::string::npos) << "said once, not at every poll:\n" << r.output;
+  EXPECT_EQ(r.output.find("enrolment bundle applied"), std::string::npos) << r.output;
 }
